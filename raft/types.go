@@ -1,0 +1,335 @@
+// Package raft is the Raft consensus algorithm as a pure, deterministic state
+// machine. It performs no I/O, starts no goroutines, reads no clock and draws
+// no global randomness: every input is a method call carrying the virtual time,
+// and every output is a value in a Ready batch that the caller must act on, in
+// order (persist, then send, then arm the timer).
+//
+// The shape follows etcd's raft package (Step / Tick / Ready): the caller owns
+// the network, the disk and the clock; this package owns only the rules of
+// Figure 2 and sections 5-8 of the Raft paper and chapters 3, 4 and 6 of
+// Ongaro's dissertation.
+package raft
+
+import "time"
+
+// NodeID names a server or a client endpoint on the simulated network.
+// Servers use small non-negative ids; None means "no server".
+type NodeID int
+
+// None is the NodeID meaning "nobody" (no vote, no known leader).
+const None NodeID = -1
+
+// Role is a server's role in its current term.
+type Role uint8
+
+// The three roles of Figure 2.
+const (
+	Follower Role = iota
+	Candidate
+	Leader
+)
+
+func (r Role) String() string {
+	switch r {
+	case Follower:
+		return "follower"
+	case Candidate:
+		return "candidate"
+	case Leader:
+		return "leader"
+	}
+	return "unknown"
+}
+
+// EntryKind says what a log entry carries.
+type EntryKind uint8
+
+const (
+	// EntryNoop is appended by a new leader at the start of its term (§8) so
+	// that it can commit entries of earlier terms through it (§5.4.2).
+	EntryNoop EntryKind = iota
+	// EntryCommand carries a client command for the state machine.
+	EntryCommand
+	// EntryConfig carries a new cluster membership (dissertation §4.1).
+	EntryConfig
+)
+
+func (k EntryKind) String() string {
+	switch k {
+	case EntryNoop:
+		return "noop"
+	case EntryCommand:
+		return "command"
+	case EntryConfig:
+		return "config"
+	}
+	return "unknown"
+}
+
+// Entry is one log entry. Entries are immutable once created: the log of one
+// server and the messages carrying them may share them.
+type Entry struct {
+	Index uint64
+	Term  uint64
+	Kind  EntryKind
+	// Cmd is the client command of an EntryCommand.
+	Cmd Command
+	// Config is the full new membership of an EntryConfig.
+	Config []NodeID
+}
+
+// Value is a state-machine value kept as canonical JSON text: `1`, `"a"`,
+// `true`, `null`. Keeping the text means numbers stay numbers and strings stay
+// strings from the shell to the JSON output, and equality (for cas) is string
+// equality. The zero Value "" means "no value" and is rendered as null.
+type Value string
+
+// Op is a client operation.
+type Op uint8
+
+// Client operations. OpAddServer and OpRemoveServer are membership requests
+// (dissertation §4.1): a client asks the leader to change the configuration.
+const (
+	OpGet Op = iota
+	OpSet
+	OpDel
+	OpCAS
+	OpAddServer
+	OpRemoveServer
+)
+
+func (o Op) String() string {
+	switch o {
+	case OpGet:
+		return "get"
+	case OpSet:
+		return "set"
+	case OpDel:
+		return "del"
+	case OpCAS:
+		return "cas"
+	case OpAddServer:
+		return "addServer"
+	case OpRemoveServer:
+		return "removeServer"
+	}
+	return "unknown"
+}
+
+// Command is a client request. ClientID and Seq form the client session of
+// dissertation §6.3: a command whose (ClientID, Seq) was already applied is
+// answered from the session table instead of being applied again. ClientID 0
+// means "no session" (every copy is applied).
+type Command struct {
+	ClientID uint64
+	Seq      uint64
+	Op       Op
+	Key      string
+	Value    Value // set: the new value; cas: the new value
+	Old      Value // cas: the expected current value ("" = key absent)
+	// ReadOnly asks for a linearizable read through ReadIndex (§6.4)
+	// instead of a trip through the log. Only meaningful for OpGet.
+	ReadOnly bool
+	// Server is the server to add or remove, for membership operations.
+	Server NodeID
+}
+
+// Status is the outcome of a client request, as raft.js spells it.
+type Status string
+
+// Statuses of client and membership requests.
+const (
+	StatusSuccess             Status = "success"
+	StatusNotLeader           Status = "NOT_LEADER"
+	StatusError               Status = "error"
+	StatusTimeout             Status = "TIMEOUT" // set by the client side, never by a server
+	StatusOK                  Status = "OK"
+	StatusAlreadyAMember      Status = "ALREADY_A_MEMBER"
+	StatusNotAMember          Status = "NOT_A_MEMBER"
+	StatusPendingConfigChange Status = "PENDING_CONFIG_CHANGE"
+)
+
+// Response answers a Command.
+type Response struct {
+	ClientID   uint64
+	Seq        uint64
+	Status     Status
+	Result     Value  // get: the value; set: the value set; del: the old value; cas: true/false
+	LeaderHint NodeID // for NOT_LEADER: the leader this server believes in, or None
+	Err        string // for StatusError: why
+}
+
+// MsgType is the kind of a Message.
+type MsgType uint8
+
+// Message kinds. Heartbeats are MsgApp with no entries (§5.2).
+const (
+	MsgVote MsgType = iota
+	MsgVoteResp
+	MsgApp
+	MsgAppResp
+	MsgClient     // client -> server: Cmd
+	MsgClientResp // server -> client: Resp
+)
+
+func (t MsgType) String() string {
+	switch t {
+	case MsgVote:
+		return "RequestVote"
+	case MsgVoteResp:
+		return "RequestVoteResp"
+	case MsgApp:
+		return "AppendEntries"
+	case MsgAppResp:
+		return "AppendEntriesResp"
+	case MsgClient:
+		return "ClientRequest"
+	case MsgClientResp:
+		return "ClientResponse"
+	}
+	return "unknown"
+}
+
+// Message is everything that travels between servers and clients. It is one
+// flat struct (not an interface per kind) so that sending it allocates
+// nothing beyond its Entries.
+type Message struct {
+	Type MsgType
+	From NodeID
+	To   NodeID
+	Term uint64
+
+	// MsgVote: the candidate's last log position (§5.4.1).
+	// MsgApp: PrevIndex/PrevTerm are the consistency check (§5.3).
+	LastIndex uint64
+	LastTerm  uint64
+	PrevIndex uint64
+	PrevTerm  uint64
+	Entries   []Entry
+	Commit    uint64
+	// ReadSeq numbers the leader's heartbeat rounds; a follower echoes it so
+	// the leader can confirm leadership for ReadIndex (§6.4).
+	ReadSeq uint64
+
+	// Responses.
+	Reject bool   // MsgVoteResp: vote refused; MsgAppResp: consistency check failed
+	Match  uint64 // MsgAppResp on success: the follower's log matches up to here
+	// MsgAppResp on rejection: the fast-backtracking hint (§5.3): the term of
+	// the conflicting entry (0 if the follower's log is too short) and the
+	// first index the follower holds for that term (or its log length + 1).
+	ConflictTerm  uint64
+	ConflictIndex uint64
+
+	// Client traffic.
+	Cmd  Command
+	Resp Response
+}
+
+// HardState is what must be on disk before any message that depends on it is
+// sent (Figure 2, "Persistent state on all servers").
+type HardState struct {
+	Term     uint64
+	VotedFor NodeID
+}
+
+// Storage is a server's disk as the caller keeps it: the persistent state of
+// Figure 2 plus the bootstrap membership. A restarted node is built from it.
+type Storage struct {
+	HardState
+	Log []Entry
+	// Bootstrap is the membership the server was created with, used until a
+	// config entry in the log supersedes it. Empty for a server that joins
+	// through addServer: it waits to be contacted by a leader.
+	Bootstrap []NodeID
+}
+
+// Ready is one batch of output. The caller must, in this order:
+//  1. persist HardState (if HardStateChanged), drop the log suffix from
+//     TruncateFrom (if non-zero), and append Entries;
+//  2. send Messages;
+//  3. call Tick at (or after) Deadline.
+//
+// Committed entries are applied inside the node (the key/value state machine
+// is part of the replicated server), so the caller has nothing to apply.
+type Ready struct {
+	HardStateChanged bool
+	HardState        HardState
+	TruncateFrom     uint64
+	Entries          []Entry
+	Messages         []Message
+	Events           []Event
+	Deadline         time.Duration
+}
+
+// Bug selects a deliberately broken rule, to show that the checkers catch it.
+type Bug uint8
+
+// Planted bugs (SPEC.md "Chaos").
+const (
+	BugNone         Bug = iota
+	BugFigure8          // commit an earlier term's entry by counting replicas
+	BugForgetVote       // votedFor not persisted
+	BugStaleRead        // ro reads served without confirming leadership
+	BugShortLogVote     // vote for candidates with less up-to-date logs
+	BugEvenMajority     // half of the servers count as a majority
+)
+
+// Rand is the source of randomness for election timeouts; math/rand/v2's
+// *Rand satisfies it. The caller injects it so runs replay exactly.
+type Rand interface {
+	Int64N(n int64) int64
+}
+
+// Config configures a Node.
+type Config struct {
+	ID NodeID
+	// ElectionTimeout is the lower bound; each timeout is drawn uniformly
+	// from [ElectionTimeout, 2*ElectionTimeout) (§5.2).
+	ElectionTimeout time.Duration
+	// HeartbeatInterval is how often an idle leader sends AppendEntries.
+	HeartbeatInterval time.Duration
+	// MaxBatch caps the entries in one AppendEntries (0 = 64).
+	MaxBatch int
+	// MaxInflight caps unacknowledged AppendEntries per follower when
+	// pipelining (0 = 16).
+	MaxInflight int
+	Rand        Rand
+	// Trace asks for Events in every Ready. Off, the node builds none.
+	Trace bool
+	Bug   Bug
+}
+
+// EventKind names something a node did that a person watching may want to see.
+type EventKind uint8
+
+// Events a node reports when Config.Trace is on.
+const (
+	EvTimeout        EventKind = iota // election timer fired; Term is the new term
+	EvBecome                          // role changed to Role in Term
+	EvVoteGranted                     // voted for Peer in Term
+	EvVoteRejected                    // refused Peer's vote request; Reason says why
+	EvVoteReceived                    // candidate got a vote from Peer; Index = votes so far
+	EvAppend                          // appended entries Index..Index2
+	EvTruncate                        // dropped conflicting entries from Index on
+	EvAppendRejected                  // refused Peer's AppendEntries; Reason says why
+	EvCommit                          // commitIndex advanced to Index
+	EvApply                           // applied entry Index
+	EvConfig                          // membership is now Config (from entry Index)
+	EvStepDown                        // saw a higher term from Peer; Term is the new term
+	EvRead                            // served a linearizable read at read index Index
+	EvCatchUp                         // new server Peer caught up to Index (round Index2)
+)
+
+// Event is one traced step of a node. Reason is a constant string, so
+// building an event allocates nothing beyond the Events slice.
+type Event struct {
+	Kind   EventKind
+	Node   NodeID
+	Term   uint64
+	Peer   NodeID
+	Role   Role
+	Index  uint64
+	Index2 uint64
+	Reason string
+	Config []NodeID
+}
