@@ -1,0 +1,105 @@
+package raft
+
+// handleClient takes a client request (dissertation chapter 6): only the
+// leader accepts; others redirect with a hint.
+func (n *Node) handleClient(m Message) {
+	cmd := m.Cmd
+	if n.role != Leader {
+		n.replyNotLeader(m.From, cmd)
+		return
+	}
+	switch cmd.Op {
+	case OpAddServer, OpRemoveServer:
+		n.handleMembership(m.From, cmd)
+		return
+	case OpGet:
+		if cmd.ReadOnly {
+			n.handleRead(m.From, cmd)
+			return
+		}
+	}
+	if cmd.ClientID != 0 {
+		// A retry of a command already applied is answered from the
+		// session table (§6.3) without a second trip through the log.
+		if s, ok := n.kv.sessions[cmd.ClientID]; ok && cmd.Seq == s.seq {
+			n.reply(m.From, s.resp)
+			return
+		}
+	}
+	idx := n.appendEntry(Entry{Kind: EntryCommand, Cmd: cmd})
+	if n.applied < idx {
+		n.pending[idx] = pendingReply{to: m.From, term: n.term, cmd: cmd}
+	}
+	n.broadcastAppend()
+}
+
+func (n *Node) reply(to NodeID, r Response) {
+	if r.LeaderHint == 0 && r.Status == StatusSuccess {
+		r.LeaderHint = None
+	}
+	n.send(Message{Type: MsgClientResp, To: to, Resp: r})
+}
+
+func (n *Node) replyNotLeader(to NodeID, cmd Command) {
+	hint := n.leader
+	if hint == n.id {
+		hint = None
+	}
+	n.send(Message{Type: MsgClientResp, To: to, Resp: Response{
+		ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusNotLeader, LeaderHint: hint,
+	}})
+}
+
+// handleRead starts a linearizable read (§6.4, ReadIndex): remember the
+// commit index, then confirm leadership with a heartbeat round before
+// serving from the state machine once it has applied that far.
+func (n *Node) handleRead(from NodeID, cmd Command) {
+	if n.cfg.Bug == BugStaleRead {
+		n.reply(from, n.kv.read(cmd))
+		return
+	}
+	n.readSeq++
+	n.reads = append(n.reads, readRequest{to: from, cmd: cmd, seq: n.readSeq, index: n.commit})
+	if pr := n.prs[n.id]; pr != nil {
+		pr.readAck = n.readSeq
+	}
+	n.serveReads()
+	if len(n.reads) > 0 {
+		n.heartbeat()
+	}
+}
+
+// serveReads answers the reads whose round a quorum has acknowledged and
+// whose read index is applied. Until the leader has committed an entry of
+// its own term, its commit index may lag the cluster's, so reads wait
+// (§6.4 step 1); the no-op of §8 makes that short.
+func (n *Node) serveReads() {
+	if len(n.reads) == 0 || n.log.term(n.commit) != n.term {
+		return
+	}
+	q := n.quorum()
+	done := 0
+	for _, r := range n.reads {
+		acks := 0
+		for _, id := range n.members {
+			if pr := n.prs[id]; pr != nil && pr.readAck >= r.seq {
+				acks++
+			}
+		}
+		if acks < q {
+			break // later rounds cannot be confirmed before earlier ones
+		}
+		if r.index < n.commit {
+			// The read index must cover entries committed by earlier
+			// terms, which the no-op has now committed.
+			r.index = n.commit
+		}
+		if n.applied < r.index {
+			break
+		}
+		n.event(Event{Kind: EvRead, Index: r.index})
+		n.reply(r.to, n.kv.read(r.cmd))
+		done++
+	}
+	n.reads = n.reads[done:]
+}

@@ -1,0 +1,184 @@
+package raft
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// testNet is a minimal in-process world for unit tests of the pure core:
+// instant, ordered delivery, a manual clock, disks kept as Storage, and
+// per-link drop switches. The real simulator lives in sim/.
+type testNet struct {
+	t       *testing.T
+	now     time.Duration
+	nodes   map[NodeID]*Node
+	disks   map[NodeID]*Storage
+	queue   []Message
+	cut     map[[2]NodeID]bool
+	replies map[NodeID][]Response // client id -> responses received
+	bug     Bug
+	sent    int // messages delivered, for counting round trips
+}
+
+const clientA NodeID = 1000
+
+func newTestNet(t *testing.T, n int) *testNet {
+	ids := make([]NodeID, n)
+	for i := range ids {
+		ids[i] = NodeID(i)
+	}
+	return newTestNetIDs(t, ids, BugNone)
+}
+
+func newTestNetIDs(t *testing.T, ids []NodeID, bug Bug) *testNet {
+	tn := &testNet{t: t, nodes: map[NodeID]*Node{}, disks: map[NodeID]*Storage{},
+		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, bug: bug}
+	for _, id := range ids {
+		tn.disks[id] = &Storage{Bootstrap: slices.Clone(ids)}
+		tn.start(id)
+	}
+	return tn
+}
+
+func (tn *testNet) config(id NodeID) Config {
+	return Config{ID: id, ElectionTimeout: 150 * time.Millisecond, HeartbeatInterval: 50 * time.Millisecond,
+		Rand: rand.New(rand.NewPCG(uint64(id), 7)), Trace: true, Bug: tn.bug}
+}
+
+// start (re)creates node id from its disk.
+func (tn *testNet) start(id NodeID) *Node {
+	n := NewNode(tn.config(id), *tn.disks[id], tn.now)
+	tn.nodes[id] = n
+	tn.collect(n)
+	return n
+}
+
+func (tn *testNet) crash(id NodeID) { delete(tn.nodes, id) }
+
+// collect takes a node's Ready and acts on it: persist, then queue messages.
+func (tn *testNet) collect(n *Node) Ready {
+	rd := n.Ready()
+	d := tn.disks[n.ID()]
+	if d == nil {
+		d = &Storage{}
+		tn.disks[n.ID()] = d
+	}
+	if rd.HardStateChanged {
+		d.HardState = rd.HardState
+	}
+	if rd.TruncateFrom != 0 {
+		d.Log = append(d.Log[:rd.TruncateFrom-1:rd.TruncateFrom-1], rd.Entries...)
+	}
+	tn.queue = append(tn.queue, rd.Messages...)
+	return rd
+}
+
+// deliver runs messages until the queue is empty (or limit messages).
+func (tn *testNet) deliver() {
+	for i := 0; len(tn.queue) > 0; i++ {
+		require.Less(tn.t, i, 100000, "message storm")
+		m := tn.queue[0]
+		tn.queue = tn.queue[1:]
+		tn.deliverOne(m)
+	}
+}
+
+func (tn *testNet) deliverOne(m Message) {
+	if tn.cut[[2]NodeID{m.From, m.To}] {
+		return
+	}
+	if m.Type == MsgClientResp {
+		tn.replies[m.To] = append(tn.replies[m.To], m.Resp)
+		return
+	}
+	n := tn.nodes[m.To]
+	if n == nil {
+		return
+	}
+	tn.sent++
+	n.Step(tn.now, m)
+	tn.collect(n)
+}
+
+// fire advances the clock to node id's deadline and ticks it.
+func (tn *testNet) fire(id NodeID) {
+	n := tn.nodes[id]
+	if d := n.Deadline(); d > tn.now {
+		tn.now = d
+	}
+	n.Tick(tn.now)
+	tn.collect(n)
+}
+
+// advance moves the clock by d, ticking every node whose deadline passes,
+// and delivering messages after each tick.
+func (tn *testNet) advance(d time.Duration) {
+	end := tn.now + d
+	for {
+		var next time.Duration = -1
+		var who NodeID
+		for _, id := range tn.ids() {
+			if dl := tn.nodes[id].Deadline(); dl != 0 && (next < 0 || dl < next) {
+				next, who = dl, id
+			}
+		}
+		if next < 0 || next > end {
+			tn.now = end
+			return
+		}
+		if next > tn.now {
+			tn.now = next
+		}
+		tn.nodes[who].Tick(tn.now)
+		tn.collect(tn.nodes[who])
+		tn.deliver()
+	}
+}
+
+func (tn *testNet) ids() []NodeID {
+	ids := make([]NodeID, 0, len(tn.nodes))
+	for id := range tn.nodes {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// isolate cuts every link to and from id.
+func (tn *testNet) isolate(id NodeID, on bool) {
+	for other := range tn.disks {
+		tn.cut[[2]NodeID{id, other}] = on
+		tn.cut[[2]NodeID{other, id}] = on
+	}
+	for _, c := range []NodeID{clientA} {
+		tn.cut[[2]NodeID{id, c}] = on
+		tn.cut[[2]NodeID{c, id}] = on
+	}
+}
+
+// elect makes id time out first and delivers the election.
+func (tn *testNet) elect(id NodeID) {
+	tn.fire(id)
+	tn.deliver()
+	require.Equal(tn.t, Leader, tn.nodes[id].Role(), "server %d should have won the election", id)
+}
+
+// request sends cmd from clientA to server to and delivers everything.
+func (tn *testNet) request(to NodeID, cmd Command) {
+	tn.queue = append(tn.queue, Message{Type: MsgClient, From: clientA, To: to, Cmd: cmd})
+	tn.deliver()
+}
+
+func (tn *testNet) lastReply() (Response, bool) {
+	r := tn.replies[clientA]
+	if len(r) == 0 {
+		return Response{}, false
+	}
+	return r[len(r)-1], true
+}
+
+func set(k string, v Value) Command { return Command{Op: OpSet, Key: k, Value: v} }

@@ -1,0 +1,334 @@
+package raft
+
+import (
+	"slices"
+	"time"
+)
+
+// Node is one Raft server: the rules of Figure 2 plus client sessions,
+// ReadIndex and single-server membership changes. It is driven by Step and
+// Tick and answers through Ready; it never blocks and never does I/O.
+type Node struct {
+	cfg Config
+	id  NodeID
+	now time.Duration
+
+	role     Role
+	term     uint64
+	votedFor NodeID
+	leader   NodeID
+	log      raftLog
+	commit   uint64
+	applied  uint64
+	kv       *kvStore
+
+	// members is the configuration in force: the latest config entry in the
+	// log, committed or not (dissertation §4.1), else the bootstrap one.
+	members     []NodeID
+	configIndex uint64
+	bootstrap   []NodeID
+
+	electionDeadline  time.Duration
+	heartbeatDeadline time.Duration
+	lastLeaderContact time.Duration
+
+	votes map[NodeID]bool // candidate: who granted
+	prs   map[NodeID]*progress
+	peers []NodeID // leader: ids in prs, ascending, for deterministic sends
+
+	pending    map[uint64]pendingReply // leader: log index -> client waiting for it
+	readSeq    uint64
+	reads      []readRequest
+	catchup    *catchup
+	configWait *pendingReply // leader: the membership request whose entry is in the log
+
+	hsDirty bool
+	msgs    []Message
+	events  []Event
+	scratch []uint64
+}
+
+// progress is the leader's view of one follower (Figure 2 nextIndex and
+// matchIndex), plus what pipelining and ReadIndex need.
+type progress struct {
+	next     uint64
+	match    uint64
+	inflight int
+	lastAck  time.Duration
+	readAck  uint64 // highest ReadSeq this peer echoed in the current term
+	voter    bool
+}
+
+type pendingReply struct {
+	to   NodeID
+	term uint64
+	cmd  Command
+}
+
+type readRequest struct {
+	to    NodeID
+	cmd   Command
+	seq   uint64 // the heartbeat round that must be acknowledged by a quorum
+	index uint64 // the read index: commitIndex when the read arrived
+}
+
+// NewNode builds a node from its disk. A fresh server of the initial cluster
+// passes a Storage holding only Bootstrap; a server that joins later passes
+// an empty one. The caller must then take Ready and act on it.
+func NewNode(cfg Config, st Storage, now time.Duration) *Node {
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 64
+	}
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = 16
+	}
+	n := &Node{
+		cfg:       cfg,
+		id:        cfg.ID,
+		now:       now,
+		term:      st.Term,
+		votedFor:  st.VotedFor,
+		leader:    None,
+		kv:        newKV(),
+		bootstrap: slices.Clone(st.Bootstrap),
+		pending:   map[uint64]pendingReply{},
+	}
+	if st.Term == 0 {
+		// Nobody votes in term 0: a zero Storage means "never voted", not
+		// "voted for server 0".
+		n.votedFor = None
+	}
+	n.log.entries = slices.Clone(st.Log)
+	n.log.unstable = 0
+	n.refreshConfig()
+	n.resetElectionTimer()
+	return n
+}
+
+// ID returns the node's id.
+func (n *Node) ID() NodeID { return n.id }
+
+// Role returns the node's role.
+func (n *Node) Role() Role { return n.role }
+
+// Term returns currentTerm.
+func (n *Node) Term() uint64 { return n.term }
+
+// VotedFor returns the candidate voted for in the current term, or None.
+func (n *Node) VotedFor() NodeID { return n.votedFor }
+
+// Leader returns the leader this node believes in for its term, or None.
+func (n *Node) Leader() NodeID { return n.leader }
+
+// CommitIndex returns commitIndex.
+func (n *Node) CommitIndex() uint64 { return n.commit }
+
+// LastApplied returns lastApplied.
+func (n *Node) LastApplied() uint64 { return n.applied }
+
+// LastIndex returns the index of the last log entry.
+func (n *Node) LastIndex() uint64 { return n.log.lastIndex() }
+
+// Log returns entries 1..LastIndex. The slice is shared: do not modify it.
+func (n *Node) Log() []Entry { return n.log.entries[:len(n.log.entries):len(n.log.entries)] }
+
+// Entry returns entry i.
+func (n *Node) Entry(i uint64) (Entry, bool) { return n.log.entry(i) }
+
+// StateMachine returns a copy of the key/value state.
+func (n *Node) StateMachine() map[string]Value { return n.kv.snapshot() }
+
+// Members returns the configuration this node follows, ascending.
+func (n *Node) Members() []NodeID { return slices.Clone(n.members) }
+
+// Progress returns the leader's nextIndex and matchIndex for every peer it
+// replicates to; nil maps when not leader.
+func (n *Node) Progress() (next, match map[NodeID]uint64) {
+	if n.role != Leader {
+		return nil, nil
+	}
+	next, match = map[NodeID]uint64{}, map[NodeID]uint64{}
+	for id, pr := range n.prs {
+		next[id], match[id] = pr.next, pr.match
+	}
+	return next, match
+}
+
+// Deadline returns the virtual time at which Tick must next be called, or 0
+// when the node has no timer (a server outside its configuration).
+func (n *Node) Deadline() time.Duration {
+	switch {
+	case n.role == Leader:
+		d := n.heartbeatDeadline
+		if c := n.catchup; c != nil && c.deadline < d {
+			d = c.deadline
+		}
+		return d
+	case n.isMember(n.id):
+		return n.electionDeadline
+	}
+	return 0
+}
+
+// HasReady reports whether Ready has anything to act on besides the deadline.
+func (n *Node) HasReady() bool {
+	return n.hsDirty || n.log.unstable != 0 || len(n.msgs) > 0 || len(n.events) > 0
+}
+
+// Ready returns the pending output and clears it. The caller owns the slices.
+func (n *Node) Ready() Ready {
+	rd := Ready{
+		HardStateChanged: n.hsDirty,
+		HardState:        HardState{Term: n.term, VotedFor: n.votedFor},
+		Messages:         n.msgs,
+		Events:           n.events,
+		Deadline:         n.Deadline(),
+	}
+	if n.cfg.Bug == BugForgetVote {
+		rd.HardState.VotedFor = None
+	}
+	if u := n.log.unstable; u != 0 {
+		rd.TruncateFrom = u
+		if u <= n.log.lastIndex() {
+			rd.Entries = n.log.slice(u, n.log.lastIndex())
+		}
+	}
+	n.hsDirty = false
+	n.log.unstable = 0
+	n.msgs = nil
+	n.events = nil
+	return rd
+}
+
+// Tick tells the node that virtual time is now; it acts on any deadline that
+// has passed.
+func (n *Node) Tick(now time.Duration) {
+	n.now = now
+	switch n.role {
+	case Leader:
+		if now >= n.heartbeatDeadline {
+			n.heartbeat()
+		}
+		n.checkCatchup()
+	default:
+		if n.isMember(n.id) && now >= n.electionDeadline {
+			n.campaign()
+		}
+	}
+}
+
+// Step feeds one message, from a peer or a client, to the node.
+func (n *Node) Step(now time.Duration, m Message) {
+	n.now = now
+	switch m.Type {
+	case MsgClient:
+		n.handleClient(m)
+		return
+	case MsgClientResp:
+		return
+	}
+	if m.Term > n.term {
+		// §4.2.3 of the dissertation: a follower that heard from a leader
+		// within the minimum election timeout ignores vote requests, so a
+		// removed or partitioned server cannot depose a working leader.
+		if m.Type == MsgVote && n.role == Follower && n.leader != None &&
+			now-n.lastLeaderContact < n.cfg.ElectionTimeout {
+			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Reason: "heard from the leader recently"})
+			return
+		}
+		// Figure 2, all servers: a higher term makes us a follower.
+		lead := None
+		if m.Type == MsgApp {
+			lead = m.From
+		}
+		n.event(Event{Kind: EvStepDown, Peer: m.From, Term: m.Term})
+		n.becomeFollower(m.Term, lead)
+	}
+	switch m.Type {
+	case MsgVote:
+		n.handleVote(m)
+	case MsgVoteResp:
+		n.handleVoteResp(m)
+	case MsgApp:
+		n.handleApp(m)
+	case MsgAppResp:
+		n.handleAppResp(m)
+	}
+}
+
+func (n *Node) send(m Message) {
+	m.From = n.id
+	if m.Term == 0 {
+		m.Term = n.term
+	}
+	n.msgs = append(n.msgs, m)
+}
+
+func (n *Node) event(e Event) {
+	if !n.cfg.Trace {
+		return
+	}
+	e.Node = n.id
+	if e.Term == 0 {
+		e.Term = n.term
+	}
+	n.events = append(n.events, e)
+}
+
+func (n *Node) setTerm(t uint64, vote NodeID) {
+	if t != n.term || vote != n.votedFor {
+		n.term, n.votedFor = t, vote
+		n.hsDirty = true
+	}
+}
+
+func (n *Node) resetElectionTimer() {
+	et := n.cfg.ElectionTimeout
+	if et <= 0 {
+		et = 150 * time.Millisecond
+	}
+	jitter := time.Duration(0)
+	if n.cfg.Rand != nil {
+		jitter = time.Duration(n.cfg.Rand.Int64N(int64(et)))
+	}
+	n.electionDeadline = n.now + et + jitter
+}
+
+func (n *Node) becomeFollower(term uint64, lead NodeID) {
+	wasLeader := n.role == Leader
+	if term != n.term {
+		n.setTerm(term, None)
+	}
+	if n.role != Follower {
+		n.role = Follower
+		n.event(Event{Kind: EvBecome, Role: Follower})
+	}
+	n.leader = lead
+	if lead != None {
+		n.lastLeaderContact = n.now
+	}
+	n.votes = nil
+	if wasLeader {
+		n.abandonLeadership()
+	}
+	n.resetElectionTimer()
+}
+
+func (n *Node) quorum() int {
+	if n.cfg.Bug == BugEvenMajority {
+		return (len(n.members) + 1) / 2
+	}
+	return len(n.members)/2 + 1
+}
+
+func (n *Node) isMember(id NodeID) bool {
+	_, ok := slices.BinarySearch(n.members, id)
+	return ok
+}
+
+func (n *Node) heartbeatInterval() time.Duration {
+	if n.cfg.HeartbeatInterval <= 0 {
+		return 50 * time.Millisecond
+	}
+	return n.cfg.HeartbeatInterval
+}
