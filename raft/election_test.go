@@ -1,0 +1,194 @@
+package raft
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// §5.2: a follower whose election timeout fires becomes a candidate in a new
+// term, votes for itself, and asks every other member for a vote.
+func TestElectionTimeoutStartsCampaign_5_2(t *testing.T) {
+	tn := newTestNet(t, 3)
+	n := tn.nodes[0]
+	require.Equal(t, Follower, n.Role())
+	d := n.Deadline()
+	assert.GreaterOrEqual(t, d, 150*time.Millisecond)
+	assert.Less(t, d, 300*time.Millisecond, "timeout drawn from [150ms, 300ms)")
+	tn.fire(0)
+	assert.Equal(t, Candidate, n.Role())
+	assert.Equal(t, uint64(1), n.Term())
+	assert.Equal(t, NodeID(0), n.VotedFor())
+	require.Len(t, tn.queue, 2)
+	for _, m := range tn.queue {
+		assert.Equal(t, MsgVote, m.Type)
+		assert.Equal(t, uint64(1), m.Term)
+	}
+	assert.Equal(t, HardState{Term: 1, VotedFor: 0}, tn.disks[0].HardState, "term and vote persisted before the requests leave")
+}
+
+// §5.2: a candidate with votes from a majority becomes leader and (§8)
+// appends a no-op entry of its term.
+func TestMajorityElectsLeaderWithNoop_5_2(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(1)
+	n := tn.nodes[1]
+	assert.Equal(t, NodeID(1), n.Leader())
+	e, ok := n.Entry(1)
+	require.True(t, ok)
+	assert.Equal(t, EntryNoop, e.Kind)
+	assert.Equal(t, uint64(1), e.Term)
+	assert.Equal(t, uint64(1), n.CommitIndex(), "the no-op commits on the leader")
+	tn.advance(50 * time.Millisecond) // followers learn the commit index with the next heartbeat
+	for _, id := range []NodeID{0, 2} {
+		assert.Equal(t, Follower, tn.nodes[id].Role())
+		assert.Equal(t, NodeID(1), tn.nodes[id].Leader())
+		assert.Equal(t, uint64(1), tn.nodes[id].CommitIndex(), "the no-op commits")
+	}
+}
+
+// §5.2: a candidate cut off from the majority never becomes leader; it
+// times out again and retries in a higher term.
+func TestNoLeaderWithoutQuorum_5_2(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.isolate(0, true)
+	tn.fire(0)
+	tn.deliver()
+	assert.Equal(t, Candidate, tn.nodes[0].Role())
+	tn.fire(0)
+	tn.deliver()
+	assert.Equal(t, Candidate, tn.nodes[0].Role())
+	assert.Equal(t, uint64(2), tn.nodes[0].Term())
+}
+
+// §5.2: at most one vote per term, first come first served; and the vote is
+// persisted, so a restart does not free it.
+func TestOneVotePerTermPersisted_5_2(t *testing.T) {
+	tn := newTestNet(t, 3)
+	n := tn.nodes[2]
+	n.Step(0, Message{Type: MsgVote, From: 0, To: 2, Term: 1})
+	rd := tn.collect(n)
+	require.True(t, rd.HardStateChanged)
+	assert.False(t, rd.Messages[0].Reject)
+	n.Step(0, Message{Type: MsgVote, From: 1, To: 2, Term: 1})
+	assert.True(t, tn.collect(n).Messages[0].Reject, "second candidate in the same term refused")
+
+	tn.crash(2)
+	n = tn.start(2)
+	assert.Equal(t, NodeID(0), n.VotedFor())
+	n.Step(0, Message{Type: MsgVote, From: 1, To: 2, Term: 1})
+	assert.True(t, tn.collect(n).Messages[0].Reject, "vote survives restart")
+}
+
+// The forget-vote planted bug loses votedFor across a restart: the same
+// server then votes twice in one term. This is what the bug must look like.
+func TestBugForgetVoteVotesTwice(t *testing.T) {
+	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, BugForgetVote)
+	n := tn.nodes[2]
+	n.Step(0, Message{Type: MsgVote, From: 0, To: 2, Term: 1})
+	tn.collect(n)
+	tn.crash(2)
+	n = tn.start(2)
+	n.Step(0, Message{Type: MsgVote, From: 1, To: 2, Term: 1})
+	assert.False(t, tn.collect(n).Messages[0].Reject)
+}
+
+// A leader (or candidate) has voted for itself: it never votes for another
+// server in its own term (a raft.js bug).
+func TestLeaderDoesNotVoteInItsTerm_5_2(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	n := tn.nodes[0]
+	n.Step(tn.now, Message{Type: MsgVote, From: 1, To: 0, Term: 1, LastIndex: 5, LastTerm: 1})
+	rd := tn.collect(n)
+	require.Len(t, rd.Messages, 1)
+	assert.True(t, rd.Messages[0].Reject)
+	assert.Equal(t, Leader, n.Role())
+}
+
+// §5.4.1: a vote goes only to a candidate whose log is at least as up to
+// date: later last term wins, then longer log.
+func TestVoteRequiresUpToDateLog_5_4_1(t *testing.T) {
+	cases := []struct {
+		name              string
+		lastIndex, lastTm uint64
+		grant             bool
+	}{
+		{"lower last term, longer log", 10, 1, false},
+		{"same last term, shorter log", 1, 2, false},
+		{"same last term, same length", 2, 2, true},
+		{"higher last term, shorter log", 1, 3, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tn := newTestNet(t, 3)
+			tn.disks[2].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 2}}
+			tn.disks[2].HardState = HardState{Term: 2, VotedFor: None}
+			n := tn.start(2)
+			n.Step(0, Message{Type: MsgVote, From: 0, To: 2, Term: 3, LastIndex: c.lastIndex, LastTerm: c.lastTm})
+			rd := tn.collect(n)
+			require.Len(t, rd.Messages, 1)
+			assert.Equal(t, !c.grant, rd.Messages[0].Reject)
+			assert.Equal(t, uint64(3), n.Term(), "the higher term is adopted either way")
+		})
+	}
+}
+
+// The short-log-vote planted bug grants votes the §5.4.1 check refuses.
+func TestBugShortLogVoteGrants(t *testing.T) {
+	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, BugShortLogVote)
+	tn.disks[2].Log = []Entry{{Index: 1, Term: 2}}
+	tn.disks[2].HardState = HardState{Term: 2, VotedFor: None}
+	n := tn.start(2)
+	n.Step(0, Message{Type: MsgVote, From: 0, To: 2, Term: 3, LastIndex: 0, LastTerm: 0})
+	assert.False(t, tn.collect(n).Messages[0].Reject)
+}
+
+// §5.1: a server that sees a higher term in any message becomes a follower
+// of that term; a stale-term request is refused with the current term.
+func TestHigherTermDeposes_5_1(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	n := tn.nodes[0]
+	n.Step(tn.now, Message{Type: MsgAppResp, From: 1, To: 0, Term: 5, Reject: true})
+	tn.collect(n)
+	assert.Equal(t, Follower, n.Role())
+	assert.Equal(t, uint64(5), n.Term())
+	assert.Equal(t, None, n.VotedFor())
+
+	n.Step(tn.now, Message{Type: MsgApp, From: 2, To: 0, Term: 3})
+	rd := tn.collect(n)
+	require.Len(t, rd.Messages, 1)
+	assert.True(t, rd.Messages[0].Reject)
+	assert.Equal(t, uint64(5), rd.Messages[0].Term)
+}
+
+// Dissertation §4.2.3: a follower that heard from its leader within the
+// minimum election timeout ignores a higher-term vote request, so a server
+// that was removed or partitioned cannot disrupt the cluster.
+func TestFollowerIgnoresDisruptiveVote_4_2_3(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.advance(10 * time.Millisecond)
+	f := tn.nodes[1]
+	f.Step(tn.now, Message{Type: MsgVote, From: 2, To: 1, Term: 9, LastIndex: 9, LastTerm: 9})
+	rd := tn.collect(f)
+	assert.Empty(t, rd.Messages)
+	assert.Equal(t, uint64(1), f.Term())
+}
+
+// §5.2: a candidate that hears AppendEntries from a leader of its own term
+// returns to follower.
+func TestCandidateStepsDownForLeaderOfSameTerm_5_2(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.isolate(2, true)
+	tn.fire(2)
+	require.Equal(t, Candidate, tn.nodes[2].Role())
+	n := tn.nodes[2]
+	n.Step(tn.now, Message{Type: MsgApp, From: 0, To: 2, Term: 1})
+	tn.collect(n)
+	assert.Equal(t, Follower, n.Role())
+	assert.Equal(t, NodeID(0), n.Leader())
+}

@@ -1,0 +1,114 @@
+package raft
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func addServer(id NodeID) Command    { return Command{Op: OpAddServer, Server: id} }
+func removeServer(id NodeID) Command { return Command{Op: OpRemoveServer, Server: id} }
+
+// joining creates server id with an empty disk, as addServer does.
+func (tn *testNet) joining(id NodeID) *Node {
+	tn.disks[id] = &Storage{}
+	return tn.start(id)
+}
+
+// Dissertation §4.1, §4.2.1: a new server first catches up as a non-voting
+// member; then the leader appends the new configuration, which is in force
+// as soon as it is in a log, and answers OK once it commits.
+func TestAddServerCatchesUpThenCommits_4_1(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	for i := 0; i < 20; i++ {
+		tn.request(0, set("k", Value("1")))
+	}
+	n3 := tn.joining(3)
+	assert.Zero(t, n3.Deadline(), "a server with no configuration never campaigns")
+	tn.request(0, addServer(3))
+	tn.advance(100 * time.Millisecond)
+	r, ok := tn.lastReply()
+	require.True(t, ok)
+	assert.Equal(t, StatusOK, r.Status)
+	for _, id := range []NodeID{0, 1, 2, 3} {
+		assert.Equal(t, []NodeID{0, 1, 2, 3}, tn.nodes[id].Members(), "server %d", id)
+	}
+	assert.Equal(t, tn.nodes[0].Log(), n3.Log())
+	assert.Equal(t, Value("1"), n3.StateMachine()["k"])
+	assert.NotZero(t, n3.Deadline(), "a member now: it has an election timer")
+}
+
+func TestMembershipStatuses_4_1(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.request(1, addServer(3))
+	r, _ := tn.lastReply()
+	assert.Equal(t, StatusNotLeader, r.Status)
+	assert.Equal(t, NodeID(0), r.LeaderHint)
+
+	tn.request(0, addServer(2))
+	r, _ = tn.lastReply()
+	assert.Equal(t, StatusAlreadyAMember, r.Status)
+
+	tn.request(0, removeServer(7))
+	r, _ = tn.lastReply()
+	assert.Equal(t, StatusNotAMember, r.Status)
+
+	// While server 3 catches up (it is down, so it never does), a second
+	// change is refused: one change at a time.
+	tn.disks[3] = &Storage{}
+	tn.request(0, addServer(3))
+	tn.request(0, removeServer(1))
+	r, _ = tn.lastReply()
+	assert.Equal(t, StatusPendingConfigChange, r.Status)
+
+	// The unreachable server's catch-up gives up with TIMEOUT.
+	tn.advance(10 * time.Second)
+	r, _ = tn.lastReply()
+	assert.Equal(t, StatusTimeout, r.Status)
+	assert.Equal(t, []NodeID{0, 1, 2}, tn.nodes[0].Members())
+}
+
+// §4.2.2: a leader that removes itself keeps leading until the change
+// commits (without counting itself), then steps down; the rest elect a new
+// leader and the removed server stays quiet.
+func TestRemoveLeaderStepsDown_4_2_2(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.request(0, set("a", "1"))
+	tn.request(0, removeServer(0))
+	r, _ := tn.lastReply()
+	assert.Equal(t, StatusOK, r.Status)
+	assert.Equal(t, Follower, tn.nodes[0].Role())
+	assert.Zero(t, tn.nodes[0].Deadline(), "removed: no election timer")
+	tn.advance(time.Second)
+	lead := None
+	for _, id := range []NodeID{1, 2} {
+		if tn.nodes[id].Role() == Leader {
+			lead = id
+		}
+		assert.Equal(t, []NodeID{1, 2}, tn.nodes[id].Members())
+	}
+	require.NotEqual(t, None, lead)
+	tn.request(lead, set("b", "2"))
+	r, _ = tn.lastReply()
+	assert.Equal(t, StatusSuccess, r.Status)
+}
+
+// §4.1: a server uses the latest configuration in its log, committed or not;
+// when a conflicting leader truncates that entry, it goes back to the one
+// before.
+func TestConfigRevertsWhenEntryTruncated_4_1(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 1, Kind: EntryConfig, Config: []NodeID{0, 1, 2, 3}}}
+	tn.disks[1].HardState = HardState{Term: 1, VotedFor: None}
+	n := tn.start(1)
+	assert.Equal(t, []NodeID{0, 1, 2, 3}, n.Members())
+	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 2, PrevIndex: 1, PrevTerm: 1,
+		Entries: []Entry{{Index: 2, Term: 2}}})
+	tn.collect(n)
+	assert.Equal(t, []NodeID{0, 1, 2}, n.Members())
+}

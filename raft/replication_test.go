@@ -1,0 +1,231 @@
+package raft
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// §5.3: a follower refuses AppendEntries whose previous entry it does not
+// hold, and hints where to resume: its log length when too short, or the
+// first index of the conflicting term.
+func TestConsistencyCheckWithHint_5_3(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 2}, {Index: 3, Term: 2}}
+	tn.disks[1].HardState = HardState{Term: 3, VotedFor: None}
+	n := tn.start(1)
+
+	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 7, PrevTerm: 3})
+	m := tn.collect(n).Messages[0]
+	assert.True(t, m.Reject)
+	assert.Equal(t, uint64(0), m.ConflictTerm)
+	assert.Equal(t, uint64(4), m.ConflictIndex, "too short: resume at its length + 1")
+
+	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 3, PrevTerm: 3})
+	m = tn.collect(n).Messages[0]
+	assert.True(t, m.Reject)
+	assert.Equal(t, uint64(2), m.ConflictTerm)
+	assert.Equal(t, uint64(2), m.ConflictIndex, "first index of the conflicting term")
+}
+
+// §5.3: an existing entry that conflicts with a new one is deleted with all
+// that follow; the follower's disk is told to truncate before appending.
+func TestConflictTruncation_5_3(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 2}, {Index: 3, Term: 2}}
+	tn.disks[1].HardState = HardState{Term: 3, VotedFor: None}
+	n := tn.start(1)
+	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 1, PrevTerm: 1,
+		Entries: []Entry{{Index: 2, Term: 3, Kind: EntryCommand, Cmd: set("x", "1")}}})
+	rd := tn.collect(n)
+	assert.False(t, rd.Messages[0].Reject)
+	assert.Equal(t, uint64(2), rd.Messages[0].Match)
+	assert.Equal(t, uint64(2), rd.TruncateFrom)
+	assert.Equal(t, uint64(2), n.LastIndex())
+	require.Len(t, tn.disks[1].Log, 2)
+	assert.Equal(t, uint64(3), tn.disks[1].Log[1].Term)
+}
+
+// §5.3: a delayed AppendEntries carrying entries the follower already holds
+// must not truncate the entries after them.
+func TestStaleAppendDoesNotTruncate_5_3(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 1}, {Index: 3, Term: 1}}
+	tn.disks[1].HardState = HardState{Term: 1, VotedFor: None}
+	n := tn.start(1)
+	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: 0, PrevTerm: 0,
+		Entries: []Entry{{Index: 1, Term: 1}}})
+	rd := tn.collect(n)
+	assert.Equal(t, uint64(3), n.LastIndex())
+	assert.Equal(t, uint64(0), rd.TruncateFrom, "nothing to write")
+}
+
+// Figure 2: a follower's commitIndex is min(leaderCommit, index of last new
+// entry), never beyond what it has verified matches the leader.
+func TestFollowerCommitBoundedByLastNewEntry_5_3(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 1}, {Index: 3, Term: 1}}
+	tn.disks[1].HardState = HardState{Term: 2, VotedFor: None}
+	n := tn.start(1)
+	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 2, PrevIndex: 1, PrevTerm: 1, Commit: 10})
+	tn.collect(n)
+	assert.Equal(t, uint64(1), n.CommitIndex(), "entries 2 and 3 are not yet known to match the leader")
+}
+
+// §5.3 with fast backtracking: a follower far behind with a long conflicting
+// suffix is repaired in a handful of round trips, not one per entry.
+func TestFastBacktrackingRepairsLongConflict_5_3(t *testing.T) {
+	tn := newTestNet(t, 3)
+	var stale []Entry
+	for i := uint64(1); i <= 50; i++ {
+		stale = append(stale, Entry{Index: i, Term: 1 + i/10})
+	}
+	tn.disks[2].Log = stale
+	for id := range tn.disks {
+		tn.disks[id].HardState = HardState{Term: 7, VotedFor: None}
+		tn.start(id)
+	}
+	tn.isolate(2, true)
+	tn.elect(0)
+	for i := 0; i < 100; i++ {
+		tn.request(0, set("k", Value("1")))
+	}
+	tn.isolate(2, false)
+	before := tn.sent
+	tn.advance(200 * time.Millisecond)
+	assert.Equal(t, tn.nodes[0].LastIndex(), tn.nodes[2].LastIndex())
+	assert.Equal(t, tn.nodes[0].Log(), tn.nodes[2].Log())
+	assert.Less(t, tn.sent-before, 60, "repair took %d messages", tn.sent-before)
+}
+
+// §5.4.2 (Figure 8): a leader never commits an entry of an earlier term by
+// counting replicas; it commits it only through an entry of its own term.
+func TestNoCommitOfEarlierTermByCounting_5_4_2(t *testing.T) {
+	for _, bug := range []Bug{BugNone, BugFigure8} {
+		tn := newTestNetIDs(t, []NodeID{0, 1, 2, 3, 4}, bug)
+		// Server 0 is leader of term 4 with an entry of term 2 at index 1
+		// that it has just replicated to a majority; its own no-op of
+		// term 4 (index 2) has reached nobody yet.
+		for _, id := range []NodeID{0, 1, 2} {
+			tn.disks[id].Log = []Entry{{Index: 1, Term: 2, Kind: EntryCommand, Cmd: set("x", "1")}}
+		}
+		for id := range tn.disks {
+			tn.disks[id].HardState = HardState{Term: 3, VotedFor: None}
+			tn.start(id)
+		}
+		for _, id := range []NodeID{1, 2, 3, 4} {
+			tn.isolate(id, true)
+		}
+		tn.fire(0)
+		n := tn.nodes[0]
+		for _, id := range []NodeID{1, 2} {
+			n.Step(tn.now, Message{Type: MsgVoteResp, From: id, To: 0, Term: 4})
+		}
+		tn.collect(n)
+		require.Equal(t, Leader, n.Role())
+		for _, id := range []NodeID{1, 2} {
+			n.Step(tn.now, Message{Type: MsgAppResp, From: id, To: 0, Term: 4, Match: 1})
+		}
+		tn.collect(n)
+		if bug == BugNone {
+			assert.Equal(t, uint64(0), n.CommitIndex(), "index 1 (term 2) is on a majority but must not commit")
+		} else {
+			assert.Equal(t, uint64(1), n.CommitIndex(), "the figure8 bug commits it")
+		}
+		n.Step(tn.now, Message{Type: MsgAppResp, From: 1, To: 0, Term: 4, Match: 2})
+		n.Step(tn.now, Message{Type: MsgAppResp, From: 2, To: 0, Term: 4, Match: 2})
+		tn.collect(n)
+		assert.Equal(t, uint64(2), n.CommitIndex(), "the no-op of term 4 commits both")
+	}
+}
+
+// Majority means more than half: in a cluster of 4, two copies are not
+// enough (a raft.js bug). The even-majority planted bug gets this wrong.
+func TestEvenClusterNeedsThreeOfFour(t *testing.T) {
+	for _, bug := range []Bug{BugNone, BugEvenMajority} {
+		tn := newTestNetIDs(t, []NodeID{0, 1, 2, 3}, bug)
+		for _, id := range []NodeID{2, 3} {
+			tn.isolate(id, true)
+		}
+		tn.fire(0)
+		tn.deliver()
+		if bug == BugNone {
+			assert.Equal(t, Candidate, tn.nodes[0].Role(), "2 votes of 4 do not elect")
+		} else {
+			assert.Equal(t, Leader, tn.nodes[0].Role(), "the even-majority bug elects with 2 of 4")
+			assert.Equal(t, uint64(1), tn.nodes[0].CommitIndex(), "and commits with 2 of 4")
+		}
+	}
+}
+
+// Persist before you speak (DESIGN.md): the Ready that carries a follower's
+// acknowledgement also carries the entries it acknowledges.
+func TestEntriesPersistedInSameReadyAsAck(t *testing.T) {
+	tn := newTestNet(t, 3)
+	n := tn.nodes[1]
+	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 1, Entries: []Entry{{Index: 1, Term: 1}}})
+	rd := n.Ready()
+	require.Len(t, rd.Messages, 1)
+	assert.Equal(t, uint64(1), rd.Messages[0].Match)
+	assert.Equal(t, uint64(1), rd.TruncateFrom)
+	assert.Len(t, rd.Entries, 1)
+	assert.True(t, rd.HardStateChanged, "the new term is persisted with it")
+}
+
+// Pipelining: the leader sends a second batch before the first is
+// acknowledged, up to MaxInflight messages.
+func TestPipelinedAppends(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.advance(60 * time.Millisecond)
+	n := tn.nodes[0]
+	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: set("a", "1")})
+	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: set("b", "2")})
+	rd := tn.collect(n)
+	apps := 0
+	for _, m := range rd.Messages {
+		if m.Type == MsgApp && m.To == 1 {
+			apps++
+		}
+	}
+	assert.Equal(t, 2, apps, "two AppendEntries in flight to server 1")
+	tn.queue = nil
+}
+
+// Lost AppendEntries are recovered: with every message to a follower dropped
+// for a while, the leader probes again from matchIndex on the heartbeat.
+func TestLostAppendsRecovered(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.cut[[2]NodeID{0, 2}] = true
+	for i := 0; i < 5; i++ {
+		tn.request(0, set("k", Value("1")))
+	}
+	delete(tn.cut, [2]NodeID{0, 2})
+	tn.advance(200 * time.Millisecond)
+	assert.Equal(t, tn.nodes[0].Log(), tn.nodes[2].Log())
+	assert.Equal(t, tn.nodes[0].CommitIndex(), tn.nodes[2].CommitIndex())
+}
+
+// Restart (Figure 2): commitIndex and the state machine are volatile; a
+// restarted server rebuilds them from its log as the leader tells it what
+// is committed. Indexes stay as they were (no shift on reload).
+func TestRestartRebuildsStateMachine(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.request(0, set("a", "1"))
+	tn.request(0, set("b", `"x"`))
+	tn.advance(60 * time.Millisecond)
+	require.Equal(t, map[string]Value{"a": "1", "b": `"x"`}, tn.nodes[2].StateMachine())
+	log := tn.nodes[2].Log()
+	tn.crash(2)
+	n := tn.start(2)
+	assert.Equal(t, uint64(0), n.CommitIndex())
+	assert.Empty(t, n.StateMachine())
+	assert.Equal(t, log, n.Log())
+	tn.advance(60 * time.Millisecond)
+	assert.Equal(t, map[string]Value{"a": "1", "b": `"x"`}, n.StateMachine())
+	assert.Equal(t, uint64(3), n.LastApplied())
+}
