@@ -1,7 +1,5 @@
 package raft
 
-import "sort"
-
 // kvStore is the replicated key/value state machine with client sessions
 // (dissertation §6.3): for each client, the last sequence number applied and
 // its response, so that a retried command is applied once.
@@ -77,13 +75,4 @@ func (kv *kvStore) snapshot() map[string]Value {
 		m[k] = v
 	}
 	return m
-}
-
-func (kv *kvStore) keys() []string {
-	ks := make([]string, 0, len(kv.data))
-	for k := range kv.data {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
