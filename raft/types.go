@@ -142,7 +142,7 @@ const (
 	StatusSuccess             Status = "success"
 	StatusNotLeader           Status = "NOT_LEADER"
 	StatusError               Status = "error"
-	StatusTimeout             Status = "TIMEOUT" // set by the client side, never by a server
+	StatusTimeout             Status = "TIMEOUT" // the client gave up, or a new server failed to catch up
 	StatusOK                  Status = "OK"
 	StatusAlreadyAMember      Status = "ALREADY_A_MEMBER"
 	StatusNotAMember          Status = "NOT_A_MEMBER"
@@ -244,8 +244,9 @@ type Storage struct {
 }
 
 // Ready is one batch of output. The caller must, in this order:
-//  1. persist HardState (if HardStateChanged), drop the log suffix from
-//     TruncateFrom (if non-zero), and append Entries;
+//  1. persist HardState (if HardStateChanged); if TruncateFrom is non-zero,
+//     drop every disk entry with index >= TruncateFrom, then append Entries
+//     (which start at TruncateFrom);
 //  2. send Messages;
 //  3. call Tick at (or after) Deadline.
 //
