@@ -61,16 +61,16 @@ type EventKind uint8
 
 // Trace event kinds.
 const (
-	EvRaft       EventKind = iota // something a node did: see Raft
-	EvSend                        // Msg left From for To
-	EvDeliver                     // Msg arrived at To
-	EvDrop                        // Msg was lost (Reason: "partition", "cut", "down", "loss")
-	EvCrash                       // server Node crashed
-	EvRestart                     // server Node restarted from disk
-	EvPartition                   // the network changed (Reason describes it)
-	EvClientCall                  // client Node sent Msg.Cmd
-	EvClientReply                 // client Node got Msg.Resp
-	EvViolation                   // a safety property broke (Reason says which)
+	EvRaft        EventKind = iota // something a node did: see Raft
+	EvSend                         // Msg left From for To
+	EvDeliver                      // Msg arrived at To
+	EvDrop                         // Msg was lost (Reason: "partition", "cut", "down", "loss")
+	EvCrash                        // server Node crashed
+	EvRestart                      // server Node restarted from disk
+	EvPartition                    // the network changed (Reason describes it)
+	EvClientCall                   // client Node sent Msg.Cmd
+	EvClientReply                  // client Node got Msg.Resp
+	EvViolation                    // a safety property broke (Reason says which)
 )
 
 // TraceEvent is one line of the trace.

@@ -1,0 +1,159 @@
+package sim
+
+import (
+	"fmt"
+	"runtime"
+	"strconv"
+	"time"
+
+	"raftsim/raft"
+)
+
+// BenchResult is what Bench measured.
+type BenchResult struct {
+	Servers, Proposals, Window int
+	Wall                       time.Duration // wall time of the proposals phase
+	Virtual                    time.Duration // virtual time it took
+	Commits                    int           // proposals acknowledged as success
+	Retries                    int           // proposals answered otherwise and sent again
+	Events                     uint64        // events processed
+	Allocs                     uint64        // heap allocations (runtime.MemStats.Mallocs)
+	Bytes                      uint64        // bytes allocated (runtime.MemStats.TotalAlloc)
+}
+
+// CommitsPerSecond is the throughput in commits per second of wall time.
+func (r BenchResult) CommitsPerSecond() float64 {
+	if r.Wall <= 0 {
+		return 0
+	}
+	return float64(r.Commits) / r.Wall.Seconds()
+}
+
+func (r BenchResult) String() string {
+	return fmt.Sprintf("servers=%d proposals=%d window=%d wall=%v virtual=%v commits=%d retries=%d events=%d commits/s=%.0f allocs=%d (%.1f/commit) bytes=%d (%.0f/commit)",
+		r.Servers, r.Proposals, r.Window, r.Wall, r.Virtual, r.Commits, r.Retries, r.Events,
+		r.CommitsPerSecond(), r.Allocs, float64(r.Allocs)/float64(max(r.Commits, 1)),
+		r.Bytes, float64(r.Bytes)/float64(max(r.Commits, 1)))
+}
+
+// benchRun is the state of a Bench: window clients, each issuing its next
+// set as soon as the previous one is answered.
+type benchRun struct {
+	total, issued, acked, retries int
+	keys                          []string
+	vals                          []raft.Value
+}
+
+// Bench builds a cluster of servers, waits for a leader, keeps window set
+// proposals in flight (one per client) until proposals of them are
+// acknowledged, then runs until every server has applied them all. Safety
+// checks and tracing are off. Wall time and allocations cover the
+// proposals and the final catch-up, not the setup.
+func Bench(servers, proposals, window int, seed uint64) (BenchResult, error) {
+	return BenchWith(Options{Seed: seed, NoSafetyCheck: true}, servers, proposals, window)
+}
+
+// BenchWith is Bench with explicit options (e.g. with the safety checks on).
+func BenchWith(o Options, servers, proposals, window int) (BenchResult, error) {
+	res := BenchResult{Servers: servers, Proposals: proposals, Window: window}
+	if proposals < 1 || window < 1 {
+		return res, fmt.Errorf("bench: proposals and window must be positive")
+	}
+	s := New(o)
+	if err := s.StartServers(servers, ServerOptions{}); err != nil {
+		return res, fmt.Errorf("bench: %w", err)
+	}
+	lid, ok := s.LeaderID(true)
+	if !ok {
+		return res, fmt.Errorf("bench: no leader elected")
+	}
+	b := &benchRun{total: proposals}
+	const nkeys = 1024
+	for i := range nkeys {
+		b.keys = append(b.keys, "k"+strconv.Itoa(i))
+		b.vals = append(b.vals, raft.Value(strconv.Itoa(i)))
+	}
+	s.bench = b
+	clients := make([]*client, min(window, proposals))
+	for i := range clients {
+		clients[i] = s.newClient()
+		clients[i].bench = true
+		clients[i].leaderGuess = lid
+	}
+
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	v0 := s.now
+	start := time.Now()
+	for _, c := range clients {
+		s.benchNext(c)
+	}
+	events := uint64(0)
+	for b.acked < b.total && s.queue.Len() > 0 {
+		s.process(s.queue.pop())
+		events++
+	}
+	// Run until every server has applied everything the leader has.
+	for s.queue.Len() > 0 && !s.allApplied() {
+		s.process(s.queue.pop())
+		events++
+	}
+	res.Wall = time.Since(start)
+	runtime.ReadMemStats(&m1)
+	res.Virtual = s.now - v0
+	res.Commits, res.Retries, res.Events = b.acked, b.retries, events
+	res.Allocs = m1.Mallocs - m0.Mallocs
+	res.Bytes = m1.TotalAlloc - m0.TotalAlloc
+	if b.acked < b.total {
+		return res, fmt.Errorf("bench: only %d of %d proposals acknowledged", b.acked, b.total)
+	}
+	if v := s.Violations(); len(v) > 0 {
+		return res, fmt.Errorf("bench: %s: %s", v[0].Property, v[0].Detail)
+	}
+	return res, nil
+}
+
+// benchNext sends client c's next proposal, if any are left.
+func (s *Sim) benchNext(c *client) {
+	b := s.bench
+	if b.issued >= b.total {
+		return
+	}
+	i := b.issued
+	b.issued++
+	cmd := raft.Command{Op: raft.OpSet, Key: b.keys[i%len(b.keys)], Value: b.vals[i%len(b.vals)]}
+	target := c.leaderGuess
+	if s.server(target) == nil {
+		target = raft.None
+	}
+	s.startRequest(c, target, true, cmd)
+}
+
+// benchReply counts client c's answer and sends its next proposal.
+func (s *Sim) benchReply(c *client) {
+	b := s.bench
+	if c.resp.Status == raft.StatusSuccess {
+		b.acked++
+	} else {
+		b.retries++
+		b.issued-- // send this proposal again
+	}
+	s.benchNext(c)
+}
+
+// allApplied reports whether every live server has applied the leader's
+// whole log.
+func (s *Sim) allApplied() bool {
+	l := s.leader()
+	if l == raft.None {
+		return false
+	}
+	last := s.server(l).node.LastIndex()
+	for _, id := range s.ids {
+		if srv := s.servers[id]; srv.up && srv.node.LastApplied() < last {
+			return false
+		}
+	}
+	return true
+}

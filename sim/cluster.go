@@ -1,0 +1,163 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+
+	"raftsim/raft"
+)
+
+// StartServers starts servers 0..n-1 as one cluster. Timing options given
+// here become the simulation's (they apply to servers added later too);
+// Debug and Bug apply to these servers.
+func (s *Sim) StartServers(n int, o ServerOptions) error {
+	if s.started {
+		return fmt.Errorf("startServers: %w", ErrAlreadyStarted)
+	}
+	if n < 1 || n > int(MaxServerID)+1 {
+		return fmt.Errorf("startServers %d: the number of servers must be between 1 and %d", n, MaxServerID+1)
+	}
+	if err := s.validate("startServers", o); err != nil {
+		return err
+	}
+	if o.ElectionTimeout > 0 {
+		s.opts.ElectionTimeout = o.ElectionTimeout
+	}
+	if o.HeartbeatInterval > 0 {
+		s.opts.HeartbeatInterval = o.HeartbeatInterval
+	}
+	o.ElectionTimeout, o.HeartbeatInterval = 0, 0
+	ids := make([]raft.NodeID, n)
+	for i := range ids {
+		ids[i] = raft.NodeID(i)
+	}
+	srvs := make([]*server, n)
+	for i, id := range ids {
+		if s.server(id) != nil {
+			return fmt.Errorf("startServers: server %d already exists", id)
+		}
+		srvs[i] = s.newServer(id, raft.Storage{HardState: raft.HardState{VotedFor: raft.None}, Bootstrap: slices.Clone(ids)}, o)
+	}
+	s.started = true
+	for _, srv := range srvs {
+		s.boot(srv)
+	}
+	return nil
+}
+
+// validate checks per-server options; op names the command for the error.
+func (s *Sim) validate(op string, o ServerOptions) error {
+	if o.ElectionTimeout < 0 || o.HeartbeatInterval < 0 {
+		return fmt.Errorf("%s: %w: electionTimeout and heartbeatTime must be positive", op, ErrBadOption)
+	}
+	et, hb := o.ElectionTimeout, o.HeartbeatInterval
+	if et == 0 {
+		et = s.opts.ElectionTimeout
+	}
+	if hb == 0 {
+		hb = s.opts.HeartbeatInterval
+	}
+	if hb >= et {
+		return fmt.Errorf("%s: %w: heartbeatTime (%v) must be less than electionTimeout (%v)", op, ErrBadOption, hb, et)
+	}
+	if o.Bug > raft.BugEvenMajority {
+		return fmt.Errorf("%s: %w: unknown bug %d", op, ErrBadOption, o.Bug)
+	}
+	return nil
+}
+
+// AddServer creates server id with an empty disk (unless it exists, e.g. a
+// server removed earlier) and asks the leader to add it (dissertation §4.1).
+// It waits until the change commits or the request times out, then settles
+// like ClientRequest. The status is the leader's answer, or TIMEOUT.
+func (s *Sim) AddServer(id raft.NodeID, o ServerOptions) (raft.Status, error) {
+	if !s.started {
+		return "", fmt.Errorf("addServer %d: %w", id, ErrNotStarted)
+	}
+	if id < 0 || id > MaxServerID {
+		return "", fmt.Errorf("addServer %d: %w", id, ErrBadServerID)
+	}
+	if err := s.validate(fmt.Sprintf("addServer %d", id), o); err != nil {
+		return "", err
+	}
+	if srv := s.server(id); srv == nil {
+		srv = s.newServer(id, raft.Storage{HardState: raft.HardState{VotedFor: raft.None}}, o)
+		s.boot(srv)
+	} else if o.Debug {
+		srv.opts.Debug = true
+	}
+	r := s.request(raft.None, raft.Command{Op: raft.OpAddServer, Server: id})
+	return r.Status, nil
+}
+
+// RemoveServer asks the leader to remove server id; a removed leader steps
+// down once the change commits. It waits and settles like AddServer. The
+// removed server keeps running (outside the configuration it stays quiet).
+func (s *Sim) RemoveServer(id raft.NodeID) (raft.Status, error) {
+	if !s.started {
+		return "", fmt.Errorf("removeServer %d: %w", id, ErrNotStarted)
+	}
+	if s.server(id) == nil {
+		return "", errNoServer("removeServer", id)
+	}
+	r := s.request(raft.None, raft.Command{Op: raft.OpRemoveServer, Server: id})
+	return r.Status, nil
+}
+
+// ClientRequest sends cmd to target (raft.None: to the leader, following
+// redirects) and runs the clock until the reply or a timeout, then on until
+// the entry is applied on every live server the leader reaches, for at most
+// one more heartbeat interval (SPEC.md). ClientID and Seq are set by the
+// simulation's client session.
+func (s *Sim) ClientRequest(target raft.NodeID, cmd raft.Command) (raft.Response, error) {
+	if !s.started {
+		return raft.Response{}, fmt.Errorf("clientRequest: %w", ErrNotStarted)
+	}
+	if target != raft.None && s.server(target) == nil {
+		return raft.Response{}, errNoServer("clientRequest", target)
+	}
+	if cmd.Op > raft.OpRemoveServer {
+		return raft.Response{}, fmt.Errorf("clientRequest: unknown operation %d", cmd.Op)
+	}
+	return s.request(target, cmd), nil
+}
+
+// request runs one request of the shell's client to its end, then settles.
+func (s *Sim) request(target raft.NodeID, cmd raft.Command) raft.Response {
+	c := s.shellClient()
+	s.startRequest(c, target, target == raft.None, cmd)
+	for c.pending && s.queue.Len() > 0 {
+		s.process(s.queue.pop())
+	}
+	r := c.resp
+	if !cmd.ReadOnly && (r.Status == raft.StatusSuccess || r.Status == raft.StatusOK) {
+		s.settle(c.respFrom, c.respCommit)
+	}
+	return r
+}
+
+// settle runs the clock until entry index is applied on every live member
+// that leader reaches, for at most one heartbeat interval.
+func (s *Sim) settle(leader raft.NodeID, index uint64) {
+	srv := s.server(leader)
+	if srv == nil || !srv.up || index == 0 {
+		return
+	}
+	members := srv.node.Members()
+	s.runUntil(func() bool { return s.appliedOn(leader, members, index) }, s.now+s.opts.HeartbeatInterval)
+}
+
+// appliedOn reports whether every live server among members that leader
+// reaches has applied index.
+func (s *Sim) appliedOn(leader raft.NodeID, members []raft.NodeID, index uint64) bool {
+	for _, id := range members {
+		srv := s.server(id)
+		if srv == nil || !srv.up || !s.Connected(leader, id) {
+			continue
+		}
+		if srv.node.LastApplied() < index {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,111 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+
+	"raftsim/raft"
+)
+
+// Servers returns every server ever created, ascending.
+func (s *Sim) Servers() []raft.NodeID { return slices.Clone(s.ids) }
+
+// Info returns everything the shell can show about server id. The slices
+// and maps are copies the caller may keep.
+func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {
+	srv, err := s.lookup("info", id)
+	if err != nil {
+		return ServerInfo{}, err
+	}
+	si := ServerInfo{ID: id, Up: srv.up, Group: srv.group, Leader: raft.None}
+	if !srv.up {
+		d := &srv.disk
+		si.Term, si.VotedFor = d.Term, d.VotedFor
+		if d.Term == 0 {
+			si.VotedFor = raft.None
+		}
+		si.Log = slices.Clone(d.Log)
+		si.Config = slices.Clone(d.Bootstrap)
+		for i := len(d.Log) - 1; i >= 0; i-- {
+			if d.Log[i].Kind == raft.EntryConfig {
+				si.Config = slices.Clone(d.Log[i].Config)
+				break
+			}
+		}
+		return si, nil
+	}
+	n := srv.node
+	si.Role, si.Term, si.VotedFor, si.Leader = n.Role(), n.Term(), n.VotedFor(), n.Leader()
+	si.CommitIndex, si.LastApplied = n.CommitIndex(), n.LastApplied()
+	si.Log = slices.Clone(n.Log())
+	si.StateMachine = n.StateMachine()
+	si.NextIndex, si.MatchIndex = n.Progress()
+	si.Config = n.Members()
+	return si, nil
+}
+
+// Converged reports whether all live, mutually connected servers of the
+// configuration have identical logs and state machines; if not, why not.
+// The reference is the leader (or, without one, the lowest live server);
+// the servers compared are the live members it reaches.
+func (s *Sim) Converged() (bool, string) {
+	ref := s.leader()
+	if ref == raft.None {
+		for _, id := range s.ids {
+			if s.servers[id].up {
+				ref = id
+				break
+			}
+		}
+	}
+	if ref == raft.None {
+		return false, "no server is up"
+	}
+	rn := s.server(ref).node
+	rlog, rsm := rn.Log(), rn.StateMachine()
+	why := ""
+	s.reachable(ref, func(srv *server) bool {
+		if srv.id == ref {
+			return true
+		}
+		why = diffServers(ref, rlog, rsm, srv.id, srv.node.Log(), srv.node.StateMachine())
+		return why == ""
+	})
+	return why == "", why
+}
+
+// diffServers describes the first difference between two servers' logs and
+// state machines, or returns "".
+func diffServers(a raft.NodeID, la []raft.Entry, sa map[string]raft.Value, b raft.NodeID, lb []raft.Entry, sb map[string]raft.Value) string {
+	for i := 0; i < min(len(la), len(lb)); i++ {
+		if entryHash(&la[i]) != entryHash(&lb[i]) {
+			return fmt.Sprintf("logs of servers %d and %d differ at index %d: %s vs %s", a, b, i+1, describe(&la[i]), describe(&lb[i]))
+		}
+	}
+	if len(la) != len(lb) {
+		return fmt.Sprintf("server %d's log has %d entries, server %d's has %d", a, len(la), b, len(lb))
+	}
+	keys := make([]string, 0, len(sa)+len(sb))
+	for k := range sa {
+		keys = append(keys, k)
+	}
+	for k := range sb {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		va, oka := sa[k]
+		vb, okb := sb[k]
+		if va != vb || oka != okb {
+			return fmt.Sprintf("state machines of servers %d and %d differ at key %q: %s vs %s", a, b, k, showValue(va, oka), showValue(vb, okb))
+		}
+	}
+	return ""
+}
+
+func showValue(v raft.Value, ok bool) string {
+	if !ok {
+		return "(absent)"
+	}
+	return string(v)
+}

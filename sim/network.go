@@ -1,0 +1,193 @@
+package sim
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"raftsim/raft"
+)
+
+// network is the state of the simulated links: partition groups (kept on
+// each server as server.group) and one-way cuts. Client endpoints sit
+// outside partitions: a client reaches every live server, as a user's
+// laptop reaches every data centre in the usual pictures of a split brain.
+type network struct {
+	partitioned bool
+	desc        string // the partition as the user gave it, for the trace
+	cuts        map[[2]raft.NodeID]bool
+}
+
+func isClient(id raft.NodeID) bool { return id >= ClientIDBase }
+
+// latency draws one message's one-way delay from the network stream.
+func (s *Sim) latency() time.Duration {
+	lo, hi := s.opts.LatencyMin, s.opts.LatencyMax
+	if hi <= lo {
+		return lo
+	}
+	return lo + time.Duration(s.netRnd.Int64N(int64(hi-lo)))
+}
+
+// blocked says why a message from one endpoint to another cannot cross the
+// network right now, or "" if it can. It does not look at whether the
+// receiver is up: that is decided on arrival.
+func (s *Sim) blocked(from, to raft.NodeID) string {
+	if isClient(from) || isClient(to) {
+		return ""
+	}
+	if s.net.partitioned {
+		a, b := s.server(from), s.server(to)
+		if a == nil || b == nil || a.group != b.group {
+			return "partition"
+		}
+	}
+	if len(s.net.cuts) > 0 && s.net.cuts[[2]raft.NodeID{from, to}] {
+		return "cut"
+	}
+	return ""
+}
+
+// send puts m on the network: it arrives after a random latency unless a
+// partition or cut stops it now or by the time it arrives.
+func (s *Sim) send(m *raft.Message) {
+	if s.listener != nil {
+		kind := EvSend
+		if isClient(m.From) {
+			kind = EvClientCall
+		}
+		s.emitMsg(kind, m.From, m.To, m, "")
+	}
+	if why := s.blocked(m.From, m.To); why != "" {
+		s.drop(m, why)
+		return
+	}
+	at := s.now + s.latency()
+	s.queue.push(event{at: at, aux: s.pool.put(m), id: m.To, kind: evDeliver})
+}
+
+func (s *Sim) drop(m *raft.Message, why string) {
+	if s.listener != nil {
+		s.emitMsg(EvDrop, m.From, m.To, m, why)
+	}
+}
+
+// deliver hands the message of a delivery event to its receiver.
+func (s *Sim) deliver(slot uint64) {
+	m := s.pool.take(slot)
+	if why := s.blocked(m.From, m.To); why != "" {
+		// The network changed while the message was in flight.
+		s.drop(&m, why)
+		return
+	}
+	if isClient(m.To) {
+		if c := s.client(m.To); c != nil {
+			s.clientReceive(c, &m)
+		}
+		return
+	}
+	srv := s.server(m.To)
+	if srv == nil || !srv.up {
+		s.drop(&m, "down")
+		return
+	}
+	if s.listener != nil {
+		s.emitMsg(EvDeliver, m.From, m.To, &m, "")
+	}
+	s.stepServer(srv, &m)
+}
+
+// Partition splits the servers into groups that cannot reach each other.
+// Servers not named form one more group together, so Partition([[2]])
+// isolates server 2. It replaces any earlier partition; cuts stay.
+func (s *Sim) Partition(groups [][]raft.NodeID) error {
+	if len(groups) == 0 {
+		return fmt.Errorf("partition: no groups given (e.g. 0,1 | 2)")
+	}
+	seen := map[raft.NodeID]int{}
+	for g, ids := range groups {
+		if len(ids) == 0 {
+			return fmt.Errorf("partition: group %d is empty", g+1)
+		}
+		for _, id := range ids {
+			if s.server(id) == nil {
+				return errNoServer("partition", id)
+			}
+			if prev, dup := seen[id]; dup {
+				return fmt.Errorf("partition: server %d is in groups %d and %d", id, prev+1, g+1)
+			}
+			seen[id] = g
+		}
+	}
+	for _, id := range s.ids {
+		s.servers[id].group = 0
+	}
+	var b strings.Builder
+	for g, ids := range groups {
+		if g > 0 {
+			b.WriteString(" | ")
+		}
+		for i, id := range ids {
+			s.servers[id].group = g + 1
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Itoa(int(id)))
+		}
+	}
+	s.net.partitioned = true
+	s.net.desc = b.String()
+	s.emitNet("partition " + s.net.desc)
+	return nil
+}
+
+// Cut blocks the link from -> to (and to -> from if bothWays) until Heal.
+func (s *Sim) Cut(from, to raft.NodeID, bothWays bool) error {
+	if s.server(from) == nil {
+		return errNoServer("cut", from)
+	}
+	if s.server(to) == nil {
+		return errNoServer("cut", to)
+	}
+	if from == to {
+		return fmt.Errorf("cut %d->%d: a server cannot be cut from itself", from, to)
+	}
+	if s.net.cuts == nil {
+		s.net.cuts = map[[2]raft.NodeID]bool{}
+	}
+	s.net.cuts[[2]raft.NodeID{from, to}] = true
+	arrow := "->"
+	if bothWays {
+		s.net.cuts[[2]raft.NodeID{to, from}] = true
+		arrow = "<->"
+	}
+	s.emitNet("cut " + strconv.Itoa(int(from)) + arrow + strconv.Itoa(int(to)))
+	return nil
+}
+
+// Heal removes every partition and cut.
+func (s *Sim) Heal() {
+	for _, id := range s.ids {
+		s.servers[id].group = 0
+	}
+	s.net = network{}
+	s.emitNet("heal")
+}
+
+// Connected reports whether a and b can currently exchange messages: both
+// exist and are up, and no partition or cut stands between them either way.
+func (s *Sim) Connected(a, b raft.NodeID) bool {
+	if !s.endpointUp(a) || !s.endpointUp(b) {
+		return false
+	}
+	return s.blocked(a, b) == "" && s.blocked(b, a) == ""
+}
+
+func (s *Sim) endpointUp(id raft.NodeID) bool {
+	if isClient(id) {
+		return s.client(id) != nil
+	}
+	srv := s.server(id)
+	return srv != nil && srv.up
+}

@@ -1,0 +1,406 @@
+package sim
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"raftsim/raft"
+)
+
+// The five safety properties of Figure 3 of the Raft paper.
+const (
+	PropElectionSafety     = "Election Safety"
+	PropLeaderAppendOnly   = "Leader Append-Only"
+	PropLogMatching        = "Log Matching"
+	PropLeaderCompleteness = "Leader Completeness"
+	PropStateMachineSafety = "State Machine Safety"
+)
+
+// maxViolations caps the list: one broken run should not eat the memory.
+const maxViolations = 1000
+
+// checker checks the safety properties incrementally: each observation costs
+// time proportional to what changed (new entries, newly committed or applied
+// indexes), never to the length of the logs.
+//
+// Logs are summarised by prefix hashes: ph[i] hashes entries 1..i, so two
+// logs agree up to i exactly when their ph[i] agree (up to hash collisions),
+// and a prefix is compared in O(1).
+type checker struct {
+	now   time.Duration
+	logOf func(raft.NodeID) []raft.Entry // for readable details only; may be nil
+
+	srv []srvCheck // indexed by server id
+
+	leaders    map[uint64]raft.NodeID // term -> its leader, for the whole run
+	curLeaders []raft.NodeID          // servers that are leader now
+
+	// lm records, for every (index, term) ever seen in a log, the prefix
+	// hash up to it: lm[i-1] is the first term seen at index i; other terms
+	// at that index are chained through lmExtra.
+	lm      []lmRec
+	lmExtra []lmRec
+
+	// commitPH[i-1] is the prefix hash at i of the committed log, as first
+	// committed by commitBy[i-1].
+	commitPH []uint64
+	commitBy []raft.NodeID
+
+	// appliedPH[i-1] is the prefix hash at i of the first server to apply i.
+	appliedPH []uint64
+	appliedBy []raft.NodeID
+
+	violations  []Violation
+	reported    map[string]bool
+	onViolation func(*Violation)
+}
+
+type srvCheck struct {
+	ph      []uint64 // ph[0] = 0; ph[i] hashes entries 1..i of the disk log
+	commit  uint64
+	applied uint64
+	role    raft.Role
+	term    uint64
+}
+
+type lmRec struct {
+	term   uint64
+	ph     uint64
+	server raft.NodeID
+	next   int32 // 1 + index into lmExtra of the next term at this index; 0: none
+}
+
+func newChecker() *checker {
+	return &checker{leaders: map[uint64]raft.NodeID{}, reported: map[string]bool{}}
+}
+
+func (c *checker) ensure(id raft.NodeID) *srvCheck {
+	for int(id) >= len(c.srv) {
+		c.srv = append(c.srv, srvCheck{ph: []uint64{0}})
+	}
+	return &c.srv[id]
+}
+
+func (c *checker) report(key string, v Violation) {
+	if c.reported[key] || len(c.violations) >= maxViolations {
+		return
+	}
+	c.reported[key] = true
+	v.Time = c.now
+	c.violations = append(c.violations, v)
+	if c.onViolation != nil {
+		c.onViolation(&c.violations[len(c.violations)-1])
+	}
+}
+
+// logChanged records that server id's log dropped every entry from index
+// from on (if it held any) and then appended ents. stillLeader says the
+// server was leader before and after the change, in the same term.
+func (c *checker) logChanged(id raft.NodeID, from uint64, ents []raft.Entry, stillLeader bool) {
+	st := c.ensure(id)
+	last := uint64(len(st.ph) - 1)
+	if len(ents) > 0 && (from == 0 || ents[0].Index < from) {
+		from = ents[0].Index
+	}
+	if from != 0 && from <= last {
+		if stillLeader {
+			c.report("LAO "+itoa(int(id))+" "+u64(st.term), Violation{
+				Property: PropLeaderAppendOnly, Servers: []raft.NodeID{id}, Index: from,
+				Detail: fmt.Sprintf("server %d, leader of term %d, removed entries %d..%d from its own log", id, st.term, from, last),
+			})
+		}
+		st.ph = st.ph[:from]
+	}
+	for i := range ents {
+		e := &ents[i]
+		if e.Index != uint64(len(st.ph)) {
+			// A gap: the disk no longer mirrors indexes; resynchronise
+			// rather than compare unrelated positions.
+			continue
+		}
+		p := mix(st.ph[len(st.ph)-1], entryHash(e))
+		st.ph = append(st.ph, p)
+		c.matchLog(id, e, p)
+	}
+}
+
+// matchLog checks Log Matching for entry e of server id, whose log prefix
+// up to e hashes to p: any other log with an entry of the same index and
+// term must have had the same prefix.
+func (c *checker) matchLog(id raft.NodeID, e *raft.Entry, p uint64) {
+	i := e.Index
+	for uint64(len(c.lm)) < i {
+		c.lm = append(c.lm, lmRec{})
+	}
+	r := &c.lm[i-1]
+	if r.term == 0 {
+		*r = lmRec{term: e.Term, ph: p, server: id}
+		return
+	}
+	for r.term != e.Term {
+		if r.next == 0 {
+			c.lmExtra = append(c.lmExtra, lmRec{term: e.Term, ph: p, server: id})
+			r.next = int32(len(c.lmExtra))
+			return
+		}
+		r = &c.lmExtra[r.next-1]
+	}
+	if r.ph == p || r.server == id {
+		return
+	}
+	a, b := min(r.server, id), max(r.server, id)
+	c.report("LM "+itoa(int(a))+" "+itoa(int(b)), Violation{
+		Property: PropLogMatching, Servers: []raft.NodeID{r.server, id}, Index: i,
+		Detail: fmt.Sprintf("servers %d and %d both have an entry at index %d in term %d, but their logs differ up to it%s",
+			r.server, id, i, e.Term, c.firstDifference(r.server, id, i)),
+	})
+}
+
+// roleChanged records server id's role and term.
+func (c *checker) roleChanged(id raft.NodeID, role raft.Role, term uint64) {
+	st := c.ensure(id)
+	if st.role == role && st.term == term {
+		return
+	}
+	wasLeader := st.role == raft.Leader
+	st.role, st.term = role, term
+	if wasLeader {
+		for i, l := range c.curLeaders {
+			if l == id {
+				c.curLeaders = append(c.curLeaders[:i], c.curLeaders[i+1:]...)
+				break
+			}
+		}
+	}
+	if role != raft.Leader {
+		return
+	}
+	c.curLeaders = append(c.curLeaders, id)
+	if prev, ok := c.leaders[term]; ok && prev != id {
+		c.report("ES "+u64(term), Violation{
+			Property: PropElectionSafety, Servers: []raft.NodeID{prev, id},
+			Detail: fmt.Sprintf("servers %d and %d were both leader in term %d", prev, id, term),
+		})
+	} else {
+		c.leaders[term] = id
+	}
+	// Leader Completeness: the new leader holds every entry committed so far.
+	if n := uint64(len(c.commitPH)); n > 0 {
+		if i, ok := c.missingCommitted(st, n); !ok {
+			c.report("LC "+itoa(int(id))+" "+u64(term), Violation{
+				Property: PropLeaderCompleteness, Servers: []raft.NodeID{id, c.commitBy[i-1]}, Index: i,
+				Detail: fmt.Sprintf("server %d became leader of term %d without committed entry %d%s",
+					id, term, i, c.describeAt(c.commitBy[i-1], i)),
+			})
+		}
+	}
+}
+
+// missingCommitted checks that st's log holds the committed log up to n;
+// if not, it returns the first committed index it lacks.
+func (c *checker) missingCommitted(st *srvCheck, n uint64) (uint64, bool) {
+	last := uint64(len(st.ph) - 1)
+	k := min(last, n)
+	if k > 0 && st.ph[k] != c.commitPH[k-1] {
+		// Prefix hashes differ from the first differing entry on, so
+		// the first difference can be found by bisection.
+		lo, hi := uint64(1), k
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if st.ph[mid] == c.commitPH[mid-1] {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		return lo, false
+	}
+	if last < n {
+		return last + 1, false
+	}
+	return 0, true
+}
+
+// committed records server id's commitIndex (its term is term).
+func (c *checker) committed(id raft.NodeID, term uint64, ci uint64) {
+	st := c.ensure(id)
+	if ci <= st.commit {
+		st.commit = ci
+		return
+	}
+	st.commit = ci
+	ci = min(ci, uint64(len(st.ph)-1))
+	for n := uint64(len(c.commitPH)); n < ci; n++ {
+		c.commitPH = append(c.commitPH, st.ph[n+1])
+		c.commitBy = append(c.commitBy, id)
+	}
+	// Leader Completeness, the other way round: a leader of a later term
+	// elected before this commit was observed must hold the entry too.
+	for _, l := range c.curLeaders {
+		lt := &c.srv[l]
+		if lt.term <= term || l == id {
+			continue
+		}
+		if uint64(len(lt.ph)-1) < ci || lt.ph[ci] != st.ph[ci] {
+			c.report("LC "+itoa(int(l))+" "+u64(lt.term), Violation{
+				Property: PropLeaderCompleteness, Servers: []raft.NodeID{l, id}, Index: ci,
+				Detail: fmt.Sprintf("server %d committed index %d in term %d, but server %d, leader of later term %d, does not hold the same log up to it%s",
+					id, ci, term, l, lt.term, c.firstDifference(id, l, ci)),
+			})
+		}
+	}
+}
+
+// applied records server id's lastApplied.
+func (c *checker) applied(id raft.NodeID, la uint64) {
+	st := c.ensure(id)
+	if la <= st.applied {
+		st.applied = la
+		return
+	}
+	la = min(la, uint64(len(st.ph)-1))
+	for i := st.applied + 1; i <= la; i++ {
+		p := st.ph[i]
+		if i > uint64(len(c.appliedPH)) {
+			c.appliedPH = append(c.appliedPH, p)
+			c.appliedBy = append(c.appliedBy, id)
+			continue
+		}
+		if c.appliedPH[i-1] == p {
+			continue
+		}
+		// Servers that agreed up to i-1 and differ at i applied different
+		// entries at i; report each pair of servers once.
+		other := c.appliedBy[i-1]
+		a, b := min(other, id), max(other, id)
+		c.report("SMS "+itoa(int(a))+" "+itoa(int(b)), Violation{
+			Property: PropStateMachineSafety, Servers: []raft.NodeID{other, id}, Index: i,
+			Detail: fmt.Sprintf("servers %d and %d applied different entries at index %d%s",
+				other, id, i, c.firstDifference(other, id, i)),
+		})
+	}
+	st.applied = la
+}
+
+// crashed forgets server id's volatile state.
+func (c *checker) crashed(id raft.NodeID) {
+	st := c.ensure(id)
+	st.commit, st.applied = 0, 0
+	c.roleChanged(id, raft.Follower, st.term)
+}
+
+// firstDifference describes where the logs of a and b first differ at or
+// before index i, from the disks as they are now.
+func (c *checker) firstDifference(a, b raft.NodeID, i uint64) string {
+	if c.logOf == nil {
+		return ""
+	}
+	la, lb := c.logOf(a), c.logOf(b)
+	for j := uint64(1); j <= i; j++ {
+		var ea, eb *raft.Entry
+		if j <= uint64(len(la)) {
+			ea = &la[j-1]
+		}
+		if j <= uint64(len(lb)) {
+			eb = &lb[j-1]
+		}
+		if ea == nil || eb == nil || entryHash(ea) != entryHash(eb) {
+			return fmt.Sprintf(": at index %d server %d has %s, server %d has %s", j, a, describe(ea), b, describe(eb))
+		}
+	}
+	return ""
+}
+
+func (c *checker) describeAt(id raft.NodeID, i uint64) string {
+	if c.logOf == nil {
+		return ""
+	}
+	if l := c.logOf(id); i <= uint64(len(l)) {
+		return " (" + describe(&l[i-1]) + ")"
+	}
+	return ""
+}
+
+// describe renders an entry for a violation's detail.
+func describe(e *raft.Entry) string {
+	if e == nil {
+		return "no entry"
+	}
+	var b strings.Builder
+	b.WriteString("term ")
+	b.WriteString(u64(e.Term))
+	b.WriteByte(' ')
+	switch e.Kind {
+	case raft.EntryCommand:
+		b.WriteString(e.Cmd.Op.String())
+		if e.Cmd.Key != "" {
+			b.WriteByte(' ')
+			b.WriteString(e.Cmd.Key)
+		}
+		if e.Cmd.Op == raft.OpCAS {
+			b.WriteString(" " + string(e.Cmd.Old) + "->" + string(e.Cmd.Value))
+		} else if e.Cmd.Value != "" {
+			b.WriteString("=" + string(e.Cmd.Value))
+		}
+	case raft.EntryConfig:
+		b.WriteString("config " + idList(e.Config))
+	default:
+		b.WriteString(e.Kind.String())
+	}
+	return b.String()
+}
+
+// Violations returns the safety violations seen so far (nil: safe).
+func (s *Sim) Violations() []Violation {
+	if len(s.check.violations) == 0 {
+		return nil
+	}
+	out := make([]Violation, len(s.check.violations))
+	copy(out, s.check.violations)
+	return out
+}
+
+// entryHash fingerprints everything an entry carries.
+func entryHash(e *raft.Entry) uint64 {
+	h := mix(mix(mix(fnvOffset64, e.Index), e.Term), uint64(e.Kind))
+	switch e.Kind {
+	case raft.EntryCommand:
+		c := &e.Cmd
+		h = mix(mix(mix(h, c.ClientID), c.Seq), uint64(c.Op))
+		h = mix(h, fnv1a(c.Key))
+		h = mix(h, fnv1a(string(c.Value)))
+		h = mix(h, fnv1a(string(c.Old)))
+		ro := uint64(0)
+		if c.ReadOnly {
+			ro = 1
+		}
+		h = mix(mix(h, ro), uint64(c.Server))
+	case raft.EntryConfig:
+		h = mix(h, uint64(len(e.Config)))
+		for _, id := range e.Config {
+			h = mix(h, uint64(id))
+		}
+	}
+	return h
+}
+
+// mix folds x into the hash h.
+func mix(h, x uint64) uint64 { return splitmix64(h ^ splitmix64(x)) }
+
+func itoa(i int) string   { return strconv.Itoa(i) }
+func u64(i uint64) string { return strconv.FormatUint(i, 10) }
+
+func idList(ids []raft.NodeID) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(int(id)))
+	}
+	b.WriteByte(']')
+	return b.String()
+}

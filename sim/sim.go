@@ -1,0 +1,138 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"raftsim/raft"
+)
+
+// Defaults of DESIGN.md.
+const (
+	DefaultSeed              = 1
+	DefaultServers           = 3
+	DefaultElectionTimeout   = 150 * time.Millisecond
+	DefaultHeartbeatInterval = 50 * time.Millisecond
+	DefaultLatencyMin        = 5 * time.Millisecond
+	DefaultLatencyMax        = 15 * time.Millisecond
+	// DefaultUntilTimeout bounds RunUntil when no timeout is given.
+	DefaultUntilTimeout = 10 * time.Second
+)
+
+// Id ranges. Servers have ids 0..MaxServerID; client endpoints start at
+// ClientIDBase so that the two never collide on the network.
+const (
+	MaxServerID  raft.NodeID = 999
+	ClientIDBase raft.NodeID = 1000
+)
+
+// Errors returned by Sim's methods, wrapped with the operation and the id
+// (test them with errors.Is).
+var (
+	ErrNoSuchServer   = errors.New("no such server")
+	ErrServerDown     = errors.New("server is down")
+	ErrServerUp       = errors.New("server is already up")
+	ErrAlreadyStarted = errors.New("servers already started (reset to start again)")
+	ErrNotStarted     = errors.New("no servers yet: run startServers first")
+	ErrBadServerID    = errors.New("server ids must be between 0 and 999")
+	ErrBadOption      = errors.New("bad option")
+)
+
+// Sim is one simulated cluster: servers, clients, a network, a virtual
+// clock and an event queue. It is not safe for concurrent use; it starts no
+// goroutines and reads no wall clock.
+type Sim struct {
+	opts Options
+	now  time.Duration
+
+	queue  eventQueue
+	pool   msgPool
+	netRnd *rand.Rand
+	cliRnd *rand.Rand
+
+	// servers is indexed by id; nil where no server was created.
+	servers []*server
+	ids     []raft.NodeID // ids of created servers, ascending
+	started bool
+
+	net network
+
+	// clients is indexed by id-ClientIDBase.
+	clients []*client
+	shell   *client // the client the shell's requests go through
+	pending int     // client requests awaiting a reply
+
+	check    *checker
+	listener func(TraceEvent)
+
+	bench *benchRun
+}
+
+// New returns a simulation with no servers. Zero or negative fields of o
+// take the defaults of DESIGN.md; a latency maximum at or below the minimum
+// makes the latency constant.
+func New(o Options) *Sim {
+	o = o.withDefaults()
+	s := &Sim{
+		opts:   o,
+		netRnd: newStream(o.Seed, streamNetwork),
+		cliRnd: newStream(o.Seed, streamClients),
+		check:  newChecker(),
+	}
+	s.check.logOf = s.diskLog
+	return s
+}
+
+func (o Options) withDefaults() Options {
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
+	}
+	if o.ElectionTimeout <= 0 {
+		o.ElectionTimeout = DefaultElectionTimeout
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if o.LatencyMin <= 0 && o.LatencyMax <= 0 {
+		o.LatencyMin, o.LatencyMax = DefaultLatencyMin, DefaultLatencyMax
+	}
+	if o.LatencyMin < 0 {
+		o.LatencyMin = 0
+	}
+	if o.LatencyMax < o.LatencyMin {
+		o.LatencyMax = o.LatencyMin
+	}
+	return o
+}
+
+// Now returns the virtual time.
+func (s *Sim) Now() time.Duration { return s.now }
+
+// Seed returns the seed the simulation was built with.
+func (s *Sim) Seed() uint64 { return s.opts.Seed }
+
+// Options returns the options in force, defaults filled in.
+func (s *Sim) Options() Options { return s.opts }
+
+// server returns server id, or nil.
+func (s *Sim) server(id raft.NodeID) *server {
+	if id < 0 || int(id) >= len(s.servers) {
+		return nil
+	}
+	return s.servers[id]
+}
+
+// lookup returns server id or an error naming the operation.
+func (s *Sim) lookup(op string, id raft.NodeID) (*server, error) {
+	srv := s.server(id)
+	if srv == nil {
+		return nil, errNoServer(op, id)
+	}
+	return srv, nil
+}
+
+func errNoServer(op string, id raft.NodeID) error {
+	return fmt.Errorf("%s %d: %w", op, id, ErrNoSuchServer)
+}

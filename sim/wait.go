@@ -1,0 +1,185 @@
+package sim
+
+import (
+	"time"
+
+	"raftsim/raft"
+)
+
+// process runs one event and reports whether it did something visible (a
+// message delivered or dropped, a node ticked, a client retrying or giving
+// up), as opposed to a stale or re-armed timer.
+func (s *Sim) process(e event) bool {
+	s.now = e.at
+	switch e.kind {
+	case evDeliver:
+		s.deliver(e.aux)
+		return true
+	case evTimer:
+		srv := s.server(e.id)
+		return srv != nil && s.fireTimer(srv, e.aux)
+	case evClientTimer:
+		c := s.client(e.id)
+		return c != nil && s.fireClientTimer(c, e.aux)
+	}
+	return false
+}
+
+// Run advances virtual time by d, processing every event due until then.
+func (s *Sim) Run(d time.Duration) {
+	if d < 0 {
+		return
+	}
+	end := s.now + d
+	for s.queue.Len() > 0 && s.queue.peek().at <= end {
+		s.process(s.queue.pop())
+	}
+	s.now = end
+}
+
+// Step processes up to n visible events and returns how many it processed
+// (fewer when the queue runs dry). Bookkeeping events (stale or re-armed
+// timers) are processed along the way but not counted.
+func (s *Sim) Step(n int) int {
+	done := 0
+	for done < n && s.queue.Len() > 0 {
+		if s.process(s.queue.pop()) {
+			done++
+		}
+	}
+	return done
+}
+
+// RunUntil runs until the condition holds or timeout (DefaultUntilTimeout
+// if not positive) of virtual time has passed, and reports whether it holds.
+// Conditions:
+//
+//   - "leader": a leader is elected (see LeaderID);
+//   - "committed": there is a leader and every live member it reaches has
+//     commitIndex >= Index;
+//   - "idle": no client request is pending and every live member the leader
+//     reaches has commitIndex == lastApplied == the leader's last index; or
+//     no event is left at all.
+//
+// Servers the leader cannot reach are left out: they cannot catch up until
+// the network heals, and waiting for them would only run out the timeout.
+func (s *Sim) RunUntil(c UntilCond, timeout time.Duration) bool {
+	if timeout <= 0 {
+		timeout = DefaultUntilTimeout
+	}
+	var cond func() bool
+	switch c.Kind {
+	case "leader":
+		cond = func() bool { return s.leader() != raft.None }
+	case "committed":
+		cond = func() bool { return s.committedOn(c.Index) }
+	case "idle":
+		cond = func() bool { return s.queue.Len() == 0 || s.idle() }
+	default:
+		return false
+	}
+	return s.runUntil(cond, s.now+timeout)
+}
+
+// runUntil processes events until cond holds or the next event is after
+// end (then the clock moves to end); it reports whether cond holds.
+func (s *Sim) runUntil(cond func() bool, end time.Duration) bool {
+	for {
+		if cond() {
+			return true
+		}
+		if s.queue.Len() == 0 {
+			return false
+		}
+		if s.queue.peek().at > end {
+			s.now = max(s.now, end)
+			return false
+		}
+		s.process(s.queue.pop())
+	}
+}
+
+// LeaderID returns the leader; if there is none and wait is true, it runs
+// the clock until one is elected, for at most ten election timeouts.
+func (s *Sim) LeaderID(wait bool) (raft.NodeID, bool) {
+	if l := s.leader(); l != raft.None || !wait || !s.started {
+		return l, l != raft.None
+	}
+	s.runUntil(func() bool { return s.leader() != raft.None }, s.now+10*s.opts.ElectionTimeout)
+	l := s.leader()
+	return l, l != raft.None
+}
+
+// leader returns the leader of the cluster: of the live servers that are
+// leader and reach a majority of their configuration (themselves included),
+// the one with the highest term. A deposed leader cut off in a minority is
+// not the leader, even before it learns so.
+func (s *Sim) leader() raft.NodeID {
+	best, bestTerm := raft.None, uint64(0)
+	for _, id := range s.ids {
+		srv := s.servers[id]
+		if !srv.up || srv.node.Role() != raft.Leader || srv.node.Term() < bestTerm {
+			continue
+		}
+		if s.reachesMajority(srv) {
+			best, bestTerm = id, srv.node.Term()
+		}
+	}
+	return best
+}
+
+func (s *Sim) reachesMajority(srv *server) bool {
+	members := srv.node.Members()
+	reach := 0
+	for _, id := range members {
+		if id == srv.id || s.Connected(srv.id, id) {
+			reach++
+		}
+	}
+	return reach > len(members)/2
+}
+
+// reachable calls f for every live member of the leader's configuration
+// that the leader reaches, the leader included; f returns false to stop.
+func (s *Sim) reachable(l raft.NodeID, f func(*server) bool) {
+	for _, id := range s.server(l).node.Members() {
+		srv := s.server(id)
+		if srv == nil || !srv.up || (id != l && !s.Connected(l, id)) {
+			continue
+		}
+		if !f(srv) {
+			return
+		}
+	}
+}
+
+func (s *Sim) committedOn(i uint64) bool {
+	l := s.leader()
+	if l == raft.None {
+		return false
+	}
+	ok := true
+	s.reachable(l, func(srv *server) bool {
+		ok = srv.node.CommitIndex() >= i
+		return ok
+	})
+	return ok
+}
+
+func (s *Sim) idle() bool {
+	if s.pending > 0 {
+		return false
+	}
+	l := s.leader()
+	if l == raft.None {
+		return false
+	}
+	last := s.server(l).node.LastIndex()
+	ok := true
+	s.reachable(l, func(srv *server) bool {
+		n := srv.node
+		ok = n.CommitIndex() == last && n.LastApplied() == last
+		return ok
+	})
+	return ok
+}
