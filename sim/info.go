@@ -19,19 +19,13 @@ func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {
 	}
 	si := ServerInfo{ID: id, Up: srv.up, Group: srv.group, Leader: raft.None}
 	if !srv.up {
-		d := &srv.disk
-		si.Term, si.VotedFor = d.Term, d.VotedFor
-		if d.Term == 0 {
+		d := srv.disk
+		si.Term, si.VotedFor = d.hard.Term, d.hard.VotedFor
+		if d.hard.Term == 0 {
 			si.VotedFor = raft.None
 		}
-		si.Log = slices.Clone(d.Log)
-		si.Config = slices.Clone(d.Bootstrap)
-		for i := len(d.Log) - 1; i >= 0; i-- {
-			if d.Log[i].Kind == raft.EntryConfig {
-				si.Config = slices.Clone(d.Log[i].Config)
-				break
-			}
-		}
+		si.Log = d.log()
+		si.Config = d.config()
 		return si, nil
 	}
 	n := srv.node

@@ -14,7 +14,7 @@ import (
 type server struct {
 	id    raft.NodeID
 	node  *raft.Node // nil while down: volatile state is gone
-	disk  raft.Storage
+	disk  *disk
 	up    bool
 	group int // partition group; 0 when not named in a partition
 	opts  ServerOptions
@@ -36,8 +36,8 @@ type prior struct {
 }
 
 // newServer creates server id with the given disk, down; boot starts it.
-func (s *Sim) newServer(id raft.NodeID, disk raft.Storage, o ServerOptions) *server {
-	srv := &server{id: id, disk: disk, opts: o, rnd: newStream(s.opts.Seed, serverStream(int(id)))}
+func (s *Sim) newServer(id raft.NodeID, st raft.Storage, o ServerOptions) *server {
+	srv := &server{id: id, disk: newDisk(st), opts: o, rnd: newStream(s.opts.Seed, serverStream(int(id)))}
 	for int(id) >= len(s.servers) {
 		s.servers = append(s.servers, nil)
 	}
@@ -70,12 +70,9 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 // log, so that nothing it does in memory can reach the disk except through
 // Ready.
 func (s *Sim) boot(srv *server) {
-	st := srv.disk
-	st.Log = slices.Clone(srv.disk.Log)
-	st.Bootstrap = slices.Clone(srv.disk.Bootstrap)
-	srv.node = raft.NewNode(s.nodeConfig(srv), st, s.now)
+	srv.node = raft.NewNode(s.nodeConfig(srv), srv.disk.storage(), s.now)
 	srv.up = true
-	s.afterInput(srv, prior{role: raft.Follower, term: srv.disk.Term})
+	s.afterInput(srv, prior{role: raft.Follower, term: srv.disk.hard.Term})
 }
 
 func (s *Sim) stepServer(srv *server, m *raft.Message) {
@@ -88,21 +85,14 @@ func (s *Sim) stepServer(srv *server, m *raft.Message) {
 // check, trace, send, then arm the timer.
 func (s *Sim) afterInput(srv *server, p prior) {
 	rd := srv.node.Ready()
-	d := &srv.disk
+	d := srv.disk
 	if rd.HardStateChanged {
-		d.HardState = rd.HardState
+		d.hard = rd.HardState
 	}
-	truncated := false
-	if f := rd.TruncateFrom; f != 0 {
-		// TruncateFrom is the first index that changed; it is a real
-		// truncation only when the disk already holds that index.
-		if f-1 < uint64(len(d.Log)) {
-			d.Log = d.Log[:f-1]
-			truncated = true
-		}
-	}
-	// append copies the entries into the disk's own array.
-	d.Log = append(d.Log, rd.Entries...)
+	// TruncateFrom is the first index that changed; it is a real
+	// truncation only when the disk already holds that index.
+	truncated := d.truncate(rd.TruncateFrom)
+	d.append(rd.Entries)
 
 	if !s.opts.NoSafetyCheck {
 		s.checkServer(srv, p, rd.TruncateFrom, truncated, rd.Entries)
@@ -197,7 +187,7 @@ func (s *Sim) Restart(id raft.NodeID) error {
 // diskLog returns server id's log as on its disk (for the checks' details).
 func (s *Sim) diskLog(id raft.NodeID) []raft.Entry {
 	if srv := s.server(id); srv != nil {
-		return srv.disk.Log
+		return srv.disk.log()
 	}
 	return nil
 }
