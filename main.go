@@ -1,0 +1,159 @@
+// Command raftsim is a Raft cluster simulator with an interactive shell.
+//
+//	raftsim [--seed N] [--json] [--no-color]              interactive shell (or commands from stdin)
+//	raftsim run FILE.raft                                  replay a script; exit 1 if a command or expect failed
+//	raftsim test [-rewrite] FILE_OR_DIR...                 golden tests: compare output with the ---- blocks
+//	raftsim bench [-n 5] [-k 100000] [-w 1]                throughput of the simulated cluster
+//	raftsim help                                           this text
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/chzyer/readline"
+
+	"raftsim/repl"
+)
+
+const usage = `usage:
+  raftsim [--seed N] [--json] [--no-color]     interactive shell (reads stdin plainly when it is not a terminal)
+  raftsim run FILE.raft                         replay a script: print each command and its output;
+                                                exit 1 if a command failed or an expect did not hold
+  raftsim test [-rewrite] FILE_OR_DIR...        run .raft files as golden tests (expected output after ----);
+                                                -rewrite refreshes the expected blocks
+  raftsim bench [-n 5] [-k 100000] [-w 1]       commit throughput: n servers, k proposals, window w
+  raftsim help                                  this text
+
+flags (before or after the subcommand; -x and --x both work):
+  --seed N      seed of the simulation (default 1): same seed and commands, same output
+  --json        print one JSON object per command (and per debug event)
+  --no-color    no colours (also when NO_COLOR is set or stdout is not a terminal)
+`
+
+// globals are the flags every subcommand accepts.
+type globals struct {
+	seed    uint64
+	json    bool
+	noColor bool
+}
+
+func (g *globals) register(fs *flag.FlagSet) {
+	fs.Uint64Var(&g.seed, "seed", 1, "seed of the simulation")
+	fs.BoolVar(&g.json, "json", false, "one JSON object per command")
+	fs.BoolVar(&g.noColor, "no-color", false, "no colours")
+}
+
+func (g *globals) color() bool {
+	_, noColorEnv := os.LookupEnv("NO_COLOR")
+	return !g.noColor && !g.json && !noColorEnv && readline.IsTerminal(int(os.Stdout.Fd()))
+}
+
+// parse reads flags anywhere among the arguments (flag stops at the first
+// positional one; a script name may come before --json).
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, below, with the usage
+	return fs
+}
+
+func main() {
+	os.Exit(realMain(os.Args[1:]))
+}
+
+func realMain(args []string) int {
+	var g globals
+	fs := newFlagSet("raftsim")
+	g.register(fs)
+	// The first positional argument chooses the subcommand; flags before
+	// it are the global ones.
+	if err := fs.Parse(args); err != nil {
+		return usageError(err)
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return repl.Shell(repl.ShellOptions{
+			Seed: g.seed, JSON: g.json, Color: g.color(),
+			Interactive: readline.IsTerminal(int(os.Stdin.Fd())),
+		})
+	}
+	sub, subArgs := rest[0], rest[1:]
+	switch sub {
+	case "run":
+		sfs := newFlagSet("run")
+		g.register(sfs)
+		files, err := parse(sfs, subArgs)
+		if err != nil {
+			return usageError(err)
+		}
+		if len(files) != 1 {
+			return usageError(fmt.Errorf("run: give one script file (raftsim run scripts/tutorial.raft)"))
+		}
+		ok := repl.Run(files[0], repl.RunOptions{Seed: g.seed, JSON: g.json, Color: g.color()}, os.Stdout, os.Stderr)
+		if !ok {
+			return 1
+		}
+		return 0
+	case "test":
+		sfs := newFlagSet("test")
+		g.register(sfs)
+		rewrite := sfs.Bool("rewrite", false, "rewrite the expected output")
+		paths, err := parse(sfs, subArgs)
+		if err != nil {
+			return usageError(err)
+		}
+		if len(paths) == 0 {
+			paths = []string{"scripts"}
+		}
+		if repl.Test(paths, *rewrite, os.Stdout) > 0 {
+			return 1
+		}
+		return 0
+	case "bench":
+		return bench(subArgs)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return 0
+	}
+	return usageError(fmt.Errorf("unknown subcommand %q", sub))
+}
+
+func usageError(err error) int {
+	if err == flag.ErrHelp {
+		fmt.Print(usage)
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "raftsim: %v\n\n%s", err, usage)
+	return 2
+}
+
+func bench(args []string) int {
+	fs := newFlagSet("bench")
+	n := fs.Int("n", 5, "servers")
+	k := fs.Int("k", 100000, "proposals")
+	w := fs.Int("w", 1, "proposals in flight")
+	seed := fs.Uint64("seed", 1, "seed")
+	if _, err := parse(fs, args); err != nil {
+		return usageError(err)
+	}
+	_, _, _, _ = n, k, w, seed
+	fmt.Fprintln(os.Stderr, "bench: not available yet (sim.Bench has not landed)")
+	return 1
+}

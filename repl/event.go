@@ -1,0 +1,272 @@
+package repl
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"raftsim/raft"
+	"raftsim/sim"
+)
+
+// EventLine is one debug event, worded for a student. The renderer adds the
+// time stamp and the colour of Node.
+type EventLine struct {
+	Time time.Duration
+	Node raft.NodeID // the server it is about (colour), or raft.None
+	Kind string      // short machine name, e.g. "vote", "send", "commit"
+	Text string      // e.g. "S0 voted for S2 in term 3"
+}
+
+// updateListener installs the trace listener only when something will be
+// shown: without one, sim's trace costs nothing.
+func (s *Session) updateListener() {
+	if s.debug > debugOff || s.stepping || len(s.debugServers) > 0 {
+		s.sim.OnEvent(s.onEvent)
+	} else {
+		s.sim.OnEvent(nil)
+	}
+}
+
+func (s *Session) onEvent(ev sim.TraceEvent) {
+	level := s.debug
+	if s.stepping {
+		level = debugVerbose
+	}
+	if l, ok := s.debugServers[ev.Node]; ok && l > level {
+		level = l
+	}
+	if l, ok := s.debugServers[ev.Peer]; ok && l > level && ev.Msg != nil {
+		level = l
+	}
+	if !shown(ev, level) {
+		return
+	}
+	if len(s.events) >= maxEventsPerCommand {
+		s.dropped++
+		return
+	}
+	s.events = append(s.events, s.describe(ev))
+}
+
+// shown filters events by debug level: `debug on` leaves out the traffic
+// that repeats every heartbeat, which `verbose` shows too.
+func shown(ev sim.TraceEvent, level int) bool {
+	if level == debugOff {
+		return false
+	}
+	if level >= debugVerbose {
+		return true
+	}
+	switch ev.Kind {
+	case sim.EvDeliver:
+		return false
+	case sim.EvSend, sim.EvDrop:
+		return ev.Msg != nil && !routine(ev.Msg)
+	}
+	return true
+}
+
+// routine says whether a message is background traffic: heartbeats and
+// their acknowledgements, and vote replies (their effect is a raft event).
+func routine(m *raft.Message) bool {
+	switch m.Type {
+	case raft.MsgApp:
+		return len(m.Entries) == 0
+	case raft.MsgAppResp:
+		return !m.Reject
+	case raft.MsgVoteResp:
+		return true
+	}
+	return false
+}
+
+func (s *Session) name(id raft.NodeID) string {
+	if id == raft.None {
+		return "nobody"
+	}
+	if slices.Contains(s.sim.Servers(), id) || s.debugServers[id] > 0 {
+		return fmt.Sprintf("S%d", id)
+	}
+	return fmt.Sprintf("client %d", id)
+}
+
+// describe words one trace event.
+func (s *Session) describe(ev sim.TraceEvent) EventLine {
+	l := EventLine{Time: ev.Time, Node: ev.Node}
+	n := s.name(ev.Node)
+	switch ev.Kind {
+	case sim.EvRaft:
+		l.Kind, l.Text = s.describeRaft(ev.Raft)
+		l.Node = ev.Raft.Node
+	case sim.EvSend:
+		l.Kind, l.Text = "send", s.describeMsg(ev.Msg, "→")
+	case sim.EvDeliver:
+		l.Kind, l.Text = "deliver", s.describeMsg(ev.Msg, "→")+" delivered"
+	case sim.EvDrop:
+		l.Kind, l.Text = "drop", s.describeMsg(ev.Msg, "→")+" lost ("+ev.Reason+")"
+	case sim.EvCrash:
+		l.Kind, l.Text = "crash", n+" crashed"
+	case sim.EvRestart:
+		l.Kind, l.Text = "restart", n+" restarted from its disk"
+	case sim.EvPartition:
+		l.Kind, l.Text = "network", "network: "+ev.Reason
+	case sim.EvClientCall:
+		l.Kind, l.Text = "client-call", fmt.Sprintf("%s → %s: %s", n, s.name(ev.Peer), describeCmd(msgCmd(ev.Msg)))
+	case sim.EvClientReply:
+		l.Kind, l.Text = "client-reply", fmt.Sprintf("%s ← %s: %s", n, s.name(ev.Peer), describeResp(msgResp(ev.Msg)))
+	case sim.EvViolation:
+		l.Kind, l.Text = "violation", "SAFETY VIOLATION: "+ev.Reason
+	default:
+		l.Kind, l.Text = "other", fmt.Sprintf("%s: event %d %s", n, ev.Kind, ev.Reason)
+	}
+	return l
+}
+
+func msgCmd(m *raft.Message) raft.Command {
+	if m == nil {
+		return raft.Command{}
+	}
+	return m.Cmd
+}
+
+func msgResp(m *raft.Message) raft.Response {
+	if m == nil {
+		return raft.Response{}
+	}
+	return m.Resp
+}
+
+func plural(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func (s *Session) describeRaft(e raft.Event) (kind, text string) {
+	n, p := s.name(e.Node), s.name(e.Peer)
+	switch e.Kind {
+	case raft.EvTimeout:
+		return "timeout", fmt.Sprintf("%s timed out, starting election for term %d", n, e.Term)
+	case raft.EvBecome:
+		switch e.Role {
+		case raft.Leader:
+			return "become", fmt.Sprintf("%s became leader for term %d", n, e.Term)
+		case raft.Candidate:
+			return "become", fmt.Sprintf("%s became candidate for term %d", n, e.Term)
+		}
+		return "become", fmt.Sprintf("%s became %s in term %d", n, e.Role, e.Term)
+	case raft.EvVoteGranted:
+		return "vote", fmt.Sprintf("%s voted for %s in term %d", n, p, e.Term)
+	case raft.EvVoteRejected:
+		return "vote-rejected", fmt.Sprintf("%s rejected vote for %s in term %d: %s", n, p, e.Term, e.Reason)
+	case raft.EvVoteReceived:
+		return "vote-received", fmt.Sprintf("%s got a vote from %s (%s in term %d)", n, p, plural(e.Index, "vote", "votes"), e.Term)
+	case raft.EvAppend:
+		count := uint64(1)
+		if e.Index2 >= e.Index {
+			count = e.Index2 - e.Index + 1
+		}
+		at := fmt.Sprint(e.Index)
+		if count > 1 {
+			at = fmt.Sprintf("%d..%d", e.Index, e.Index2)
+		}
+		return "append", fmt.Sprintf("%s appended %s at %s (term %d)", n, plural(count, "entry", "entries"), at, e.Term)
+	case raft.EvTruncate:
+		return "truncate", fmt.Sprintf("%s dropped its conflicting entries from %d on", n, e.Index)
+	case raft.EvAppendRejected:
+		return "append-rejected", fmt.Sprintf("%s rejected AppendEntries from %s: %s", n, p, e.Reason)
+	case raft.EvCommit:
+		return "commit", fmt.Sprintf("%s committed up to %d", n, e.Index)
+	case raft.EvApply:
+		return "apply", fmt.Sprintf("%s applied entry %d", n, e.Index)
+	case raft.EvConfig:
+		return "config", fmt.Sprintf("%s now follows configuration [%s] (entry %d)", n, joinIDs(e.Config, ", "), e.Index)
+	case raft.EvStepDown:
+		return "step-down", fmt.Sprintf("%s saw term %d from %s and stepped down", n, e.Term, p)
+	case raft.EvRead:
+		return "read", fmt.Sprintf("%s served a linearizable read at index %d", n, e.Index)
+	case raft.EvCatchUp:
+		return "catch-up", fmt.Sprintf("%s: new server %s caught up to %d (round %d)", n, p, e.Index, e.Index2)
+	}
+	return "raft", fmt.Sprintf("%s: %s", n, e.Reason)
+}
+
+func (s *Session) describeMsg(m *raft.Message, arrow string) string {
+	if m == nil {
+		return "message"
+	}
+	head := fmt.Sprintf("%s %s %s %s", s.name(m.From), arrow, s.name(m.To), m.Type)
+	switch m.Type {
+	case raft.MsgVote:
+		return fmt.Sprintf("%s term %d (last log %d/t%d)", head, m.Term, m.LastIndex, m.LastTerm)
+	case raft.MsgVoteResp:
+		if m.Reject {
+			return fmt.Sprintf("%s term %d refused", head, m.Term)
+		}
+		return fmt.Sprintf("%s term %d granted", head, m.Term)
+	case raft.MsgApp:
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s term %d prev %d/t%d", head, m.Term, m.PrevIndex, m.PrevTerm)
+		switch k := len(m.Entries); k {
+		case 0:
+			b.WriteString(" heartbeat")
+		case 1:
+			fmt.Fprintf(&b, " entry %d", m.Entries[0].Index)
+		default:
+			fmt.Fprintf(&b, " entries %d..%d", m.Entries[0].Index, m.Entries[k-1].Index)
+		}
+		fmt.Fprintf(&b, " commit %d", m.Commit)
+		return b.String()
+	case raft.MsgAppResp:
+		if m.Reject {
+			return fmt.Sprintf("%s term %d rejected (conflict term %d at %d)", head, m.Term, m.ConflictTerm, m.ConflictIndex)
+		}
+		return fmt.Sprintf("%s term %d ok (match %d)", head, m.Term, m.Match)
+	case raft.MsgClient:
+		return head + " " + describeCmd(m.Cmd)
+	case raft.MsgClientResp:
+		return head + " " + describeResp(m.Resp)
+	}
+	return head
+}
+
+// describeCmd words a client command: "set a=1", "cas a 1→2".
+func describeCmd(c raft.Command) string {
+	switch c.Op {
+	case raft.OpSet:
+		return fmt.Sprintf("set %s=%s", c.Key, c.Value)
+	case raft.OpGet:
+		if c.ReadOnly {
+			return "get " + c.Key + " (ro)"
+		}
+		return "get " + c.Key
+	case raft.OpDel:
+		return "del " + c.Key
+	case raft.OpCAS:
+		old := c.Old
+		if old == "" {
+			old = "null"
+		}
+		return fmt.Sprintf("cas %s %s→%s", c.Key, old, c.Value)
+	case raft.OpAddServer, raft.OpRemoveServer:
+		return fmt.Sprintf("%s %d", c.Op, c.Server)
+	}
+	return c.Op.String()
+}
+
+func describeResp(r raft.Response) string {
+	out := string(r.Status)
+	if r.Result != "" {
+		out += " result " + string(r.Result)
+	}
+	if r.Status == raft.StatusNotLeader {
+		out += fmt.Sprintf(" (leader hint %d)", r.LeaderHint)
+	}
+	if r.Err != "" {
+		out += ": " + r.Err
+	}
+	return out
+}

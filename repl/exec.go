@@ -1,0 +1,279 @@
+package repl
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"raftsim/raft"
+	"raftsim/sim"
+)
+
+// Result is what one command produced. It is data for a renderer: Exec never
+// prints. Exactly one Result comes back per command.
+type Result struct {
+	Cmd   Command
+	Value any  // the command's value; its Go type says how it renders (render.go)
+	OK    bool // false when the command failed or an expect did not hold
+	Err   error
+	// Events are the debug events that happened while the command ran, in
+	// order, already worded for people (see event.go).
+	Events []EventLine
+	// Dropped counts events left out of Events because there were too many.
+	Dropped int
+	// Sub holds the results of the commands of a `source`d file.
+	Sub []Result
+	// Quit asks the shell to leave.
+	Quit bool
+	// T is the virtual time after the command.
+	T time.Duration
+	// Where is "FILE:LINE" when the command came from a script.
+	Where string
+}
+
+// maxEventsPerCommand bounds the debug lines one command keeps, so that
+// `run 1h` with debug on cannot exhaust memory.
+const maxEventsPerCommand = 20000
+
+// Debug levels of the session and of debug-marked servers.
+const (
+	debugOff     = 0
+	debugOn      = 1 // elections, appends, commits, non-heartbeat messages
+	debugVerbose = 2 // also heartbeats, acks and deliveries
+)
+
+// Session is one shell session: a simulated cluster, the user's variables
+// and the display options. It is not safe for concurrent use.
+type Session struct {
+	// JSON and Color are read by the renderer; Exec does not use them.
+	JSON  bool
+	Color bool
+
+	sim   *sim.Sim
+	seed  uint64
+	vars  map[string]variable
+	debug int
+	// debugServers are servers started with the debug (or verbose) option:
+	// their events are shown even when `debug` is off.
+	debugServers map[raft.NodeID]int
+	// stepping is set while `step` runs: every event is shown.
+	stepping bool
+	// events collects the current command's debug lines.
+	events  []EventLine
+	dropped int
+	// argVars maps the index of a substituted argument of the current
+	// command to the variable it came from, for error messages.
+	argVars map[int]string
+	// depth is the nesting of `source` commands, to stop a file that
+	// sources itself.
+	depth int
+}
+
+// variable is one stored result: canonical JSON text, so that it can be put
+// back into a command as a number, a string or null.
+type variable struct {
+	json string
+	from string // the command that set it, for error messages
+}
+
+// NewSession returns a session with a fresh cluster (no servers yet) built
+// from seed.
+func NewSession(seed uint64) *Session {
+	s := &Session{vars: map[string]variable{}}
+	s.resetSim(seed)
+	return s
+}
+
+// Sim returns the session's simulation (for completion and the prompt).
+func (s *Session) Sim() *sim.Sim { return s.sim }
+
+// resetSim throws the cluster away and builds an empty one from seed. The
+// variables go with it: they named things in the old cluster.
+func (s *Session) resetSim(seed uint64) {
+	s.sim = sim.New(sim.Options{Seed: seed})
+	s.seed = s.sim.Seed()
+	s.vars = map[string]variable{}
+	s.debugServers = map[raft.NodeID]int{}
+	s.updateListener()
+}
+
+// Prompt is the interactive prompt: virtual time and leader.
+func (s *Session) Prompt() string {
+	l := "-"
+	if id, ok := s.sim.LeaderID(false); ok {
+		l = fmt.Sprint(id)
+	}
+	return fmt.Sprintf("raft t=%s L=%s> ", fmtSeconds(s.sim.Now()), l)
+}
+
+// Exec runs one command against the session and returns its result. It
+// never panics: a panic inside a command (a bug) becomes an error naming the
+// command.
+func (s *Session) Exec(c Command) (res Result) {
+	s.events, s.dropped, s.argVars = nil, 0, nil
+	defer func() {
+		if p := recover(); p != nil {
+			res = Result{Cmd: c, Err: fmt.Errorf("%s: internal error: %v (please report this line)", cmdName(c), p)}
+		}
+		res.Cmd = c
+		if res.Err != nil {
+			res.OK = false
+		}
+		res.Events, res.Dropped = s.events, s.dropped
+		s.events, s.dropped = nil, 0
+		res.T = s.sim.Now()
+	}()
+	if c.Name == "" {
+		return Result{OK: true}
+	}
+	sc, err := s.substitute(c)
+	if err != nil {
+		return Result{Err: err}
+	}
+	h, ok := handlers[sc.Name]
+	if !ok {
+		return Result{Err: unknownCommand(sc.Name)}
+	}
+	res = h(s, sc)
+	if res.Err == nil && !res.Quit && sc.Assign != "" && sc.Name != "require" {
+		s.vars[sc.Assign] = variable{json: string(valueJSON(res.Value)), from: sc.Name}
+	}
+	return res
+}
+
+// handler runs one command. Arguments are already free of variables.
+type handler func(s *Session, c Command) Result
+
+// handlers maps canonical command names to their implementation. It is
+// filled in init to break the cycle with `help` and `source`.
+var handlers map[string]handler
+
+func init() {
+	handlers = map[string]handler{
+		"startServers":  (*Session).startServers,
+		"addServer":     (*Session).addServer,
+		"removeServer":  (*Session).removeServer,
+		"crash":         (*Session).crash,
+		"restart":       (*Session).restart,
+		"partition":     (*Session).partition,
+		"heal":          (*Session).heal,
+		"cut":           (*Session).cut,
+		"clientRequest": (*Session).clientRequest,
+		"getLeaderId":   (*Session).getLeaderID,
+		"getAll":        (*Session).getAll,
+		"status":        (*Session).status,
+		"run":           (*Session).run,
+		"step":          (*Session).step,
+		"until":         (*Session).until,
+		"debug":         (*Session).debugCmd,
+		"expect":        (*Session).expect,
+		"seed":          (*Session).seedCmd,
+		"reset":         (*Session).reset,
+		"source":        (*Session).source,
+		"help":          (*Session).help,
+		"quit":          (*Session).quit,
+		"exit":          (*Session).quit,
+		"print":         (*Session).print,
+		"require":       (*Session).require,
+		"net":           notYet,
+		"disk":          notYet,
+		"load":          notYet,
+		"history":       notYet,
+		"check":         notYet,
+		"export":        notYet,
+	}
+}
+
+// notYet answers the fault and workload commands that sim does not provide
+// yet, rather than faking a result.
+func notYet(_ *Session, c Command) Result {
+	return Result{Err: fmt.Errorf("`%s` is not implemented yet (see help for what is)", c.Name)}
+}
+
+func unknownCommand(name string) error {
+	if sug := Suggest(name); sug != "" && sug != name {
+		return fmt.Errorf("%s: unknown command (did you mean %s?)", name, sug)
+	}
+	return fmt.Errorf("%s: unknown command (type help for the list of commands)", name)
+}
+
+func cmdName(c Command) string {
+	if c.Name == "" {
+		return "command"
+	}
+	return c.Name
+}
+
+// commandNames lists the commands in the order help shows them.
+func commandNames() []string {
+	names := make([]string, 0, len(handlers))
+	for n := range handlers {
+		if n != "exit" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// substitute replaces variable arguments ($lid, bare lid) by their values.
+func (s *Session) substitute(c Command) (Command, error) {
+	has := false
+	for _, a := range c.Args {
+		if a.Kind == ArgVar {
+			has = true
+		}
+	}
+	if !has {
+		return c, nil
+	}
+	s.argVars = map[int]string{}
+	out := c
+	out.Args = make([]Arg, len(c.Args))
+	for i, a := range c.Args {
+		if a.Kind != ArgVar {
+			out.Args[i] = a
+			continue
+		}
+		v, ok := s.vars[a.Text]
+		if !ok {
+			return c, fmt.Errorf("%s: unknown variable $%s (set one with: %s = getLeaderId)", cmdName(c), a.Text, a.Text)
+		}
+		out.Args[i] = argFromJSON(a.Key, v.json)
+		s.argVars[i] = a.Text
+	}
+	return out, nil
+}
+
+// varNames returns the variable names, sorted.
+func (s *Session) varNames() []string {
+	names := make([]string, 0, len(s.vars))
+	for n := range s.vars {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// serverList describes the existing servers for error messages.
+func (s *Session) serverList() string {
+	ids := s.sim.Servers()
+	if len(ids) == 0 {
+		return "no servers yet; start some with: startServers 3"
+	}
+	return "servers: " + joinIDs(ids, ", ")
+}
+
+func joinIDs(ids []raft.NodeID, sep string) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprint(int(id))
+	}
+	return strings.Join(parts, sep)
+}
+
+// fmtSeconds renders a virtual time as seconds with millisecond precision.
+func fmtSeconds(d time.Duration) string {
+	return fmt.Sprintf("%.3fs", d.Seconds())
+}

@@ -1,0 +1,248 @@
+package repl
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"raftsim/raft"
+)
+
+// Limits that keep a typo from freezing the shell or eating the memory.
+const (
+	maxServers    = 1000
+	maxServerID   = 1_000_000
+	maxStep       = 1_000_000
+	maxRun        = 24 * time.Hour
+	maxTimeoutOpt = time.Hour
+)
+
+// argFromJSON turns a stored variable back into an argument of the kind its
+// value has, so `$lid` is a number and `$name` a string.
+func argFromJSON(key, text string) Arg {
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		return Arg{Key: key, Kind: ArgWord, Text: text}
+	}
+	switch x := v.(type) {
+	case nil:
+		return Arg{Key: key, Kind: ArgNull, Text: "null"}
+	case bool:
+		return Arg{Key: key, Kind: ArgBool, Text: text}
+	case float64:
+		return Arg{Key: key, Kind: ArgNumber, Text: text}
+	case string:
+		return Arg{Key: key, Kind: ArgString, Text: x}
+	}
+	return Arg{Key: key, Kind: ArgWord, Text: text}
+}
+
+// show quotes an argument for an error message the way the user typed it,
+// and says which variable it came from.
+func (s *Session) show(i int, a Arg) string {
+	text := strconv.Quote(a.Text)
+	if a.Kind == ArgNumber || a.Kind == ArgNull || a.Kind == ArgBool {
+		text = a.Text
+	}
+	if name, ok := s.argVars[i]; ok {
+		return fmt.Sprintf("$%s (= %s)", name, text)
+	}
+	return text
+}
+
+// number parses a numeric argument (a Number, or a Word that reads as one).
+func number(a Arg) (float64, bool) {
+	if a.Kind != ArgNumber && a.Kind != ArgWord && a.Kind != ArgString {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(a.Text), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+// intArg reads a whole number in [lo, hi]. what names it in errors ("number
+// of servers"), hint shows a correct use.
+func (s *Session) intArg(c Command, i int, what string, lo, hi int64, hint string) (int64, error) {
+	a := c.Args[i]
+	f, ok := number(a)
+	if !ok || f != math.Trunc(f) {
+		return 0, fmt.Errorf("%s: %s must be a whole number, not %s (try %s)", c.Name, what, s.show(i, a), hint)
+	}
+	if f < float64(lo) || f > float64(hi) {
+		return 0, fmt.Errorf("%s: %s %s is out of range (%d to %d)", c.Name, what, s.show(i, a), lo, hi)
+	}
+	return int64(f), nil
+}
+
+// serverArg reads a server id. With mustExist, the server must have been
+// created; the error lists the ones that exist.
+func (s *Session) serverArg(c Command, i int, mustExist bool) (raft.NodeID, error) {
+	a := c.Args[i]
+	if a.Kind == ArgNull {
+		if name, ok := s.argVars[i]; ok {
+			return raft.None, fmt.Errorf("%s: $%s is null: there was no leader when it was set (set it again with: %s = getLeaderId)", c.Name, name, name)
+		}
+		return raft.None, fmt.Errorf("%s: server id is null (%s)", c.Name, s.serverList())
+	}
+	f, ok := number(a)
+	if !ok || f != math.Trunc(f) || f < 0 || f > maxServerID {
+		return raft.None, fmt.Errorf("%s: bad server id %s (a server id is a whole number like 0, 1, 2; %s)", c.Name, s.show(i, a), s.serverList())
+	}
+	id := raft.NodeID(f)
+	if mustExist && !slices.Contains(s.sim.Servers(), id) {
+		return raft.None, fmt.Errorf("%s: server %d does not exist (%s)", c.Name, id, s.serverList())
+	}
+	return id, nil
+}
+
+// durationArg reads a duration: a Go duration word (300ms, 2s, 1m30s) or a
+// number of milliseconds (raft.js's unit). It must be in (0, max].
+func (s *Session) durationArg(c Command, i int, max time.Duration) (time.Duration, error) {
+	a := c.Args[i]
+	d, ok := parseDuration(a)
+	if !ok {
+		return 0, fmt.Errorf("%s: bad duration %s (try 300ms or 2s)", c.Name, s.show(i, a))
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%s: duration %s must be positive (try 300ms or 2s)", c.Name, s.show(i, a))
+	}
+	if d > max {
+		return 0, fmt.Errorf("%s: duration %s is too long (at most %s)", c.Name, s.show(i, a), max)
+	}
+	return d, nil
+}
+
+func parseDuration(a Arg) (time.Duration, bool) {
+	if f, ok := number(a); ok {
+		ms := f * float64(time.Millisecond)
+		if ms > math.MaxInt64 || ms < math.MinInt64 {
+			return 0, false
+		}
+		return time.Duration(ms), true
+	}
+	if a.Kind != ArgWord && a.Kind != ArgString {
+		return 0, false
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(a.Text))
+	return d, err == nil
+}
+
+// valueArg converts an argument to a state-machine value: canonical JSON
+// text. Words and strings are strings; numbers stay numbers.
+func valueArg(a Arg) raft.Value {
+	switch a.Kind {
+	case ArgNumber:
+		if f, ok := number(a); ok {
+			return raft.Value(canonicalNumber(f, a.Text))
+		}
+	case ArgBool:
+		if a.Text == "true" {
+			return "true"
+		}
+		return "false"
+	case ArgNull:
+		return "null"
+	}
+	b, _ := json.Marshal(a.Text)
+	return raft.Value(b)
+}
+
+// canonicalNumber writes a number the way JavaScript would print it: 1, not
+// 1.0; integers exactly when they fit.
+func canonicalNumber(f float64, text string) string {
+	if i, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64); err == nil {
+		return strconv.FormatInt(i, 10)
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// truthy says whether an option value means "on" (true, 1, yes, on).
+func truthy(a Arg) bool {
+	switch a.Kind {
+	case ArgBool:
+		return a.Text == "true"
+	case ArgNull:
+		return false
+	case ArgNumber:
+		f, _ := number(a)
+		return f != 0
+	}
+	switch strings.ToLower(a.Text) {
+	case "", "false", "0", "no", "off":
+		return false
+	}
+	return true
+}
+
+// idList reads server ids written as "0,1,2", "0 1 2" or a mix, across
+// several arguments.
+func (s *Session) idList(c Command, args []Arg, mustExist bool) ([]raft.NodeID, error) {
+	var ids []raft.NodeID
+	for _, a := range args {
+		for _, f := range strings.FieldsFunc(a.Text, func(r rune) bool { return r == ',' || r == ' ' }) {
+			one := Command{Name: c.Name, Args: []Arg{{Kind: ArgWord, Text: f}}}
+			id, err := s.serverArg(one, 0, mustExist)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// closest returns the candidate nearest to word (edit distance, case
+// insensitive), or "" when none is near enough to be a likely typo.
+func closest(word string, candidates []string) string {
+	best, bestD := "", 1<<30
+	lw := strings.ToLower(word)
+	for _, c := range candidates {
+		d := editDistance(lw, strings.ToLower(c))
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD <= max(2, len(word)/3) {
+		return best
+	}
+	return ""
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// didYouMean formats a suggestion for an error message.
+func didYouMean(word string, candidates []string) string {
+	if sug := closest(word, candidates); sug != "" {
+		return "did you mean " + sug + "? "
+	}
+	return ""
+}

@@ -1,0 +1,170 @@
+package repl
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// GoldenResult is the outcome of one golden file.
+type GoldenResult struct {
+	File string
+	// Diffs describe the blocks whose output differed, each naming
+	// FILE:LINE; empty when the file passed (or was rewritten).
+	Diffs []string
+	Err   error // the file could not be read or parsed
+}
+
+// GoldenFiles expands files and directories into the .raft files to test,
+// sorted.
+func GoldenFiles(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("test: cannot read %s: %v", p, unwrapPathErr(err))
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(path, ".raft") {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("test: %v", err)
+		}
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// Golden runs one golden file in a fresh session (seed 1 unless the file
+// says `seed N`) and compares each block's output with the expected one.
+// With rewrite, it writes the actual outputs back into the file instead.
+func Golden(file string, rewrite bool) GoldenResult {
+	res := GoldenResult{File: file}
+	text, err := readScript(file)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	sc, err := parseScript(file, text)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	outputs := goldenOutputs(sc)
+	if rewrite {
+		if updated := sc.format(outputs); updated != text {
+			if err := os.WriteFile(file, []byte(updated), 0o644); err != nil {
+				res.Err = fmt.Errorf("cannot rewrite %s: %v", file, unwrapPathErr(err))
+			}
+		}
+		return res
+	}
+	for i, b := range sc.blocks {
+		if !b.hasSep {
+			res.Diffs = append(res.Diffs, fmt.Sprintf("%s:%d: no expected output (add ---- and the output, or run with -rewrite)", file, b.line))
+			continue
+		}
+		if outputs[i] != b.expected {
+			res.Diffs = append(res.Diffs, diffText(fmt.Sprintf("%s:%d", file, b.line), b.expected, outputs[i]))
+		}
+	}
+	return res
+}
+
+// goldenOutputs runs every block and returns what each printed, without
+// colours.
+func goldenOutputs(sc *script) []string {
+	s := NewSession(1)
+	r := &Renderer{}
+	outputs := make([]string, len(sc.blocks))
+	quit := false
+	for i, b := range sc.blocks {
+		var out strings.Builder
+		for _, c := range b.cmds {
+			if quit {
+				break
+			}
+			res := s.ExecLine(c.Text)
+			out.WriteString(r.Text(res))
+			quit = res.Quit
+		}
+		outputs[i] = out.String()
+	}
+	return outputs
+}
+
+// diffText shows expected and actual output, marking the first line that
+// differs.
+func diffText(where, want, got string) string {
+	wl := strings.Split(strings.TrimSuffix(want, "\n"), "\n")
+	gl := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	first := 0
+	for first < len(wl) && first < len(gl) && wl[first] == gl[first] {
+		first++
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: output differs from line %d of the block\n", where, first+1)
+	b.WriteString("--- expected\n")
+	for _, l := range wl {
+		b.WriteString("    " + l + "\n")
+	}
+	b.WriteString("+++ actual\n")
+	for _, l := range gl {
+		b.WriteString("    " + l + "\n")
+	}
+	return b.String()
+}
+
+// Test runs golden files and directories, printing one line per file and
+// the differences, and returns the number of files that failed.
+func Test(paths []string, rewrite bool, w io.Writer) int {
+	files, err := GoldenFiles(paths)
+	if err != nil {
+		fmt.Fprintln(w, err)
+		return 1
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(w, "test: no .raft files in %s\n", strings.Join(paths, " "))
+		return 1
+	}
+	failed := 0
+	for _, f := range files {
+		res := Golden(f, rewrite)
+		switch {
+		case res.Err != nil:
+			failed++
+			fmt.Fprintf(w, "FAIL %s: %v\n", f, res.Err)
+		case len(res.Diffs) > 0:
+			failed++
+			fmt.Fprintf(w, "FAIL %s\n", f)
+			for _, d := range res.Diffs {
+				fmt.Fprint(w, d)
+				if !strings.HasSuffix(d, "\n") {
+					fmt.Fprintln(w)
+				}
+			}
+		case rewrite:
+			fmt.Fprintf(w, "rewrote %s\n", f)
+		default:
+			fmt.Fprintf(w, "ok   %s\n", f)
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(w, "%d of %d files failed\n", failed, len(files))
+	}
+	return failed
+}

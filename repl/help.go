@@ -1,0 +1,169 @@
+package repl
+
+import (
+	"fmt"
+	"strings"
+)
+
+// helpEntry documents one command: usage, what it does, an example.
+type helpEntry struct {
+	usage, text, example string
+}
+
+// helps holds the text of `help COMMAND` for every command.
+var helps = map[string]helpEntry{
+	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS] [heartbeatTime=MS] [bug=NAME]",
+		"Start servers 0..N-1 (default 3) as one cluster. Times are milliseconds or durations (300ms); the election timeout is\n" +
+			"drawn from [T, 2T). debug prints these servers' events; bug=NAME plants a known mistake\n" +
+			"(figure8, forget-vote, stale-read, short-log-vote, even-majority).",
+		"startServers 5 debug electionTimeout=300ms    t.startServers({ debug: true });"},
+	"addServer": {"addServer ID [debug]",
+		"Create server ID with an empty disk and add it through the leader (one server at a time); waits until the\n" +
+			"change commits and prints OK, NOT_LEADER, ALREADY_A_MEMBER, PENDING_CONFIG_CHANGE or TIMEOUT.",
+		"addServer 3 debug    t.addServer(3, { debug: true });"},
+	"removeServer": {"removeServer ID",
+		"Remove server ID through the leader; waits until the change commits. A removed leader steps down.",
+		"removeServer 2"},
+	"crash": {"crash ID",
+		"Stop server ID: its volatile state is lost, its disk is kept, messages to it are lost.",
+		"crash 1"},
+	"restart": {"restart ID",
+		"Start a crashed server again from its disk.",
+		"restart 1"},
+	"partition": {"partition A,B | C,D,E",
+		"Cut every link between the groups. Servers not named form one more group, so `partition 2` isolates server 2.",
+		"partition 0,1 | 2,3,4"},
+	"heal": {"heal",
+		"Remove every partition and cut link.",
+		"heal"},
+	"cut": {"cut A->B | cut A<->B",
+		"Block one link, one way or both ways; heal restores it.",
+		"cut 0->2"},
+	"clientRequest": {"clientRequest [ID] set K V | get K [ro] | del K | cas K OLD NEW",
+		"Send a request to server ID, or to the leader (following redirects) when ID is left out. Runs the clock until\n" +
+			"the reply, then until the entry is applied everywhere the leader can reach. `ro` reads through ReadIndex.\n" +
+			"Prints { status, result, leaderHint } like raft.js. Words are strings, numbers stay numbers.",
+		"clientRequest $lid set a 1    t.serverPool[lid].clientRequest({ op: \"set\", key: 'a', value: 1 }, function(results) { console.log(\"results: \", results); });"},
+	"getLeaderId": {"getLeaderId",
+		"The leader's id. With no leader yet, runs the clock until one is elected or a bound passes (then null).",
+		"lid = getLeaderId    lid = t.getLeaderId();"},
+	"getAll": {"getAll FIELD [ID]",
+		"FIELD of every server, or of server ID. Fields: " + strings.Join(fields, ", ") + ".",
+		"getAll log $lid    t.getAll('log')[lid];"},
+	"status": {"status",
+		"One row per server: state, term, vote, commit index, last applied, log length, up/down, partition group.",
+		"status"},
+	"run": {"run DURATION",
+		"Advance virtual time (a bare number is milliseconds).",
+		"run 2s"},
+	"step": {"step [N]",
+		"Process the next N events (default 1), printing each.",
+		"step 5"},
+	"until": {"until leader | committed INDEX | idle [TIMEOUT]",
+		"Run the clock until the condition holds, or fail after TIMEOUT (default 10s).",
+		"until committed 3 2s"},
+	"debug": {"debug on|off|verbose",
+		"Print events as they happen: elections, votes, appends, commits. verbose adds heartbeats and deliveries.",
+		"debug on"},
+	"expect": {"expect PREDICATE",
+		"Check a fact; a failure shows what was expected and what was found, and makes a script exit 1.\n" +
+			"  leader [ID]           exactly one leader in the highest term (and it is ID)\n" +
+			"  noleader              no leader has a live majority behind it\n" +
+			"  state ID ROLE         leader, follower, candidate or down\n" +
+			"  value K V [on IDS]    every live server (or those listed) has applied K = V\n" +
+			"  committed I [on IDS]  commitIndex >= I on every live server (or those listed)\n" +
+			"  converged             live, connected servers have identical logs and state machines\n" +
+			"  safe                  no Raft safety property has been broken so far",
+		"expect value a 1 on 0,1"},
+	"seed": {"seed [N]",
+		"Show the seed, or start over with an empty cluster built from seed N. Same seed, same commands: same run.",
+		"seed 42"},
+	"reset": {"reset",
+		"Start over with an empty cluster and the same seed; variables are cleared.",
+		"reset"},
+	"source": {"source FILE",
+		"Run the commands of a script file; errors name FILE:LINE.",
+		"source scripts/tutorial.raft"},
+	"help": {"help [COMMAND]",
+		"List the commands, or explain one.",
+		"help clientRequest"},
+	"quit": {"quit",
+		"Leave the shell (Ctrl-D does too).",
+		"quit"},
+	"print": {"print [VALUE ...]",
+		"Show values or variables; with no argument, every variable.",
+		"print $lid"},
+	"require": {"t = require('./test_local')",
+		"Accepted for raft.js compatibility: t is the simulated cluster, and the `t.` prefix is optional.",
+		"t = require('./test_local');"},
+	"net":     {"net [loss=P] [dup=P] [latency=MIN-MAX] ...", "Set the network model. Not implemented yet.", "net loss=0.1"},
+	"disk":    {"disk [ID] fsync=DURATION", "Set the time for a write to become durable. Not implemented yet.", "disk fsync=5ms"},
+	"load":    {"load [clients=N] [rate=R/s] [keys=K] [for=DURATION]", "Start concurrent clients. Not implemented yet.", "load clients=3 for=5s"},
+	"history": {"history [N]", "Show the recorded client operations. Not implemented yet.", "history 20"},
+	"check":   {"check", "Check safety and linearizability now. Not implemented yet.", "check"},
+	"export":  {"export history FILE.html | export trace FILE.jsonl", "Export the history or the trace. Not implemented yet.", "export trace run.jsonl"},
+}
+
+// helpGroups orders the overview.
+var helpGroups = []struct {
+	title string
+	names []string
+}{
+	{"cluster", []string{"startServers", "addServer", "removeServer", "crash", "restart", "partition", "cut", "heal"}},
+	{"clients and state", []string{"clientRequest", "getLeaderId", "getAll", "status"}},
+	{"time", []string{"run", "step", "until", "debug"}},
+	{"checks", []string{"expect"}},
+	{"session", []string{"seed", "reset", "source", "print", "help", "quit", "require"}},
+	{"not implemented yet", []string{"net", "disk", "load", "history", "check", "export"}},
+}
+
+func (s *Session) help(c Command) Result {
+	if len(c.Args) == 0 {
+		return Result{OK: true, Value: HelpText(overview())}
+	}
+	name := strings.TrimPrefix(c.Args[0].Text, "t.")
+	if name == "exit" {
+		name = "quit"
+	}
+	h, ok := helps[name]
+	if !ok {
+		for n := range helps {
+			if strings.EqualFold(n, name) {
+				name, h, ok = n, helps[n], true
+			}
+		}
+	}
+	if !ok {
+		sug := Suggest(name)
+		if _, known := helps[sug]; !known {
+			sug = closest(name, commandNames())
+		}
+		if sug != "" {
+			return Result{Err: fmt.Errorf("help: no command %q (did you mean %s? type help for the list)", name, sug)}
+		}
+		return Result{Err: fmt.Errorf("help: no command %q (type help for the list)", name)}
+	}
+	return Result{OK: true, Value: HelpText(fmt.Sprintf("%s\n\n%s\n\nexample:  %s", h.usage, h.text, h.example))}
+}
+
+func overview() string {
+	var b strings.Builder
+	b.WriteString("Commands (shell form, or the raft.js form with t. and parentheses). help COMMAND explains one.\n")
+	for _, g := range helpGroups {
+		fmt.Fprintf(&b, "\n%s:\n", g.title)
+		for _, n := range g.names {
+			fmt.Fprintf(&b, "  %-52s e.g. %s\n", helps[n].usage, firstExample(helps[n].example))
+		}
+	}
+	b.WriteString("\nVariables: lid = getLeaderId stores the result; $lid (or lid in the JS form) uses it.\n")
+	b.WriteString("Time moves only with run, step, until, and the commands that wait (clientRequest, getLeaderId, addServer, removeServer).")
+	return b.String()
+}
+
+// firstExample keeps the shell-form example (before the JS form).
+func firstExample(ex string) string {
+	if i := strings.Index(ex, "    "); i > 0 {
+		return ex[:i]
+	}
+	return ex
+}

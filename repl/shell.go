@@ -1,0 +1,153 @@
+package repl
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/chzyer/readline"
+)
+
+// ShellOptions configures the interactive shell.
+type ShellOptions struct {
+	Seed  uint64
+	JSON  bool
+	Color bool
+	// In, Out and Err default to the process's standard streams.
+	In       io.Reader
+	Out, Err io.Writer
+	// Interactive selects line editing; main sets it when stdin is a
+	// terminal.
+	Interactive bool
+}
+
+// Banner is the one line the interactive shell greets with.
+const Banner = "raftsim: a simulated Raft cluster. Start it with `startServers 3` (or t.startServers()); `help` lists the commands; `quit` or Ctrl-D leaves."
+
+// Shell runs the read-eval-print loop until quit or end of input. It
+// returns the exit status: 0, or 1 when reading from a pipe and a command
+// failed (so `raftsim < script` can be used in CI too).
+func Shell(o ShellOptions) int {
+	if o.In == nil {
+		o.In = os.Stdin
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	if o.Err == nil {
+		o.Err = os.Stderr
+	}
+	s := NewSession(o.Seed)
+	s.JSON, s.Color = o.JSON, o.Color
+	if o.Interactive {
+		return interactive(s, o)
+	}
+	return piped(s, o)
+}
+
+// piped reads commands from a non-terminal: no prompt, no colours, no line
+// editing; each result is printed as it comes.
+func piped(s *Session, o ShellOptions) int {
+	r := &Renderer{W: o.Out, JSON: o.JSON, Color: o.Color}
+	in := bufio.NewReader(o.In)
+	status := 0
+	var buf string
+	for {
+		line, err := in.ReadString('\n')
+		if line == "" && err != nil {
+			break
+		}
+		line = strings.TrimRight(line, "\r\n")
+		if buf != "" {
+			buf += "\n" + line
+		} else {
+			buf = line
+		}
+		if Incomplete(buf) && err == nil {
+			continue
+		}
+		res := s.ExecLine(buf)
+		buf = ""
+		if res.Cmd.Name == "" && res.Err == nil {
+			continue // blank line or comment
+		}
+		r.Render(res)
+		if !res.OK {
+			status = 1
+		}
+		if res.Quit || err != nil {
+			break
+		}
+	}
+	return status
+}
+
+// historyPath returns ~/.raftsim_history if it can be written, else ""
+// (no history file, silently).
+func historyPath() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	p := filepath.Join(home, ".raftsim_history")
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return ""
+	}
+	f.Close()
+	return p
+}
+
+func interactive(s *Session, o ShellOptions) int {
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:                 s.Prompt(),
+		HistoryFile:            historyPath(),
+		DisableAutoSaveHistory: true, // a multi-line call is saved as one entry
+		HistorySearchFold:      true,
+		AutoComplete:           &completer{s: s},
+		InterruptPrompt:        "^C",
+		EOFPrompt:              "quit",
+	})
+	if err != nil {
+		fmt.Fprintf(o.Err, "raftsim: no line editing (%v); reading plainly\n", err)
+		return piped(s, o)
+	}
+	defer rl.Close()
+	r := &Renderer{W: rl.Stdout(), JSON: o.JSON, Color: o.Color}
+	fmt.Fprintln(rl.Stdout(), Banner)
+	var buf []string
+	for {
+		if len(buf) == 0 {
+			rl.SetPrompt(s.Prompt())
+		} else {
+			rl.SetPrompt("... ")
+		}
+		line, err := rl.Readline()
+		if errors.Is(err, readline.ErrInterrupt) {
+			buf = nil // Ctrl-C drops the line being typed, not the session
+			continue
+		}
+		if err != nil { // io.EOF: Ctrl-D
+			return 0
+		}
+		buf = append(buf, line)
+		text := strings.Join(buf, "\n")
+		if Incomplete(text) {
+			continue
+		}
+		buf = nil
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		rl.SaveHistory(strings.ReplaceAll(text, "\n", " "))
+		res := s.ExecLine(text)
+		r.Render(res)
+		if res.Quit {
+			return 0
+		}
+	}
+}
