@@ -135,7 +135,7 @@ func (s *Sim) armClientTimer(c *client, d time.Duration) {
 	}
 	c.timerGen++
 	c.timerArmed, c.timerAt = true, d
-	s.queue.push(event{at: max(d, s.now), aux: c.timerGen, id: c.id, kind: evClientTimer})
+	s.queue.push(event{at: max(d, s.now), aux: c.timerGen, id: int32(c.id), kind: evClientTimer})
 }
 
 // fireClientTimer runs a client timer event; it reports whether the client

@@ -18,16 +18,19 @@ const (
 	evClientTimer
 )
 
-// event is one entry of the queue. It is a small value (no pointers, no
-// closure) so that pushing and popping allocate nothing and the heap stays
-// cache-friendly; a message travels in the pool, not in the event.
+// event is one entry of the queue. It is a small value (32 bytes, no
+// pointers, no closure) so that pushing and popping allocate nothing and the
+// heap stays cache-friendly; a message travels in the pool, not in the event.
 type event struct {
 	at   time.Duration
 	seq  uint64
 	aux  uint64 // message slot or timer generation
-	id   raft.NodeID
+	id   int32  // the server or client it concerns
 	kind evKind
 }
+
+// node returns the id of the server or client the event concerns.
+func (e *event) node() raft.NodeID { return raft.NodeID(e.id) }
 
 // before orders events by time, then by the order they were scheduled, so
 // that events at the same instant happen in a reproducible order.
@@ -38,9 +41,10 @@ func (e *event) before(o *event) bool {
 	return e.seq < o.seq
 }
 
-// eventQueue is a binary min-heap of events ordered by (at, seq). It is
+// eventQueue is a 4-ary min-heap of events ordered by (at, seq). It is
 // written by hand instead of with container/heap to avoid boxing every event
-// in an interface on each push and pop.
+// in an interface on each push and pop; four children per node make the
+// heap shallower, and sifting moves a hole instead of swapping.
 type eventQueue struct {
 	h   []event
 	seq uint64
@@ -54,17 +58,17 @@ func (q *eventQueue) push(e event) {
 	q.seq++
 	e.seq = q.seq
 	q.h = append(q.h, e)
-	// Sift up.
 	h := q.h
 	i := len(h) - 1
 	for i > 0 {
-		p := (i - 1) / 2
-		if !h[i].before(&h[p]) {
+		p := (i - 1) / 4
+		if !e.before(&h[p]) {
 			break
 		}
-		h[i], h[p] = h[p], h[i]
+		h[i] = h[p]
 		i = p
 	}
+	h[i] = e
 }
 
 // peek returns the earliest event without removing it. The queue must not
@@ -76,26 +80,31 @@ func (q *eventQueue) pop() event {
 	h := q.h
 	top := h[0]
 	last := len(h) - 1
-	h[0] = h[last]
+	e := h[last]
 	h = h[:last]
 	q.h = h
-	// Sift down.
+	if last == 0 {
+		return top
+	}
 	i := 0
 	for {
-		l := 2*i + 1
-		if l >= last {
+		c := 4*i + 1
+		if c >= last {
 			break
 		}
-		m := l
-		if r := l + 1; r < last && h[r].before(&h[l]) {
-			m = r
+		m := c
+		for k := c + 1; k < min(c+4, last); k++ {
+			if h[k].before(&h[m]) {
+				m = k
+			}
 		}
-		if !h[m].before(&h[i]) {
+		if !h[m].before(&e) {
 			break
 		}
-		h[i], h[m] = h[m], h[i]
+		h[i] = h[m]
 		i = m
 	}
+	h[i] = e
 	return top
 }
 
@@ -103,14 +112,14 @@ func (q *eventQueue) pop() event {
 // and slots are reused, so a delivery costs no allocation once the pool has
 // grown to the number of messages in flight.
 type msgPool struct {
-	msgs []raft.Message
-	free []uint32
+	msgs  []raft.Message
+	slots []uint32 // free slots
 }
 
 func (p *msgPool) put(m *raft.Message) uint64 {
-	if n := len(p.free); n > 0 {
-		slot := p.free[n-1]
-		p.free = p.free[:n-1]
+	if n := len(p.slots); n > 0 {
+		slot := p.slots[n-1]
+		p.slots = p.slots[:n-1]
 		p.msgs[slot] = *m
 		return uint64(slot)
 	}
@@ -118,12 +127,14 @@ func (p *msgPool) put(m *raft.Message) uint64 {
 	return uint64(len(p.msgs) - 1)
 }
 
-// take returns the message in slot and frees the slot. The entries of the
-// returned message stay valid: they are shared with the sender's log, which
-// never writes into an array it has handed out.
-func (p *msgPool) take(slot uint64) raft.Message {
-	m := p.msgs[slot]
+// get returns the message in slot. The pointer stays valid (and the message
+// unchanged) until free, even if the pool grows meanwhile.
+func (p *msgPool) get(slot uint64) *raft.Message { return &p.msgs[slot] }
+
+// free releases slot for reuse. The entries of a delivered message stay
+// valid: they are shared with the sender's log, which never writes into an
+// array it has handed out.
+func (p *msgPool) free(slot uint64) {
 	p.msgs[slot] = raft.Message{} // drop references for the garbage collector
-	p.free = append(p.free, uint32(slot))
-	return m
+	p.slots = append(p.slots, uint32(slot))
 }

@@ -71,10 +71,11 @@ func TestMsgPoolReusesSlots(t *testing.T) {
 	var p msgPool
 	a := p.put(&raft.Message{Term: 1})
 	b := p.put(&raft.Message{Term: 2})
-	assert.Equal(t, uint64(1), p.take(a).Term)
+	assert.Equal(t, uint64(1), p.get(a).Term)
+	p.free(a)
 	c := p.put(&raft.Message{Term: 3})
 	assert.Equal(t, a, c, "a freed slot is reused")
-	assert.Equal(t, uint64(2), p.take(b).Term)
-	assert.Equal(t, uint64(3), p.take(c).Term)
+	assert.Equal(t, uint64(2), p.get(b).Term)
+	assert.Equal(t, uint64(3), p.get(c).Term)
 	assert.Len(t, p.msgs, 2)
 }

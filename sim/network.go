@@ -64,7 +64,7 @@ func (s *Sim) send(m *raft.Message) {
 		return
 	}
 	at := s.now + s.latency()
-	s.queue.push(event{at: at, aux: s.pool.put(m), id: m.To, kind: evDeliver})
+	s.queue.push(event{at: at, aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
 }
 
 func (s *Sim) drop(m *raft.Message, why string) {
@@ -75,27 +75,28 @@ func (s *Sim) drop(m *raft.Message, why string) {
 
 // deliver hands the message of a delivery event to its receiver.
 func (s *Sim) deliver(slot uint64) {
-	m := s.pool.take(slot)
+	m := s.pool.get(slot)
+	defer s.pool.free(slot)
 	if why := s.blocked(m.From, m.To); why != "" {
 		// The network changed while the message was in flight.
-		s.drop(&m, why)
+		s.drop(m, why)
 		return
 	}
 	if isClient(m.To) {
 		if c := s.client(m.To); c != nil {
-			s.clientReceive(c, &m)
+			s.clientReceive(c, m)
 		}
 		return
 	}
 	srv := s.server(m.To)
 	if srv == nil || !srv.up {
-		s.drop(&m, "down")
+		s.drop(m, "down")
 		return
 	}
 	if s.listener != nil {
-		s.emitMsg(EvDeliver, m.From, m.To, &m, "")
+		s.emitMsg(EvDeliver, m.From, m.To, m, "")
 	}
-	s.stepServer(srv, &m)
+	s.stepServer(srv, m)
 }
 
 // Partition splits the servers into groups that cannot reach each other.

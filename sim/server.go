@@ -129,7 +129,7 @@ func (s *Sim) armTimer(srv *server, d time.Duration) {
 	}
 	srv.timerGen++
 	srv.timerArmed, srv.timerAt = true, d
-	s.queue.push(event{at: max(d, s.now), aux: srv.timerGen, id: srv.id, kind: evTimer})
+	s.queue.push(event{at: max(d, s.now), aux: srv.timerGen, id: int32(srv.id), kind: evTimer})
 }
 
 // fireTimer runs a timer event; it reports whether the node was ticked.

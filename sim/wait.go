@@ -16,10 +16,10 @@ func (s *Sim) process(e event) bool {
 		s.deliver(e.aux)
 		return true
 	case evTimer:
-		srv := s.server(e.id)
+		srv := s.server(e.node())
 		return srv != nil && s.fireTimer(srv, e.aux)
 	case evClientTimer:
-		c := s.client(e.id)
+		c := s.client(e.node())
 		return c != nil && s.fireClientTimer(c, e.aux)
 	}
 	return false

@@ -1,0 +1,106 @@
+package sim
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestBenchCommitsEverything(t *testing.T) {
+	r, err := Bench(5, 2000, 16, 1)
+	require.NoError(t, err)
+	assert.Equal(t, 2000, r.Commits)
+	assert.Positive(t, r.Wall)
+	assert.Positive(t, r.Virtual)
+	assert.Positive(t, r.Events)
+	assert.Contains(t, r.String(), "commits=2000")
+
+	// With the safety checks on, the same run is safe.
+	r, err = BenchWith(Options{Seed: 1}, 3, 500, 4)
+	require.NoError(t, err)
+	assert.Equal(t, 500, r.Commits)
+
+	_, err = Bench(5, 0, 1, 1)
+	assert.Error(t, err)
+	_, err = Bench(0, 10, 1, 1)
+	assert.Error(t, err)
+}
+
+// BenchmarkEventQueue measures one push and one pop on a queue holding a
+// typical number of pending events.
+func BenchmarkEventQueue(b *testing.B) {
+	var q eventQueue
+	for i := range 64 {
+		q.push(event{at: time.Duration(i * 7919 % 64)})
+	}
+	b.ReportAllocs()
+	at := time.Duration(64)
+	for b.Loop() {
+		e := q.pop()
+		at += 13
+		q.push(event{at: e.at + at%50})
+	}
+}
+
+// BenchmarkEventLoop measures one event of an idle 5-server cluster
+// (heartbeats and their answers): the queue, the network, the Ready
+// handling and the node's own work. No safety checks, no tracing.
+func BenchmarkEventLoop(b *testing.B) {
+	s := New(Options{NoSafetyCheck: true})
+	if err := s.StartServers(5, ServerOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	if _, ok := s.LeaderID(true); !ok {
+		b.Fatal("no leader")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if s.Step(1) != 1 {
+			b.Fatal("no event")
+		}
+	}
+}
+
+// BenchmarkEventLoopChecked is BenchmarkEventLoop with the safety checks on.
+func BenchmarkEventLoopChecked(b *testing.B) {
+	s := New(Options{})
+	if err := s.StartServers(5, ServerOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	if _, ok := s.LeaderID(true); !ok {
+		b.Fatal("no leader")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Step(1)
+	}
+}
+
+func benchProposals(b *testing.B, o Options, window int) {
+	const proposals = 100000
+	var commits int
+	var wall time.Duration
+	var allocs uint64
+	for b.Loop() {
+		r, err := BenchWith(o, 5, proposals, window)
+		if err != nil {
+			b.Fatal(err)
+		}
+		commits += r.Commits
+		wall += r.Wall
+		allocs += r.Allocs
+	}
+	b.ReportMetric(float64(commits)/wall.Seconds(), "commits/s")
+	b.ReportMetric(float64(allocs)/float64(commits), "allocs/commit")
+}
+
+// BenchmarkBench runs Bench: 100,000 sets through 5 servers, 64 in flight.
+func BenchmarkBench(b *testing.B) { benchProposals(b, Options{Seed: 1, NoSafetyCheck: true}, 64) }
+
+// BenchmarkBenchWindow1 is BenchmarkBench with one proposal in flight.
+func BenchmarkBenchWindow1(b *testing.B) { benchProposals(b, Options{Seed: 1, NoSafetyCheck: true}, 1) }
+
+// BenchmarkBenchChecked is BenchmarkBench with the safety checks on.
+func BenchmarkBenchChecked(b *testing.B) { benchProposals(b, Options{Seed: 1}, 64) }

@@ -1,0 +1,231 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"raftsim/raft"
+)
+
+func TestErrorsBeforeStart(t *testing.T) {
+	s := New(Options{})
+	_, err := s.ClientRequest(raft.None, set("a", "1"))
+	assert.ErrorIs(t, err, ErrNotStarted)
+	_, err = s.AddServer(3, ServerOptions{})
+	assert.ErrorIs(t, err, ErrNotStarted)
+	_, err = s.RemoveServer(0)
+	assert.ErrorIs(t, err, ErrNotStarted)
+	assert.ErrorIs(t, s.Crash(0), ErrNoSuchServer)
+	_, err = s.Info(0)
+	assert.ErrorIs(t, err, ErrNoSuchServer)
+	l, ok := s.LeaderID(true)
+	assert.False(t, ok)
+	assert.Equal(t, raft.None, l)
+	assert.Zero(t, s.Now(), "nothing to wait for: the clock stays")
+	assert.Zero(t, s.Step(10))
+	assert.True(t, s.RunUntil(UntilCond{Kind: "idle"}, time.Second), "no events left counts as idle")
+}
+
+func TestErrorsNameTheOperation(t *testing.T) {
+	s, l := newCluster(t, 1, 3)
+	assert.ErrorIs(t, s.StartServers(3, ServerOptions{}), ErrAlreadyStarted)
+
+	err := s.Crash(7)
+	require.ErrorIs(t, err, ErrNoSuchServer)
+	assert.Equal(t, "crash 7: no such server", err.Error())
+
+	require.NoError(t, s.Crash(l))
+	err = s.Crash(l)
+	require.ErrorIs(t, err, ErrServerDown)
+	assert.Contains(t, err.Error(), "crash ")
+
+	err = s.Restart((l + 1) % 3)
+	require.ErrorIs(t, err, ErrServerUp)
+	assert.Contains(t, err.Error(), "restart ")
+	assert.ErrorIs(t, s.Restart(-1), ErrNoSuchServer)
+
+	_, err = s.ClientRequest(9, set("a", "1"))
+	assert.ErrorIs(t, err, ErrNoSuchServer)
+	_, err = s.ClientRequest(raft.None, raft.Command{Op: 200})
+	assert.Error(t, err)
+	_, err = s.AddServer(1000, ServerOptions{})
+	assert.ErrorIs(t, err, ErrBadServerID)
+	_, err = s.AddServer(-3, ServerOptions{})
+	assert.ErrorIs(t, err, ErrBadServerID)
+	_, err = s.AddServer(5, ServerOptions{ElectionTimeout: -time.Second})
+	assert.ErrorIs(t, err, ErrBadOption)
+	_, err = s.RemoveServer(42)
+	assert.ErrorIs(t, err, ErrNoSuchServer)
+	assert.ErrorIs(t, s.SetDebug(42, true), ErrNoSuchServer)
+}
+
+func TestStartServersValidates(t *testing.T) {
+	for _, c := range []struct {
+		n int
+		o ServerOptions
+	}{
+		{0, ServerOptions{}},
+		{-1, ServerOptions{}},
+		{1001, ServerOptions{}},
+		{3, ServerOptions{HeartbeatInterval: time.Second}},
+		{3, ServerOptions{ElectionTimeout: 10 * time.Millisecond}}, // below the 50ms heartbeat
+		{3, ServerOptions{Bug: 99}},
+	} {
+		s := New(Options{})
+		err := s.StartServers(c.n, c.o)
+		assert.Error(t, err, "%+v", c)
+		assert.Empty(t, s.Servers(), "a failed start creates nothing")
+		assert.NoError(t, s.StartServers(3, ServerOptions{}), "and can be retried")
+	}
+}
+
+func TestStartServersOptionsBecomeTheSimulations(t *testing.T) {
+	s := New(Options{})
+	require.NoError(t, s.StartServers(3, ServerOptions{ElectionTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond}))
+	assert.Equal(t, time.Second, s.Options().ElectionTimeout)
+	_, ok := s.LeaderID(true)
+	require.True(t, ok)
+	assert.GreaterOrEqual(t, s.Now(), time.Second, "no election before the first timeout")
+}
+
+func TestSingleServerCluster(t *testing.T) {
+	s, l := newCluster(t, 1, 1)
+	assert.Equal(t, raft.NodeID(0), l)
+	r, err := s.ClientRequest(raft.None, set("a", "1"))
+	require.NoError(t, err)
+	assert.Equal(t, raft.StatusSuccess, r.Status)
+}
+
+func TestRequestToDownServerTimesOut(t *testing.T) {
+	s, l := newCluster(t, 1, 3)
+	require.NoError(t, s.Crash(l))
+	start := s.Now()
+	r, err := s.ClientRequest(l, set("a", "1"))
+	require.NoError(t, err)
+	assert.Equal(t, raft.StatusTimeout, r.Status)
+	assert.Equal(t, start+10*DefaultElectionTimeout, s.Now(), "the client gives up after its bound")
+	assert.Zero(t, s.pending)
+}
+
+func TestRequestWithoutLeaderWaitsForOne(t *testing.T) {
+	// Right after start nobody leads: the client is told NOT_LEADER with
+	// no hint, pauses, and retries until an election is over.
+	s := New(Options{Seed: 2})
+	require.NoError(t, s.StartServers(3, ServerOptions{}))
+	r, err := s.ClientRequest(raft.None, set("a", "1"))
+	require.NoError(t, err)
+	assert.Equal(t, raft.StatusSuccess, r.Status)
+	requireValueEverywhere(t, s, "a", "1")
+}
+
+func TestRunAndStep(t *testing.T) {
+	s := New(Options{})
+	require.NoError(t, s.StartServers(3, ServerOptions{}))
+	s.Run(100 * time.Millisecond)
+	assert.Equal(t, 100*time.Millisecond, s.Now(), "Run moves the clock exactly")
+	s.Run(-time.Second)
+	assert.Equal(t, 100*time.Millisecond, s.Now())
+	var seen int
+	s.OnEvent(func(TraceEvent) { seen++ })
+	assert.Equal(t, 5, s.Step(5))
+	assert.Positive(t, seen)
+	assert.Greater(t, s.Now(), 100*time.Millisecond)
+}
+
+func TestRunUntil(t *testing.T) {
+	s := New(Options{})
+	require.NoError(t, s.StartServers(3, ServerOptions{}))
+	assert.False(t, s.RunUntil(UntilCond{Kind: "nonsense"}, time.Second))
+	assert.Zero(t, s.Now())
+	assert.True(t, s.RunUntil(UntilCond{Kind: "leader"}, 0))
+	assert.True(t, s.RunUntil(UntilCond{Kind: "committed", Index: 1}, time.Second), "the leader's no-op")
+	assert.True(t, s.RunUntil(UntilCond{Kind: "idle"}, time.Second))
+	before := s.Now()
+	assert.False(t, s.RunUntil(UntilCond{Kind: "committed", Index: 5}, 200*time.Millisecond))
+	assert.Equal(t, before+200*time.Millisecond, s.Now(), "a failed wait runs out its timeout")
+	for _, id := range s.Servers() {
+		assert.GreaterOrEqual(t, info(t, s, id).CommitIndex, uint64(1))
+	}
+}
+
+func TestLeaderIgnoresIsolatedStaleLeader(t *testing.T) {
+	s, l := newCluster(t, 1, 3)
+	require.NoError(t, s.Partition([][]raft.NodeID{{l}}))
+	got, ok := s.LeaderID(false)
+	assert.False(t, ok, "a leader cut off from its majority is not the leader")
+	assert.Equal(t, raft.None, got)
+	got, ok = s.LeaderID(true)
+	require.True(t, ok)
+	assert.NotEqual(t, l, got)
+}
+
+func TestInfoOfUpAndDownServers(t *testing.T) {
+	s, l := newCluster(t, 1, 3)
+	_, err := s.ClientRequest(raft.None, set("a", "1"))
+	require.NoError(t, err)
+	up := info(t, s, l)
+	assert.True(t, up.Up)
+	assert.Equal(t, raft.Leader, up.Role)
+	assert.Equal(t, []raft.NodeID{0, 1, 2}, up.Config)
+	assert.NotNil(t, up.NextIndex)
+	assert.Len(t, up.Log, 2)
+	up.Log[0].Term = 99 // a copy: the server's log is untouched
+	assert.NotEqual(t, uint64(99), info(t, s, l).Log[0].Term)
+
+	require.NoError(t, s.Crash(l))
+	down := info(t, s, l)
+	assert.False(t, down.Up)
+	assert.Equal(t, up.Term, down.Term, "term comes from the disk")
+	assert.Equal(t, l, down.VotedFor)
+	assert.Equal(t, info(t, s, l).Log, down.Log)
+	assert.Len(t, down.Log, 2)
+	assert.Zero(t, down.CommitIndex)
+	assert.Equal(t, raft.None, down.Leader)
+	assert.Equal(t, []raft.NodeID{0, 1, 2}, down.Config)
+}
+
+func TestConvergedExplainsDifferences(t *testing.T) {
+	s, l := newCluster(t, 1, 3)
+	ok, why := s.Converged()
+	assert.False(t, ok, "the new leader's no-op is not replicated yet")
+	assert.Equal(t, fmt.Sprintf("server %d's log has 1 entries, server %d's has 0", l, (l+1)%3), why)
+	require.True(t, s.RunUntil(UntilCond{Kind: "idle"}, time.Second))
+	ok, why = s.Converged()
+	assert.True(t, ok, why)
+	f := (l + 1) % 3
+	require.NoError(t, s.Partition([][]raft.NodeID{{f}}))
+	_, err := s.ClientRequest(raft.None, set("a", "1"))
+	require.NoError(t, err)
+	// The partitioned follower is not compared: it is not reachable.
+	ok, why = s.Converged()
+	assert.True(t, ok, why)
+	s.Heal()
+	// Healed but not yet caught up: the logs differ.
+	ok, why = s.Converged()
+	assert.False(t, ok)
+	assert.Contains(t, why, "log")
+	require.True(t, s.RunUntil(UntilCond{Kind: "idle"}, time.Second))
+	ok, why = s.Converged()
+	assert.True(t, ok, why)
+}
+
+func TestDebugMarks(t *testing.T) {
+	s := New(Options{})
+	require.NoError(t, s.StartServers(2, ServerOptions{Debug: true}))
+	assert.True(t, s.IsDebug(0))
+	assert.False(t, s.IsDebug(5))
+	require.NoError(t, s.SetDebug(1, false))
+	assert.False(t, s.IsDebug(1))
+}
+
+func TestErrorsWrapSentinels(t *testing.T) {
+	s := New(Options{})
+	err := s.Restart(3)
+	assert.True(t, errors.Is(err, ErrNoSuchServer))
+	assert.Equal(t, "restart 3: no such server", err.Error())
+}
