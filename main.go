@@ -16,6 +16,7 @@ import (
 	"github.com/chzyer/readline"
 
 	"raftsim/repl"
+	"raftsim/sim"
 )
 
 const usage = `usage:
@@ -40,10 +41,12 @@ type globals struct {
 	noColor bool
 }
 
+// register adds the global flags to fs, keeping the values already parsed
+// (flags may come before and after the subcommand).
 func (g *globals) register(fs *flag.FlagSet) {
-	fs.Uint64Var(&g.seed, "seed", 1, "seed of the simulation")
-	fs.BoolVar(&g.json, "json", false, "one JSON object per command")
-	fs.BoolVar(&g.noColor, "no-color", false, "no colours")
+	fs.Uint64Var(&g.seed, "seed", g.seed, "seed of the simulation")
+	fs.BoolVar(&g.json, "json", g.json, "one JSON object per command")
+	fs.BoolVar(&g.noColor, "no-color", g.noColor, "no colours")
 }
 
 func (g *globals) color() bool {
@@ -79,7 +82,7 @@ func main() {
 }
 
 func realMain(args []string) int {
-	var g globals
+	g := globals{seed: 1}
 	fs := newFlagSet("raftsim")
 	g.register(fs)
 	// The first positional argument chooses the subcommand; flags before
@@ -153,7 +156,20 @@ func bench(args []string) int {
 	if _, err := parse(fs, args); err != nil {
 		return usageError(err)
 	}
-	_, _, _, _ = n, k, w, seed
-	fmt.Fprintln(os.Stderr, "bench: not available yet (sim.Bench has not landed)")
-	return 1
+	switch {
+	case *n < 1 || *n > 1000:
+		return usageError(fmt.Errorf("bench: -n %d servers is out of range (1 to 1000)", *n))
+	case *k < 1 || *k > 100_000_000:
+		return usageError(fmt.Errorf("bench: -k %d proposals is out of range (1 to 100000000)", *k))
+	case *w < 1 || *w > 100_000:
+		return usageError(fmt.Errorf("bench: -w %d in flight is out of range (1 to 100000)", *w))
+	}
+	res, err := sim.Bench(*n, *k, *w, *seed)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "raftsim: %v\n", err)
+		return 1
+	}
+	// sim's String has commits/s=N and allocations per commit.
+	fmt.Println(res.String())
+	return 0
 }

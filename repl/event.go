@@ -76,7 +76,8 @@ func routine(m *raft.Message) bool {
 		return len(m.Entries) == 0
 	case raft.MsgAppResp:
 		return !m.Reject
-	case raft.MsgVoteResp:
+	case raft.MsgVoteResp, raft.MsgClient, raft.MsgClientResp:
+		// Vote replies show as raft events, client traffic as client lines.
 		return true
 	}
 	return false
@@ -183,6 +184,9 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 	case raft.EvApply:
 		return "apply", fmt.Sprintf("%s applied entry %d", n, e.Index)
 	case raft.EvConfig:
+		if len(e.Config) == 0 {
+			return "config", fmt.Sprintf("%s starts with no configuration: it waits for a leader to contact it", n)
+		}
 		return "config", fmt.Sprintf("%s now follows configuration [%s] (entry %d)", n, joinIDs(e.Config, ", "), e.Index)
 	case raft.EvStepDown:
 		return "step-down", fmt.Sprintf("%s saw term %d from %s and stepped down", n, e.Term, p)

@@ -237,6 +237,13 @@ func (s *Session) substitute(c Command) (Command, error) {
 			continue
 		}
 		v, ok := s.vars[a.Text]
+		if !ok && bareWord(c) {
+			// A lone unknown word is more likely a mistyped command.
+			if sug := Suggest(a.Text); sug != "" {
+				return c, fmt.Errorf("%s: unknown command (did you mean %s?)", a.Text, sug)
+			}
+			return c, fmt.Errorf("%s: unknown command or variable (type help for the commands; set a variable with: %s = getLeaderId)", a.Text, a.Text)
+		}
 		if !ok {
 			return c, fmt.Errorf("%s: unknown variable $%s (set one with: %s = getLeaderId)", cmdName(c), a.Text, a.Text)
 		}
@@ -244,6 +251,16 @@ func (s *Session) substitute(c Command) (Command, error) {
 		s.argVars[i] = a.Text
 	}
 	return out, nil
+}
+
+// bareWord says whether c is a lone word (`lid` or `lid;`), which the JS
+// form reads as printing a variable.
+func bareWord(c Command) bool {
+	if c.Name != "print" || len(c.Args) != 1 {
+		return false
+	}
+	line := strings.TrimSuffix(strings.TrimSpace(c.Line), ";")
+	return strings.TrimSpace(line) == c.Args[0].Text
 }
 
 // varNames returns the variable names, sorted.

@@ -331,7 +331,7 @@ func (s *Session) expectSafe(c Command) (Expectation, error) {
 		return Expectation{}, err
 	}
 	vs := s.sim.Violations()
-	e := Expectation{Expected: "no safety violation", Held: len(vs) == 0, Found: "none"}
+	e := Expectation{Expected: "no safety violation", Held: len(vs) == 0, Found: "no violation so far"}
 	if len(vs) > 0 {
 		parts := make([]string, 0, 3)
 		for i, v := range vs {

@@ -63,6 +63,9 @@ func (s *Session) reset(c Command) Result {
 }
 
 func (s *Session) quit(c Command) Result {
+	if len(c.Args) > 0 {
+		return Result{Err: fmt.Errorf("%s: takes no arguments (type quit, or press Ctrl-D)", c.Name)}
+	}
 	return Result{OK: true, Quit: true}
 }
 

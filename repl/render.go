@@ -125,7 +125,7 @@ func (r *Renderer) plain(v any) string {
 	case nil:
 		return ""
 	case Started:
-		return "started servers " + joinIDs(x.IDs, ", ") + " (" + r.paint("getLeaderId", color.Bold) + " waits for a leader)"
+		return "started servers " + joinIDs(x.IDs, ", ")
 	case Leader:
 		if !x.Known {
 			return "null"
@@ -208,9 +208,13 @@ func (r *Renderer) fieldText(f FieldValue) string {
 	if len(f.Rows) == 0 {
 		return "no servers yet (start some with: startServers 3)"
 	}
+	w := 0
+	for _, row := range f.Rows {
+		w = max(w, len(fmt.Sprint(int(row.ID))))
+	}
 	lines := make([]string, len(f.Rows))
 	for i, row := range f.Rows {
-		lines[i] = r.server(row.ID, fmt.Sprintf("S%-3d", row.ID)) + " " + fieldValueText(row.V)
+		lines[i] = r.server(row.ID, fmt.Sprintf("S%-*d", w, row.ID)) + "  " + fieldValueText(row.V)
 	}
 	return strings.Join(lines, "\n")
 }

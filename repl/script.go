@@ -151,7 +151,13 @@ func (sc *script) format(outputs []string) string {
 		} else {
 			b.WriteString(out)
 		}
-		if i < len(sc.blocks)-1 || len(sc.tail) > 0 {
+		// A blank line ends the expected output, unless the next lines
+		// start with one already.
+		next := sc.tail
+		if i < len(sc.blocks)-1 {
+			next = sc.blocks[i+1].pre
+		}
+		if i < len(sc.blocks)-1 && (len(next) == 0 || strings.TrimSpace(next[0]) != "") {
 			b.WriteString("\n")
 		}
 	}
