@@ -43,6 +43,9 @@ func (s *Session) onEvent(ev sim.TraceEvent) {
 	if !shown(ev, level) {
 		return
 	}
+	if level < debugVerbose && ev.Msg != nil && s.down[ev.Msg.To] && (ev.Kind == sim.EvSend || ev.Kind == sim.EvDrop) {
+		return // retries to a crashed server repeat every heartbeat
+	}
 	if len(s.events) >= maxEventsPerCommand {
 		s.dropped++
 		return
@@ -186,6 +189,9 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 	case raft.EvConfig:
 		if len(e.Config) == 0 {
 			return "config", fmt.Sprintf("%s starts with no configuration: it waits for a leader to contact it", n)
+		}
+		if e.Index == 0 {
+			return "config", fmt.Sprintf("%s starts with configuration [%s]", n, joinIDs(e.Config, ", "))
 		}
 		return "config", fmt.Sprintf("%s now follows configuration [%s] (entry %d)", n, joinIDs(e.Config, ", "), e.Index)
 	case raft.EvStepDown:

@@ -57,6 +57,9 @@ type Session struct {
 	// debugServers are servers started with the debug (or verbose) option:
 	// their events are shown even when `debug` is off.
 	debugServers map[raft.NodeID]int
+	// down holds the servers crashed through this session, to quiet the
+	// retries sent to them at `debug on`.
+	down map[raft.NodeID]bool
 	// stepping is set while `step` runs: every event is shown.
 	stepping bool
 	// events collects the current command's debug lines.
@@ -95,6 +98,7 @@ func (s *Session) resetSim(seed uint64) {
 	s.seed = s.sim.Seed()
 	s.vars = map[string]variable{}
 	s.debugServers = map[raft.NodeID]int{}
+	s.down = map[raft.NodeID]bool{}
 	s.updateListener()
 }
 

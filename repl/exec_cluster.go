@@ -197,6 +197,7 @@ func (s *Session) crash(c Command) Result {
 	if err := s.sim.Crash(id); err != nil {
 		return Result{Err: fmt.Errorf("crash: %v", err)}
 	}
+	s.down[id] = true
 	return Result{OK: true, Value: Message(fmt.Sprintf("S%d crashed (its disk is kept)", id))}
 }
 
@@ -211,6 +212,7 @@ func (s *Session) restart(c Command) Result {
 	if err := s.sim.Restart(id); err != nil {
 		return Result{Err: fmt.Errorf("restart: %v", err)}
 	}
+	delete(s.down, id)
 	return Result{OK: true, Value: Message(fmt.Sprintf("S%d restarted from its disk", id))}
 }
 
