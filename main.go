@@ -92,10 +92,9 @@ func realMain(args []string) int {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return repl.Shell(repl.ShellOptions{
-			Seed: g.seed, JSON: g.json, Color: g.color(),
-			Interactive: readline.IsTerminal(int(os.Stdin.Fd())),
-		})
+		// SPEC: with stdin not a terminal, no line editing and no colours.
+		tty := readline.IsTerminal(int(os.Stdin.Fd()))
+		return repl.Shell(repl.ShellOptions{Seed: g.seed, JSON: g.json, Color: g.color() && tty, Interactive: tty})
 	}
 	sub, subArgs := rest[0], rest[1:]
 	switch sub {

@@ -143,7 +143,11 @@ func (s *Session) help(c Command) Result {
 		}
 		return Result{Err: fmt.Errorf("help: no command %q (type help for the list)", name)}
 	}
-	return Result{OK: true, Value: HelpText(fmt.Sprintf("%s\n\n%s\n\nexample:  %s", h.usage, h.text, h.example))}
+	text := fmt.Sprintf("%s\n\n%s\n\nexample:  %s", h.usage, h.text, firstExample(h.example))
+	if js := strings.TrimSpace(strings.TrimPrefix(h.example, firstExample(h.example))); js != "" {
+		text += "\nJS form:  " + js
+	}
+	return Result{OK: true, Value: HelpText(text)}
 }
 
 func overview() string {
@@ -152,7 +156,13 @@ func overview() string {
 	for _, g := range helpGroups {
 		fmt.Fprintf(&b, "\n%s:\n", g.title)
 		for _, n := range g.names {
-			fmt.Fprintf(&b, "  %-52s e.g. %s\n", helps[n].usage, firstExample(helps[n].example))
+			u := helps[n].usage
+			if len(u) > 50 {
+				// Too wide for the column: the example goes below.
+				fmt.Fprintf(&b, "  %s\n  %-50s e.g. %s\n", u, "", firstExample(helps[n].example))
+				continue
+			}
+			fmt.Fprintf(&b, "  %-50s e.g. %s\n", u, firstExample(helps[n].example))
 		}
 	}
 	b.WriteString("\nVariables: lid = getLeaderId stores the result; $lid (or lid in the JS form) uses it.\n")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fatih/color"
 
@@ -71,8 +72,10 @@ func (r *Renderer) Text(res Result) string {
 	if res.Dropped > 0 {
 		fmt.Fprintf(&b, "... %d more events not shown (too many for one command; try a shorter run, or step)\n", res.Dropped)
 	}
+	echo := *r
+	echo.Echo = true // sourced commands are shown with their output
 	for _, sub := range res.Sub {
-		b.WriteString(r.Text(sub))
+		b.WriteString(echo.Text(sub))
 	}
 	body := r.valueText(res)
 	if body != "" {
@@ -150,14 +153,14 @@ func (r *Renderer) plain(v any) string {
 	case Message:
 		return string(x)
 	case Advanced:
-		return fmt.Sprintf("t=%s (+%s)", fmtSeconds(x.Now), x.By)
+		return fmt.Sprintf("t=%s (+%s)", fmtSeconds(x.Now), x.By.Round(time.Microsecond))
 	case Stepped:
 		if x.Done < x.Asked {
 			return fmt.Sprintf("processed %d of %d events (nothing more was scheduled), t=%s", x.Done, x.Asked, fmtSeconds(x.Now))
 		}
 		return fmt.Sprintf("processed %s, t=%s", plural(uint64(x.Done), "event", "events"), fmtSeconds(x.Now))
 	case Reached:
-		return fmt.Sprintf("%s after %s, t=%s", x.Cond, x.After, fmtSeconds(x.Now))
+		return fmt.Sprintf("%s after %s, t=%s", x.Cond, x.After.Round(time.Microsecond), fmtSeconds(x.Now))
 	case DebugState:
 		return "debug " + debugName(x.Level)
 	case SeedValue:
