@@ -90,6 +90,7 @@ func (n *Node) abandonLeadership() {
 		n.replyNotLeader(p.to, p.cmd)
 	}
 	clear(n.pending)
+	clear(n.proposed)
 	for _, r := range n.reads {
 		n.replyNotLeader(r.to, r.cmd)
 	}

@@ -37,6 +37,7 @@ type Node struct {
 	peers []NodeID // leader: ids in prs, ascending, for deterministic sends
 
 	pending    map[uint64]pendingReply // leader: log index -> client waiting for it
+	proposed   map[uint64]uint64       // leader: client id -> index of its latest pending command
 	readSeq    uint64
 	reads      []readRequest
 	catchup    *catchup
@@ -92,6 +93,7 @@ func NewNode(cfg Config, st Storage, now time.Duration) *Node {
 		kv:        newKV(),
 		bootstrap: slices.Clone(st.Bootstrap),
 		pending:   map[uint64]pendingReply{},
+		proposed:  map[uint64]uint64{},
 	}
 	if st.Term == 0 {
 		// Nobody votes in term 0: a zero Storage means "never voted", not

@@ -257,6 +257,9 @@ func (n *Node) applyCommitted() {
 			resp := n.kv.apply(e.Cmd)
 			if p, ok := n.pending[e.Index]; ok {
 				delete(n.pending, e.Index)
+				if n.proposed[p.cmd.ClientID] == e.Index {
+					delete(n.proposed, p.cmd.ClientID)
+				}
 				if p.term == e.Term {
 					n.reply(p.to, resp)
 				}
