@@ -58,14 +58,15 @@ func piped(s *Session, o ShellOptions) int {
 	var buf string
 	for {
 		line, err := in.ReadString('\n')
-		if line == "" && err != nil {
+		if line == "" && err != nil && buf == "" {
 			break
 		}
 		line = strings.TrimRight(line, "\r\n")
-		if buf != "" {
-			buf += "\n" + line
-		} else {
+		switch {
+		case buf == "":
 			buf = line
+		case line != "" || err == nil:
+			buf += "\n" + line
 		}
 		if Incomplete(buf) && err == nil {
 			continue

@@ -1,0 +1,80 @@
+package repl
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestPipedShell(t *testing.T) {
+	in := "startServers 3\n" +
+		"lid = t.getLeaderId();\n" +
+		"t.serverPool[lid].clientRequest({ op: \"set\", key: 'a', value: 1 }, function(results) {\n" +
+		"console.log(\"results: \", results);\n" +
+		"});\n" +
+		"\n# a comment\n" +
+		"expect value a 1\n"
+	var out bytes.Buffer
+	status := Shell(ShellOptions{Seed: 1, In: strings.NewReader(in), Out: &out})
+	assert.Equal(t, 0, status)
+	assert.Equal(t, "started servers 0, 1, 2\nlid = 0\nresults:  { status: 'success', result: 1, leaderHint: null }\n"+
+		"✓ expect value a 1: S0: 1, S1: 1, S2: 1\n", out.String())
+
+	out.Reset()
+	status = Shell(ShellOptions{Seed: 1, In: strings.NewReader("crash 1\nquit\nstatus\n"), Out: &out})
+	assert.Equal(t, 1, status, "a failed command makes piped input exit 1")
+	assert.Equal(t, "error: crash: server 1 does not exist (no servers yet; start some with: startServers 3)\n", out.String(), "quit stops reading")
+
+	out.Reset()
+	Shell(ShellOptions{Seed: 1, JSON: true, In: strings.NewReader("seed\nt.getAll(\n"), Out: &out})
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	assert.Len(t, lines, 2, "an unfinished call at the end of input is still answered")
+	assert.Contains(t, lines[1], `"ok":false`)
+}
+
+func TestCompleter(t *testing.T) {
+	s, _ := cluster(t)
+	c := &completer{s: s}
+	complete := func(line string) []string {
+		got, _ := c.Do([]rune(line), len([]rune(line)))
+		var out []string
+		for _, g := range got {
+			out = append(out, line+string(g))
+		}
+		return out
+	}
+	assert.Equal(t, []string{"getAll "}, complete("getA"))
+	assert.Contains(t, complete("getAll "), "getAll stateMachine ")
+	assert.Equal(t, []string{"getAll log 0 ", "getAll log 1 ", "getAll log 2 "}, complete("getAll log "))
+	assert.Contains(t, complete("expect "), "expect converged ")
+	assert.Equal(t, []string{"expect state 1 leader "}, complete("expect state 1 le"))
+	assert.Equal(t, []string{"crash $lid "}, complete("crash $"))
+	assert.Equal(t, []string{"t.startServers "}, complete("t.startS"))
+	assert.Equal(t, []string{"addServer 3 "}, complete("addServer "))
+}
+
+// FuzzExecLine feeds arbitrary lines to a running cluster: none may reach
+// the panic guard, and every result must render as one JSON line.
+func FuzzExecLine(f *testing.F) {
+	for _, seed := range []string{"startServers 3", "clientRequest set a 1", "getAll log 0", "crash 1", "restart 1",
+		"partition 0 | 1,2", "cut 0->1", "expect value a 1 on 0", "until committed 2 1s", "step 3", "seed 5",
+		"t.serverPool[lid].clientRequest({ op: 'cas', key: 'a', value: 2 })", "lid = getLeaderId", "print $lid"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		s := NewSession(1)
+		s.ExecLine("startServers 3")
+		s.ExecLine("lid = getLeaderId")
+		res := s.ExecLine(line)
+		if res.Err != nil && strings.Contains(res.Err.Error(), "internal error") {
+			t.Fatalf("%q: %v", line, res.Err)
+		}
+		var b bytes.Buffer
+		(&Renderer{W: &b, JSON: true}).Render(res)
+		if n := strings.Count(b.String(), "\n"); n < 1 {
+			t.Fatalf("%q: no output line", line)
+		}
+	})
+}
