@@ -72,27 +72,27 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 func (s *Sim) boot(srv *server) {
 	srv.node = raft.NewNode(s.nodeConfig(srv), srv.disk.storage(), s.now)
 	srv.up = true
-	s.afterInput(srv, prior{role: raft.Follower, term: srv.disk.hard.Term})
+	s.afterInput(srv, prior{role: raft.Follower, term: srv.disk.hard.Term}, false)
 }
 
 func (s *Sim) stepServer(srv *server, m *raft.Message) {
 	p := prior{role: srv.node.Role(), term: srv.node.Term()}
 	srv.node.Step(s.now, *m)
-	s.afterInput(srv, p)
+	s.afterInput(srv, p, false)
 }
 
 // afterInput acts on the node's Ready in the order of DESIGN.md: persist,
-// check, trace, send, then arm the timer.
-func (s *Sim) afterInput(srv *server, p prior) {
+// check, trace, send, then arm the timer. ticked says the input was a Tick.
+func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 	rd := srv.node.Ready()
-	d := srv.disk
+	dk := srv.disk
 	if rd.HardStateChanged {
-		d.hard = rd.HardState
+		dk.hard = rd.HardState
 	}
 	// TruncateFrom is the first index that changed; it is a real
 	// truncation only when the disk already holds that index.
-	truncated := d.truncate(rd.TruncateFrom)
-	d.append(rd.Entries)
+	truncated := dk.truncate(rd.TruncateFrom)
+	dk.append(rd.Entries)
 
 	if !s.opts.NoSafetyCheck {
 		s.checkServer(srv, p, rd.TruncateFrom, truncated, rd.Entries)
@@ -105,8 +105,25 @@ func (s *Sim) afterInput(srv *server, p prior) {
 	for i := range rd.Messages {
 		s.send(&rd.Messages[i])
 	}
-	s.armTimer(srv, rd.Deadline)
+	d := rd.Deadline
+	if ticked && d > 0 && d <= s.now {
+		// The node was just ticked and still asks for a tick now: its
+		// deadline is stuck in the past (a core bug). Ticking it again at
+		// the same instant would spin forever without moving the clock.
+		d = s.now + stuckTimerDelay
+		s.stuckTimers++
+	}
+	s.armTimer(srv, d)
 }
+
+// stuckTimerDelay is how long a node whose deadline is stuck in the past
+// waits before its next tick.
+const stuckTimerDelay = time.Millisecond
+
+// StuckTimers returns how many times a node asked to be ticked again at the
+// instant it was ticked. The simulation then ticks it a millisecond later
+// instead; a non-zero count points to a bug in the Raft core's deadlines.
+func (s *Sim) StuckTimers() int { return s.stuckTimers }
 
 func (s *Sim) checkServer(srv *server, p prior, from uint64, truncated bool, ents []raft.Entry) {
 	n, c := srv.node, s.check
@@ -148,7 +165,7 @@ func (s *Sim) fireTimer(srv *server, gen uint64) bool {
 	}
 	p := prior{role: srv.node.Role(), term: srv.node.Term()}
 	srv.node.Tick(s.now)
-	s.afterInput(srv, p)
+	s.afterInput(srv, p, true)
 	return true
 }
 

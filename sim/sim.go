@@ -68,6 +68,8 @@ type Sim struct {
 	listener func(TraceEvent)
 
 	bench *benchRun
+
+	stuckTimers int // see StuckTimers
 }
 
 // New returns a simulation with no servers. Zero or negative fields of o
