@@ -229,3 +229,30 @@ func TestErrorsWrapSentinels(t *testing.T) {
 	assert.True(t, errors.Is(err, ErrNoSuchServer))
 	assert.Equal(t, "restart 3: no such server", err.Error())
 }
+
+func TestHugeDurationsDoNotOverflow(t *testing.T) {
+	s := New(Options{})
+	require.NoError(t, s.StartServers(1, ServerOptions{}))
+	require.NoError(t, s.Crash(0)) // nothing left to happen
+	s.Run(time.Duration(1<<63 - 1))
+	assert.Equal(t, time.Duration(1<<63-1), s.Now())
+	s.Run(time.Hour)
+	assert.Equal(t, time.Duration(1<<63-1), s.Now(), "the clock saturates")
+	assert.False(t, s.RunUntil(UntilCond{Kind: "leader"}, time.Hour))
+}
+
+func TestLargeCluster(t *testing.T) {
+	n := 101
+	if testing.Short() {
+		n = 21
+	}
+	s := New(Options{Seed: 1})
+	require.NoError(t, s.StartServers(n, ServerOptions{}))
+	_, ok := s.LeaderID(true)
+	require.True(t, ok)
+	r, err := s.ClientRequest(raft.None, set("a", "1"))
+	require.NoError(t, err)
+	require.Equal(t, raft.StatusSuccess, r.Status)
+	requireValueEverywhere(t, s, "a", "1")
+	requireSafe(t, s)
+}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"time"
 
 	"raftsim/raft"
@@ -30,7 +31,7 @@ func (s *Sim) Run(d time.Duration) {
 	if d < 0 {
 		return
 	}
-	end := s.now + d
+	end := s.after(d)
 	for s.queue.Len() > 0 && s.queue.peek().at <= end {
 		s.process(s.queue.pop())
 	}
@@ -78,7 +79,16 @@ func (s *Sim) RunUntil(c UntilCond, timeout time.Duration) bool {
 	default:
 		return false
 	}
-	return s.runUntil(cond, s.now+timeout)
+	return s.runUntil(cond, s.after(timeout))
+}
+
+// after returns the virtual time d from now, saturating instead of
+// overflowing for absurd durations.
+func (s *Sim) after(d time.Duration) time.Duration {
+	if d > math.MaxInt64-s.now {
+		return math.MaxInt64
+	}
+	return s.now + d
 }
 
 // runUntil processes events until cond holds or the next event is after
