@@ -55,8 +55,8 @@ func TestDifferentSeedDifferentTrace(t *testing.T) {
 // Tracing must not change what happens: a run with a listener and one
 // without end in the same state at the same time.
 func TestTracingDoesNotChangeTheRun(t *testing.T) {
-	run := func(trace bool) (time.Duration, []ServerInfo) {
-		s := New(Options{Seed: 3})
+	run := func(trace, noCheck bool) (time.Duration, []ServerInfo) {
+		s := New(Options{Seed: 3, NoSafetyCheck: noCheck})
 		if trace {
 			s.OnEvent(func(TraceEvent) {})
 		}
@@ -74,8 +74,12 @@ func TestTracingDoesNotChangeTheRun(t *testing.T) {
 		}
 		return s.Now(), infos
 	}
-	t1, i1 := run(false)
-	t2, i2 := run(true)
-	assert.Equal(t, t1, t2)
-	assert.Equal(t, i1, i2)
+	// Without the checks, nodes are built with tracing off unless a
+	// listener is installed: that must not change the run either.
+	t1, i1 := run(false, false)
+	for _, c := range [][2]bool{{true, false}, {false, true}, {true, true}} {
+		t2, i2 := run(c[0], c[1])
+		assert.Equal(t, t1, t2, "trace=%v noCheck=%v", c[0], c[1])
+		assert.Equal(t, i1, i2, "trace=%v noCheck=%v", c[0], c[1])
+	}
 }
