@@ -203,6 +203,9 @@ func Run(file string, o RunOptions, out, errw io.Writer) bool {
 	var failed []string
 	for _, c := range sc.commands() {
 		res := s.ExecLine(c.Text)
+		if res.Cmd.Name == "" && res.Err == nil {
+			continue // nothing but a trailing ; or comment
+		}
 		res.Cmd.Line = c.Text
 		where := fmt.Sprintf("%s:%d", file, c.Line)
 		if !res.OK {

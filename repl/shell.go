@@ -146,6 +146,9 @@ func interactive(s *Session, o ShellOptions) int {
 		}
 		rl.SaveHistory(strings.ReplaceAll(text, "\n", " "))
 		res := s.ExecLine(text)
+		if res.Cmd.Name == "" && res.Err == nil {
+			continue // only a comment
+		}
 		r.Render(res)
 		if res.Quit {
 			return 0
