@@ -195,7 +195,9 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 		}
 		return "config", fmt.Sprintf("%s now follows configuration [%s] (entry %d)", n, joinIDs(e.Config, ", "), e.Index)
 	case raft.EvStepDown:
-		return "step-down", fmt.Sprintf("%s saw term %d from %s and stepped down", n, e.Term, p)
+		// Also reported for a follower that only moves to the new term,
+		// so the wording does not claim it was leading.
+		return "step-down", fmt.Sprintf("%s saw term %d from %s: now a follower in term %d", n, e.Term, p, e.Term)
 	case raft.EvRead:
 		return "read", fmt.Sprintf("%s served a linearizable read at index %d", n, e.Index)
 	case raft.EvCatchUp:
