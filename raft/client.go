@@ -46,9 +46,7 @@ func (n *Node) handleClient(m Message) {
 }
 
 func (n *Node) reply(to NodeID, r Response) {
-	if r.LeaderHint == 0 && r.Status == StatusSuccess {
-		r.LeaderHint = None
-	}
+	r.LeaderHint = None // only NOT_LEADER answers carry a hint
 	n.send(Message{Type: MsgClientResp, To: to, Resp: r})
 }
 

@@ -192,3 +192,19 @@ func TestCandidateStepsDownForLeaderOfSameTerm_5_2(t *testing.T) {
 	assert.Equal(t, Follower, n.Role())
 	assert.Equal(t, NodeID(0), n.Leader())
 }
+
+// Figure 2: a follower's election timer is reset by AppendEntries from the
+// current leader or by granting a vote, not by a vote request it refuses.
+func TestRefusedVoteDoesNotResetTimer_5_2(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.disks[2].Log = []Entry{{Index: 1, Term: 1}}
+	tn.disks[2].HardState = HardState{Term: 1, VotedFor: None}
+	n := tn.start(2)
+	d := n.Deadline()
+	tn.now = d - time.Millisecond
+	n.Step(tn.now, Message{Type: MsgVote, From: 0, To: 2, Term: 2, LastIndex: 0, LastTerm: 0})
+	rd := tn.collect(n)
+	assert.True(t, rd.Messages[0].Reject)
+	assert.Equal(t, uint64(2), n.Term())
+	assert.Equal(t, d, n.Deadline(), "the deadline did not move")
+}

@@ -118,7 +118,8 @@ func (tn *testNet) fire(id NodeID) {
 // and delivering messages after each tick.
 func (tn *testNet) advance(d time.Duration) {
 	end := tn.now + d
-	for {
+	for spins := 0; ; spins++ {
+		require.Less(tn.t, spins, 100000, "a node keeps asking to be ticked at %v (deadline stuck in the past)", tn.now)
 		var next time.Duration = -1
 		var who NodeID
 		for _, id := range tn.ids() {

@@ -62,6 +62,10 @@ func (n *Node) handleMembership(from NodeID, cmd Command) {
 		resp(StatusAlreadyAMember)
 	case cmd.Op == OpRemoveServer && !n.isMember(cmd.Server):
 		resp(StatusNotAMember)
+	case cmd.Op == OpRemoveServer && len(n.members) == 1:
+		// With no member left nobody could ever be elected again.
+		n.reply(from, Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusError,
+			Err: "cannot remove the last member of the cluster"})
 	case n.configPending():
 		// One change at a time (§4.1).
 		resp(StatusPendingConfigChange)

@@ -112,3 +112,43 @@ func TestConfigRevertsWhenEntryTruncated_4_1(t *testing.T) {
 	tn.collect(n)
 	assert.Equal(t, []NodeID{0, 1, 2}, n.Members())
 }
+
+// Removing the only member would leave a cluster that can never elect a
+// leader again: it is refused.
+func TestRemoveLastMemberRefused_4_1(t *testing.T) {
+	tn := newTestNet(t, 1)
+	tn.elect(0)
+	tn.request(0, removeServer(0))
+	r, _ := tn.lastReply()
+	assert.Equal(t, StatusError, r.Status)
+	assert.Equal(t, None, r.LeaderHint)
+	assert.Equal(t, []NodeID{0}, tn.nodes[0].Members())
+}
+
+// A caught-up server whose config entry must wait (the leader has not yet
+// committed an entry of its term) must not leave the leader asking to be
+// ticked at a time already past.
+func TestCaughtUpServerDoesNotStickDeadline(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.fire(0)
+	for len(tn.queue) > 0 && tn.nodes[0].Role() != Leader {
+		m := tn.queue[0]
+		tn.queue = tn.queue[1:]
+		tn.deliverOne(m)
+	}
+	require.Equal(t, Leader, tn.nodes[0].Role())
+	tn.queue = nil
+	tn.joining(3)
+	// Cut the new leader from its followers before its no-op reaches them,
+	// but not from the new server: it catches up, yet the config entry must
+	// wait for an entry of the term to commit, which never happens.
+	tn.cut[[2]NodeID{0, 1}], tn.cut[[2]NodeID{1, 0}] = true, true
+	tn.cut[[2]NodeID{0, 2}], tn.cut[[2]NodeID{2, 0}] = true, true
+	tn.request(0, addServer(3))
+	for i := 0; i < 50; i++ {
+		tn.advance(time.Second)
+		if n := tn.nodes[0]; n.Role() == Leader {
+			assert.Greater(t, n.Deadline(), tn.now, "deadline in the past at %v", tn.now)
+		}
+	}
+}

@@ -162,7 +162,7 @@ func (n *Node) Deadline() time.Duration {
 	switch {
 	case n.role == Leader:
 		d := n.heartbeatDeadline
-		if c := n.catchup; c != nil && c.deadline < d {
+		if c := n.catchup; c != nil && !c.ready && c.deadline < d {
 			d = c.deadline
 		}
 		return d
@@ -218,6 +218,9 @@ func (n *Node) Tick(now time.Duration) {
 		}
 	}
 }
+
+// SetTrace turns Events in Ready on or off.
+func (n *Node) SetTrace(on bool) { n.cfg.Trace = on }
 
 // Step feeds one message, from a peer or a client, to the node.
 func (n *Node) Step(now time.Duration, m Message) {
@@ -313,7 +316,13 @@ func (n *Node) becomeFollower(term uint64, lead NodeID) {
 	if wasLeader {
 		n.abandonLeadership()
 	}
-	n.resetElectionTimer()
+	// Figure 2 resets a follower's timer only for AppendEntries from the
+	// current leader or a granted vote (both reset it themselves). A
+	// follower that merely sees a higher term keeps its deadline, so stale
+	// candidates cannot keep postponing the servers able to win.
+	if wasLeader || n.electionDeadline <= n.now {
+		n.resetElectionTimer()
+	}
 }
 
 func (n *Node) quorum() int {
