@@ -2,6 +2,7 @@ package raft
 
 import (
 	"slices"
+	"time"
 )
 
 func (n *Node) addProgress(id NodeID, voter bool) {
@@ -33,11 +34,26 @@ func (n *Node) appendEntry(e Entry) uint64 {
 		n.refreshConfig()
 	}
 	if pr := n.prs[n.id]; pr != nil {
-		pr.match, pr.next = e.Index, e.Index+1
+		pr.next = e.Index + 1 // match waits for StableTo: persist before you count
 	}
 	n.event(Event{Kind: EvAppend, Index: e.Index, Index2: e.Index})
-	n.maybeCommit() // a single-server cluster commits at once
 	return e.Index
+}
+
+// StableTo tells the node that its log is durable up to entry index, whose
+// term is term (the caller reports it after persisting a Ready's Entries).
+// A leader counts its own copy toward a quorum only from then on: counting
+// an entry that a crash could still lose would let a minority of durable
+// copies commit it (§5.4.2 assumes every counted copy survives).
+func (n *Node) StableTo(now time.Duration, index, term uint64) {
+	n.now = now
+	if n.role != Leader || n.log.term(index) != term {
+		return
+	}
+	if pr := n.prs[n.id]; pr != nil && index > pr.match {
+		pr.match = index
+		n.maybeCommit()
+	}
 }
 
 // heartbeat sends AppendEntries to every peer: new entries where there are

@@ -229,3 +229,21 @@ func TestRestartRebuildsStateMachine(t *testing.T) {
 	assert.Equal(t, map[string]Value{"a": "1", "b": `"x"`}, n.StateMachine())
 	assert.Equal(t, uint64(3), n.LastApplied())
 }
+
+// Persist before you count: the leader's own copy of an entry counts toward
+// the quorum only once the caller reports it durable (StableTo); with slow
+// disks a crash could still lose it.
+func TestLeaderCountsOwnCopyOnlyWhenStable(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.advance(60 * time.Millisecond)
+	n := tn.nodes[0]
+	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: set("a", "1")})
+	rd := n.Ready() // not persisted yet: no StableTo
+	require.Len(t, rd.Entries, 1)
+	idx := rd.Entries[0].Index
+	n.Step(tn.now, Message{Type: MsgAppResp, From: 1, To: 0, Term: 1, Match: idx})
+	assert.Less(t, n.CommitIndex(), idx, "one durable copy of three is not a quorum")
+	n.StableTo(tn.now, idx, rd.Entries[0].Term)
+	assert.Equal(t, idx, n.CommitIndex())
+}

@@ -247,8 +247,10 @@ type Storage struct {
 //  1. persist HardState (if HardStateChanged); if TruncateFrom is non-zero,
 //     drop every disk entry with index >= TruncateFrom, then append Entries
 //     (which start at TruncateFrom);
-//  2. send Messages;
-//  3. call Tick at (or after) Deadline.
+//  2. once Entries are durable, call StableTo with the last one's index
+//     and term (a leader counts its own copy only then);
+//  3. send Messages (only after what they depend on is durable);
+//  4. call Tick at (or after) Deadline.
 //
 // Committed entries are applied inside the node (the key/value state machine
 // is part of the replicated server), so the caller has nothing to apply.

@@ -105,6 +105,17 @@ func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 	for i := range rd.Messages {
 		s.send(&rd.Messages[i])
 	}
+	if k := len(rd.Entries); k > 0 {
+		// The disk is synchronous: the entries are durable now. StableTo
+		// may commit (a leader's own copy counts from here), and so have
+		// output of its own to act on before the timer is armed.
+		last := &rd.Entries[k-1]
+		srv.node.StableTo(s.now, last.Index, last.Term)
+		if srv.node.HasReady() {
+			s.afterInput(srv, prior{role: srv.node.Role(), term: srv.node.Term()}, ticked)
+			return
+		}
+	}
 	d := rd.Deadline
 	if ticked && d > 0 && d <= s.now {
 		// The node was just ticked and still asks for a tick now: its
