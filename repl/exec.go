@@ -104,7 +104,7 @@ func (s *Session) resetSim(seed uint64) {
 
 // Prompt is the interactive prompt: virtual time and leader.
 func (s *Session) Prompt() string {
-	l := "-"
+	l := "none" // not "-": "L=->" reads like an arrow
 	if id, ok := s.sim.LeaderID(false); ok {
 		l = fmt.Sprint(id)
 	}

@@ -100,7 +100,7 @@ func TestTextRendering(t *testing.T) {
 
 func TestPrompt(t *testing.T) {
 	s := NewSession(1)
-	assert.Equal(t, "raft t=0.000s L=-> ", s.Prompt())
+	assert.Equal(t, "raft t=0.000s L=none> ", s.Prompt())
 	s.ExecLine("startServers 3")
 	s.ExecLine("getLeaderId")
 	assert.Regexp(t, `^raft t=0\.[0-9]{3}s L=0> $`, s.Prompt())
