@@ -62,6 +62,7 @@ func (tn *testNet) crash(id NodeID) { delete(tn.nodes, id) }
 // collect takes a node's Ready and acts on it: persist, then queue messages.
 func (tn *testNet) collect(n *Node) Ready {
 	rd := n.Ready()
+	rd.Messages = slices.Clone(rd.Messages) // valid only until the next Ready
 	d := tn.disks[n.ID()]
 	if d == nil {
 		d = &Storage{}

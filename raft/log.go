@@ -1,58 +1,112 @@
 package raft
 
-// raftLog is a server's log in memory. Entries are kept in a slice that starts
-// after offset (the index of the last entry dropped from the front), so that
-// snapshots can compact the prefix later without changing any caller.
+// chunkSize is the number of entries per chunk of the in-memory log. A
+// chunked log grows without copying what it holds (a flat slice would copy
+// the whole log each time it doubles), which matters for long runs.
+const chunkSize = 1024
+
+// raftLog is a server's log in memory. Entries live in chunks after offset
+// (the index of the last entry dropped from the front), so that snapshots
+// can compact the prefix later without changing any caller.
 type raftLog struct {
-	offset  uint64
-	entries []Entry
+	offset uint64
+	chunks [][]Entry // every chunk but the last holds chunkSize entries
+	n      uint64    // entries held
 	// unstable is the lowest index changed since the last Ready; 0 when the
 	// log and the disk agree.
 	unstable uint64
 }
 
-func (l *raftLog) lastIndex() uint64 { return l.offset + uint64(len(l.entries)) }
+func (l *raftLog) lastIndex() uint64 { return l.offset + l.n }
 
 func (l *raftLog) lastTerm() uint64 { return l.term(l.lastIndex()) }
+
+// at returns a pointer to entry i, which must be held.
+func (l *raftLog) at(i uint64) *Entry {
+	k := i - l.offset - 1
+	return &l.chunks[k/chunkSize][k%chunkSize]
+}
 
 // term returns the term of entry i, 0 for index 0 or an index past the end.
 func (l *raftLog) term(i uint64) uint64 {
 	if i <= l.offset || i > l.lastIndex() {
 		return 0
 	}
-	return l.entries[i-l.offset-1].Term
+	return l.at(i).Term
 }
 
 func (l *raftLog) entry(i uint64) (Entry, bool) {
 	if i <= l.offset || i > l.lastIndex() {
 		return Entry{}, false
 	}
-	return l.entries[i-l.offset-1], true
+	return *l.at(i), true
 }
 
-// slice returns entries lo..hi inclusive, sharing the backing array: entries
-// are immutable and truncate never writes into a shared array.
+// slice returns entries lo..hi inclusive, or a prefix of them that ends at a
+// chunk boundary. It shares the chunk's array: entries are immutable and
+// truncate never lets an append write into a shared array.
 func (l *raftLog) slice(lo, hi uint64) []Entry {
 	if lo > hi {
 		return nil
 	}
-	return l.entries[lo-l.offset-1 : hi-l.offset : hi-l.offset]
+	k := lo - l.offset - 1
+	c, from := k/chunkSize, k%chunkSize
+	to := min(from+(hi-lo)+1, uint64(len(l.chunks[c])))
+	return l.chunks[c][from:to:to]
+}
+
+// sliceAll returns entries lo..hi inclusive as one slice, copying only when
+// they span chunks.
+func (l *raftLog) sliceAll(lo, hi uint64) []Entry {
+	s := l.slice(lo, hi)
+	if uint64(len(s)) == hi-lo+1 || lo > hi {
+		return s
+	}
+	out := make([]Entry, 0, hi-lo+1)
+	for lo <= hi {
+		s = l.slice(lo, hi)
+		out = append(out, s...)
+		lo += uint64(len(s))
+	}
+	return out
 }
 
 // append adds e at lastIndex+1 and marks it for persisting.
 func (l *raftLog) append(e Entry) {
-	l.entries = append(l.entries, e)
+	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == chunkSize {
+		l.chunks = append(l.chunks, make([]Entry, 0, chunkSize))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, e)
+	l.n++
 	l.markUnstable(e.Index)
 }
 
 // truncate drops every entry from index i on (§5.3: a conflicting entry and
-// all that follow it). The capacity is cut too, so that the next append
-// copies into a new array instead of overwriting entries that a message in
-// flight or a Ready may still share.
+// all that follow it). The chunk's capacity is cut too, so that the next
+// append copies into a new array instead of overwriting entries that a
+// message in flight or a Ready may still share.
 func (l *raftLog) truncate(i uint64) {
-	n := i - l.offset - 1
-	l.entries = l.entries[:n:n]
+	k := i - l.offset - 1
+	c, from := k/chunkSize, k%chunkSize
+	clear(l.chunks[c+1:])
+	if from == 0 {
+		l.chunks = l.chunks[:c]
+	} else {
+		l.chunks[c] = l.chunks[c][:from:from]
+		l.chunks = l.chunks[:c+1]
+	}
+	l.n = k
 	l.markUnstable(i)
+}
+
+// all returns a copy of every entry held.
+func (l *raftLog) all() []Entry {
+	out := make([]Entry, 0, l.n)
+	for _, c := range l.chunks {
+		out = append(out, c...)
+	}
+	return out
 }
 
 func (l *raftLog) markUnstable(i uint64) {

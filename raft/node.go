@@ -44,9 +44,11 @@ type Node struct {
 	configWait *pendingReply // leader: the membership request whose entry is in the log
 
 	hsDirty bool
-	msgs    []Message
-	events  []Event
-	scratch []uint64
+	// Output buffers, double-buffered: what one Ready hands out stays valid
+	// until the next Ready, and the hot path allocates no new slices.
+	msgs, spareMsgs     []Message
+	events, spareEvents []Event
+	scratch             []uint64
 }
 
 // progress is the leader's view of one follower (Figure 2 nextIndex and
@@ -100,8 +102,10 @@ func NewNode(cfg Config, st Storage, now time.Duration) *Node {
 		// "voted for server 0".
 		n.votedFor = None
 	}
-	n.log.entries = slices.Clone(st.Log)
-	n.log.unstable = 0
+	for _, e := range st.Log {
+		n.log.append(e)
+	}
+	n.log.unstable = 0 // what came from the disk is on the disk
 	n.refreshConfig()
 	n.resetElectionTimer()
 	return n
@@ -131,8 +135,8 @@ func (n *Node) LastApplied() uint64 { return n.applied }
 // LastIndex returns the index of the last log entry.
 func (n *Node) LastIndex() uint64 { return n.log.lastIndex() }
 
-// Log returns entries 1..LastIndex. The slice is shared: do not modify it.
-func (n *Node) Log() []Entry { return n.log.entries[:len(n.log.entries):len(n.log.entries)] }
+// Log returns a copy of entries 1..LastIndex.
+func (n *Node) Log() []Entry { return n.log.all() }
 
 // Entry returns entry i.
 func (n *Node) Entry(i uint64) (Entry, bool) { return n.log.entry(i) }
@@ -177,7 +181,8 @@ func (n *Node) HasReady() bool {
 	return n.hsDirty || n.log.unstable != 0 || len(n.msgs) > 0 || len(n.events) > 0
 }
 
-// Ready returns the pending output and clears it. The caller owns the slices.
+// Ready returns the pending output and clears it. Its slices stay valid
+// until the next call of Ready: copy what must live longer.
 func (n *Node) Ready() Ready {
 	rd := Ready{
 		HardStateChanged: n.hsDirty,
@@ -192,13 +197,13 @@ func (n *Node) Ready() Ready {
 	if u := n.log.unstable; u != 0 {
 		rd.TruncateFrom = u
 		if u <= n.log.lastIndex() {
-			rd.Entries = n.log.slice(u, n.log.lastIndex())
+			rd.Entries = n.log.sliceAll(u, n.log.lastIndex())
 		}
 	}
 	n.hsDirty = false
 	n.log.unstable = 0
-	n.msgs = nil
-	n.events = nil
+	n.msgs, n.spareMsgs = n.spareMsgs[:0], n.msgs
+	n.events, n.spareEvents = n.spareEvents[:0], n.events
 	return rd
 }
 

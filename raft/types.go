@@ -252,6 +252,10 @@ type Storage struct {
 //  3. send Messages (only after what they depend on is durable);
 //  4. call Tick at (or after) Deadline.
 //
+// The slices stay valid until the next call of Ready (they are reused, so
+// the hot path allocates nothing): copy what must outlive that, such as
+// messages held back until a slow disk write is durable.
+//
 // Committed entries are applied inside the node (the key/value state machine
 // is part of the replicated server), so the caller has nothing to apply.
 type Ready struct {
