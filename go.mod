@@ -3,6 +3,7 @@ module raftsim
 go 1.26.8
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/chzyer/readline v1.5.1
 	github.com/fatih/color v1.19.0
 	github.com/stretchr/testify v1.12.1
