@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"raftsim/sim"
 )
 
 // completer completes command names, getAll fields, expect predicates,
@@ -99,6 +101,17 @@ func (c *completer) candidates(prev []string, word string) []string {
 		}
 	case "startServers":
 		return []string{"debug", "verbose", "electionTimeout=", "heartbeatTime=", "bug="}
+	case "net":
+		out := []string{"reset"}
+		for _, k := range sim.NetSettings {
+			out = append(out, k+"=")
+		}
+		return out
+	case "disk":
+		if n == 1 {
+			return append([]string{"fsync="}, ids...)
+		}
+		return []string{"fsync="}
 	case "debug":
 		return []string{"on", "off", "verbose"}
 	case "until":

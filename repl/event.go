@@ -106,6 +106,9 @@ func (s *Session) describe(ev sim.TraceEvent) EventLine {
 		l.Node = ev.Raft.Node
 	case sim.EvSend:
 		l.Kind, l.Text = "send", s.describeMsg(ev.Msg, "→")
+		if ev.Reason != "" {
+			l.Text += " (" + ev.Reason + ")" // a duplicate
+		}
 	case sim.EvDeliver:
 		l.Kind, l.Text = "deliver", s.describeMsg(ev.Msg, "→")+" delivered"
 	case sim.EvDrop:
@@ -122,6 +125,11 @@ func (s *Session) describe(ev sim.TraceEvent) EventLine {
 		l.Kind, l.Text = "client-reply", fmt.Sprintf("%s ← %s: %s", n, s.name(ev.Peer), describeResp(msgResp(ev.Msg)))
 	case sim.EvViolation:
 		l.Kind, l.Text = "violation", "SAFETY VIOLATION: "+ev.Reason
+	case sim.EvDisk:
+		if ev.Node == raft.None {
+			n = "every disk"
+		}
+		l.Kind, l.Text = "disk", n+": "+ev.Reason
 	default:
 		l.Kind, l.Text = "other", fmt.Sprintf("%s: event %d %s", n, ev.Kind, ev.Reason)
 	}

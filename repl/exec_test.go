@@ -311,7 +311,7 @@ func TestExecUnknownAndNotYet(t *testing.T) {
 	execErr(t, s, "startServer 3", "startServer: unknown command (did you mean startServers?)")
 	execErr(t, s, "xyzzy", "xyzzy: unknown command or variable", "help")
 	execErr(t, s, "stauts", "stauts: unknown command (did you mean status?)")
-	for _, name := range []string{"net", "disk", "load", "history", "check", "export"} {
+	for _, name := range []string{"load", "history", "check", "export"} {
 		execErr(t, s, name, "`"+name+"` is not implemented yet")
 	}
 }

@@ -96,8 +96,27 @@ var helps = map[string]helpEntry{
 	"require": {"t = require('./test_local')",
 		"Accepted for raft.js compatibility: t is the simulated cluster, and the `t.` prefix is optional.",
 		"t = require('./test_local');"},
-	"net":     {"net [loss=P] [dup=P] [latency=MIN-MAX] ...", "Set the network model. Not implemented yet.", "net loss=0.1"},
-	"disk":    {"disk [ID] fsync=DURATION", "Set the time for a write to become durable. Not implemented yet.", "disk fsync=5ms"},
+	"net": {"net [A->B | A<->B] [loss=P] [dup=P] [latency=MIN-MAX] [dist=uniform|exp] [reorder=P] [longdelay=P:MIN-MAX] | net [A->B] reset",
+		"Set the network model for every link, or for one link one way (A->B) or both ways (A<->B); `net` alone prints it.\n" +
+			"A link's settings override the global ones field by field; the global model applies to client links too.\n" +
+			"  loss=P               drop a message with probability P (0..1, or 10%)\n" +
+			"  dup=P                deliver a second copy with probability P; the copy has its own delay\n" +
+			"  latency=MIN-MAX      one-way latency (default 5ms-15ms; one value: constant; bare numbers are ms)\n" +
+			"  dist=uniform|exp     uniform in [MIN, MAX), or MIN + an exponential with mean (MAX-MIN)/2:\n" +
+			"                       both have mean (MIN+MAX)/2, exp has a long tail\n" +
+			"  reorder=P            with probability P hold a message back by an extra uniform [MAX, 2*MAX),\n" +
+			"                       so later messages on the link overtake it\n" +
+			"  longdelay=P:MIN-MAX  with probability P add a delay uniform in [MIN, MAX) (longdelay=0: off)\n" +
+			"`net reset` restores the default model everywhere and removes link rules; `net A->B reset` removes one\n" +
+			"link's rules. Partitions and cuts are separate: `heal` removes those and keeps the model.",
+		"net loss=0.1 dup=0.05 reorder=0.1"},
+	"disk": {"disk [ID] [fsync=DURATION]",
+		"Set how long a write takes to become durable, on one server or on every server (and servers added later);\n" +
+			"`disk` alone shows every disk. Writes are queued: each is durable fsync after the previous one. Until\n" +
+			"then the messages that depend on it wait (persist before you speak), and a leader does not count its own\n" +
+			"copy. A crash loses the writes not yet durable, and their messages; restart boots from what is on disk.\n" +
+			"fsync=0 (the default) makes writes durable at once.",
+		"disk 1 fsync=50ms"},
 	"load":    {"load [clients=N] [rate=R/s] [keys=K] [for=DURATION]", "Start concurrent clients. Not implemented yet.", "load clients=3 for=5s"},
 	"history": {"history [N]", "Show the recorded client operations. Not implemented yet.", "history 20"},
 	"check":   {"check", "Check safety and linearizability now. Not implemented yet.", "check"},
@@ -110,11 +129,12 @@ var helpGroups = []struct {
 	names []string
 }{
 	{"cluster", []string{"startServers", "addServer", "removeServer", "crash", "restart", "partition", "cut", "heal"}},
+	{"faults", []string{"net", "disk"}},
 	{"clients and state", []string{"clientRequest", "getLeaderId", "getAll", "status"}},
 	{"time", []string{"run", "step", "until", "debug"}},
 	{"checks", []string{"expect"}},
 	{"session", []string{"seed", "reset", "source", "print", "help", "quit", "require"}},
-	{"not implemented yet", []string{"net", "disk", "load", "history", "check", "export"}},
+	{"not implemented yet", []string{"load", "history", "check", "export"}},
 }
 
 func (s *Session) help(c Command) Result {

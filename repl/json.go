@@ -271,6 +271,8 @@ func valueJSON(v any) json.RawMessage {
 		return mustJSON(string(x))
 	case uint64, int, string, bool:
 		return mustJSON(x)
+	case jsonValue:
+		return x.asJSON()
 	}
 	return json.RawMessage("null")
 }

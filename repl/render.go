@@ -188,6 +188,8 @@ func (r *Renderer) plain(v any) string {
 		return strings.Join(parts, " ")
 	case Sourced:
 		return fmt.Sprintf("source %s: %s", x.File, plural(uint64(x.Commands), "command", "commands"))
+	case textValue:
+		return x.asText(r)
 	}
 	return fmt.Sprint(v)
 }

@@ -23,6 +23,9 @@ type Options struct {
 	HeartbeatInterval time.Duration // default 50ms
 	LatencyMin        time.Duration // default 5ms
 	LatencyMax        time.Duration // default 15ms: one-way latency uniform in [min, max)
+	// Fsync is how long a write to a server's disk takes to become
+	// durable (0, the default: at once). See Sim.SetFsync.
+	Fsync time.Duration
 	// NoSafetyCheck turns off the invariant checks after every event (for
 	// benchmarks). The shell leaves them on.
 	NoSafetyCheck bool
@@ -71,6 +74,7 @@ const (
 	EvClientCall                   // client Node sent Msg.Cmd
 	EvClientReply                  // client Node got Msg.Resp
 	EvViolation                    // a safety property broke (Reason says which)
+	EvDisk                         // a write of server Node became durable, or a crash lost it (Reason says which)
 )
 
 // TraceEvent is one line of the trace.

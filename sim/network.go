@@ -10,20 +10,29 @@ import (
 )
 
 // network is the state of the simulated links: partition groups (kept on
-// each server as server.group) and one-way cuts. Client endpoints sit
-// outside partitions: a client reaches every live server, as a user's
-// laptop reaches every data centre in the usual pictures of a split brain.
+// each server as server.group), one-way cuts, and the fault model (loss,
+// duplication, latency, reordering, long delays). Client endpoints sit
+// outside partitions and cuts: a client reaches every live server, as a
+// user's laptop reaches every data centre in the usual pictures of a split
+// brain. The fault model applies to client links too (see netModel).
 type network struct {
 	partitioned bool
 	desc        string // the partition as the user gave it, for the trace
 	cuts        map[[2]raft.NodeID]bool
+
+	model netModel
 }
 
 func isClient(id raft.NodeID) bool { return id >= ClientIDBase }
 
-// latency draws one message's one-way delay from the network stream.
+// latency draws one message's one-way delay on a link of a plain global
+// model (the hot path): one draw from the network stream, exactly as the
+// simulation drew it before the fault model existed.
 func (s *Sim) latency() time.Duration {
 	lo, hi := s.opts.LatencyMin, s.opts.LatencyMax
+	if g := &s.net.model; g.set {
+		lo, hi = g.glob.LatencyMin, g.glob.LatencyMax
+	}
 	if hi <= lo {
 		return lo
 	}
@@ -49,8 +58,9 @@ func (s *Sim) blocked(from, to raft.NodeID) string {
 	return ""
 }
 
-// send puts m on the network: it arrives after a random latency unless a
-// partition or cut stops it now or by the time it arrives.
+// send puts m on the network: it arrives after a random delay unless a
+// partition or cut stops it now or by the time it arrives, or the link's
+// fault model loses it.
 func (s *Sim) send(m *raft.Message) {
 	if s.listener != nil {
 		kind := EvSend
@@ -63,8 +73,32 @@ func (s *Sim) send(m *raft.Message) {
 		s.drop(m, why)
 		return
 	}
-	at := s.now + s.latency()
-	s.queue.push(event{at: at, aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
+	nm := &s.net.model
+	if !nm.faulty {
+		// The hot path: one latency draw, as before the fault model.
+		at := s.now + s.latency()
+		s.queue.push(event{at: at, aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
+		return
+	}
+	s.sendFaulty(m, nm.link(s, m.From, m.To))
+}
+
+// sendFaulty sends m over a link with model lm: it may be lost, delayed
+// more, or duplicated. Loss and duplication are drawn from the fault
+// stream, so that they never shift the latencies of the network stream.
+func (s *Sim) sendFaulty(m *raft.Message, lm *NetModel) {
+	fr := s.net.model.rnd(s)
+	if lm.Loss > 0 && fr.Float64() < lm.Loss {
+		s.drop(m, "loss")
+		return
+	}
+	s.queue.push(event{at: s.now + s.delay(lm), aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
+	if lm.Dup > 0 && fr.Float64() < lm.Dup {
+		if s.listener != nil {
+			s.emitMsg(EvSend, m.From, m.To, m, "duplicate")
+		}
+		s.queue.push(event{at: s.now + s.delay(lm), aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
+	}
 }
 
 func (s *Sim) drop(m *raft.Message, why string) {
@@ -167,12 +201,13 @@ func (s *Sim) Cut(from, to raft.NodeID, bothWays bool) error {
 	return nil
 }
 
-// Heal removes every partition and cut.
+// Heal removes every partition and cut. The fault model stays (ResetNet
+// restores the default one).
 func (s *Sim) Heal() {
 	for _, id := range s.ids {
 		s.servers[id].group = 0
 	}
-	s.net = network{}
+	s.net.partitioned, s.net.desc, s.net.cuts = false, "", nil
 	s.emitNet("heal")
 }
 

@@ -27,6 +27,14 @@ type server struct {
 	timerGen   uint64
 	timerArmed bool
 	timerAt    time.Duration
+
+	// The disk's write queue (faults_disk.go). With fsync > 0 each Ready's
+	// write becomes durable fsync after the previous one, and the Ready's
+	// messages wait for it; writeSeq numbers the writes, never reused, so
+	// that a completion event for a write a crash lost is recognised.
+	fsync    time.Duration
+	writes   []diskWrite
+	writeSeq uint64
 }
 
 // prior is what the safety checks need to remember from before an input.
@@ -37,7 +45,7 @@ type prior struct {
 
 // newServer creates server id with the given disk, down; boot starts it.
 func (s *Sim) newServer(id raft.NodeID, st raft.Storage, o ServerOptions) *server {
-	srv := &server{id: id, disk: newDisk(st), opts: o, rnd: newStream(s.opts.Seed, serverStream(int(id)))}
+	srv := &server{id: id, disk: newDisk(st), opts: o, rnd: newStream(s.opts.Seed, serverStream(int(id))), fsync: s.opts.Fsync}
 	for int(id) >= len(s.servers) {
 		s.servers = append(s.servers, nil)
 	}
@@ -81,27 +89,33 @@ func (s *Sim) stepServer(srv *server, m *raft.Message) {
 	s.afterInput(srv, p, false)
 }
 
-// afterInput acts on the node's Ready in the order of DESIGN.md: persist,
-// check, trace, send, then arm the timer. ticked says the input was a Tick.
+// afterInput acts on the node's Ready in the order of DESIGN.md: check,
+// trace, persist, send, then arm the timer. ticked says the input was a
+// Tick. With a slow disk (or writes still queued) the write and the
+// messages go through the disk queue instead (faults_disk.go).
 func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 	rd := srv.node.Ready()
-	dk := srv.disk
-	if rd.HardStateChanged {
-		dk.hard = rd.HardState
-	}
-	// TruncateFrom is the first index that changed; it is a real
-	// truncation only when the disk already holds that index.
-	truncated := dk.truncate(rd.TruncateFrom)
-	dk.append(rd.Entries)
-
 	if !s.opts.NoSafetyCheck {
-		s.checkServer(srv, p, rd.TruncateFrom, truncated, rd.Entries)
+		// The checks follow the node's log in memory: that is the log it
+		// votes, replicates and applies from, even while its disk is behind.
+		s.checkServer(srv, p, &rd)
 	}
 	if s.listener != nil {
 		for i := range rd.Events {
 			s.emit(TraceEvent{Time: s.now, Kind: EvRaft, Node: srv.id, Peer: rd.Events[i].Peer, Raft: rd.Events[i]})
 		}
 	}
+	if srv.fsync > 0 || len(srv.writes) > 0 {
+		s.queueWrite(srv, &rd)
+		s.armTimer(srv, s.nextDeadline(rd.Deadline, ticked))
+		return
+	}
+	dk := srv.disk
+	if rd.HardStateChanged {
+		dk.hard = rd.HardState
+	}
+	dk.truncate(rd.TruncateFrom)
+	dk.append(rd.Entries)
 	for i := range rd.Messages {
 		s.send(&rd.Messages[i])
 	}
@@ -116,15 +130,19 @@ func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 			return
 		}
 	}
-	d := rd.Deadline
+	s.armTimer(srv, s.nextDeadline(rd.Deadline, ticked))
+}
+
+// nextDeadline is the deadline d of a Ready, moved a little into the future
+// when the node was just ticked and still asks for a tick now: its deadline
+// is stuck in the past (a core bug), and ticking it again at the same
+// instant would spin forever without moving the clock.
+func (s *Sim) nextDeadline(d time.Duration, ticked bool) time.Duration {
 	if ticked && d > 0 && d <= s.now {
-		// The node was just ticked and still asks for a tick now: its
-		// deadline is stuck in the past (a core bug). Ticking it again at
-		// the same instant would spin forever without moving the clock.
-		d = s.now + stuckTimerDelay
 		s.stuckTimers++
+		return s.now + stuckTimerDelay
 	}
-	s.armTimer(srv, d)
+	return d
 }
 
 // stuckTimerDelay is how long a node whose deadline is stuck in the past
@@ -136,13 +154,13 @@ const stuckTimerDelay = time.Millisecond
 // instead; a non-zero count points to a bug in the Raft core's deadlines.
 func (s *Sim) StuckTimers() int { return s.stuckTimers }
 
-func (s *Sim) checkServer(srv *server, p prior, from uint64, truncated bool, ents []raft.Entry) {
+func (s *Sim) checkServer(srv *server, p prior, rd *raft.Ready) {
 	n, c := srv.node, s.check
 	c.now = s.now
 	role, term := n.Role(), n.Term()
-	if truncated || len(ents) > 0 {
+	if rd.TruncateFrom != 0 || len(rd.Entries) > 0 {
 		sameLeader := p.role == raft.Leader && role == raft.Leader && p.term == term
-		c.logChanged(srv.id, from, ents, sameLeader)
+		c.logChanged(srv.id, rd.TruncateFrom, rd.Entries, sameLeader)
 	}
 	c.roleChanged(srv.id, role, term)
 	c.committed(srv.id, term, n.CommitIndex())
@@ -162,6 +180,9 @@ func (s *Sim) armTimer(srv *server, d time.Duration) {
 
 // fireTimer runs a timer event; it reports whether the node was ticked.
 func (s *Sim) fireTimer(srv *server, gen uint64) bool {
+	if gen&diskEventTag != 0 {
+		return s.diskDone(srv, gen&^diskEventTag)
+	}
 	if !srv.up || gen != srv.timerGen {
 		return false // stale: the server crashed or an earlier timer replaced it
 	}
@@ -195,6 +216,7 @@ func (s *Sim) Crash(id raft.NodeID) error {
 	srv.timerArmed = false
 	s.check.crashed(id)
 	s.emitNode(EvCrash, id)
+	s.loseWrites(srv)
 	return nil
 }
 
@@ -212,10 +234,16 @@ func (s *Sim) Restart(id raft.NodeID) error {
 	return nil
 }
 
-// diskLog returns server id's log as on its disk (for the checks' details).
+// diskLog returns the log the safety checks follow for server id, for the
+// details of a violation: the node's log in memory while it is up (with a
+// slow disk it runs ahead of the disk), its disk's log while it is down.
 func (s *Sim) diskLog(id raft.NodeID) []raft.Entry {
-	if srv := s.server(id); srv != nil {
-		return srv.disk.log()
+	srv := s.server(id)
+	switch {
+	case srv == nil:
+		return nil
+	case srv.up:
+		return srv.node.Log()
 	}
-	return nil
+	return srv.disk.log()
 }

@@ -105,6 +105,8 @@ func (k EventKind) String() string {
 		return "client-reply"
 	case EvViolation:
 		return "violation"
+	case EvDisk:
+		return "disk"
 	}
 	return "unknown"
 }
