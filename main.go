@@ -4,6 +4,7 @@
 //	raftsim run FILE.raft                                  replay a script; exit 1 if a command or expect failed
 //	raftsim test [-rewrite] FILE_OR_DIR...                 golden tests: compare output with the ---- blocks
 //	raftsim bench [-n 5] [-k 100000] [-w 1]                throughput of the simulated cluster
+//	raftsim chaos [--seeds N] [--bug NAME] ...             random faults over many seeds; replay scripts of failures
 //	raftsim help                                           this text
 package main
 
@@ -12,9 +13,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/chzyer/readline"
 
+	"raftsim/chaos"
 	"raftsim/repl"
 	"raftsim/sim"
 )
@@ -26,6 +29,12 @@ const usage = `usage:
   raftsim test [-rewrite] FILE_OR_DIR...        run .raft files as golden tests (expected output after ----);
                                                 -rewrite refreshes the expected blocks
   raftsim bench [-n 5] [-k 100000] [-w 1]       commit throughput: n servers, k proposals, window w
+  raftsim chaos [--seeds 100] [--start 1] [--servers N] [--duration 10s] [--faults LIST]
+                [--bug NAME] [--out chaos-out] [--json]
+                                                random faults on many seeds in parallel, then safety,
+                                                linearizability and liveness checks; writes a shrunk
+                                                replay script DIR/seed-S.raft for each failing seed;
+                                                exit 1 on a violation, 2 if a seed could not be judged
   raftsim help                                  this text
 
 flags (before or after the subcommand; -x and --x both work):
@@ -130,6 +139,8 @@ func realMain(args []string) int {
 		return 0
 	case "bench":
 		return bench(subArgs)
+	case "chaos":
+		return chaosCmd(subArgs, &g)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0
@@ -171,4 +182,56 @@ func bench(args []string) int {
 	// sim's String has commits/s=N and allocations per commit.
 	fmt.Println(res.String())
 	return 0
+}
+
+// chaosCmd runs `raftsim chaos`: seeds in parallel, a table (or one JSON
+// object), exit 0 / 1 / 2 as SPEC.md says.
+func chaosCmd(args []string, g *globals) int {
+	fs := newFlagSet("chaos")
+	g.register(fs)
+	cfg := chaos.Config{Seeds: chaos.DefaultSeeds, Start: 1, Duration: chaos.DefaultDuration, Out: chaos.DefaultOut}
+	fs.IntVar(&cfg.Seeds, "seeds", cfg.Seeds, "number of seeds")
+	fs.Uint64Var(&cfg.Start, "start", cfg.Start, "first seed")
+	fs.IntVar(&cfg.Servers, "servers", 0, "cluster size (default: 3 to 5, chosen by each seed)")
+	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "virtual time of the fault phase")
+	faults := fs.String("faults", "", "fault kinds: "+faultKinds())
+	fs.StringVar(&cfg.Bug, "bug", "", "planted bug: "+strings.Join(chaos.Bugs, ", "))
+	fs.StringVar(&cfg.Out, "out", cfg.Out, "directory for the replay scripts of failing seeds")
+	fs.IntVar(&cfg.Workers, "workers", 0, "parallel seeds (default: one per core)")
+	fs.BoolVar(&cfg.NoShrink, "no-shrink", false, "write failing scripts unshrunk")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	if len(pos) > 0 {
+		return usageError(fmt.Errorf("chaos: unexpected argument %q (flags only, e.g. chaos --seeds 200)", pos[0]))
+	}
+	if cfg.Faults, err = chaos.ParseFaults(*faults); err != nil {
+		return usageError(fmt.Errorf("chaos: %v", err))
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError(fmt.Errorf("chaos: %v", err))
+	}
+	sum, err := chaos.Run(cfg)
+	if g.json {
+		if jerr := sum.WriteJSON(os.Stdout); jerr != nil {
+			fmt.Fprintf(os.Stderr, "raftsim: %v\n", jerr)
+			return 2
+		}
+	} else {
+		sum.WriteTable(os.Stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "raftsim: %v\n", err)
+		return 2
+	}
+	return sum.ExitCode()
+}
+
+func faultKinds() string {
+	names := make([]string, len(chaos.AllFaults))
+	for i, f := range chaos.AllFaults {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ",") + " (default: all available)"
 }

@@ -1,0 +1,167 @@
+package chaos
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// ciConfig is the small run CI affords: a few hundred seeds of 5s.
+func ciConfig(seeds int) Config {
+	c := Config{Seeds: seeds, Start: 1, Duration: 5 * time.Second}
+	if err := c.Validate(); err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// The same seed and flags give the same script, byte for byte, and the
+// same verdict; replaying the script gives that verdict again.
+func TestSameSeedSameScriptAndVerdict(t *testing.T) {
+	for _, bug := range []string{"", "even-majority", "forget-vote"} {
+		cfg := ciConfig(1)
+		cfg.Bug = bug
+		for seed := uint64(1); seed <= 15; seed++ {
+			a, outA := Generate(cfg, seed)
+			b, outB := Generate(cfg, seed)
+			require.Equal(t, a.Text(), b.Text(), "bug %q seed %d: two generations differ", bug, seed)
+			require.Equal(t, outA, outB, "bug %q seed %d", bug, seed)
+			re := Replay(a)
+			assert.Equal(t, outA.Verdict, re.Verdict, "bug %q seed %d: replay judged differently", bug, seed)
+			assert.Equal(t, outA.Line, re.Line, "bug %q seed %d: replay failed on another line", bug, seed)
+			if outA.Verdict == Pass {
+				// A failing replay stops at the failure; a passing one
+				// runs to the same end.
+				assert.Equal(t, outA.SimTime, re.SimTime, "bug %q seed %d: replay ended at another time", bug, seed)
+			}
+			assert.True(t, strings.HasPrefix(a.Text(), "# chaos seed="), "the script starts with its header")
+		}
+	}
+	// A different seed gives a different schedule.
+	a, _ := Generate(ciConfig(1), 1)
+	b, _ := Generate(ciConfig(1), 2)
+	assert.NotEqual(t, a.Text(), b.Text())
+}
+
+// The correct Raft survives a few hundred seeds of the default fault mix.
+// (The 10,000-seed run is `raftsim chaos --seeds 10000`, not a test.)
+func TestCorrectRaftHasNoViolations(t *testing.T) {
+	seeds := 300
+	if testing.Short() {
+		seeds = 50
+	}
+	cfg := ciConfig(seeds)
+	start := time.Now()
+	sum, err := Run(cfg)
+	require.NoError(t, err)
+	for _, r := range sum.Results {
+		t.Errorf("seed %d: %s: %s\n%s", r.Seed, r.Outcome.Verdict, r.Outcome.Detail, r.Replay.Text())
+	}
+	assert.Equal(t, 0, sum.ExitCode())
+	assert.Positive(t, sum.Ops, "clients completed operations")
+	for _, f := range []Fault{FaultPartition, FaultCut, FaultCrash, FaultMembership} {
+		assert.Positive(t, sum.Faults[f], "faults of kind %s were injected", f)
+	}
+	t.Logf("%d seeds in %v: %d faults, %d operations, %.0f simulated s per wall s",
+		seeds, time.Since(start).Round(time.Millisecond), sum.totalFaults(), sum.Ops, perSecond(sum.SimTime.Seconds(), sum.Wall))
+}
+
+// --faults limits the schedule to the kinds named.
+func TestFaultsFlagLimitsKinds(t *testing.T) {
+	cfg := ciConfig(1)
+	cfg.Faults = []Fault{FaultCrash}
+	for seed := uint64(1); seed <= 10; seed++ {
+		sc, _ := Generate(cfg, seed)
+		for _, l := range sc.Lines {
+			if l.Kind == KindFault {
+				assert.Equal(t, FaultCrash, l.Fault, "seed %d: %s", seed, l.Text)
+			}
+		}
+		assert.Contains(t, sc.Lines[0].Text, "faults=crash ")
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	_, err := ParseFaults("crash,flood")
+	assert.ErrorContains(t, err, `unknown fault kind "flood"`)
+	fs, err := ParseFaults("crash, partition,crash")
+	require.NoError(t, err)
+	assert.Equal(t, []Fault{FaultCrash, FaultPartition}, fs)
+	for _, c := range []Config{
+		{Seeds: 0},
+		{Seeds: 1, Servers: 99},
+		{Seeds: 1, Duration: time.Millisecond},
+		{Seeds: 1, Bug: "off-by-one"},
+	} {
+		assert.Error(t, c.Validate(), "%+v", c)
+	}
+}
+
+// ddmin finds the one item a test needs, and the pair of two.
+func TestDDMin(t *testing.T) {
+	items := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}
+	has := func(keep []int, want ...int) bool {
+		set := setOf(keep)
+		for _, w := range want {
+			if !set[w] {
+				return false
+			}
+		}
+		return true
+	}
+	assert.Equal(t, []int{7}, ddmin(items, func(k []int) bool { return has(k, 7) }))
+	assert.Equal(t, []int{2, 11}, ddmin(items, func(k []int) bool { return has(k, 2, 11) }))
+}
+
+// A removed crash takes its restart along; runs fold together.
+func TestWithoutAndMergeRuns(t *testing.T) {
+	sc := Script{Lines: []Line{
+		{ID: 1, Text: "run 100ms", Kind: KindRun},
+		{ID: 2, Text: "crash 1", Kind: KindFault, Fault: FaultCrash},
+		{ID: 3, Text: "run 1s", Kind: KindRun},
+		{ID: 4, Text: "restart 1", Kind: KindUndo, Dep: 2},
+		{ID: 5, Text: "expect safe", Kind: KindCheck, Verdict: Safety},
+	}}
+	got := sc.without(map[int]bool{2: true})
+	require.Len(t, got.Lines, 3)
+	assert.Equal(t, "run 100ms\nrun 1s\nexpect safe\n", got.Text())
+	assert.Equal(t, "run 1100ms\nexpect safe\n", got.mergeRuns().Text())
+	assert.Equal(t, []int{1, 2, 3, 4}, sc.removable())
+}
+
+// The table and the JSON carry what SPEC.md promises.
+func TestReportShape(t *testing.T) {
+	cfg := ciConfig(6)
+	cfg.Bug = "even-majority"
+	cfg.Out = t.TempDir()
+	sum, err := Run(cfg)
+	require.NoError(t, err)
+	require.Positive(t, sum.Violations(), "even-majority fails within 6 seeds")
+
+	var b bytes.Buffer
+	sum.WriteTable(&b)
+	out := b.String()
+	for _, want := range []string{"seeds run", "faults injected", "operations completed", "violations", "safety", "linearizability", "liveness", "seeds per second", "simulated s per wall s", cfg.Out} {
+		assert.Contains(t, out, want)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	assert.Regexp(t, `^seeds=6 violations=\d+$`, lines[len(lines)-1])
+
+	b.Reset()
+	require.NoError(t, sum.WriteJSON(&b))
+	assert.Equal(t, 1, strings.Count(b.String(), "\n"), "one JSON object on one line")
+	var j map[string]any
+	require.NoError(t, json.Unmarshal(b.Bytes(), &j))
+	for _, k := range []string{"seeds", "violations", "failed_seeds", "operations", "faults", "seeds_per_second", "sim_seconds_per_wall_second"} {
+		assert.Contains(t, j, k)
+	}
+	assert.EqualValues(t, 6, j["seeds"])
+	assert.EqualValues(t, sum.Violations(), j["violations"])
+	assert.Len(t, j["failed_seeds"], sum.Violations())
+	assert.Equal(t, 1, sum.ExitCode())
+}

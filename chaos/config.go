@@ -1,0 +1,154 @@
+// Package chaos runs raftsim clusters through random faults, seed after
+// seed, and judges each run: safety, linearizability and liveness.
+//
+// A chaos run for a seed is a script: ordinary shell command lines,
+// generated deterministically from the seed and the flags and executed
+// through a repl.Session, the same code path as `raftsim run FILE`. The
+// script of a failing seed is therefore its own replay; the runner shrinks
+// it by delta debugging to the fewest faults that still fail and writes it
+// out.
+package chaos
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Fault is a kind of fault the schedule may inject.
+type Fault string
+
+// Fault kinds, as --faults names them.
+const (
+	FaultPartition  Fault = "partition"
+	FaultCut        Fault = "cut"
+	FaultCrash      Fault = "crash"
+	FaultNet        Fault = "net"
+	FaultDisk       Fault = "disk"
+	FaultMembership Fault = "membership"
+)
+
+// AllFaults lists every fault kind in the order reports show them.
+var AllFaults = []Fault{FaultPartition, FaultCut, FaultCrash, FaultNet, FaultDisk, FaultMembership}
+
+// Verdict is the judgement of one seed.
+type Verdict uint8
+
+// Verdicts. Safety, Linearizability and Liveness are violations; Unjudged
+// means the run could not be judged (a command failed, a check gave up).
+const (
+	Pass Verdict = iota
+	Safety
+	Linearizability
+	Liveness
+	Unjudged
+)
+
+// Violations lists the violation kinds in report order.
+var Violations = []Verdict{Safety, Linearizability, Liveness}
+
+func (v Verdict) String() string {
+	switch v {
+	case Pass:
+		return "pass"
+	case Safety:
+		return "safety"
+	case Linearizability:
+		return "linearizability"
+	case Liveness:
+		return "liveness"
+	case Unjudged:
+		return "unjudged"
+	}
+	return fmt.Sprintf("verdict(%d)", v)
+}
+
+// IsViolation says whether v is a broken promise of Raft.
+func (v Verdict) IsViolation() bool { return v == Safety || v == Linearizability || v == Liveness }
+
+// Config is what the chaos command line chooses. The schedule of a seed is
+// a function of the seed and these fields only (Workers and Out change
+// nothing in it).
+type Config struct {
+	Seeds int    // how many seeds
+	Start uint64 // the first seed
+	// Servers is the cluster size; 0 lets each seed choose 3, 4 or 5
+	// (always 4 with the even-majority bug, whose mistake needs an even
+	// cluster).
+	Servers  int
+	Duration time.Duration // virtual time of the fault phase
+	Faults   []Fault       // the kinds to inject; nil: every kind available
+	Bug      string        // planted bug name ("" for the correct Raft)
+	Out      string        // where failing seeds' scripts go ("" writes nothing)
+	Workers  int           // parallel seeds; 0: runtime.NumCPU()
+	NoShrink bool          // write failing scripts as generated
+}
+
+// Defaults of the command line.
+const (
+	DefaultSeeds    = 100
+	DefaultDuration = 10 * time.Second
+	DefaultOut      = "chaos-out"
+	maxServers      = 9
+	maxDuration     = time.Hour
+)
+
+// Bugs are the planted bugs chaos knows how to provoke (SPEC.md).
+var Bugs = []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority"}
+
+// ParseFaults reads a comma-separated --faults list.
+func ParseFaults(s string) ([]Fault, error) {
+	if strings.TrimSpace(s) == "" || s == "all" {
+		return nil, nil
+	}
+	var out []Fault
+	for _, part := range strings.Split(s, ",") {
+		f := Fault(strings.ToLower(strings.TrimSpace(part)))
+		if !slices.Contains(AllFaults, f) {
+			names := make([]string, len(AllFaults))
+			for i, a := range AllFaults {
+				names[i] = string(a)
+			}
+			return nil, fmt.Errorf("--faults: unknown fault kind %q (kinds: %s)", part, strings.Join(names, ","))
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// Validate checks the configuration and fills in defaults.
+func (c *Config) Validate() error {
+	if c.Seeds < 1 || c.Seeds > 100_000_000 {
+		return fmt.Errorf("--seeds %d is out of range (1 to 100000000)", c.Seeds)
+	}
+	if c.Servers != 0 && (c.Servers < 1 || c.Servers > maxServers) {
+		return fmt.Errorf("--servers %d is out of range (1 to %d)", c.Servers, maxServers)
+	}
+	if c.Duration == 0 {
+		c.Duration = DefaultDuration
+	}
+	if c.Duration < 100*time.Millisecond || c.Duration > maxDuration {
+		return fmt.Errorf("--duration %s is out of range (100ms to %s)", c.Duration, maxDuration)
+	}
+	if c.Duration%time.Millisecond != 0 {
+		return fmt.Errorf("--duration %s: give whole milliseconds", c.Duration)
+	}
+	if c.Bug == "none" {
+		c.Bug = ""
+	}
+	if c.Bug != "" && !slices.Contains(Bugs, c.Bug) {
+		return fmt.Errorf("--bug %q is not a planted bug (bugs: %s)", c.Bug, strings.Join(Bugs, ", "))
+	}
+	if c.Workers < 0 {
+		return fmt.Errorf("workers %d must not be negative", c.Workers)
+	}
+	return nil
+}
+
+// wants says whether the configuration allows fault kind f.
+func (c *Config) wants(f Fault) bool {
+	return c.Faults == nil || slices.Contains(c.Faults, f)
+}

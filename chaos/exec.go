@@ -1,0 +1,117 @@
+package chaos
+
+import (
+	"strings"
+	"time"
+
+	"raftsim/raft"
+	"raftsim/repl"
+)
+
+// Outcome is what executing a script found.
+type Outcome struct {
+	Verdict Verdict
+	// Line is the index in the script of the first line that failed, or
+	// -1. The verdict comes from that line alone: later lines are checks
+	// that add nothing once one has failed.
+	Line   int
+	Detail string // that line and its error
+	// Ops counts the client operations that completed (status success).
+	Ops     int
+	SimTime time.Duration // virtual time at the end
+}
+
+// executor runs chaos lines through a shell session, records them, and
+// judges the first failure. The generator and the replayer share it, so a
+// script is judged the same way whoever runs it.
+type executor struct {
+	s      *repl.Session
+	sc     Script
+	out    Outcome
+	nextID int
+	// stopAtFailure makes exec skip every line after the first failure
+	// (replays for shrinking need no more than the verdict).
+	stopAtFailure bool
+}
+
+func newExecutor(seed uint64) *executor {
+	return &executor{s: repl.NewSession(seed), sc: Script{Seed: seed}, out: Outcome{Line: -1}}
+}
+
+// failed says whether a line has failed yet.
+func (x *executor) failed() bool { return x.out.Line >= 0 }
+
+// exec records l (giving it an ID if it has none), runs it and judges it.
+func (x *executor) exec(l Line) repl.Result {
+	if l.ID == 0 {
+		x.nextID++
+		l.ID = x.nextID
+	} else if l.ID > x.nextID {
+		x.nextID = l.ID
+	}
+	if !x.record(l) || (x.stopAtFailure && x.failed()) {
+		return repl.Result{OK: true}
+	}
+	r := x.s.ExecLine(l.Text)
+	x.out.SimTime = x.s.Sim().Now()
+	if r.OK {
+		if rep, ok := r.Value.(repl.Reply); ok && rep.Resp.Status == raft.StatusSuccess {
+			x.out.Ops++
+		}
+		return r
+	}
+	if !x.failed() {
+		x.out.Line = len(x.sc.Lines) - 1
+		x.out.Verdict = judge(l, r)
+		msg := "failed"
+		if r.Err != nil {
+			msg = r.Err.Error()
+		}
+		x.out.Detail = l.Text + ": " + msg
+	}
+	return r
+}
+
+// record appends l to the script and says whether it is to be run (a
+// header is not). A run right after a run is folded into it: the two are
+// the same run as one (see Script.mergeRuns), and the generator's many
+// short steps would otherwise bloat the replay.
+func (x *executor) record(l Line) bool {
+	if n := len(x.sc.Lines); n > 0 && l.Kind == KindRun && x.sc.Lines[n-1].Kind == KindRun {
+		a, okA := runDuration(x.sc.Lines[n-1].Text)
+		b, okB := runDuration(l.Text)
+		if okA && okB {
+			x.sc.Lines[n-1].Text = runLine(a + b)
+			return true
+		}
+	}
+	x.sc.Lines = append(x.sc.Lines, l)
+	return l.Kind != KindHeader
+}
+
+// judge classifies the first failing line. A final check that did not hold
+// is a violation of the kind the check stands for; anything else (a fault
+// command refused, a check that could not decide) leaves the seed unjudged.
+func judge(l Line, r repl.Result) Verdict {
+	if l.Kind != KindCheck {
+		return Unjudged
+	}
+	if e, ok := r.Value.(repl.Expectation); ok && !e.Held {
+		return l.Verdict
+	}
+	if strings.HasPrefix(l.Text, "until ") && r.Err != nil && strings.Contains(r.Err.Error(), "not reached") {
+		return l.Verdict
+	}
+	return Unjudged
+}
+
+// Replay executes a script from a fresh session and judges it. It stops
+// at the first failing line.
+func Replay(sc Script) Outcome {
+	x := newExecutor(sc.Seed)
+	x.stopAtFailure = true
+	for _, l := range sc.Lines {
+		x.exec(l)
+	}
+	return x.out
+}

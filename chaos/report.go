@@ -1,0 +1,152 @@
+package chaos
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// perSecond divides n by a wall time, guarding against a zero clock.
+func perSecond(n float64, wall time.Duration) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return n / wall.Seconds()
+}
+
+// faultList describes the fault counts: "partition 12  crash 7".
+func (s Summary) faultList() string {
+	var parts []string
+	for _, f := range AllFaults {
+		if n, ok := s.Faults[f]; ok && n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", f, n))
+		}
+	}
+	return strings.Join(parts, "  ")
+}
+
+func (s Summary) totalFaults() int { return sum(s.Faults) }
+
+// WriteTable prints the summary for people. Everything but the lines
+// marked as timing is the same on every run of the same seeds.
+func (s Summary) WriteTable(w io.Writer) {
+	c := s.Config
+	servers := "3-5 (by seed)"
+	if c.Servers > 0 {
+		servers = fmt.Sprint(c.Servers)
+	} else if c.Bug == "even-majority" {
+		servers = "4"
+	}
+	bug := c.Bug
+	if bug == "" {
+		bug = "none (correct Raft)"
+	}
+	fmt.Fprintf(w, "chaos: seeds %d..%d, servers %s, duration %s, bug %s\n", c.Start, c.Start+uint64(s.Seeds)-1, servers, fmtDur(c.Duration), bug)
+	var byKind []string
+	for _, v := range Violations {
+		byKind = append(byKind, fmt.Sprintf("%s %d", v, s.ByKind[v]))
+	}
+	row := func(name string, value any, more string) {
+		fmt.Fprintf(w, "  %-24s %10v   %s\n", name, value, more)
+	}
+	row("seeds run", s.Seeds, "")
+	row("faults injected", s.totalFaults(), s.faultList())
+	row("operations completed", s.Ops, "")
+	row("violations", s.Violations(), strings.Join(byKind, "  "))
+	row("could not be judged", s.ByKind[Unjudged], "")
+	row("simulated time", fmt.Sprintf("%.1fs", s.SimTime.Seconds()), "")
+	row("wall time", fmt.Sprintf("%.2fs", s.Wall.Seconds()), "(timing)")
+	row("seeds per second", fmt.Sprintf("%.1f", perSecond(float64(s.Seeds), s.Wall)), "(timing)")
+	row("simulated s per wall s", fmt.Sprintf("%.0f", perSecond(s.SimTime.Seconds(), s.Wall)), "(timing)")
+	for _, r := range s.Results {
+		where := ""
+		if r.File != "" {
+			where = fmt.Sprintf(" -> %s (%d lines, %d faults; generated %d lines, %d faults)",
+				r.File, len(r.Replay.Lines), r.Replay.NumFaults(), r.Lines, sum(r.Faults))
+		}
+		fmt.Fprintf(w, "  seed %d: %s: %s%s\n", r.Seed, r.Outcome.Verdict, firstLine(r.ReplayOutcome.Detail), where)
+		if r.Err != nil {
+			fmt.Fprintf(w, "  seed %d: %v\n", r.Seed, r.Err)
+		}
+	}
+	fmt.Fprintf(w, "seeds=%d violations=%d\n", s.Seeds, s.Violations())
+}
+
+// jsonFailure is one failing seed in the JSON report.
+type jsonFailure struct {
+	Seed    uint64 `json:"seed"`
+	Verdict string `json:"verdict"`
+	Detail  string `json:"detail"`
+	File    string `json:"file,omitempty"`
+	Lines   int    `json:"lines"`
+	Faults  int    `json:"faults"`
+}
+
+// jsonSummary is the shape of --json.
+type jsonSummary struct {
+	Seeds            int            `json:"seeds"`
+	Start            uint64         `json:"start"`
+	Servers          int            `json:"servers"`
+	DurationMS       int64          `json:"duration_ms"`
+	Bug              string         `json:"bug"`
+	Violations       int            `json:"violations"`
+	ViolationsByKind map[string]int `json:"violations_by_kind"`
+	Unjudged         int            `json:"unjudged"`
+	FailedSeeds      []uint64       `json:"failed_seeds"`
+	Operations       int            `json:"operations"`
+	Faults           map[string]int `json:"faults"`
+	Failures         []jsonFailure  `json:"failures"`
+	SimSeconds       float64        `json:"sim_seconds"`
+	WallSeconds      float64        `json:"wall_seconds"`
+	SeedsPerSecond   float64        `json:"seeds_per_second"`
+	SimPerWall       float64        `json:"sim_seconds_per_wall_second"`
+}
+
+// WriteJSON prints the summary as one JSON object on one line.
+func (s Summary) WriteJSON(w io.Writer) error {
+	j := jsonSummary{
+		Seeds: s.Seeds, Start: s.Config.Start, Servers: s.Config.Servers,
+		DurationMS: s.Config.Duration.Milliseconds(), Bug: s.Config.Bug,
+		Violations: s.Violations(), ViolationsByKind: map[string]int{}, Unjudged: s.ByKind[Unjudged],
+		FailedSeeds: s.FailedSeeds(), Operations: s.Ops, Faults: map[string]int{}, Failures: []jsonFailure{},
+		SimSeconds: s.SimTime.Seconds(), WallSeconds: s.Wall.Seconds(),
+		SeedsPerSecond: perSecond(float64(s.Seeds), s.Wall), SimPerWall: perSecond(s.SimTime.Seconds(), s.Wall),
+	}
+	for _, v := range Violations {
+		j.ViolationsByKind[v.String()] = s.ByKind[v]
+	}
+	for f, n := range s.Faults {
+		j.Faults[string(f)] = n
+	}
+	for _, r := range s.Results {
+		j.Failures = append(j.Failures, jsonFailure{
+			Seed: r.Seed, Verdict: r.Outcome.Verdict.String(), Detail: r.ReplayOutcome.Detail,
+			File: r.File, Lines: len(r.Replay.Lines), Faults: r.Replay.NumFaults(),
+		})
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return fmt.Errorf("chaos: encoding the summary: %w", err)
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+func sum(m map[Fault]int) int {
+	n := 0
+	for _, c := range m {
+		n += c
+	}
+	return n
+}
+
+// firstLine shortens a detail to its first line, at most 200 characters.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 200 {
+		s = s[:197] + "..."
+	}
+	return s
+}

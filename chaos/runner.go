@@ -1,0 +1,148 @@
+package chaos
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// SeedResult is what one seed came to.
+type SeedResult struct {
+	Seed    uint64
+	Outcome Outcome       // of the generated script
+	Faults  map[Fault]int // injected by the generated script
+	Lines   int           // lines of the generated script
+	// Replay is the shrunk script of a failing seed (the generated one
+	// with NoShrink, or when the seed could not be judged), and
+	// ReplayOutcome what it comes to.
+	Replay        Script
+	ReplayOutcome Outcome
+	File          string // where Replay was written, if it was
+	Err           error  // writing the file failed
+}
+
+// Failed says whether the seed did not pass.
+func (r SeedResult) Failed() bool { return r.Outcome.Verdict != Pass }
+
+// Summary is the result of a chaos run.
+type Summary struct {
+	Config  Config
+	Results []SeedResult // failing seeds only, in seed order
+	Seeds   int
+	Faults  map[Fault]int
+	Ops     int
+	ByKind  map[Verdict]int // violations by kind, and Unjudged
+	SimTime time.Duration
+	Wall    time.Duration
+}
+
+// Violations is the number of seeds with a violation.
+func (s Summary) Violations() int {
+	n := 0
+	for _, v := range Violations {
+		n += s.ByKind[v]
+	}
+	return n
+}
+
+// FailedSeeds lists the seeds with a violation, ascending.
+func (s Summary) FailedSeeds() []uint64 {
+	out := []uint64{}
+	for _, r := range s.Results {
+		if r.Outcome.Verdict.IsViolation() {
+			out = append(out, r.Seed)
+		}
+	}
+	return out
+}
+
+// ExitCode is the chaos command's exit status (SPEC.md): 1 if any seed
+// broke a promise, else 2 if any could not be judged, else 0.
+func (s Summary) ExitCode() int {
+	switch {
+	case s.Violations() > 0:
+		return 1
+	case s.ByKind[Unjudged] > 0:
+		return 2
+	}
+	return 0
+}
+
+// RunOne runs one seed: generate, judge, and for a failing seed shrink and
+// write its replay.
+func RunOne(cfg Config, seed uint64) SeedResult {
+	sc, out := Generate(cfg, seed)
+	r := SeedResult{Seed: seed, Outcome: out, Faults: sc.Faults(), Lines: len(sc.Lines)}
+	if out.Verdict == Pass {
+		return r
+	}
+	r.Replay, r.ReplayOutcome = sc, out
+	if out.Verdict.IsViolation() && !cfg.NoShrink {
+		r.Replay, r.ReplayOutcome = Shrink(cfg, seed, sc, out)
+	}
+	if cfg.Out != "" {
+		r.File = filepath.Join(cfg.Out, fmt.Sprintf("seed-%d.raft", seed))
+		if err := os.WriteFile(r.File, []byte(r.Replay.Text()), 0o644); err != nil {
+			r.Err = fmt.Errorf("chaos: writing the replay of seed %d: %w", seed, err)
+		}
+	}
+	return r
+}
+
+// Run runs cfg.Seeds seeds from cfg.Start on a pool of workers, one seed
+// per goroutine at a time (each seed is single-threaded and deterministic),
+// and gathers the results in seed order.
+func Run(cfg Config) (Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return Summary{}, err
+	}
+	if cfg.Out != "" {
+		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+			return Summary{}, fmt.Errorf("chaos: creating the output directory: %w", err)
+		}
+	}
+	workers := cfg.Workers
+	if workers == 0 {
+		workers = runtime.NumCPU()
+	}
+	workers = min(workers, cfg.Seeds)
+	available() // probe once, before the workers race for it
+	start := time.Now()
+	results := make([]SeedResult, cfg.Seeds)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i] = RunOne(cfg, cfg.Start+uint64(i))
+			}
+		}()
+	}
+	for i := range cfg.Seeds {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	s := Summary{Config: cfg, Seeds: cfg.Seeds, Faults: map[Fault]int{}, ByKind: map[Verdict]int{}, Wall: time.Since(start)}
+	var firstErr error
+	for _, r := range results {
+		for f, n := range r.Faults {
+			s.Faults[f] += n
+		}
+		s.Ops += r.Outcome.Ops
+		s.SimTime += r.Outcome.SimTime
+		if r.Failed() {
+			s.ByKind[r.Outcome.Verdict]++
+			s.Results = append(s.Results, r)
+		}
+		if r.Err != nil && firstErr == nil {
+			firstErr = r.Err
+		}
+	}
+	return s, firstErr
+}

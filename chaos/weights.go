@@ -1,0 +1,106 @@
+package chaos
+
+import "slices"
+
+// action is one thing the schedule can do between two gaps.
+type action uint8
+
+const (
+	actClient action = iota
+	actPartition
+	actCut
+	actCrash
+	actBounce // crash and restart a server that has just voted
+	actOrphan // a leader cut off with a minority takes a write, then crashes
+	actNet
+	actDisk
+	actMembership
+	numActions
+)
+
+// faultOf is the fault kind an action belongs to (actClient: none).
+var faultOf = [numActions]Fault{
+	actPartition: FaultPartition, actCut: FaultCut, actCrash: FaultCrash, actBounce: FaultCrash, actOrphan: FaultPartition,
+	actNet: FaultNet, actDisk: FaultDisk, actMembership: FaultMembership,
+}
+
+// weights are the odds of each action, and the tactics within them.
+type weights struct {
+	act   [numActions]int
+	fault map[Fault]int // the kinds in use, for the header
+	// isolateLeader is the percentage of partitions that cut the leader
+	// off (with a follower or two) rather than split at random.
+	isolateLeader int
+	// evenSplit is the percentage of partitions that split an even cluster
+	// in two halves.
+	evenSplit int
+	// crashLeader is the percentage of crashes aimed at the leader.
+	crashLeader int
+	// staleClient is the percentage of client requests sent straight to a
+	// server that believes it leads (maybe deposed), rather than to the
+	// cluster.
+	staleClient int
+	// reads is the percentage of client requests that are reads.
+	reads int
+}
+
+// weightsFor picks the odds for a configuration. The default mix spreads
+// over every fault; a planted bug tilts it towards the faults that expose
+// that bug, as the chaos schedule may depend on the flags.
+func weightsFor(c *Config, f features) weights {
+	w := weights{
+		act: [numActions]int{
+			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4,
+			actNet: 6, actDisk: 4, actMembership: 3,
+		},
+		isolateLeader: 35, evenSplit: 30, crashLeader: 40, staleClient: 20, reads: 25,
+	}
+	switch c.Bug {
+	case "figure8":
+		// Leaders crash with entries on a minority, then come back.
+		w.act[actCrash], w.act[actBounce], w.act[actOrphan], w.crashLeader, w.staleClient = 10, 0, 60, 70, 45
+	case "forget-vote":
+		// A server that forgot its vote must be asked again in the same
+		// term: crash-restart voters during elections.
+		w.act[actBounce], w.act[actCrash], w.crashLeader = 30, 12, 80
+	case "stale-read":
+		// A deposed leader that clients still reach answers reads.
+		w.act[actPartition], w.isolateLeader, w.staleClient, w.reads = 25, 80, 50, 50
+	case "short-log-vote":
+		// A server that missed commits (cut off) comes back with a high term.
+		w.act[actPartition], w.isolateLeader, w.act[actClient] = 20, 10, 40
+	case "even-majority":
+		// Two halves of an even cluster, each taking writes.
+		w.act[actPartition], w.evenSplit, w.staleClient = 25, 80, 60
+	}
+	avail := f.kinds()
+	w.fault = map[Fault]int{}
+	for a := actPartition; a < numActions; a++ {
+		k := faultOf[a]
+		if !c.wants(k) || !slices.Contains(avail, k) {
+			w.act[a] = 0
+			continue
+		}
+		w.fault[k] += w.act[a]
+	}
+	return w
+}
+
+// pick draws an action by weight.
+func (g *gen) pick() action {
+	total := 0
+	for _, w := range g.w.act {
+		total += w
+	}
+	r := g.rnd.IntN(total)
+	for a, w := range g.w.act {
+		if r < w {
+			return action(a)
+		}
+		r -= w
+	}
+	return actClient
+}
+
+// pct is true with probability p percent.
+func (g *gen) pct(p int) bool { return g.rnd.IntN(100) < p }
