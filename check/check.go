@@ -51,7 +51,7 @@ type Result struct {
 
 // String is a one-line summary, e.g. "not linearizable on key a: ...".
 func (r Result) String() string {
-	ops := fmt.Sprintf("%d operations on %d keys", r.Ops, r.Keys)
+	ops := plural(r.Ops, "operation") + " on " + plural(r.Keys, "key")
 	if r.Pending > 0 {
 		ops += fmt.Sprintf(", %d without a reply", r.Pending)
 	}
@@ -142,4 +142,12 @@ func badKeys(parts [][]porcupine.Operation, timeout time.Duration) []string {
 		}
 	}
 	return bad
+}
+
+// plural writes "1 key", "3 keys".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

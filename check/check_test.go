@@ -56,7 +56,7 @@ func TestSequentialHistoryIsLinearizable(t *testing.T) {
 	assert.Equal(t, OK, r.Verdict, r.String())
 	assert.Equal(t, 7, r.Ops)
 	assert.Equal(t, 1, r.Keys)
-	assert.Equal(t, "linearizable (7 operations on 1 keys)", r.String())
+	assert.Equal(t, "linearizable (7 operations on 1 key)", r.String())
 }
 
 func TestStaleReadIsCaught(t *testing.T) {

@@ -39,6 +39,9 @@ type client struct {
 	timerAt    time.Duration
 
 	bench bool // a Bench client: issues its next proposal on each reply
+
+	hist int         // 1 + index of its open entry in the history (history.go); 0: none
+	load *loadClient // set for a load client (load.go)
 }
 
 // newClient creates the next client endpoint.
@@ -87,6 +90,7 @@ func (s *Sim) startRequest(c *client, target raft.NodeID, follow bool, cmd raft.
 	c.resp, c.respFrom, c.respCommit = raft.Response{}, raft.None, 0
 	_, total := s.timeouts(cmd.Op)
 	c.giveUpAt = s.now + total
+	s.recordCall(c)
 	if target == raft.None {
 		target = s.leader()
 		if target == raft.None {
@@ -146,7 +150,7 @@ func (s *Sim) fireClientTimer(c *client, gen uint64) bool {
 	}
 	c.timerArmed = false
 	if !c.pending {
-		return false
+		return c.load != nil && s.loadTimer(c)
 	}
 	if s.now >= c.giveUpAt || c.attempts >= maxAttempts {
 		s.finish(c, raft.Response{ClientID: c.cmd.ClientID, Seq: c.cmd.Seq, Status: raft.StatusTimeout, LeaderHint: raft.None}, raft.None)
@@ -213,6 +217,7 @@ func (s *Sim) finish(c *client, r raft.Response, from raft.NodeID) {
 		m := raft.Message{Type: raft.MsgClientResp, From: raft.None, To: c.id, Resp: r}
 		s.emitMsg(EvClientReply, c.id, raft.None, &m, "timeout")
 	}
+	s.clientFinished(c)
 	if c.bench {
 		s.benchReply(c)
 	}

@@ -68,6 +68,7 @@ type Sim struct {
 	listener func(TraceEvent)
 
 	bench *benchRun
+	work  workload // client history, faults seen, the load (history.go, load.go)
 
 	stuckTimers int // see StuckTimers
 }

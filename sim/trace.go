@@ -57,12 +57,14 @@ func (s *Sim) emitMsg(kind EventKind, node, peer raft.NodeID, m *raft.Message, r
 }
 
 func (s *Sim) emitNode(kind EventKind, id raft.NodeID) {
+	s.noteFault(kind, id, "")
 	if s.listener != nil {
 		s.listener(TraceEvent{Time: s.now, Kind: kind, Node: id, Peer: raft.None})
 	}
 }
 
 func (s *Sim) emitNet(desc string) {
+	s.noteFault(EvPartition, raft.None, desc)
 	if s.listener != nil {
 		s.listener(TraceEvent{Time: s.now, Kind: EvPartition, Node: raft.None, Peer: raft.None, Reason: desc})
 	}

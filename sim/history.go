@@ -1,0 +1,167 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"raftsim/raft"
+)
+
+// HistoryOp is one client operation as its client saw it: what it asked,
+// when (virtual time), and what it was told. Every key/value request of
+// the shell's clientRequest and of the load's clients is recorded;
+// membership requests and Bench's proposals are not.
+type HistoryOp struct {
+	Client   raft.NodeID // the client endpoint (ClientIDBase and up)
+	Seq      uint64      // the session sequence number (retries reuse it)
+	Op       raft.Op     // get, set, del or cas
+	Key      string
+	Value    raft.Value // set, cas: the value written
+	Old      raft.Value // cas: the value expected ("" = absent)
+	ReadOnly bool       // a get through ReadIndex rather than the log
+	Call     time.Duration
+	Return   time.Duration // when the answer came; meaningful only if Done
+	// Done says the client has its answer, or gave up (Status TIMEOUT). A
+	// load client never gives up: it retries until the cluster answers.
+	Done   bool
+	Status raft.Status
+	Result raft.Value
+	Shell  bool // sent by the shell's clientRequest, not by a load client
+}
+
+// FaultEvent is a change the world made to the cluster: a crash, a
+// restart, a partition, a cut, a heal, a change of the network or disk
+// model. They annotate the exported history.
+type FaultEvent struct {
+	Time time.Duration
+	Kind EventKind // EvCrash, EvRestart, EvPartition (the network changed)
+	Node raft.NodeID
+	Desc string // for EvPartition: what changed, e.g. "partition 0,1 | 2", "heal"
+}
+
+// workload is the state of this file and load.go, hung off Sim: the
+// client history, the faults seen, and the running load.
+type workload struct {
+	history []HistoryOp
+	open    int // operations not Done
+	faults  []FaultEvent
+	load    *loadRun
+	rnd     *rand.Rand // the "load" stream, made on first use
+}
+
+// recordCall opens c's history entry for the request it is starting. It
+// is an append of a small struct: cheap enough for every request.
+func (s *Sim) recordCall(c *client) {
+	c.hist = 0
+	if c.bench || c.cmd.Op > raft.OpCAS {
+		return
+	}
+	w := &s.work
+	w.history = append(w.history, HistoryOp{
+		Client: c.id, Seq: c.cmd.Seq, Op: c.cmd.Op, Key: c.cmd.Key, Value: c.cmd.Value, Old: c.cmd.Old,
+		ReadOnly: c.cmd.ReadOnly, Call: s.now, Shell: c == s.shell,
+	})
+	w.open++
+	c.hist = len(w.history)
+}
+
+// recordReturn closes c's history entry with the answer c holds.
+func (s *Sim) recordReturn(c *client) {
+	if c.hist == 0 {
+		return
+	}
+	h := &s.work.history[c.hist-1]
+	h.Return, h.Done, h.Status, h.Result = s.now, true, c.resp.Status, c.resp.Result
+	s.work.open--
+	c.hist = 0
+}
+
+// clientFinished is called when c's request has ended (a reply, or the
+// client gave up). A load client that was not answered tries the same
+// command again under the same sequence number, so its operation stays
+// open in the history; everything else is recorded as it ended.
+func (s *Sim) clientFinished(c *client) {
+	if c.load != nil && s.loadRetry(c) {
+		return
+	}
+	s.recordReturn(c)
+	if c.load != nil {
+		s.loadDone(c)
+	}
+}
+
+// noteFault records a crash, a restart or a network change; trace.go
+// calls it whether or not a listener is installed (they are rare).
+func (s *Sim) noteFault(kind EventKind, id raft.NodeID, desc string) {
+	s.work.faults = append(s.work.faults, FaultEvent{Time: s.now, Kind: kind, Node: id, Desc: desc})
+}
+
+// History returns the recorded client operations, oldest call first. The
+// slice is a copy.
+func (s *Sim) History() []HistoryOp {
+	return append([]HistoryOp(nil), s.work.history...)
+}
+
+// HistoryTail returns the last n recorded operations (all if n <= 0) and
+// how many there are in all.
+func (s *Sim) HistoryTail(n int) ([]HistoryOp, int) {
+	h := s.work.history
+	if n > 0 && n < len(h) {
+		h = h[len(h)-n:]
+	}
+	return append([]HistoryOp(nil), h...), len(s.work.history)
+}
+
+// Faults returns the crashes, restarts and network changes so far.
+func (s *Sim) Faults() []FaultEvent {
+	return append([]FaultEvent(nil), s.work.faults...)
+}
+
+// PendingOps returns how many client operations (of the load and of the
+// shell) have no answer yet.
+func (s *Sim) PendingOps() int { return s.work.open }
+
+// WaitQuiet runs the clock until there is a leader and every client
+// operation pending now has its answer, for at most bound of virtual
+// time. It is the liveness check after the faults are healed: ok is false
+// and why says what did not happen in time. A load still running keeps
+// issuing operations meanwhile; only those pending at the call count.
+func (s *Sim) WaitQuiet(bound time.Duration) (ok bool, why string) {
+	if !s.started {
+		return false, "no servers"
+	}
+	var open []int
+	for i := range s.work.history {
+		if !s.work.history[i].Done {
+			open = append(open, i)
+		}
+	}
+	start := s.now
+	done := func() bool {
+		for _, i := range open {
+			if !s.work.history[i].Done {
+				return false
+			}
+		}
+		return true
+	}
+	if s.runUntil(func() bool { return s.leader() != raft.None && done() }, s.after(bound)) {
+		return true, ""
+	}
+	if s.leader() == raft.None {
+		return false, fmt.Sprintf("no leader within %v (from t=%v)", bound, start)
+	}
+	left := 0
+	var first *HistoryOp
+	for _, i := range open {
+		if h := &s.work.history[i]; !h.Done {
+			left++
+			if first == nil {
+				first = h
+			}
+		}
+	}
+	return false, fmt.Sprintf("%d client operation(s) still without an answer %v after t=%v; the oldest: client %d %s %s (seq %d) called at t=%v",
+		left, bound, start, first.Client, first.Op, first.Key, first.Seq, first.Call)
+}
