@@ -186,12 +186,25 @@ func (g *gen) crashFor(id raft.NodeID, d time.Duration) {
 func (g *gen) bounce() {
 	if l, ok := g.leader(); ok {
 		g.crashFor(l, 0)
+		// No follower times out sooner than an election timeout after
+		// the last heartbeat (at most one interval ago): skip ahead.
+		g.runTo(min(g.now()+100*time.Millisecond, g.end))
 	}
-	stop := min(g.now()+400*time.Millisecond, g.end)
+	stop := min(g.now()+300*time.Millisecond, g.end)
+	var settled time.Duration // when a leader was first seen, or 0
 	for g.now() < stop && g.healthy() {
 		g.line(KindRun, "run 1ms")
 		if v, ok := g.voterToBounce(); ok {
 			g.crashFor(v, 0)
+			return
+		}
+		// Once a leader has been in place for longer than a vote request
+		// takes to arrive, this election has no more votes to cast.
+		if _, ok := g.leader(); !ok {
+			settled = 0
+		} else if settled == 0 {
+			settled = g.now()
+		} else if g.now()-settled > 40*time.Millisecond {
 			return
 		}
 	}
