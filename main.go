@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/chzyer/readline"
@@ -211,6 +212,12 @@ func chaosCmd(args []string, g *globals) int {
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError(fmt.Errorf("chaos: %v", err))
+	}
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// The seeds keep little alive but allocate fast (logs, messages),
+		// so the default GC runs all the time: 400 makes chaos two to
+		// three times faster for about 100 MB. GOGC still overrides.
+		debug.SetGCPercent(400)
 	}
 	sum, err := chaos.Run(cfg)
 	if g.json {
