@@ -13,18 +13,27 @@ import (
 
 // Slow disks. With fsync > 0, every Ready of a server is written through a
 // FIFO queue: the write becomes durable at max(now, the previous write's
-// durable time) + fsync. Until then the Ready's messages are held, persist
-// before you speak (DESIGN.md, principle 2): a vote, an acknowledgement of
-// entries, a RequestVote for a new term leave only once what they promise
-// is on the disk. A Ready with nothing to write still waits for the writes
-// before it (its messages may rest on them: a heartbeat's acknowledgement
-// vouches for entries still in flight to the disk), but costs no fsync of
-// its own. Once a write is durable its last entry is reported to the node
-// with StableTo, which is when a leader counts its own copy.
+// durable time) + fsync. Until then the messages that vouch for what is
+// being written are held, persist before you speak (DESIGN.md, principle
+// 2): a RequestVote for a new term, a vote, an acknowledgement of entries
+// leave only once what they promise is on the disk. A Ready with nothing to
+// write still holds them behind the writes before it (a heartbeat's
+// acknowledgement vouches for entries still on their way to the disk), but
+// costs no fsync of its own. Once a write is durable its last entry is
+// reported to the node with StableTo, which is when a leader counts its own
+// copy toward a quorum.
+//
+// Two kinds of message vouch for nothing local and leave at once: a
+// leader's AppendEntries (its term was durable before it could win, and its
+// own copy of the entries counts only from StableTo, so it may replicate
+// while it writes: dissertation §10.2.1) and replies to clients (they
+// report committed state, and committed means durable on a quorum). So a
+// leader's slow disk slows its commits only when its own copy is needed
+// for the quorum, and does not silence its heartbeats.
 //
 // The node's memory runs ahead of its disk meanwhile, exactly as on a real
-// machine. A crash loses every write not yet durable, with its messages;
-// the server restarts from what was durable.
+// machine. A crash loses every write not yet durable, with its held
+// messages; the server restarts from what was durable.
 //
 // The safety checks follow each node's log in memory (what it votes,
 // replicates and applies from). "Committed" stays the node's commitIndex:
@@ -56,21 +65,36 @@ const diskEventTag = 1 << 63
 // for years of virtual time.
 const maxFsync = time.Hour
 
-// queueWrite puts the write and the messages of rd on srv's disk queue.
+// leavesAtOnce says whether m may be sent before the sender's pending
+// writes are durable (see above): it vouches for nothing they hold.
+func leavesAtOnce(m *raft.Message) bool {
+	return m.Type == raft.MsgApp || m.Type == raft.MsgClientResp
+}
+
+// queueWrite puts the write of rd on srv's disk queue, and with it the
+// messages that must wait for it; the others are sent now.
 func (s *Sim) queueWrite(srv *server, rd *raft.Ready) {
+	var held []raft.Message // copies: Ready's slices live until the next Ready
+	for i := range rd.Messages {
+		if m := &rd.Messages[i]; leavesAtOnce(m) {
+			s.send(m)
+		} else {
+			held = append(held, *m)
+		}
+	}
 	write := rd.HardStateChanged || rd.TruncateFrom != 0 || len(rd.Entries) > 0
 	n := len(srv.writes)
 	if !write {
 		switch {
-		case len(rd.Messages) == 0:
+		case len(held) == 0:
 		case n > 0:
 			// Nothing to write, but the messages may rest on writes
 			// still pending: they leave with the last of them.
 			w := &srv.writes[n-1]
-			w.msgs = append(w.msgs, rd.Messages...)
+			w.msgs = append(w.msgs, held...)
 		default:
-			for i := range rd.Messages {
-				s.send(&rd.Messages[i])
+			for i := range held {
+				s.send(&held[i])
 			}
 		}
 		return
@@ -88,10 +112,9 @@ func (s *Sim) queueWrite(srv *server, rd *raft.Ready) {
 	srv.writes = append(srv.writes, diskWrite{
 		seq: srv.writeSeq, at: at,
 		hasHard: rd.HardStateChanged, hard: rd.HardState,
-		from: rd.TruncateFrom,
-		// Ready's slices are valid only until the next Ready.
+		from:    rd.TruncateFrom,
 		entries: slices.Clone(rd.Entries),
-		msgs:    slices.Clone(rd.Messages),
+		msgs:    held,
 	})
 	s.queue.push(event{at: at, aux: diskEventTag | srv.writeSeq, id: int32(srv.id), kind: evTimer})
 }
