@@ -22,7 +22,7 @@ type EventLine struct {
 // updateListener installs the trace listener only when something will be
 // shown: without one, sim's trace costs nothing.
 func (s *Session) updateListener() {
-	if s.debug > debugOff || s.stepping || len(s.debugServers) > 0 {
+	if s.debug > debugOff || s.stepping || len(s.debugServers) > 0 || (s.trace != nil && s.trace.on) {
 		s.sim.OnEvent(s.onEvent)
 	} else {
 		s.sim.OnEvent(nil)
@@ -30,6 +30,9 @@ func (s *Session) updateListener() {
 }
 
 func (s *Session) onEvent(ev sim.TraceEvent) {
+	if s.trace != nil && s.trace.on {
+		s.trace.add(ev)
+	}
 	level := s.debug
 	if s.stepping {
 		level = debugVerbose

@@ -71,6 +71,9 @@ type Session struct {
 	// depth is the nesting of `source` commands, to stop a file that
 	// sources itself.
 	depth int
+	// trace is the trace recorded since `trace on` (exec_check_trace.go);
+	// nil if it never was.
+	trace *traceLog
 }
 
 // variable is one stored result: canonical JSON text, so that it can be put
@@ -99,6 +102,9 @@ func (s *Session) resetSim(seed uint64) {
 	s.vars = map[string]variable{}
 	s.debugServers = map[raft.NodeID]int{}
 	s.down = map[raft.NodeID]bool{}
+	if s.trace != nil && s.trace.on {
+		s.trace = &traceLog{on: true} // the old cluster's events go with it
+	}
 	s.updateListener()
 }
 
@@ -182,17 +188,12 @@ func init() {
 		"require":       (*Session).require,
 		"net":           (*Session).net,
 		"disk":          (*Session).disk,
-		"load":          notYet,
-		"history":       notYet,
-		"check":         notYet,
-		"export":        notYet,
+		"load":          (*Session).load,
+		"history":       (*Session).history,
+		"check":         (*Session).checkCmd,
+		"export":        (*Session).export,
+		"trace":         (*Session).traceCmd,
 	}
-}
-
-// notYet answers the fault and workload commands that sim does not provide
-// yet, rather than faking a result.
-func notYet(_ *Session, c Command) Result {
-	return Result{Err: fmt.Errorf("`%s` is not implemented yet (see help for what is)", c.Name)}
 }
 
 func unknownCommand(name string) error {

@@ -18,7 +18,7 @@ type Expectation struct {
 	Found    string
 }
 
-const expectUsage = "expect leader [ID] | noleader | state ID ROLE | value K V [on IDS] | committed I [on IDS] | converged | safe"
+const expectUsage = "expect leader [ID] | noleader | state ID ROLE | value K V [on IDS] | committed I [on IDS] | converged | safe | linearizable"
 
 var predicates = []string{"leader", "noleader", "state", "value", "committed", "converged", "safe", "linearizable"}
 
@@ -45,7 +45,7 @@ func (s *Session) expect(c Command) Result {
 	case "safe":
 		e, err = s.expectSafe(c)
 	case "linearizable":
-		return Result{Err: fmt.Errorf("expect: `linearizable` is not implemented yet (it needs the client history of `load`)")}
+		e, err = s.expectLinearizable(c)
 	default:
 		return Result{Err: fmt.Errorf("expect: unknown predicate %s (%s%s)", s.show(0, c.Args[0]), didYouMean(pred, predicates), expectUsage)}
 	}

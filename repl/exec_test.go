@@ -262,7 +262,7 @@ func TestExecExpect(t *testing.T) {
 	execErr(t, s, "expect state 0 king", "unknown role", "roles: leader")
 	execErr(t, s, "expect lader", "did you mean leader?")
 	execErr(t, s, "expect", "give a predicate")
-	execErr(t, s, "expect linearizable", "not implemented yet")
+	execOK(t, s, "expect linearizable")
 	execErr(t, s, "expect value a 1 at 0", "unexpected", "on 0,1")
 
 	execOK(t, s, "partition $lid")
@@ -306,14 +306,11 @@ func TestExecSeedResetQuitHelp(t *testing.T) {
 	execErr(t, s, "help startServer", "did you mean startServers?")
 }
 
-func TestExecUnknownAndNotYet(t *testing.T) {
+func TestExecUnknown(t *testing.T) {
 	s := NewSession(1)
 	execErr(t, s, "startServer 3", "startServer: unknown command (did you mean startServers?)")
 	execErr(t, s, "xyzzy", "xyzzy: unknown command or variable", "help")
 	execErr(t, s, "stauts", "stauts: unknown command (did you mean status?)")
-	for _, name := range []string{"load", "history", "check", "export"} {
-		execErr(t, s, name, "`"+name+"` is not implemented yet")
-	}
 }
 
 func TestExecSource(t *testing.T) {

@@ -73,7 +73,8 @@ var helps = map[string]helpEntry{
 			"  value K V [on IDS]    every live server (or those listed) has applied K = V\n" +
 			"  committed I [on IDS]  commitIndex >= I on every live server (or those listed)\n" +
 			"  converged             live, connected servers have identical logs and state machines\n" +
-			"  safe                  no Raft safety property has been broken so far",
+			"  safe                  no Raft safety property has been broken so far\n" +
+			"  linearizable          the client history so far is linearizable (see check)",
 		"expect value a 1 on 0,1"},
 	"seed": {"seed [N]",
 		"Show the seed, or start over with an empty cluster built from seed N. Same seed, same commands: same run.",
@@ -117,10 +118,36 @@ var helps = map[string]helpEntry{
 			"copy. A crash loses the writes not yet durable, and their messages; restart boots from what is on disk.\n" +
 			"fsync=0 (the default) makes writes durable at once.",
 		"disk 1 fsync=50ms"},
-	"load":    {"load [clients=N] [rate=R/s] [keys=K] [for=DURATION]", "Start concurrent clients. Not implemented yet.", "load clients=3 for=5s"},
-	"history": {"history [N]", "Show the recorded client operations. Not implemented yet.", "history 20"},
-	"check":   {"check", "Check safety and linearizability now. Not implemented yet.", "check"},
-	"export":  {"export history FILE.html | export trace FILE.jsonl", "Export the history or the trace. Not implemented yet.", "export trace run.jsonl"},
+	"load": {"load [clients=N] [rate=R/s] [keys=K] [for=DURATION] [mix=set:get:cas] | load status | load stop",
+		"Start N concurrent clients (default 3), each with a session, issuing random operations on keys k0..k(K-1)\n" +
+			"(default 3) at R operations per second in all (default 50/s; also 600/m) for DURATION of virtual time\n" +
+			"(default 5s). mix weighs set, get and cas (default 1:1:1); gets go half through ReadIndex (ro), half through\n" +
+			"the log; cas expects the last value the client saw. Values are unique (client id * 1e6 + seq). Each client\n" +
+			"has one operation at a time; arrivals are Poisson. A client that times out sends the same command again\n" +
+			"with the same seq until it is answered, so an operation may stay pending while the cluster is down.\n" +
+			"load returns at once: the clients work as time advances (run, until, ...). load status shows progress;\n" +
+			"load stop stops new operations. Every operation is recorded: see history, check, export history.",
+		"load clients=5 rate=100/s keys=2 for=10s mix=1:2:1"},
+	"history": {"history [N] | history all",
+		"The last N (default 20) client operations recorded, of load and of clientRequest: call and return time,\n" +
+			"client (shell for clientRequest), session seq, operation, status and result. Pending: no answer yet.",
+		"history 50"},
+	"check": {"check",
+		"Check now that no Raft safety property has broken, and that the client history is linearizable for the\n" +
+			"key/value model (porcupine, one key at a time). A write without an answer may or may not have happened; a\n" +
+			"read without one is ignored. A violation names the key and the operation no order explains, and makes a\n" +
+			"script fail. expect safe and expect linearizable check one of them.",
+		"check"},
+	"export": {"export history FILE.html | export trace FILE.jsonl",
+		"export history writes porcupine's visualisation of the client history (open it in a browser): a row per\n" +
+			"client, a tab per key, the linearization found or where it breaks, crashes and network changes annotated.\n" +
+			"export trace writes the events recorded since trace on, one JSON object a line.",
+		"export history run.html"},
+	"trace": {"trace on | trace off | trace",
+		"Record every event (messages, drops, elections, commits, client calls) in memory, for export trace FILE.jsonl.\n" +
+			"Off by default: it costs time and memory on every event. The last 500000 events are kept. trace off stops\n" +
+			"recording and keeps what was recorded; trace on starts afresh; trace alone says what is recorded.",
+		"trace on"},
 }
 
 // helpGroups orders the overview.
@@ -132,9 +159,8 @@ var helpGroups = []struct {
 	{"faults", []string{"net", "disk"}},
 	{"clients and state", []string{"clientRequest", "getLeaderId", "getAll", "status"}},
 	{"time", []string{"run", "step", "until", "debug"}},
-	{"checks", []string{"expect"}},
+	{"workload and checks", []string{"load", "history", "check", "expect", "export", "trace"}},
 	{"session", []string{"seed", "reset", "source", "print", "help", "quit", "require"}},
-	{"not implemented yet", []string{"load", "history", "check", "export"}},
 }
 
 func (s *Session) help(c Command) Result {

@@ -8,7 +8,7 @@ var knownCommands = []string{
 	"partition", "heal", "clientRequest", "getLeaderId", "getAll", "status",
 	"run", "step", "until", "debug", "expect", "seed", "reset", "source",
 	"help", "quit", "net", "cut", "disk", "load", "history", "check",
-	"export", "print", "require",
+	"export", "print", "require", "trace",
 }
 
 // commandAliases maps other spellings (lower case) to canonical names.
