@@ -134,8 +134,8 @@ func (v LoadShown) asText(r *Renderer) string {
 	}
 	what := fmt.Sprintf("%s, %s/s, %s, %s (gets half ro, half through the log)",
 		plural(uint64(len(st.Clients)), "client", "clients"), strconv.FormatFloat(st.Rate, 'g', -1, 64), keys, mix)
-	progress := fmt.Sprintf("%s started, %d answered, %d pending, %d retries",
-		plural(uint64(st.Issued), "operation", "operations"), st.Answered, st.Issued-st.Answered, st.Retries)
+	progress := fmt.Sprintf("%s started, %d answered, %d pending; %s (redirects and retries)",
+		plural(uint64(st.Issued), "operation", "operations"), st.Answered, st.Issued-st.Answered, plural(uint64(st.Resends), "resend", "resends"))
 	switch {
 	case v.Action == "started":
 		return fmt.Sprintf("load: %s from t=%s to t=%s; the clients work as time advances (run %s)",
@@ -161,7 +161,7 @@ type jsonLoad struct {
 	Issued   int           `json:"issued"`
 	Answered int           `json:"answered"`
 	Pending  int           `json:"pending"`
-	Retries  int           `json:"retries"`
+	Resends  int           `json:"resends"`
 }
 
 func (v LoadShown) asJSON() json.RawMessage {
@@ -169,7 +169,7 @@ func (v LoadShown) asJSON() json.RawMessage {
 	mix := object{{"set", mustJSON(st.Mix[0])}, {"get", mustJSON(st.Mix[1])}, {"cas", mustJSON(st.Mix[2])}}
 	return mustJSON(jsonLoad{Action: v.Action, Clients: st.Clients, Rate: st.Rate, Keys: st.Keys, ForMs: ms(st.Duration), Mix: mix,
 		StartMs: ms(st.Start), EndMs: ms(st.End), Running: st.Running, Issued: st.Issued, Answered: st.Answered,
-		Pending: st.Issued - st.Answered, Retries: st.Retries})
+		Pending: st.Issued - st.Answered, Resends: st.Resends})
 }
 
 // HistoryShown is the value of history: the last operations recorded.

@@ -28,7 +28,7 @@ func TestExecLoad(t *testing.T) {
 
 	execOK(t, s, "run 1s")
 	r = execOK(t, s, "load status")
-	assert.Regexp(t, `^load running until t=\d+\.\d{3}s: 4 clients, .*; \d+ operations started, \d+ answered, \d+ pending, 0 retries\n$`, (&Renderer{}).Text(r))
+	assert.Regexp(t, `^load running until t=\d+\.\d{3}s: 4 clients, .*; \d+ operations started, \d+ answered, \d+ pending; \d+ resends? \(redirects and retries\)\n$`, (&Renderer{}).Text(r))
 	r = execOK(t, s, "load stop")
 	assert.Contains(t, (&Renderer{}).Text(r), "load stopped at t=")
 	r = execOK(t, s, "load stop")
@@ -151,5 +151,5 @@ func TestExecHistoryJSON(t *testing.T) {
 	assert.Regexp(t, `^\{"cmd":"history 1","t_ms":[0-9.]+,"ok":true,"result":\[\{"client":1000,"seq":1,"op":"set","key":"k\d","value":1000000001,"call_ms":[0-9.]+,"return_ms":null,"status":"pending","result":null\}\]\}\n$`, got)
 
 	got = tMs.ReplaceAllString(jsonOf(s2, "load status"), `"t_ms":T`)
-	assert.Regexp(t, `^\{"cmd":"load status","t_ms":T,"ok":true,"result":\{"action":"status","clients":\[1000\],"rate":50,"keys":3,"for_ms":1000,"mix":\{"set":1,"get":0,"cas":0\},"start_ms":[0-9.]+,"end_ms":[0-9.]+,"running":false,"issued":1,"answered":0,"pending":1,"retries":0\}\}\n$`, got)
+	assert.Regexp(t, `^\{"cmd":"load status","t_ms":T,"ok":true,"result":\{"action":"status","clients":\[1000\],"rate":50,"keys":3,"for_ms":1000,"mix":\{"set":1,"get":0,"cas":0\},"start_ms":[0-9.]+,"end_ms":[0-9.]+,"running":false,"issued":1,"answered":0,"pending":1,"resends":0\}\}\n$`, got)
 }

@@ -83,7 +83,10 @@ type LoadStatus struct {
 	Running    bool // still starting new operations
 	Issued     int  // operations started
 	Answered   int  // operations answered (the rest are pending, retried until answered)
-	Retries    int  // times an operation was sent again after a timeout or NOT_LEADER
+	// Resends counts the sends of an operation beyond its first, once it
+	// is answered: redirects to the leader, tries of another server after
+	// a silence, and the new rounds after the client gave up.
+	Resends int
 }
 
 // loadRun is a load in progress.
@@ -96,7 +99,7 @@ type loadRun struct {
 	stopped bool
 	meanGap float64 // seconds between one client's operations, on average
 
-	issued, answered, retries int
+	issued, answered, resends int
 }
 
 // loadClient is what a load client keeps besides its session.
@@ -165,7 +168,7 @@ func (s *Sim) Load() (LoadStatus, bool) {
 
 func (s *Sim) loadStatus(r *loadRun) LoadStatus {
 	st := LoadStatus{LoadOptions: r.opts, Start: r.start, End: r.end, Running: !r.stopped && s.now < r.end,
-		Issued: r.issued, Answered: r.answered, Retries: r.retries}
+		Issued: r.issued, Answered: r.answered, Resends: r.resends}
 	for _, c := range r.clients {
 		st.Clients = append(st.Clients, c.id)
 	}
@@ -246,7 +249,7 @@ func (s *Sim) loadRetry(c *client) bool {
 	default:
 		return false
 	}
-	c.load.run.retries++
+	c.load.run.resends += c.attempts // this round's sends, and the next round's first
 	_, total := s.timeouts(c.cmd.Op)
 	c.pending, c.attempts = true, 0
 	c.resp, c.respFrom, c.respCommit = raft.Response{}, raft.None, 0
@@ -265,6 +268,7 @@ func (s *Sim) loadRetry(c *client) bool {
 func (s *Sim) loadDone(c *client) {
 	lc := c.load
 	lc.run.answered++
+	lc.run.resends += c.attempts - 1
 	if c.resp.Status == raft.StatusSuccess {
 		switch cmd := c.cmd; cmd.Op {
 		case raft.OpGet:

@@ -172,7 +172,7 @@ func TestLoadRetriesUntilAnswered(t *testing.T) {
 	st, _ = s.Load()
 	assert.Equal(t, st.Issued-st.Answered, s.PendingOps())
 	assert.LessOrEqual(t, s.PendingOps(), 3)
-	assert.Positive(t, st.Retries)
+	assert.Positive(t, st.Resends)
 
 	for _, id := range others {
 		require.NoError(t, s.Restart(id))
