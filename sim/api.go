@@ -146,6 +146,19 @@ type API interface {
 	Converged() (bool, string)
 	// Connected reports whether a and b can currently exchange messages.
 	Connected(a, b raft.NodeID) bool
+
+	// The fault model (faults_net.go, faults_disk.go). SetNet changes the
+	// global network model, SetLinkNet one link's (field by field over the
+	// global one), ClearLinkNet removes a link's rules, ResetNet restores
+	// the default model everywhere; Heal leaves the model alone. SetFsync
+	// sets a server's disk speed (raft.None: every server and new ones).
+	SetNet(r NetRule) error
+	SetLinkNet(from, to raft.NodeID, bothWays bool, r NetRule) error
+	ClearLinkNet(from, to raft.NodeID, bothWays bool) error
+	ResetNet()
+	Net() NetView
+	SetFsync(id raft.NodeID, d time.Duration) error
+	Disks() []DiskInfo
 }
 
 var _ API = (*Sim)(nil)
