@@ -114,6 +114,16 @@ func (c *completer) candidates(prev []string, word string) []string {
 		return []string{"fsync="}
 	case "debug":
 		return []string{"on", "off", "verbose"}
+	case "load":
+		return []string{"clients=", "rate=", "keys=", "for=", "mix=", "status", "stop"}
+	case "history":
+		return []string{"all"}
+	case "export":
+		if n == 1 {
+			return []string{"history", "trace"}
+		}
+	case "trace":
+		return []string{"on", "off"}
 	case "until":
 		if n == 1 {
 			return []string{"leader", "committed", "idle"}

@@ -153,3 +153,22 @@ func TestExecHistoryJSON(t *testing.T) {
 	got = tMs.ReplaceAllString(jsonOf(s2, "load status"), `"t_ms":T`)
 	assert.Regexp(t, `^\{"cmd":"load status","t_ms":T,"ok":true,"result":\{"action":"status","clients":\[1000\],"rate":50,"keys":3,"for_ms":1000,"mix":\{"set":1,"get":0,"cas":0\},"start_ms":[0-9.]+,"end_ms":[0-9.]+,"running":false,"issued":1,"answered":0,"pending":1,"resends":0\}\}\n$`, got)
 }
+
+func TestCompleterWorkloadCommands(t *testing.T) {
+	s, _ := cluster(t)
+	c := &completer{s: s}
+	complete := func(line string) []string {
+		got, _ := c.Do([]rune(line), len([]rune(line)))
+		var out []string
+		for _, g := range got {
+			out = append(out, line+string(g))
+		}
+		return out
+	}
+	assert.Equal(t, []string{"load clients= "}, complete("load cl"))
+	assert.Contains(t, complete("load "), "load stop ")
+	assert.Equal(t, []string{"export history ", "export trace "}, complete("export "))
+	assert.Equal(t, []string{"trace on ", "trace off "}, complete("trace o"))
+	assert.Equal(t, []string{"history all "}, complete("history a"))
+	assert.Equal(t, []string{"expect linearizable "}, complete("expect lin"))
+}

@@ -11,8 +11,10 @@ package sim
 // what repl codes against; implementations live in the other files of sim.
 
 import (
+	"io"
 	"time"
 
+	"raftsim/check"
 	"raftsim/raft"
 )
 
@@ -159,6 +161,24 @@ type API interface {
 	Net() NetView
 	SetFsync(id raft.NodeID, d time.Duration) error
 	Disks() []DiskInfo
+
+	// The client load and its history (load.go, history.go,
+	// history_check.go). StartLoad returns at once; the clients work as
+	// the clock runs. Every key/value request of the load and of
+	// ClientRequest is recorded. WaitQuiet is the liveness check after
+	// healing: a leader, and an answer to every operation pending now,
+	// within bound. Linearizable checks the history with porcupine.
+	StartLoad(o LoadOptions) (LoadStatus, error)
+	StopLoad() (LoadStatus, bool)
+	Load() (LoadStatus, bool)
+	History() []HistoryOp
+	HistoryTail(n int) ([]HistoryOp, int)
+	Faults() []FaultEvent
+	PendingOps() int
+	WaitQuiet(bound time.Duration) (ok bool, why string)
+	Linearizable(timeout time.Duration) (check.Result, error)
+	Annotations() []check.Annotation
+	VisualizeHistory(w io.Writer) error
 }
 
 var _ API = (*Sim)(nil)
