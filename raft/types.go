@@ -249,7 +249,13 @@ type Storage struct {
 //     (which start at TruncateFrom);
 //  2. once Entries are durable, call StableTo with the last one's index
 //     and term (a leader counts its own copy only then);
-//  3. send Messages (only after what they depend on is durable);
+//  3. send Messages, each only once what it vouches for is durable: a vote
+//     or an AppendEntries reply waits for this Ready's (and every earlier
+//     Ready's) writes. A leader's AppendEntries may leave at once (its term
+//     was durable before it won, and its own copy counts only from
+//     StableTo; dissertation §10.2.1), and so may client replies, which
+//     report committed state. Acknowledging an entry before it is durable
+//     breaks Raft: the leader never resends below a follower's matchIndex;
 //  4. call Tick at (or after) Deadline.
 //
 // The slices stay valid until the next call of Ready (they are reused, so
