@@ -113,8 +113,9 @@ func nextOp(seq []int, conv []porcupine.Operation) int {
 
 // anomaly names what a refused read saw, when it is one of the classic
 // anomalies: the value it returned was overwritten by a write that
-// finished before the read began (stale read), the key read as absent
-// although a write had finished (lost write), or nobody wrote that value.
+// finished before the read began (a stale read), the key read as absent
+// although a write had finished (a stale read of the initial state, or a
+// write lost: one read cannot tell which), or nobody wrote that value.
 func anomaly(op Operation, kept []Operation, prefix []int) string {
 	if op.Kind != Get || !op.Completed {
 		return ""
@@ -154,7 +155,7 @@ func anomaly(op Operation, kept []Operation, prefix []int) string {
 	case last == nil:
 		return ""
 	case v == "":
-		return fmt.Sprintf("a lost write: the key read as absent although %s had returned at %s, before this read began", describeKept(*last), secs(last.Return))
+		return fmt.Sprintf("the key read as absent although %s had returned at %s, before this read began: a stale read, or a lost write", describeKept(*last), secs(last.Return))
 	}
 	return fmt.Sprintf("a stale read: %s had been overwritten by %s, which returned at %s, before this read began", show(v), describeKept(*last), secs(last.Return))
 }
