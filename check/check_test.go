@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +229,24 @@ func TestVisualize(t *testing.T) {
 	}
 	err = Visualize([]Operation{set(1, "a", "1", 10, 5)}, &buf, nil)
 	assert.Error(t, err)
+}
+
+func TestTimeoutGivesUnknown(t *testing.T) {
+	// 40 writes without a reply and 40 overlapping reads of them in a
+	// scrambled order: the search space is huge, and the impossible last
+	// read cannot be reached in time.
+	var ops []Operation
+	for i := range 40 {
+		ops = append(ops, noReply(set(i, "a", strconv.Itoa(i), 0, 0)))
+	}
+	for i := range 40 {
+		ops = append(ops, get(100+i, "a", strconv.Itoa((i*7)%40), 10+i, 1000))
+	}
+	ops = append(ops, get(200, "a", "999", 2000, 2001))
+	start := time.Now()
+	r, err := Linearizable(ops, 50*time.Millisecond)
+	require.NoError(t, err)
+	assert.Equal(t, Unknown, r.Verdict)
+	assert.Less(t, time.Since(start), 2*time.Second)
+	assert.Equal(t, "unknown: the check ran out of time (81 operations on 1 key, 40 without a reply)", r.String())
 }
