@@ -169,7 +169,7 @@ func (s *Session) export(c Command) Result {
 }
 
 func (s *Session) exportHistory(file string) Result {
-	if len(s.sim.History()) == 0 {
+	if _, total := s.sim.HistoryTail(1); total == 0 {
 		return Result{Err: fmt.Errorf("export history: no client operations recorded yet (run a load, or clientRequest, first)")}
 	}
 	lin, err := s.sim.Linearizable(checkTimeout)
