@@ -101,6 +101,7 @@ func generate(cfg Config, seed uint64, skip map[int]bool) (Script, Outcome, int)
 		g.act()
 	}
 	g.finish()
+	g.x.countOps()
 	return g.x.sc, g.x.out, k
 }
 
