@@ -25,6 +25,8 @@ func (g *gen) act() {
 		g.bounce()
 	case actOrphan:
 		g.orphan()
+	case actInfant:
+		g.infant()
 	case actNet:
 		g.net()
 	case actDisk:
@@ -257,6 +259,35 @@ func (g *gen) orphan() {
 		g.crashFor(l, g.duration(100*time.Millisecond, 2*time.Second))
 	}
 	g.later(g.now()+g.duration(50*time.Millisecond, time.Second), Line{Text: "heal", Kind: KindUndo})
+}
+
+// infant crashes the leader and watches the election in millisecond
+// steps; the moment a new leader is in place, before its first entry (the
+// §8 no-op) can reach the others, it is crashed or cut off too. Its term
+// then exists only in its own log: Figure 8's (b), a leader that wrote an
+// entry nobody else has.
+func (g *gen) infant() {
+	l, ok := g.leader()
+	if !ok {
+		return
+	}
+	g.crashFor(l, g.duration(100*time.Millisecond, 1500*time.Millisecond))
+	stop := min(g.now()+600*time.Millisecond, g.end)
+	for g.now() < stop && g.healthy() {
+		g.line(KindRun, "run 1ms")
+		nl, ok := g.leader()
+		if !ok {
+			continue
+		}
+		if g.pct(50) {
+			g.crashFor(nl, g.duration(100*time.Millisecond, 2*time.Second))
+			return
+		}
+		g.fault(FaultPartition, fmt.Sprintf("partition %d", nl))
+		g.netBroken = true
+		g.later(g.now()+g.duration(100*time.Millisecond, 2*time.Second), Line{Text: "heal", Kind: KindUndo})
+		return
+	}
 }
 
 // net makes the network misbehave for a while, on every link (loss,

@@ -12,6 +12,7 @@ const (
 	actCrash
 	actBounce // crash and restart a server that has just voted
 	actOrphan // a leader cut off with a minority takes a write, then crashes
+	actInfant // a leader is cut off or crashes as soon as it is elected
 	actNet
 	actDisk
 	actMembership
@@ -21,7 +22,8 @@ const (
 // faultOf is the fault kind an action belongs to (actClient: none).
 var faultOf = [numActions]Fault{
 	actPartition: FaultPartition, actCut: FaultCut, actCrash: FaultCrash, actBounce: FaultCrash, actOrphan: FaultPartition,
-	actNet: FaultNet, actDisk: FaultDisk, actMembership: FaultMembership,
+	actInfant: FaultCrash,
+	actNet:    FaultNet, actDisk: FaultDisk, actMembership: FaultMembership,
 }
 
 // weights are the odds of each action, and the tactics within them.
@@ -50,7 +52,7 @@ type weights struct {
 func weightsFor(c *Config, f features) weights {
 	w := weights{
 		act: [numActions]int{
-			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4,
+			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4, actInfant: 4,
 			actNet: 6, actDisk: 4, actMembership: 3,
 		},
 		isolateLeader: 35, evenSplit: 30, crashLeader: 40, staleClient: 20, reads: 25,
@@ -58,7 +60,7 @@ func weightsFor(c *Config, f features) weights {
 	switch c.Bug {
 	case "figure8":
 		// Leaders crash with entries on a minority, then come back.
-		w.act[actCrash], w.act[actBounce], w.act[actOrphan], w.crashLeader, w.staleClient = 10, 0, 60, 70, 45
+		w.act[actCrash], w.act[actBounce], w.act[actOrphan], w.act[actInfant], w.crashLeader, w.staleClient = 10, 0, 40, 40, 70, 45
 	case "forget-vote":
 		// A server that forgot its vote must be asked again in the same
 		// term: crash-restart voters during elections.
