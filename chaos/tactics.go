@@ -36,6 +36,13 @@ func (g *gen) act() {
 	}
 }
 
+// can says whether the schedule may inject faults of kind f: a tactic of
+// one kind that would use another (an orphaned leader that also crashes)
+// leaves that part out under --faults.
+func (g *gen) can(f Fault) bool {
+	return g.cfg.wants(f) && slices.Contains(g.feat.kinds(), f)
+}
+
 // servers lists every server created so far.
 func (g *gen) servers() []raft.NodeID { return g.sim().Servers() }
 
@@ -255,7 +262,7 @@ func (g *gen) orphan() {
 	g.netBroken = true
 	g.values++
 	g.line(KindClient, fmt.Sprintf("clientRequest %d set k%d %d", l, g.rnd.IntN(numKeys), g.values))
-	if g.pct(70) {
+	if g.can(FaultCrash) && g.pct(70) {
 		g.crashFor(l, g.duration(100*time.Millisecond, 2*time.Second))
 	}
 	g.later(g.now()+g.duration(50*time.Millisecond, time.Second), Line{Text: "heal", Kind: KindUndo})
@@ -279,7 +286,7 @@ func (g *gen) infant() {
 		if !ok {
 			continue
 		}
-		if g.pct(50) {
+		if g.pct(50) || !g.can(FaultPartition) {
 			g.crashFor(nl, g.duration(100*time.Millisecond, 2*time.Second))
 			return
 		}
