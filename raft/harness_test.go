@@ -22,6 +22,9 @@ type testNet struct {
 	replies map[NodeID][]Response // client id -> responses received
 	bug     Bug
 	sent    int // messages delivered, for counting round trips
+	// entriesTo counts the entries carried by AppendEntries sent to each
+	// server, delivered or not.
+	entriesTo map[NodeID]int
 }
 
 const clientA NodeID = 1000
@@ -36,7 +39,7 @@ func newTestNet(t *testing.T, n int) *testNet {
 
 func newTestNetIDs(t *testing.T, ids []NodeID, bug Bug) *testNet {
 	tn := &testNet{t: t, nodes: map[NodeID]*Node{}, disks: map[NodeID]*Storage{},
-		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, bug: bug}
+		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, bug: bug, entriesTo: map[NodeID]int{}}
 	for _, id := range ids {
 		tn.disks[id] = &Storage{Bootstrap: slices.Clone(ids)}
 		tn.start(id)
@@ -63,6 +66,11 @@ func (tn *testNet) crash(id NodeID) { delete(tn.nodes, id) }
 func (tn *testNet) collect(n *Node) Ready {
 	rd := n.Ready()
 	rd.Messages = slices.Clone(rd.Messages) // valid only until the next Ready
+	for _, m := range rd.Messages {
+		if m.Type == MsgApp {
+			tn.entriesTo[m.To] += len(m.Entries)
+		}
+	}
 	d := tn.disks[n.ID()]
 	if d == nil {
 		d = &Storage{}

@@ -57,9 +57,14 @@ type progress struct {
 	next     uint64
 	match    uint64
 	inflight int
-	lastAck  time.Duration
-	readAck  uint64 // highest ReadSeq this peer echoed in the current term
-	voter    bool
+	// probing: the peer has been silent for a heartbeat interval with
+	// entries in flight. Send only empty AppendEntries from nextIndex until
+	// it answers: its answer (or its fast-backtracking hint) says where to
+	// resume, instead of resending from matchIndex blindly.
+	probing bool
+	lastAck time.Duration
+	readAck uint64 // highest ReadSeq this peer echoed in the current term
+	voter   bool
 }
 
 type pendingReply struct {

@@ -58,15 +58,17 @@ func (n *Node) StableTo(now time.Duration, index, term uint64) {
 
 // heartbeat sends AppendEntries to every peer: new entries where there are
 // any, an empty heartbeat otherwise (§5.2). A peer whose pipeline has been
-// silent for a whole interval is probed again from its matchIndex, which is
-// how lost AppendEntries are recovered.
+// silent for a whole interval (lost messages, or a crashed or cut-off
+// server) is probed with empty AppendEntries until it answers; the answer
+// or its hint says where to resume (§5.3), so a returning follower is not
+// sent its whole log again.
 func (n *Node) heartbeat() {
 	n.heartbeatDeadline = n.now + n.heartbeatInterval()
 	for _, id := range n.peers {
 		pr := n.prs[id]
 		if pr.inflight > 0 && n.now-pr.lastAck >= n.heartbeatInterval() {
-			pr.next = pr.match + 1
 			pr.inflight = 0
+			pr.probing = true
 		}
 		n.sendAppend(id, pr, true)
 	}
@@ -91,7 +93,7 @@ func (n *Node) sendAppend(id NodeID, pr *progress, heartbeat bool) {
 		pr.next = last + 1
 	}
 	var ents []Entry
-	if pr.next <= last && pr.inflight < n.cfg.MaxInflight {
+	if pr.next <= last && pr.inflight < n.cfg.MaxInflight && !pr.probing {
 		hi := min(last, pr.next+uint64(n.cfg.MaxBatch)-1)
 		ents = n.log.slice(pr.next, hi)
 	} else if !heartbeat {
@@ -186,6 +188,7 @@ func (n *Node) handleAppResp(m Message) {
 		return
 	}
 	pr.lastAck = n.now
+	pr.probing = false
 	if m.ReadSeq > pr.readAck {
 		// Any answer in our term confirms we were still leader when the
 		// round was sent (§6.4).

@@ -247,3 +247,25 @@ func TestLeaderCountsOwnCopyOnlyWhenStable(t *testing.T) {
 	n.StableTo(tn.now, idx, rd.Entries[0].Term)
 	assert.Equal(t, idx, n.CommitIndex())
 }
+
+// A follower that a new leader has never heard from is probed, not flooded:
+// when it returns, only what it lacks is sent (§5.3 with the hint), not the
+// whole log from index 1 on every heartbeat.
+func TestReturningFollowerGetsOnlyWhatItLacks_5_3(t *testing.T) {
+	tn := newTestNet(t, 5)
+	tn.elect(0)
+	for i := 0; i < 200; i++ {
+		tn.request(0, set("k", Value("1")))
+	}
+	tn.advance(60 * time.Millisecond)
+	tn.crash(4)
+	tn.crash(0)
+	tn.elect(1)
+	tn.request(1, set("k", Value("2")))
+	tn.advance(300 * time.Millisecond)
+	tn.start(4)
+	before := tn.entriesTo[4]
+	tn.advance(300 * time.Millisecond)
+	assert.Equal(t, tn.nodes[1].Log(), tn.nodes[4].Log())
+	assert.LessOrEqual(t, tn.entriesTo[4]-before, 5, "entries resent to the returning follower")
+}
