@@ -123,7 +123,7 @@ func (s *Session) expectLeader(c Command) (Expectation, error) {
 		return Expectation{}, err
 	}
 	want := raft.None
-	e := Expectation{Expected: "exactly one leader in the highest term"}
+	e := Expectation{Expected: "exactly one leader in the highest term, with a majority behind it"}
 	if len(c.Args) == 2 {
 		if want, err = s.serverArg(Command{Name: "expect leader", Args: c.Args[1:]}, 0, true); err != nil {
 			return Expectation{}, err
@@ -131,20 +131,45 @@ func (s *Session) expectLeader(c Command) (Expectation, error) {
 		e.Expected = fmt.Sprintf("S%d to be the leader", want)
 	}
 	top := topLeaders(ins)
-	switch len(top) {
-	case 0:
-		e.Found = "no leader (" + roles(ins) + ")"
-	case 1:
-		e.Found = fmt.Sprintf("S%d is leader in term %d", top[0].ID, top[0].Term)
-		e.Held = want == raft.None || top[0].ID == want
-	default:
+	lid, working := s.sim.LeaderID(false)
+	switch {
+	case len(top) > 1:
 		ids := make([]raft.NodeID, len(top))
 		for i, in := range top {
 			ids[i] = in.ID
 		}
 		e.Found = fmt.Sprintf("%d leaders in term %d: %s", len(top), top[0].Term, joinIDs(ids, ", "))
+	case !working && len(top) == 0:
+		e.Found = "no leader (" + roles(ins) + ")"
+	case !working:
+		e.Found = fmt.Sprintf("no working leader: S%d leads term %d but %s behind it", top[0].ID, top[0].Term, backersText(s.sim.Backers(top[0].ID)))
+	case len(top) == 1 && top[0].ID != lid:
+		e.Found = fmt.Sprintf("S%d leads term %d, yet S%d (term %d) still has a majority behind it", top[0].ID, top[0].Term, lid, s.infoTerm(lid))
+	default:
+		e.Found = fmt.Sprintf("S%d is leader in term %d", lid, s.infoTerm(lid))
+		e.Held = want == raft.None || lid == want
 	}
 	return e, nil
+}
+
+// backersText says who stands behind a leader that lacks a majority:
+// "only S1 stands", "only S0, S2 stand".
+func backersText(ids []raft.NodeID) string {
+	switch len(ids) {
+	case 0:
+		return "no server stands"
+	case 1:
+		return fmt.Sprintf("only S%d stands", ids[0])
+	}
+	return "only S" + joinIDs(ids, ", S") + " stand"
+}
+
+func (s *Session) infoTerm(id raft.NodeID) uint64 {
+	in, err := s.sim.Info(id)
+	if err != nil {
+		return 0
+	}
+	return in.Term
 }
 
 func (s *Session) expectNoLeader(c Command) (Expectation, error) {
@@ -155,30 +180,12 @@ func (s *Session) expectNoLeader(c Command) (Expectation, error) {
 	if err != nil {
 		return Expectation{}, err
 	}
-	up := map[raft.NodeID]bool{}
-	for _, in := range ins {
-		up[in.ID] = in.Up
-	}
 	e := Expectation{Expected: "no leader with a live majority behind it", Held: true, Found: "none (" + roles(ins) + ")"}
-	for _, in := range ins {
-		if !in.Up || in.Role != raft.Leader {
-			continue
-		}
-		members := in.Config
-		if len(members) == 0 {
-			members = s.sim.Servers()
-		}
-		var behind []raft.NodeID
-		for _, m := range members {
-			if up[m] && (m == in.ID || s.sim.Connected(in.ID, m)) {
-				behind = append(behind, m)
-			}
-		}
-		if 2*len(behind) > len(members) {
-			e.Held = false
-			e.Found = fmt.Sprintf("S%d is leader in term %d with %s of %d servers behind it (%s)", in.ID, in.Term, fmt.Sprint(len(behind)), len(members), joinIDs(behind, ", "))
-			break
-		}
+	if lid, ok := s.sim.LeaderID(false); ok {
+		in, _ := s.sim.Info(lid)
+		behind := s.sim.Backers(lid)
+		e.Held = false
+		e.Found = fmt.Sprintf("S%d is leader in term %d with %d of %d servers behind it (%s)", lid, in.Term, len(behind), len(in.Config), joinIDs(behind, ", "))
 	}
 	return e, nil
 }

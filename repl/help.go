@@ -67,7 +67,7 @@ var helps = map[string]helpEntry{
 		"debug on"},
 	"expect": {"expect PREDICATE",
 		"Check a fact; a failure shows what was expected and what was found, and makes a script exit 1.\n" +
-			"  leader [ID]           exactly one leader in the highest term (and it is ID)\n" +
+			"  leader [ID]           exactly one leader in the highest term, with a live majority behind it (and it is ID)\n" +
 			"  noleader              no leader has a live majority behind it\n" +
 			"  state ID ROLE         leader, follower, candidate or down\n" +
 			"  value K V [on IDS]    every live server (or those listed) has applied K = V\n" +

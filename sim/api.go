@@ -148,6 +148,8 @@ type API interface {
 	Converged() (bool, string)
 	// Connected reports whether a and b can currently exchange messages.
 	Connected(a, b raft.NodeID) bool
+	// Backers returns the live members behind leader id (see Sim.Backers).
+	Backers(id raft.NodeID) []raft.NodeID
 
 	// The fault model (faults_net.go, faults_disk.go). SetNet changes the
 	// global network model, SetLinkNet one link's (field by field over the

@@ -139,14 +139,32 @@ func (s *Sim) leader() raft.NodeID {
 }
 
 func (s *Sim) reachesMajority(srv *server) bool {
-	members := srv.node.Members()
-	reach := 0
-	for _, id := range members {
-		if id == srv.id || s.Connected(srv.id, id) {
-			reach++
+	return 2*len(s.Backers(srv.id)) > len(srv.node.Members())
+}
+
+// Backers returns the members of leader id's configuration that stand
+// behind it now: live, reachable both ways, and not yet in a higher term
+// (a server that has moved on to a later term will refuse the leader's next
+// message and depose it). The leader counts itself if it is a member. A
+// leader is working only while its backers are a majority.
+func (s *Sim) Backers(id raft.NodeID) []raft.NodeID {
+	srv := s.server(id)
+	if srv == nil || !srv.up || srv.node.Role() != raft.Leader {
+		return nil
+	}
+	term := srv.node.Term()
+	var out []raft.NodeID
+	for _, m := range srv.node.Members() {
+		if m == id {
+			out = append(out, m)
+			continue
+		}
+		o := s.server(m)
+		if o != nil && o.up && o.node.Term() <= term && s.Connected(id, m) {
+			out = append(out, m)
 		}
 	}
-	return reach > len(members)/2
+	return out
 }
 
 // reachable calls f for every live member of the leader's configuration
