@@ -102,7 +102,9 @@ var helps = map[string]helpEntry{
 			"A link's settings override the global ones field by field; the global model applies to client links too.\n" +
 			"  loss=P               drop a message with probability P (0..1, or 10%)\n" +
 			"  dup=P                deliver a second copy with probability P; the copy has its own delay\n" +
-			"  latency=MIN-MAX      one-way latency (default 5ms-15ms; one value: constant; bare numbers are ms)\n" +
+			"  latency=MIN-MAX      one-way latency (default 5ms-15ms; one value: constant; bare numbers are ms),\n" +
+			"                       drawn for each message: like UDP, not TCP, two messages on one link may\n" +
+			"                       arrive out of order even with reorder=0 (a constant latency keeps them in order)\n" +
 			"  dist=uniform|exp     uniform in [MIN, MAX), or MIN + an exponential with mean (MAX-MIN)/2:\n" +
 			"                       both have mean (MIN+MAX)/2, exp has a long tail\n" +
 			"  reorder=P            with probability P hold a message back by an extra uniform [MAX, 2*MAX),\n" +
