@@ -133,14 +133,7 @@ func TestReadIndexServesCommittedValue_6_4(t *testing.T) {
 // it (§6.4 step 1) and is then served.
 func TestReadWaitsForNoop_6_4(t *testing.T) {
 	tn := newTestNet(t, 3)
-	tn.fire(0)
-	// Deliver only the vote exchange; then ask for a read at once.
-	for len(tn.queue) > 0 && tn.nodes[0].Role() != Leader {
-		m := tn.queue[0]
-		tn.queue = tn.queue[1:]
-		tn.deliverOne(m)
-	}
-	require.Equal(t, Leader, tn.nodes[0].Role())
+	tn.winVotesOnly(0) // then ask for a read at once
 	require.Equal(t, uint64(0), tn.nodes[0].CommitIndex())
 	held := tn.queue
 	tn.queue = nil

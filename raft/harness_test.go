@@ -185,6 +185,18 @@ func (tn *testNet) elect(id NodeID) {
 	require.Equal(tn.t, Leader, tn.nodes[id].Role(), "server %d should have won the election", id)
 }
 
+// winVotesOnly makes id time out and delivers messages only until it has
+// won; what it sends as the new leader (its no-op) stays in the queue.
+func (tn *testNet) winVotesOnly(id NodeID) {
+	tn.fire(id)
+	for len(tn.queue) > 0 && tn.nodes[id].Role() != Leader {
+		m := tn.queue[0]
+		tn.queue = tn.queue[1:]
+		tn.deliverOne(m)
+	}
+	require.Equal(tn.t, Leader, tn.nodes[id].Role(), "server %d should have won the election", id)
+}
+
 // request sends cmd from clientA to server to and delivers everything.
 func (tn *testNet) request(to NodeID, cmd Command) {
 	tn.queue = append(tn.queue, Message{Type: MsgClient, From: clientA, To: to, Cmd: cmd})
