@@ -22,8 +22,13 @@ type shrinker struct {
 }
 
 // Shrink reduces the failing script of seed (generated from cfg) to fewer
-// lines that still fail with the same kind of violation, in two rounds of
-// delta debugging (ddmin):
+// lines that still fail with the same kind of violation. First, unless
+// the failure is one of safety (whose fault phase stops where it broke),
+// it looks for the shortest fault phase that still fails: the schedule of a shorter
+// duration is a prefix of the longer one (every action and gap has its own
+// random numbers), so this drops everything after the damage was done,
+// which matters for checks that only look at the end, like
+// linearizability. Then two rounds of delta debugging (ddmin):
 //
 //  1. over the schedule's actions: the seed's schedule is generated again
 //     with some actions left out (each takes its mends along, and the
@@ -41,6 +46,11 @@ func Shrink(cfg Config, seed uint64, sc Script, out Outcome) (Script, Outcome) {
 		return sc, out
 	}
 	sh := &shrinker{cfg: cfg, seed: seed, want: out.Verdict, best: trim(sc, out), bestOut: out}
+	if out.Verdict != Safety {
+		// A safety failure ends the fault phase where it happens already;
+		// and a full phase leaves room for re-aimed tactics in round 1.
+		sh.duration()
+	}
 	sh.actions()
 	sh.lines()
 	sh.shorten()
@@ -73,6 +83,24 @@ func (sh *shrinker) replay(sc Script) (Script, Outcome) {
 		x.exec(l)
 	}
 	return x.sc, x.out
+}
+
+// duration searches, by bisection, for the shortest fault phase whose
+// schedule still fails the same way, and shrinks from there.
+func (sh *shrinker) duration() {
+	lo, hi := 100*time.Millisecond, sh.cfg.Duration
+	for hi-lo > 50*time.Millisecond && !sh.spent() {
+		mid := (lo + (hi-lo)/2).Truncate(time.Millisecond)
+		cfg := sh.cfg
+		cfg.Duration = mid
+		sh.tries++
+		if c, o, _ := generate(cfg, sh.seed, nil); sh.consider(c, o) {
+			hi = mid
+		} else {
+			lo = mid + time.Millisecond
+		}
+	}
+	sh.cfg.Duration = hi
 }
 
 // actions is round 1: ddmin over the action ordinals of the schedule.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"raftsim/raft"
-	"raftsim/sim"
 )
 
 // act does one action of the schedule.
@@ -184,117 +183,6 @@ func (g *gen) crashFor(id raft.NodeID, d time.Duration) {
 		return
 	}
 	g.later(g.now()+d, restart)
-}
-
-// bounce provokes an election (the leader crashes and restarts at once, so
-// every server can take part) and watches it in millisecond steps; the
-// moment a server has voted for a candidate while another candidate of the
-// same term is still asking, it crashes and restarts that voter. A correct
-// server remembers its vote across the restart (§5.2: votedFor is
-// persistent state); one that forgets it votes twice in the term.
-func (g *gen) bounce() {
-	if l, ok := g.leader(); ok {
-		g.crashFor(l, 0)
-		// No follower times out sooner than an election timeout after
-		// the last heartbeat (at most one interval ago): skip ahead.
-		g.runTo(min(g.now()+100*time.Millisecond, g.end))
-	}
-	stop := min(g.now()+300*time.Millisecond, g.end)
-	var settled time.Duration // when a leader was first seen, or 0
-	for g.now() < stop && g.healthy() {
-		g.line(KindRun, "run 1ms")
-		if v, ok := g.voterToBounce(); ok {
-			g.crashFor(v, 0)
-			return
-		}
-		// Once a leader has been in place for longer than a vote request
-		// takes to arrive, this election has no more votes to cast.
-		if _, ok := g.leader(); !ok {
-			settled = 0
-		} else if settled == 0 {
-			settled = g.now()
-		} else if g.now()-settled > 40*time.Millisecond {
-			return
-		}
-	}
-}
-
-// voterToBounce finds a live follower that has voted for one candidate
-// while another candidate of the same term is campaigning.
-func (g *gen) voterToBounce() (raft.NodeID, bool) {
-	var infos []sim.ServerInfo
-	for _, id := range g.up() {
-		if in, err := g.sim().Info(id); err == nil && in.Up {
-			infos = append(infos, in)
-		}
-	}
-	for _, v := range infos {
-		if v.Role != raft.Follower || v.VotedFor == raft.None || v.VotedFor == v.ID {
-			continue
-		}
-		for _, c := range infos {
-			if c.Role == raft.Candidate && c.Term == v.Term && c.ID != v.VotedFor {
-				return v.ID, true
-			}
-		}
-	}
-	return raft.None, false
-}
-
-// orphan cuts the leader off with less than half of the others, gives it
-// a write it can replicate only to them, and often crashes it before the
-// partition heals: the start of Figure 8, entries of an old term on a
-// minority that a later leader may or may not carry on.
-func (g *gen) orphan() {
-	l, ok := g.leader()
-	if !ok {
-		return
-	}
-	ids := g.servers()
-	minority := []raft.NodeID{l}
-	for _, id := range g.up() {
-		if id != l && len(minority) < (len(ids)-1)/2 && g.pct(60) {
-			minority = append(minority, id)
-		}
-	}
-	slices.Sort(minority)
-	g.fault(FaultPartition, fmt.Sprintf("partition %s | %s", joinIDs(minority), joinIDs(without(ids, minority))))
-	g.netBroken = true
-	g.values++
-	g.line(KindClient, fmt.Sprintf("clientRequest %d set k%d %d", l, g.rnd.IntN(numKeys), g.values))
-	if g.can(FaultCrash) && g.pct(70) {
-		g.crashFor(l, g.duration(100*time.Millisecond, 2*time.Second))
-	}
-	g.later(g.now()+g.duration(50*time.Millisecond, time.Second), Line{Text: "heal", Kind: KindUndo})
-}
-
-// infant crashes the leader and watches the election in millisecond
-// steps; the moment a new leader is in place, before its first entry (the
-// §8 no-op) can reach the others, it is crashed or cut off too. Its term
-// then exists only in its own log: Figure 8's (b), a leader that wrote an
-// entry nobody else has.
-func (g *gen) infant() {
-	l, ok := g.leader()
-	if !ok {
-		return
-	}
-	g.crashFor(l, g.duration(100*time.Millisecond, 1500*time.Millisecond))
-	stop := min(g.now()+600*time.Millisecond, g.end)
-	for g.now() < stop && g.healthy() {
-		g.line(KindRun, "run 1ms")
-		nl, ok := g.leader()
-		if !ok {
-			continue
-		}
-		if g.pct(50) || !g.can(FaultPartition) {
-			g.crashFor(nl, g.duration(100*time.Millisecond, 2*time.Second))
-			return
-		}
-		g.fault(FaultPartition, fmt.Sprintf("partition %d", nl))
-		g.netBroken = true
-		g.later(g.now()+g.duration(100*time.Millisecond, 2*time.Second), Line{Text: "heal", Kind: KindUndo})
-		return
-	}
 }
 
 // net makes the network misbehave for a while, on every link (loss,
