@@ -61,11 +61,13 @@ func (x *executor) exec(l Line) repl.Result {
 	if !x.failed() {
 		x.out.Line = len(x.sc.Lines) - 1
 		x.out.Verdict = judge(l, r)
-		msg := "failed"
+		x.out.Detail = l.Text + ": failed"
 		if r.Err != nil {
-			msg = r.Err.Error()
+			x.out.Detail = r.Err.Error()
+			if name, _, _ := strings.Cut(l.Text, " "); !strings.HasPrefix(x.out.Detail, name) {
+				x.out.Detail = l.Text + ": " + x.out.Detail // say which line
+			}
 		}
-		x.out.Detail = l.Text + ": " + msg
 	}
 	return r
 }
