@@ -172,10 +172,23 @@ func TestCrashLosesWritesNotYetDurable(t *testing.T) {
 	require.NoError(t, s.SetFsync(f, time.Second))
 	var ml msgLog
 	s.OnEvent(ml.listen)
+	// Three clients write 20ms apart, without waiting for each other: every
+	// entry must reach the slow follower before the leader finds it silent
+	// (its acknowledgements are held, and after a heartbeat interval without
+	// one the leader only probes it with empty AppendEntries), and in order
+	// (20ms is more than the spread of latencies, 5-15ms, on each hop).
+	var cs []*client
 	for _, k := range []string{"a", "b", "c"} {
-		resp, err := s.ClientRequest(raft.None, set(k, "1"))
-		require.NoError(t, err)
-		require.Equal(t, raft.StatusSuccess, resp.Status, "committed through the fast follower")
+		c := s.newClient()
+		s.startRequest(c, l, false, set(k, "1"))
+		cs = append(cs, c)
+		s.Run(20 * time.Millisecond)
+	}
+	require.True(t, s.runUntil(func() bool {
+		return !cs[0].pending && !cs[1].pending && !cs[2].pending
+	}, s.now+time.Second))
+	for _, c := range cs {
+		require.Equal(t, raft.StatusSuccess, c.resp.Status, "committed through the fast follower")
 	}
 	last := s.server(l).node.LastIndex()
 	srv := s.server(f)
