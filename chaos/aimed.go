@@ -21,6 +21,14 @@ import (
 // server remembers its vote across the restart (§5.2: votedFor is
 // persistent state); one that forgets it votes twice in the term.
 func (g *gen) bounce() {
+	// The votes are followed through the trace rather than by polling
+	// Info, which copies every log each millisecond. Chaos never turns
+	// the shell's debug output on, so the listener is free; the trace
+	// changes nothing in the run (DESIGN.md, principle 3), and the
+	// replay, which has no listener, runs the same.
+	w := &voteWatch{cand: map[raft.NodeID]uint64{}, voted: map[raft.NodeID]vote{}, term: map[raft.NodeID]uint64{}, leader: map[raft.NodeID]bool{}}
+	g.sim().OnEvent(w.on)
+	defer g.sim().OnEvent(nil)
 	if l, ok := g.leader(); ok {
 		g.crashFor(l, 0)
 		// No follower times out sooner than an election timeout after
@@ -31,7 +39,7 @@ func (g *gen) bounce() {
 	var settled time.Duration // when a leader was first seen, or 0
 	for g.now() < stop && g.healthy() {
 		g.line(KindRun, "run 1ms")
-		if v, ok := g.voterToBounce(); ok {
+		if v, ok := w.voterToBounce(); ok {
 			g.crashFor(v, 0)
 			return
 		}
@@ -47,26 +55,62 @@ func (g *gen) bounce() {
 	}
 }
 
-// voterToBounce finds a live follower that has voted for one candidate
-// while another candidate of the same term is campaigning.
-func (g *gen) voterToBounce() (raft.NodeID, bool) {
-	var infos []sim.ServerInfo
-	for _, id := range g.up() {
-		if in, err := g.sim().Info(id); err == nil && in.Up {
-			infos = append(infos, in)
+// vote is a vote a server cast.
+type vote struct {
+	term uint64
+	for_ raft.NodeID
+}
+
+// voteWatch follows an election through the trace: who campaigns in which
+// term, who leads, and who voted for whom.
+type voteWatch struct {
+	cand   map[raft.NodeID]uint64 // candidates and their terms
+	voted  map[raft.NodeID]vote   // the last vote of each server
+	term   map[raft.NodeID]uint64 // each server's term, as last seen
+	leader map[raft.NodeID]bool
+}
+
+func (w *voteWatch) on(ev sim.TraceEvent) {
+	switch ev.Kind {
+	case sim.EvCrash:
+		delete(w.cand, ev.Node)
+		delete(w.voted, ev.Node)
+		delete(w.leader, ev.Node)
+	case sim.EvRaft:
+		e := ev.Raft
+		w.term[e.Node] = max(w.term[e.Node], e.Term)
+		switch e.Kind {
+		case raft.EvBecome:
+			delete(w.cand, e.Node)
+			w.leader[e.Node] = e.Role == raft.Leader
+			if e.Role == raft.Candidate {
+				w.cand[e.Node] = e.Term
+			}
+		case raft.EvStepDown:
+			delete(w.cand, e.Node)
+			w.leader[e.Node] = false
+		case raft.EvVoteGranted:
+			w.voted[e.Node] = vote{term: e.Term, for_: e.Peer}
 		}
 	}
-	for _, v := range infos {
-		if v.Role != raft.Follower || v.VotedFor == raft.None || v.VotedFor == v.ID {
+}
+
+// voterToBounce finds a server that has voted for one candidate in its
+// current term while another candidate of that term is campaigning. The
+// lowest such id wins, so the choice does not depend on map order.
+func (w *voteWatch) voterToBounce() (raft.NodeID, bool) {
+	best := raft.None
+	for v, vt := range w.voted {
+		if vt.term != w.term[v] || w.leader[v] || w.cand[v] != 0 || vt.for_ == v {
 			continue
 		}
-		for _, c := range infos {
-			if c.Role == raft.Candidate && c.Term == v.Term && c.ID != v.VotedFor {
-				return v.ID, true
+		for c, ct := range w.cand {
+			if ct == vt.term && c != vt.for_ && c != v && (best == raft.None || v < best) {
+				best = v
 			}
 		}
 	}
-	return raft.None, false
+	return best, best != raft.None
 }
 
 // orphan cuts the leader off with less than half of the others, gives it
