@@ -36,7 +36,7 @@ func (n *Node) appendEntry(e Entry) uint64 {
 	if pr := n.prs[n.id]; pr != nil {
 		pr.next = e.Index + 1 // match waits for StableTo: persist before you count
 	}
-	n.event(Event{Kind: EvAppend, Index: e.Index, Index2: e.Index})
+	n.event(Event{Kind: EvAppend, Index: e.Index, Index2: e.Index, EntryTerm: e.Term, EntryTerm2: e.Term})
 	return e.Index
 }
 
@@ -161,7 +161,7 @@ func (n *Node) handleApp(m Message) {
 				configChanged = true
 			}
 		}
-		n.event(Event{Kind: EvAppend, Peer: m.From, Index: e.Index, Index2: n.log.lastIndex()})
+		n.event(Event{Kind: EvAppend, Peer: m.From, Index: e.Index, Index2: n.log.lastIndex(), EntryTerm: e.Term, EntryTerm2: n.log.lastTerm()})
 		break
 	}
 	if configChanged {

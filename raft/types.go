@@ -322,7 +322,7 @@ const (
 	EvVoteGranted                     // voted for Peer in Term
 	EvVoteRejected                    // refused Peer's vote request; Reason says why
 	EvVoteReceived                    // candidate got a vote from Peer; Index = votes so far
-	EvAppend                          // appended entries Index..Index2
+	EvAppend                          // appended entries Index..Index2, of terms EntryTerm..EntryTerm2
 	EvTruncate                        // dropped conflicting entries from Index on
 	EvAppendRejected                  // refused Peer's AppendEntries; Reason says why
 	EvCommit                          // commitIndex advanced to Index
@@ -343,6 +343,10 @@ type Event struct {
 	Role   Role
 	Index  uint64
 	Index2 uint64
-	Reason string
-	Config []NodeID
+	// EntryTerm and EntryTerm2 are the terms of the first and last entry
+	// an EvAppend appended (Term is the node's own term, as for every event).
+	EntryTerm  uint64
+	EntryTerm2 uint64
+	Reason     string
+	Config     []NodeID
 }

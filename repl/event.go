@@ -188,7 +188,11 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 		if count > 1 {
 			at = fmt.Sprintf("%d..%d", e.Index, e.Index2)
 		}
-		return "append", fmt.Sprintf("%s appended %s at %s (term %d)", n, plural(count, "entry", "entries"), at, e.Term)
+		terms := fmt.Sprintf("term %d", e.EntryTerm)
+		if e.EntryTerm2 != e.EntryTerm {
+			terms = fmt.Sprintf("terms %d..%d", e.EntryTerm, e.EntryTerm2)
+		}
+		return "append", fmt.Sprintf("%s appended %s at %s (%s)", n, plural(count, "entry", "entries"), at, terms)
 	case raft.EvTruncate:
 		return "truncate", fmt.Sprintf("%s dropped its conflicting entries from %d on", n, e.Index)
 	case raft.EvAppendRejected:
