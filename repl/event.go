@@ -126,6 +126,9 @@ func (s *Session) describe(ev sim.TraceEvent) EventLine {
 		l.Kind, l.Text = "client-call", fmt.Sprintf("%s → %s: %s", n, s.name(ev.Peer), describeCmd(msgCmd(ev.Msg)))
 	case sim.EvClientReply:
 		l.Kind, l.Text = "client-reply", fmt.Sprintf("%s ← %s: %s", n, s.name(ev.Peer), describeResp(msgResp(ev.Msg)))
+		if ev.Reason == "late" {
+			l.Text += " (late: answers an earlier attempt, ignored)"
+		}
 	case sim.EvViolation:
 		l.Kind, l.Text = "violation", "SAFETY VIOLATION: "+ev.Reason
 	case sim.EvDisk:
@@ -289,8 +292,12 @@ func describeResp(r raft.Response) string {
 	if r.Result != "" {
 		out += " result " + string(r.Result)
 	}
-	if r.Status == raft.StatusNotLeader {
-		out += fmt.Sprintf(" (leader hint %d)", r.LeaderHint)
+	switch {
+	case r.Status != raft.StatusNotLeader:
+	case r.LeaderHint == raft.None:
+		out += " (no leader known)"
+	default:
+		out += fmt.Sprintf(" (leader hint S%d)", r.LeaderHint)
 	}
 	if r.Err != "" {
 		out += ": " + r.Err

@@ -74,7 +74,7 @@ const (
 	EvRestart                      // server Node restarted from disk
 	EvPartition                    // the network changed (Reason describes it)
 	EvClientCall                   // client Node sent Msg.Cmd
-	EvClientReply                  // client Node got Msg.Resp
+	EvClientReply                  // client Node got Msg.Resp (Reason "late": it answers an earlier attempt and is ignored)
 	EvViolation                    // a safety property broke (Reason says which)
 	EvDisk                         // a write of server Node became durable, or a crash lost it (Reason says which)
 )

@@ -170,11 +170,16 @@ func (s *Sim) fireClientTimer(c *client, gen uint64) bool {
 
 // clientReceive handles a reply arriving at client c.
 func (s *Sim) clientReceive(c *client, m *raft.Message) {
-	if s.listener != nil {
-		s.emitMsg(EvClientReply, c.id, m.From, m, "")
-	}
 	r := m.Resp
-	if !c.pending || r.ClientID != c.cmd.ClientID || r.Seq != c.cmd.Seq {
+	late := !c.pending || r.ClientID != c.cmd.ClientID || r.Seq != c.cmd.Seq
+	if s.listener != nil {
+		why := ""
+		if late {
+			why = "late"
+		}
+		s.emitMsg(EvClientReply, c.id, m.From, m, why)
+	}
+	if late {
 		return // a late answer to an earlier attempt or request
 	}
 	hint := r.LeaderHint
