@@ -31,7 +31,7 @@ const usage = `usage:
                                                 -rewrite refreshes the expected blocks
   raftsim bench [-n 5] [-k 100000] [-w 1]       commit throughput: n servers, k proposals, window w
   raftsim chaos [--seeds 100] [--start 1] [--servers N] [--duration 10s] [--faults LIST]
-                [--bug NAME] [--out chaos-out] [--json]
+                [--bug NAME] [--out chaos-out] [--json] [--workers N] [--no-shrink]
                                                 random faults on many seeds in parallel, then safety,
                                                 linearizability and liveness checks; writes a shrunk
                                                 replay script DIR/seed-S.raft for each failing seed;
