@@ -68,6 +68,7 @@ func (n *Node) handleRead(from NodeID, cmd Command) {
 		n.reply(from, n.kv.read(cmd))
 		return
 	}
+	n.ensureTermEntry()
 	n.readSeq++
 	n.reads = append(n.reads, readRequest{to: from, cmd: cmd, seq: n.readSeq, index: n.commit})
 	if pr := n.prs[n.id]; pr != nil {

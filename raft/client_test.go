@@ -174,3 +174,17 @@ func TestRetryOfPendingCommandNotAppendedTwice_6_3(t *testing.T) {
 	require.Len(t, r, 1)
 	assert.Equal(t, StatusSuccess, r[0].Status)
 }
+
+// The figure8 bug has no no-op at the start of a term; a read or a
+// membership change then appends one itself, so the broken Raft still
+// answers (its mistake is in counting, not in liveness).
+func TestBugFigure8ReadAppendsNoop(t *testing.T) {
+	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, BugFigure8)
+	tn.elect(0)
+	require.Equal(t, uint64(0), tn.nodes[0].LastIndex())
+	tn.request(0, Command{Op: OpGet, Key: "a", ReadOnly: true})
+	r, ok := tn.lastReply()
+	require.True(t, ok)
+	assert.Equal(t, StatusSuccess, r.Status)
+	assert.Equal(t, uint64(1), tn.nodes[0].LastIndex())
+}

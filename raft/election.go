@@ -77,7 +77,15 @@ func (n *Node) becomeLeader() {
 	for _, id := range n.members {
 		n.addProgress(id, true)
 	}
-	n.appendEntry(Entry{Kind: EntryNoop})
+	if pr := n.prs[n.id]; pr != nil {
+		pr.match = n.stable // what is already durable counts from the start
+	}
+	if n.cfg.Bug != BugFigure8 {
+		// The figure8 bug is raft.js's design: no no-op, and commits by
+		// counting replicas of any term. With the no-op an old entry would
+		// almost always travel with an entry of the new term.
+		n.appendEntry(Entry{Kind: EntryNoop})
+	}
 	n.heartbeat()
 }
 

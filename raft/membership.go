@@ -70,6 +70,7 @@ func (n *Node) handleMembership(from NodeID, cmd Command) {
 		// One change at a time (§4.1).
 		resp(StatusPendingConfigChange)
 	case cmd.Op == OpAddServer:
+		n.ensureTermEntry()
 		et := n.cfg.ElectionTimeout
 		n.catchup = &catchup{
 			server: cmd.Server, req: pendingReply{to: from, term: n.term, cmd: cmd},
@@ -79,6 +80,7 @@ func (n *Node) handleMembership(from NodeID, cmd Command) {
 		n.addProgress(cmd.Server, false)
 		n.sendAppend(cmd.Server, n.prs[cmd.Server], true)
 	default:
+		n.ensureTermEntry()
 		n.configWait = &pendingReply{to: from, term: n.term, cmd: cmd}
 		n.checkCatchup()
 	}

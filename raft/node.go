@@ -20,6 +20,7 @@ type Node struct {
 	log      raftLog
 	commit   uint64
 	applied  uint64
+	stable   uint64 // the log is durable up to here (StableTo; all of it at boot)
 	kv       *kvStore
 
 	// members is the configuration in force: the latest config entry in the
@@ -111,6 +112,7 @@ func NewNode(cfg Config, st Storage, now time.Duration) *Node {
 		n.log.append(e)
 	}
 	n.log.unstable = 0 // what came from the disk is on the disk
+	n.stable = n.log.lastIndex()
 	n.refreshConfig()
 	n.resetElectionTimer()
 	return n
@@ -332,6 +334,17 @@ func (n *Node) becomeFollower(term uint64, lead NodeID) {
 	// candidates cannot keep postponing the servers able to win.
 	if wasLeader || n.electionDeadline <= n.now {
 		n.resetElectionTimer()
+	}
+}
+
+// ensureTermEntry appends a no-op if the leader has no entry of its own term
+// yet. Only the figure8 bug gets here without one (it skips the no-op at the
+// start of a term); ReadIndex and membership changes still need an entry of
+// the term to commit, so the broken Raft appends one lazily rather than hang.
+func (n *Node) ensureTermEntry() {
+	if n.log.lastTerm() != n.term {
+		n.appendEntry(Entry{Kind: EntryNoop})
+		n.broadcastAppend()
 	}
 }
 

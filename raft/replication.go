@@ -47,7 +47,11 @@ func (n *Node) appendEntry(e Entry) uint64 {
 // copies commit it (§5.4.2 assumes every counted copy survives).
 func (n *Node) StableTo(now time.Duration, index, term uint64) {
 	n.now = now
-	if n.role != Leader || n.log.term(index) != term {
+	if n.log.term(index) != term {
+		return // that entry has been overwritten since
+	}
+	n.stable = max(n.stable, index)
+	if n.role != Leader {
 		return
 	}
 	if pr := n.prs[n.id]; pr != nil && index > pr.match {
@@ -154,6 +158,7 @@ func (n *Node) handleApp(m Message) {
 				configChanged = true
 			}
 			n.log.truncate(e.Index)
+			n.stable = min(n.stable, e.Index-1)
 		}
 		for _, ne := range m.Entries[i:] {
 			n.log.append(ne)
