@@ -23,7 +23,7 @@ func ciConfig(seeds int) Config {
 // The same seed and flags give the same script, byte for byte, and the
 // same verdict; replaying the script gives that verdict again.
 func TestSameSeedSameScriptAndVerdict(t *testing.T) {
-	for _, bug := range []string{"", "even-majority", "forget-vote"} {
+	for _, bug := range []string{"", "even-majority", "forget-vote", "figure8"} {
 		cfg := ciConfig(1)
 		cfg.Bug = bug
 		for seed := uint64(1); seed <= 15; seed++ {

@@ -80,11 +80,20 @@ func Generate(cfg Config, seed uint64) (Script, Outcome) {
 // ordinals are in skip (their gaps still pass). It returns the script,
 // its outcome and how many actions the schedule reached.
 func generate(cfg Config, seed uint64, skip map[int]bool) (Script, Outcome, int) {
+	return generateTuned(cfg, seed, skip, nil)
+}
+
+// generateTuned is generate with the odds changed by tune (tests aim the
+// schedule at one tactic with it).
+func generateTuned(cfg Config, seed uint64, skip map[int]bool, tune func(*weights)) (Script, Outcome, int) {
 	g := &gen{
 		cfg: &cfg, feat: available(), rnd: stream(seed, streamSetup), x: newExecutor(seed),
 		down: map[raft.NodeID]int{},
 	}
 	g.w = weightsFor(&cfg, g.feat)
+	if tune != nil {
+		tune(&g.w)
+	}
 	g.setup(seed)
 	gaps := stream(seed, streamGaps)
 	k := 0

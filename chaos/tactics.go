@@ -26,6 +26,8 @@ func (g *gen) act() {
 		g.orphan()
 	case actInfant:
 		g.infant()
+	case actFigure8:
+		g.figure8()
 	case actNet:
 		g.net()
 	case actDisk:

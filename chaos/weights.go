@@ -10,9 +10,10 @@ const (
 	actPartition
 	actCut
 	actCrash
-	actBounce // crash and restart a server that has just voted
-	actOrphan // a leader cut off with a minority takes a write, then crashes
-	actInfant // a leader is cut off or crashes as soon as it is elected
+	actBounce  // crash and restart a server that has just voted
+	actOrphan  // a leader cut off with a minority takes a write, then crashes
+	actInfant  // a leader is cut off or crashes as soon as it is elected
+	actFigure8 // Figure 8 played out, elections steered by partitions
 	actNet
 	actDisk
 	actMembership
@@ -22,8 +23,8 @@ const (
 // faultOf is the fault kind an action belongs to (actClient: none).
 var faultOf = [numActions]Fault{
 	actPartition: FaultPartition, actCut: FaultCut, actCrash: FaultCrash, actBounce: FaultCrash, actOrphan: FaultPartition,
-	actInfant: FaultCrash,
-	actNet:    FaultNet, actDisk: FaultDisk, actMembership: FaultMembership,
+	actInfant: FaultCrash, actFigure8: FaultPartition,
+	actNet: FaultNet, actDisk: FaultDisk, actMembership: FaultMembership,
 }
 
 // weights are the odds of each action, and the tactics within them.
@@ -52,15 +53,17 @@ type weights struct {
 func weightsFor(c *Config, f features) weights {
 	w := weights{
 		act: [numActions]int{
-			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4, actInfant: 4,
+			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4, actInfant: 4, actFigure8: 2,
 			actNet: 6, actDisk: 4, actMembership: 3,
 		},
 		isolateLeader: 35, evenSplit: 30, crashLeader: 40, staleClient: 20, reads: 25,
 	}
 	switch c.Bug {
 	case "figure8":
-		// Leaders crash with entries on a minority, then come back.
+		// Leaders crash with entries on a minority, then come back; and
+		// Figure 8 itself, played out step by step.
 		w.act[actCrash], w.act[actBounce], w.act[actOrphan], w.act[actInfant], w.crashLeader, w.staleClient = 10, 0, 40, 40, 70, 45
+		w.act[actFigure8] = 40
 	case "forget-vote":
 		// A server that forgot its vote must be asked again in the same
 		// term: crash-restart voters during elections.
