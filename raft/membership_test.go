@@ -146,3 +146,23 @@ func TestCaughtUpServerDoesNotStickDeadline(t *testing.T) {
 		}
 	}
 }
+
+// Dissertation §4.2.3: a server removed while it was cut off never learns
+// it was removed; it keeps timing out with ever higher terms. The leader
+// ignores its vote requests, so it cannot depose the cluster's leaders.
+func TestRemovedServerCannotDisruptLeader_4_2_3(t *testing.T) {
+	tn := newTestNet(t, 4)
+	tn.elect(0)
+	tn.isolate(3, true)
+	tn.request(0, removeServer(3))
+	r, _ := tn.lastReply()
+	require.Equal(t, StatusOK, r.Status)
+	tn.isolate(3, false)
+	term := tn.nodes[0].Term()
+	for i := 0; i < 100; i++ {
+		tn.advance(50 * time.Millisecond)
+		assert.Equal(t, Leader, tn.nodes[0].Role(), "at %v", tn.now)
+	}
+	assert.Equal(t, term, tn.nodes[0].Term())
+	assert.Greater(t, tn.nodes[3].Term(), term, "the removed server did keep campaigning")
+}

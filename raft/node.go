@@ -253,6 +253,14 @@ func (n *Node) Step(now time.Duration, m Message) {
 			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Reason: "heard from the leader recently"})
 			return
 		}
+		// The same for a leader and a server outside its configuration: a
+		// removed server that missed its removal (or a new one whose config
+		// entry was truncated) gets no more AppendEntries, times out again
+		// and again, and would depose every leader with its higher term.
+		if m.Type == MsgVote && n.role == Leader && !n.isMember(m.From) {
+			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Reason: "not a member of the configuration"})
+			return
+		}
 		// Figure 2, all servers: a higher term makes us a follower.
 		lead := None
 		if m.Type == MsgApp {
