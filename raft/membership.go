@@ -158,6 +158,9 @@ func (n *Node) configCommitted(e Entry) {
 		}
 	}
 	if !n.isMember(n.id) {
+		// Tell the remaining members the new commit index before leaving,
+		// so that whoever wins next need not learn it from an election.
+		n.heartbeat()
 		n.becomeFollower(n.term, None)
 	}
 }
