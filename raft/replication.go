@@ -224,7 +224,9 @@ func (n *Node) handleAppResp(m Message) {
 		if pr.next <= pr.match {
 			pr.next = pr.match + 1
 		}
-		n.maybeCommit()
+		if m.Match > n.commit && pr.voter {
+			n.maybeCommit() // only a voter's new match above commit can move it
+		}
 		n.checkCatchup()
 	}
 	if pr.next <= n.log.lastIndex() {
