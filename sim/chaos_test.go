@@ -65,23 +65,9 @@ func TestRandomFaultsStaySafe(t *testing.T) {
 		// Logs that diverged during the faults can make elections take a
 		// few rounds (only up-to-date servers can win), so allow more
 		// than LeaderID's bound.
-		require.True(t, s.RunUntil(UntilCond{Kind: "leader"}, 10*time.Second), "seed %d: no leader after healing", seed)
-		// Without pre-vote, servers with stale logs but high terms can
-		// depose the leader a few times before the cluster settles.
-		var resp raft.Response
-		for range 5 {
-			var err error
-			resp, err = s.ClientRequest(raft.None, set("final", "1"))
-			require.NoError(t, err)
-			if resp.Status == raft.StatusSuccess {
-				break
-			}
-		}
-		require.Equal(t, raft.StatusSuccess, resp.Status, "seed %d", seed)
-		require.True(t, s.RunUntil(UntilCond{Kind: "idle"}, 5*time.Second), "seed %d: not idle", seed)
+		l := requireRecovers(t, s, seed, 10*time.Second)
 		ok, why := s.Converged()
 		require.True(t, ok, "seed %d: %s", seed, why)
-		l, _ := s.LeaderID(false)
 		sm := info(t, s, l).StateMachine
 		for k := range acked {
 			require.Contains(t, sm, k, "seed %d: acknowledged key %s lost", seed, k)

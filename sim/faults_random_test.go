@@ -103,19 +103,7 @@ func randomFaultRun(t *testing.T, seed uint64) {
 	for _, id := range s.Servers() {
 		_ = s.Restart(id)
 	}
-	require.True(t, s.RunUntil(UntilCond{Kind: "leader"}, 20*time.Second), "seed %d: no leader after healing", seed)
-	var resp raft.Response
-	for range 5 {
-		var err error
-		resp, err = s.ClientRequest(raft.None, set("final", "1"))
-		require.NoError(t, err)
-		if resp.Status == raft.StatusSuccess {
-			break
-		}
-	}
-	require.Equal(t, raft.StatusSuccess, resp.Status, "seed %d", seed)
-	require.True(t, s.RunUntil(UntilCond{Kind: "idle"}, 5*time.Second), "seed %d: not idle", seed)
-	l, _ := s.LeaderID(false)
+	l := requireRecovers(t, s, seed, 20*time.Second)
 	info, err := s.Info(l)
 	require.NoError(t, err)
 	for k := range acked {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -76,3 +77,25 @@ type recorder struct {
 
 func (r *recorder) listen(e TraceEvent) { r.lines = append(r.lines, formatEvent(e)) }
 func (r *recorder) text() string        { return strings.Join(r.lines, "\n") }
+
+// requireRecovers checks liveness after every fault is healed: a leader
+// within leaderBound, a write that succeeds (without pre-vote, servers with
+// stale logs but high terms may depose a leader a few times first, so it is
+// retried), then an idle cluster. It returns the leader.
+func requireRecovers(t *testing.T, s *Sim, seed uint64, leaderBound time.Duration) raft.NodeID {
+	t.Helper()
+	require.True(t, s.RunUntil(UntilCond{Kind: "leader"}, leaderBound), "seed %d: no leader after healing", seed)
+	var resp raft.Response
+	for range 5 {
+		var err error
+		resp, err = s.ClientRequest(raft.None, set("final", "1"))
+		require.NoError(t, err)
+		if resp.Status == raft.StatusSuccess {
+			break
+		}
+	}
+	require.Equal(t, raft.StatusSuccess, resp.Status, "seed %d", seed)
+	require.True(t, s.RunUntil(UntilCond{Kind: "idle"}, 5*time.Second), "seed %d: not idle", seed)
+	l, _ := s.LeaderID(false)
+	return l
+}
