@@ -10,6 +10,7 @@ import (
 	"github.com/fatih/color"
 
 	"raftsim/raft"
+	"raftsim/sim"
 )
 
 // Renderer prints Results: for people (aligned text, colours) or, with
@@ -37,8 +38,8 @@ func (r *Renderer) paint(s string, attrs ...color.Attribute) string {
 }
 
 func (r *Renderer) server(id raft.NodeID, s string) string {
-	if id < 0 {
-		return s
+	if id < 0 || id >= sim.ClientIDBase {
+		return s // clients keep the terminal's own colour, apart from every server
 	}
 	return r.paint(s, serverColors[int(id)%len(serverColors)])
 }
