@@ -2,6 +2,9 @@ package repl
 
 import (
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"raftsim/raft"
@@ -85,8 +88,20 @@ func fieldOf(field string, in sim.ServerInfo) any {
 }
 
 func (s *Session) getAll(c Command) Result {
+	// getAll log [ID] FROM..TO shows part of a long log.
+	var lo, hi uint64
+	if n := len(c.Args); n >= 2 && c.Args[n-1].Kind == ArgWord && strings.Contains(c.Args[n-1].Text, "..") {
+		var err error
+		if lo, hi, err = indexRange(c.Args[n-1].Text); err != nil {
+			return Result{Err: err}
+		}
+		if !strings.EqualFold(c.Args[0].Text, "log") {
+			return Result{Err: fmt.Errorf("getAll: a range FROM..TO is for the log only (try getAll log 0 %s)", c.Args[n-1].Text)}
+		}
+		c.Args = c.Args[:n-1]
+	}
 	if len(c.Args) == 0 || len(c.Args) > 2 {
-		return Result{Err: fmt.Errorf("getAll: give a field and optionally a server id (try getAll log, or getAll stateMachine 0; fields: %s)", strings.Join(fields, ", "))}
+		return Result{Err: fmt.Errorf("getAll: give a field and optionally a server id (try getAll log, getAll stateMachine 0 or getAll log 0 5..9; fields: %s)", strings.Join(fields, ", "))}
 	}
 	name := c.Args[0].Text
 	field := ""
@@ -113,9 +128,29 @@ func (s *Session) getAll(c Command) Result {
 		if err != nil {
 			return Result{Err: fmt.Errorf("getAll: %v", err)}
 		}
+		if hi > 0 {
+			in.Log = slices.DeleteFunc(in.Log, func(e raft.Entry) bool { return e.Index < lo || e.Index > hi })
+		}
 		v.Rows = append(v.Rows, FieldRow{ID: id, V: fieldOf(field, in)})
 	}
 	return Result{OK: true, Value: v}
+}
+
+// indexRange reads "FROM..TO" (both inclusive, FROM >= 1); "FROM.." runs to
+// the end of the log.
+func indexRange(w string) (lo, hi uint64, err error) {
+	from, to, _ := strings.Cut(w, "..")
+	bad := fmt.Errorf("getAll: bad range %q (try 5..9, or 5.. for index 5 to the end)", w)
+	if lo, err = strconv.ParseUint(from, 10, 64); err != nil || lo == 0 {
+		return 0, 0, bad
+	}
+	hi = math.MaxUint64
+	if to != "" {
+		if hi, err = strconv.ParseUint(to, 10, 64); err != nil || hi < lo {
+			return 0, 0, bad
+		}
+	}
+	return lo, hi, nil
 }
 
 func (s *Session) status(c Command) Result {

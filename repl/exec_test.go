@@ -199,6 +199,18 @@ func TestExecGetAll(t *testing.T) {
 	execErr(t, s, "getAll lgo", "unknown field", "did you mean log?")
 	execErr(t, s, "getAll log 9", "server 9 does not exist")
 	execErr(t, s, "getAll", "give a field")
+
+	// A range of a long log: FROM..TO, or FROM.. to the end.
+	execOK(t, s, "clientRequest set b 2")
+	r = execOK(t, s, "getAll log $lid 2..2")
+	assert.Equal(t, "2:t1 set a=1", (&Renderer{}).plain(r.Value))
+	r = execOK(t, s, "getAll log 2..")
+	for _, row := range r.Value.(FieldValue).Rows {
+		assert.Len(t, row.V, 2, "entries 2 and 3 of S%d", row.ID)
+	}
+	execErr(t, s, "getAll log 3..1", "bad range")
+	execErr(t, s, "getAll log 0..2", "bad range")
+	execErr(t, s, "getAll state 1..2", "for the log only")
 	r = execOK(t, s, "status")
 	assert.Len(t, r.Value.(Status), 3)
 }

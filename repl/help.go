@@ -47,8 +47,9 @@ var helps = map[string]helpEntry{
 	"getLeaderId": {"getLeaderId",
 		"The leader's id. With no leader yet, runs the clock until one is elected or a bound passes (then null).",
 		"lid = getLeaderId    lid = t.getLeaderId();"},
-	"getAll": {"getAll FIELD [ID]",
-		"FIELD of every server, or of server ID. Fields: " + strings.Join(fields, ", ") + ".",
+	"getAll": {"getAll FIELD [ID] | getAll log [ID] FROM..TO",
+		"FIELD of every server, or of server ID. Fields: " + strings.Join(fields, ", ") + ".\n" +
+			"For a long log, FROM..TO shows entries FROM to TO (FROM.. runs to the end): getAll log 0 60..66.",
 		"getAll log $lid    t.getAll('log')[lid];"},
 	"status": {"status",
 		"One row per server: state, term, vote, commit index, last applied, log length, up/down, partition group.",
