@@ -208,35 +208,17 @@ func closest(word string, candidates []string) string {
 	best, bestD := "", 1<<30
 	lw := strings.ToLower(word)
 	for _, c := range candidates {
-		d := editDistance(lw, strings.ToLower(c))
+		d := nameDistance([]rune(lw), []rune(strings.ToLower(c)))
 		if d < bestD {
 			best, bestD = c, d
 		}
 	}
-	if bestD <= max(2, len(word)/3) {
+	// A swap of two letters counts as one edit, so one edit in three
+	// letters is close enough ("lgo": log) and "foo" is not taken for log.
+	if bestD <= max(1, len(word)/3) {
 		return best
 	}
 	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // didYouMean formats a suggestion for an error message.

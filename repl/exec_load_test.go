@@ -156,15 +156,7 @@ func TestExecHistoryJSON(t *testing.T) {
 
 func TestCompleterWorkloadCommands(t *testing.T) {
 	s, _ := cluster(t)
-	c := &completer{s: s}
-	complete := func(line string) []string {
-		got, _ := c.Do([]rune(line), len([]rune(line)))
-		var out []string
-		for _, g := range got {
-			out = append(out, line+string(g))
-		}
-		return out
-	}
+	complete := completions(s)
 	assert.Equal(t, []string{"load clients= "}, complete("load cl"))
 	assert.Contains(t, complete("load "), "load stop ")
 	assert.Equal(t, []string{"export history ", "export trace "}, complete("export "))

@@ -34,10 +34,11 @@ func TestPipedShell(t *testing.T) {
 	assert.Contains(t, lines[1], `"ok":false`)
 }
 
-func TestCompleter(t *testing.T) {
-	s, _ := cluster(t)
+// completions returns a function listing the whole lines that tab
+// completion offers for line in session s.
+func completions(s *Session) func(line string) []string {
 	c := &completer{s: s}
-	complete := func(line string) []string {
+	return func(line string) []string {
 		got, _ := c.Do([]rune(line), len([]rune(line)))
 		var out []string
 		for _, g := range got {
@@ -45,6 +46,11 @@ func TestCompleter(t *testing.T) {
 		}
 		return out
 	}
+}
+
+func TestCompleter(t *testing.T) {
+	s, _ := cluster(t)
+	complete := completions(s)
 	assert.Equal(t, []string{"getAll "}, complete("getA"))
 	assert.Contains(t, complete("getAll "), "getAll stateMachine ")
 	assert.Equal(t, []string{"getAll log 0 ", "getAll log 1 ", "getAll log 2 "}, complete("getAll log "))
