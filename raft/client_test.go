@@ -188,3 +188,47 @@ func TestBugFigure8ReadAppendsNoop(t *testing.T) {
 	assert.Equal(t, StatusSuccess, r.Status)
 	assert.Equal(t, uint64(1), tn.nodes[0].LastIndex())
 }
+
+// §6.4: a heartbeat round confirms leadership only for the term it was sent
+// in. A follower that rejects an AppendEntries of an old term answers with its
+// own (newer) term; if that answer echoed the old round number, a server
+// re-elected in the follower's term would take it for an acknowledgement of
+// its own round and serve a read no quorum confirmed (found by chaos).
+func TestReadIndexIgnoresEchoOfOldTermRound_6_4(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.request(0, set("a", "1"))
+	for range 5 {
+		tn.request(0, Command{Op: OpGet, Key: "a", ReadOnly: true})
+	}
+	// A term-1 heartbeat to S1, carrying the latest round, is held back.
+	tn.fire(0)
+	var old Message
+	for _, m := range tn.queue {
+		if m.Type == MsgApp && m.To == 1 {
+			old = m
+		}
+	}
+	require.NotZero(t, old.ReadSeq)
+	tn.queue = nil
+	tn.elect(1) // term 2
+	tn.elect(0) // term 3: S0 leads again
+	require.Equal(t, uint64(3), tn.nodes[0].Term())
+	tn.advance(60 * time.Millisecond)
+	tn.isolate(0, true)
+	tn.replies[clientA] = nil
+
+	// The old heartbeat reaches S1 now; S1's rejection (term 3) reaches S0.
+	tn.nodes[1].Step(tn.now, old)
+	rd := tn.collect(tn.nodes[1])
+	tn.queue = nil
+	for _, m := range rd.Messages {
+		if m.To == 0 {
+			tn.nodes[0].Step(tn.now, m)
+		}
+	}
+	tn.nodes[0].Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: Command{Op: OpGet, Key: "a", ReadOnly: true}})
+	for _, m := range tn.collect(tn.nodes[0]).Messages {
+		assert.NotEqual(t, MsgClientResp, m.Type, "a read served with no round acknowledged by a quorum: %+v", m)
+	}
+}

@@ -70,7 +70,6 @@ func (n *Node) becomeLeader() {
 	n.role = Leader
 	n.leader = n.id
 	n.votes = nil
-	n.readSeq = 0
 	n.event(Event{Kind: EvBecome, Role: Leader})
 	n.prs = map[NodeID]*progress{}
 	n.peers = n.peers[:0]

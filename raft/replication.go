@@ -119,7 +119,11 @@ func (n *Node) sendAppend(id NodeID, pr *progress, heartbeat bool) {
 func (n *Node) handleApp(m Message) {
 	if m.Term < n.term {
 		// A stale leader learns our term from the answer and steps down.
-		n.send(Message{Type: MsgAppResp, To: m.From, Reject: true, PrevIndex: m.PrevIndex, ReadSeq: m.ReadSeq})
+		// The answer carries our term, not the message's, so it must not
+		// echo the message's heartbeat round: a server leading in our term
+		// would take the echo for an acknowledgement of its own round
+		// (§6.4) and serve a read no quorum confirmed.
+		n.send(Message{Type: MsgAppResp, To: m.From, Reject: true, PrevIndex: m.PrevIndex})
 		n.event(Event{Kind: EvAppendRejected, Peer: m.From, Reason: "stale term"})
 		return
 	}
@@ -194,9 +198,11 @@ func (n *Node) handleAppResp(m Message) {
 	}
 	pr.lastAck = n.now
 	pr.probing = false
-	if m.ReadSeq > pr.readAck {
-		// Any answer in our term confirms we were still leader when the
-		// round was sent (§6.4).
+	if m.ReadSeq > pr.readAck && m.ReadSeq <= n.readSeq {
+		// Any answer in our term to a round of ours confirms we were
+		// still leader when the round was sent (§6.4). Rounds are never
+		// reset, so no answer to a round of an earlier term matches one
+		// of this term.
 		pr.readAck = m.ReadSeq
 		n.serveReads()
 	}
