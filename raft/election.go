@@ -1,25 +1,46 @@
 package raft
 
+import "time"
+
 // campaign starts an election (§5.2): a new term, a vote for itself, and a
-// RequestVote to every other member.
+// RequestVote to every other member. The candidate counts its own vote only
+// once the caller reports the new term and vote durable (HardStateStable):
+// a lone voter would otherwise lead, and write, in a term a crash can make
+// it forget, then win that term again and write different entries under
+// the same (index, term) (Figure 2: persist before responding to RPCs).
 func (n *Node) campaign() {
 	n.setTerm(n.term+1, n.id)
 	n.role = Candidate
 	n.leader = None
-	n.votes = map[NodeID]bool{n.id: true}
+	n.votes = map[NodeID]bool{}
 	n.event(Event{Kind: EvTimeout})
 	n.event(Event{Kind: EvBecome, Role: Candidate})
 	n.resetElectionTimer()
-	if len(n.votes) >= n.quorum() {
-		n.becomeLeader()
-		return
-	}
 	last, lastTerm := n.log.lastIndex(), n.log.lastTerm()
 	for _, id := range n.members {
 		if id != n.id {
 			n.send(Message{Type: MsgVote, To: id, LastIndex: last, LastTerm: lastTerm})
 		}
 	}
+}
+
+// HardStateStable tells the node that hs is durable: the caller reports it
+// once a Ready's HardState is on the disk. A candidate counts its own vote
+// from then on, which may make it leader.
+func (n *Node) HardStateStable(now time.Duration, hs HardState) {
+	n.now = now
+	if hs.Term < n.durable.Term {
+		return // an older write finishing late
+	}
+	n.durable = hs
+	if n.role != Candidate || hs.Term != n.term || n.votes[n.id] {
+		return
+	}
+	if hs.VotedFor != n.id && n.cfg.Bug != BugForgetVote {
+		return
+	}
+	n.votes[n.id] = true
+	n.tallyVotes(n.id)
 }
 
 // handleVote answers RequestVote (Figure 2, RequestVote RPC). m.Term is not
@@ -52,13 +73,21 @@ func (n *Node) handleVoteResp(m Message) {
 		return
 	}
 	n.votes[m.From] = true
+	n.tallyVotes(m.From)
+}
+
+// tallyVotes counts the votes granted by members (from just added one) and
+// takes office on a quorum.
+func (n *Node) tallyVotes(from NodeID) {
 	granted := 0
 	for id := range n.votes {
 		if n.isMember(id) {
 			granted++
 		}
 	}
-	n.event(Event{Kind: EvVoteReceived, Peer: m.From, Index: uint64(granted)})
+	if from != n.id {
+		n.event(Event{Kind: EvVoteReceived, Peer: from, Index: uint64(granted)})
+	}
 	if granted >= n.quorum() {
 		n.becomeLeader()
 	}

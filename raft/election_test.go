@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -207,4 +208,27 @@ func TestRefusedVoteDoesNotResetTimer_5_2(t *testing.T) {
 	assert.True(t, rd.Messages[0].Reject)
 	assert.Equal(t, uint64(2), n.Term())
 	assert.Equal(t, d, n.Deadline(), "the deadline did not move")
+}
+
+// Figure 2 ("updated on stable storage before responding to RPCs") and §5.2:
+// a candidate's own vote is one of the votes it counts, so it counts only
+// once the caller reports the new term and vote durable. A lone voter stays
+// a candidate, writing nothing of the new term, until then.
+func TestSelfVoteCountsOnceDurable_5_2(t *testing.T) {
+	n := NewNode(Config{ID: 0, ElectionTimeout: 150 * time.Millisecond, HeartbeatInterval: 50 * time.Millisecond,
+		Rand: rand.New(rand.NewPCG(1, 2))}, Storage{Bootstrap: []NodeID{0}}, 0)
+	n.Ready()
+	now := n.Deadline()
+	n.Tick(now)
+	rd := n.Ready()
+	require.True(t, rd.HardStateChanged)
+	assert.Equal(t, HardState{Term: 1, VotedFor: 0}, rd.HardState)
+	assert.Equal(t, Candidate, n.Role(), "no leader before its term is durable")
+	assert.Empty(t, rd.Entries, "nothing written in a term that is not durable")
+
+	n.HardStateStable(now, HardState{Term: 0, VotedFor: None})
+	assert.Equal(t, Candidate, n.Role(), "an older state on the disk is not the vote")
+	n.HardStateStable(now, rd.HardState)
+	assert.Equal(t, Leader, n.Role())
+	assert.Equal(t, uint64(1), n.Ready().Entries[0].Term, "the no-op of term 1, now that term 1 is durable")
 }

@@ -83,13 +83,16 @@ func (tn *testNet) collect(n *Node) Ready {
 		d.Log = append(d.Log[:rd.TruncateFrom-1:rd.TruncateFrom-1], rd.Entries...)
 	}
 	tn.queue = append(tn.queue, rd.Messages...)
+	if rd.HardStateChanged {
+		n.HardStateStable(tn.now, rd.HardState)
+	}
 	if k := len(rd.Entries); k > 0 {
 		last := rd.Entries[k-1]
 		n.StableTo(tn.now, last.Index, last.Term)
-		if n.HasReady() {
-			more := tn.collect(n)
-			rd.Messages = append(rd.Messages, more.Messages...)
-		}
+	}
+	if n.HasReady() {
+		more := tn.collect(n)
+		rd.Messages = append(rd.Messages, more.Messages...)
 	}
 	return rd
 }

@@ -20,7 +20,8 @@ type Node struct {
 	log      raftLog
 	commit   uint64
 	applied  uint64
-	stable   uint64 // the log is durable up to here (StableTo; all of it at boot)
+	stable   uint64    // the log is durable up to here (StableTo; all of it at boot)
+	durable  HardState // the term and vote on the disk (HardStateStable; at boot, st's)
 	kv       *kvStore
 
 	// members is the configuration in force: the latest config entry in the
@@ -100,6 +101,7 @@ func NewNode(cfg Config, st Storage, now time.Duration) *Node {
 		now:       now,
 		term:      st.Term,
 		votedFor:  st.VotedFor,
+		durable:   st.HardState,
 		leader:    None,
 		kv:        newKV(),
 		bootstrap: slices.Clone(st.Bootstrap),

@@ -225,6 +225,20 @@ type Message struct {
 	Resp Response
 }
 
+// WaitsForDisk reports whether m may leave only once the writes of its
+// Ready, and of every earlier Ready of its sender, are durable. A vote
+// request, a vote and an AppendEntries answer vouch for the sender's term,
+// vote or log, and acknowledging what a crash can still lose breaks Raft
+// (the leader never resends below a follower's matchIndex). Two kinds vouch
+// for nothing unwritten and leave at once: a leader's AppendEntries (its term
+// was durable before it could count its own vote, and its own copy of the
+// entries counts only from StableTo, so it may replicate while it writes:
+// dissertation §10.2.1) and client replies (they report committed state,
+// which is durable on a quorum, or a redirect).
+func (m *Message) WaitsForDisk() bool {
+	return m.Type != MsgApp && m.Type != MsgClientResp
+}
+
 // HardState is what must be on disk before any message that depends on it is
 // sent (Figure 2, "Persistent state on all servers").
 type HardState struct {
@@ -247,15 +261,15 @@ type Storage struct {
 //  1. persist HardState (if HardStateChanged); if TruncateFrom is non-zero,
 //     drop every disk entry with index >= TruncateFrom, then append Entries
 //     (which start at TruncateFrom);
-//  2. once Entries are durable, call StableTo with the last one's index
-//     and term (a leader counts its own copy only then);
-//  3. send Messages, each only once what it vouches for is durable: a vote
-//     or an AppendEntries reply waits for this Ready's (and every earlier
-//     Ready's) writes. A leader's AppendEntries may leave at once (its term
-//     was durable before it won, and its own copy counts only from
-//     StableTo; dissertation §10.2.1), and so may client replies, which
-//     report committed state. Acknowledging an entry before it is durable
-//     breaks Raft: the leader never resends below a follower's matchIndex;
+//  2. send Messages, each only once what it vouches for is durable: a
+//     message for which WaitsForDisk is true waits for this Ready's (and
+//     every earlier Ready's) writes; the others may leave at once;
+//  3. once the writes are durable, report them: HardStateStable with the
+//     HardState written, StableTo with the last entry's index and term.
+//     Nothing counts before it is reported: a candidate counts its own vote
+//     only from HardStateStable, a leader its own copy of an entry only
+//     from StableTo, as etcd's raft does. Then take the next Ready, which
+//     these reports may have filled (a lone voter wins at once);
 //  4. call Tick at (or after) Deadline.
 //
 // The slices stay valid until the next call of Ready (they are reused, so

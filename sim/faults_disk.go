@@ -14,22 +14,19 @@ import (
 // Slow disks. With fsync > 0, every Ready of a server is written through a
 // FIFO queue: the write becomes durable at max(now, the previous write's
 // durable time) + fsync. Until then the messages that vouch for what is
-// being written are held, persist before you speak (DESIGN.md, principle
-// 2): a RequestVote for a new term, a vote, an acknowledgement of entries
-// leave only once what they promise is on the disk. A Ready with nothing to
-// write still holds them behind the writes before it (a heartbeat's
-// acknowledgement vouches for entries still on their way to the disk), but
-// costs no fsync of its own. Once a write is durable its last entry is
-// reported to the node with StableTo, which is when a leader counts its own
-// copy toward a quorum.
+// being written are held (raft's Message.WaitsForDisk: persist before you
+// speak): a RequestVote for a new term, a vote, an acknowledgement of
+// entries leave only once what they promise is on the disk. A Ready with
+// nothing to write still holds them behind the writes before it (a
+// heartbeat's acknowledgement vouches for entries still on their way to the
+// disk), but costs no fsync of its own. Once a write is durable it is
+// reported to the node (HardStateStable, StableTo): a candidate counts its
+// own vote, and a leader its own copy of entries, only from then on.
 //
-// Two kinds of message vouch for nothing local and leave at once: a
-// leader's AppendEntries (its term was durable before it could win, and its
-// own copy of the entries counts only from StableTo, so it may replicate
-// while it writes: dissertation §10.2.1) and replies to clients (they
-// report committed state, and committed means durable on a quorum). So a
-// leader's slow disk slows its commits only when its own copy is needed
-// for the quorum, and does not silence its heartbeats.
+// A leader's AppendEntries and replies to clients vouch for nothing
+// unwritten and leave at once, so a leader's slow disk slows its commits
+// only when its own copy is needed for the quorum, and does not silence its
+// heartbeats.
 //
 // The node's memory runs ahead of its disk meanwhile, exactly as on a real
 // machine. A crash loses every write not yet durable, with its held
@@ -65,18 +62,12 @@ const diskEventTag = 1 << 63
 // for years of virtual time.
 const maxFsync = time.Hour
 
-// leavesAtOnce says whether m may be sent before the sender's pending
-// writes are durable (see above): it vouches for nothing they hold.
-func leavesAtOnce(m *raft.Message) bool {
-	return m.Type == raft.MsgApp || m.Type == raft.MsgClientResp
-}
-
 // queueWrite puts the write of rd on srv's disk queue, and with it the
 // messages that must wait for it; the others are sent now.
 func (s *Sim) queueWrite(srv *server, rd *raft.Ready) {
 	var held []raft.Message // copies: Ready's slices live until the next Ready
 	for i := range rd.Messages {
-		if m := &rd.Messages[i]; leavesAtOnce(m) {
+		if m := &rd.Messages[i]; !m.WaitsForDisk() {
 			s.send(m)
 		} else {
 			held = append(held, *m)
@@ -147,12 +138,19 @@ func (s *Sim) diskDone(srv *server, seq uint64) bool {
 	for i := range w.msgs {
 		s.send(&w.msgs[i])
 	}
-	if k := len(w.entries); k > 0 && srv.up {
+	if !srv.up {
+		return true
+	}
+	p := prior{role: srv.node.Role(), term: srv.node.Term()}
+	if w.hasHard {
+		srv.node.HardStateStable(s.now, w.hard)
+	}
+	if k := len(w.entries); k > 0 {
 		last := &w.entries[k-1]
 		srv.node.StableTo(s.now, last.Index, last.Term)
-		if srv.node.HasReady() {
-			s.afterInput(srv, prior{role: srv.node.Role(), term: srv.node.Term()}, false)
-		}
+	}
+	if srv.node.HasReady() {
+		s.afterInput(srv, p, false)
 	}
 	return true
 }

@@ -119,16 +119,19 @@ func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 	for i := range rd.Messages {
 		s.send(&rd.Messages[i])
 	}
+	// The disk is synchronous: the writes are durable now. The reports may
+	// make the node count its own vote or its own copy of entries, and so
+	// have output of their own to act on before the timer is armed.
+	if rd.HardStateChanged {
+		srv.node.HardStateStable(s.now, rd.HardState)
+	}
 	if k := len(rd.Entries); k > 0 {
-		// The disk is synchronous: the entries are durable now. StableTo
-		// may commit (a leader's own copy counts from here), and so have
-		// output of its own to act on before the timer is armed.
 		last := &rd.Entries[k-1]
 		srv.node.StableTo(s.now, last.Index, last.Term)
-		if srv.node.HasReady() {
-			s.afterInput(srv, prior{role: srv.node.Role(), term: srv.node.Term()}, ticked)
-			return
-		}
+	}
+	if srv.node.HasReady() {
+		s.afterInput(srv, prior{role: srv.node.Role(), term: srv.node.Term()}, ticked)
+		return
 	}
 	s.armTimer(srv, s.nextDeadline(rd.Deadline, ticked))
 }
