@@ -94,7 +94,7 @@ type TraceEvent struct {
 // find it: which rule, when, on which servers, which entries.
 type Violation struct {
 	Time     time.Duration
-	Property string // "Election Safety", "Leader Append-Only", "Log Matching", "Leader Completeness", "State Machine Safety"
+	Property string // "Election Safety", "Leader Append-Only", "Log Matching", "Leader Completeness", "State Machine Safety", "Log Integrity"
 	Servers  []raft.NodeID
 	Index    uint64
 	Detail   string

@@ -14,6 +14,11 @@ const (
 	PropLogMatching        = "Log Matching"
 	PropLeaderCompleteness = "Leader Completeness"
 	PropStateMachineSafety = "State Machine Safety"
+
+	// PropLogIntegrity is not one of the five: it says that a server's
+	// log stopped being a log (a gap between two indexes, a commit or
+	// apply past its end), which the other checks cannot follow.
+	PropLogIntegrity = "Log Integrity"
 )
 
 // maxViolations caps the list: one broken run should not eat the memory.
@@ -32,8 +37,11 @@ type checker struct {
 
 	srv []srvCheck // indexed by server id
 
-	leaders    map[uint64]raft.NodeID // term -> its leader, for the whole run
-	curLeaders []raft.NodeID          // servers that are leader now
+	// leaders holds every leader of the run, sorted by term; byTerm finds
+	// a term's entry in it.
+	leaders    []*leaderRec
+	byTerm     map[uint64]*leaderRec
+	curLeaders []raft.NodeID // servers that are leader now
 
 	// lm records, for every (index, term) ever seen in a log, the prefix
 	// hash up to it: lm[i-1] is the first term seen at index i; other terms
@@ -45,6 +53,11 @@ type checker struct {
 	// committed by commitBy[i-1].
 	commitPH []uint64
 	commitBy []raft.NodeID
+
+	// commitMax[k] is the highest index committed in term commitMax[k].term
+	// (as seen by a server of that term), sorted by term. Leader
+	// Completeness binds the leaders of terms later than a commit only.
+	commitMax []termIndex
 
 	// appliedPH[i-1] is the prefix hash at i of the first server to apply i.
 	appliedPH []uint64
@@ -61,7 +74,24 @@ type srvCheck struct {
 	applied uint64
 	role    raft.Role
 	term    uint64
+
+	// pinned is the length of the longest leader log (leaderRec.ph) that
+	// shares ph's array: a truncation below it copies the array first, so
+	// the leader's log of an earlier term is kept as it was.
+	pinned int
 }
+
+// leaderRec is the leader of one term. While it leads, its log is the
+// server's own (ph is nil); once it steps down, ph keeps the log it had as
+// leader, which is what Leader Completeness is about: a leader's log only
+// grows during its term, so this holds every entry it had when elected.
+type leaderRec struct {
+	term uint64
+	id   raft.NodeID
+	ph   []uint64
+}
+
+type termIndex struct{ term, index uint64 }
 
 type lmRec struct {
 	term   uint64
@@ -71,7 +101,7 @@ type lmRec struct {
 }
 
 func newChecker() *checker {
-	return &checker{leaders: map[uint64]raft.NodeID{}, reported: map[string]bool{}}
+	return &checker{byTerm: map[uint64]*leaderRec{}, reported: map[string]bool{}}
 }
 
 func (c *checker) ensure(id raft.NodeID) *srvCheck {
@@ -109,14 +139,23 @@ func (c *checker) logChanged(id raft.NodeID, from uint64, ents []raft.Entry, sti
 				Detail: fmt.Sprintf("server %d, leader of term %d, removed entries %d..%d from its own log", id, st.term, from, last),
 			})
 		}
-		st.ph = st.ph[:from]
+		if int(from) < st.pinned {
+			st.ph = append(make([]uint64, 0, int(from)+len(ents)), st.ph[:from]...)
+			st.pinned = 0
+		} else {
+			st.ph = st.ph[:from]
+		}
 	}
 	for i := range ents {
 		e := &ents[i]
 		if e.Index != uint64(len(st.ph)) {
-			// A gap: the disk no longer mirrors indexes; resynchronise
-			// rather than compare unrelated positions.
-			continue
+			// The log is no longer a log: entry e does not follow the
+			// last one. Nothing after it can be compared by position.
+			c.report("GAP "+itoa(int(id)), Violation{
+				Property: PropLogIntegrity, Servers: []raft.NodeID{id}, Index: e.Index,
+				Detail: fmt.Sprintf("server %d appended entry %d (term %d) after entry %d: its log has a gap", id, e.Index, e.Term, len(st.ph)-1),
+			})
+			return
 		}
 		p := mix(st.ph[len(st.ph)-1], entryHash(e))
 		st.ph = append(st.ph, p)
@@ -145,7 +184,18 @@ func (c *checker) matchLog(id raft.NodeID, e *raft.Entry, p uint64) {
 		}
 		r = &c.lmExtra[r.next-1]
 	}
-	if r.ph == p || r.server == id {
+	if r.ph == p {
+		return
+	}
+	if r.server == id {
+		// The rule holds across time too: an (index, term) is created once,
+		// by the leader of that term, so one server holding two different
+		// logs up to it has held two different entries under one name.
+		c.report("LM "+itoa(int(id))+" "+itoa(int(id)), Violation{
+			Property: PropLogMatching, Servers: []raft.NodeID{id}, Index: i,
+			Detail: fmt.Sprintf("server %d has an entry at index %d in term %d, but its log up to it differs from the one it held there before (now %s)",
+				id, i, e.Term, describe(e)),
+		})
 		return
 	}
 	a, b := min(r.server, id), max(r.server, id)
@@ -162,7 +212,7 @@ func (c *checker) roleChanged(id raft.NodeID, role raft.Role, term uint64) {
 	if st.role == role && st.term == term {
 		return
 	}
-	wasLeader := st.role == raft.Leader
+	wasLeader, prevTerm := st.role == raft.Leader, st.term
 	st.role, st.term = role, term
 	if wasLeader {
 		for i, l := range c.curLeaders {
@@ -171,22 +221,44 @@ func (c *checker) roleChanged(id raft.NodeID, role raft.Role, term uint64) {
 				break
 			}
 		}
+		// Keep the log it led with: later commits are checked against it.
+		if rec := c.byTerm[prevTerm]; rec != nil && rec.id == id && rec.ph == nil {
+			rec.ph = st.ph
+			st.pinned = max(st.pinned, len(st.ph))
+		}
 	}
 	if role != raft.Leader {
 		return
 	}
 	c.curLeaders = append(c.curLeaders, id)
-	if prev, ok := c.leaders[term]; ok && prev != id {
+	switch rec := c.byTerm[term]; {
+	case rec == nil:
+		c.addLeader(&leaderRec{term: term, id: id})
+	case rec.id != id:
 		c.report("ES "+u64(term), Violation{
-			Property: PropElectionSafety, Servers: []raft.NodeID{prev, id},
-			Detail: fmt.Sprintf("servers %d and %d were both leader in term %d", prev, id, term),
+			Property: PropElectionSafety, Servers: []raft.NodeID{rec.id, id},
+			Detail: fmt.Sprintf("servers %d and %d were both leader in term %d", rec.id, id, term),
 		})
-	} else {
-		c.leaders[term] = id
+	case rec.ph != nil:
+		// Elected again in the same term, after stepping down (a crash
+		// and restart, say): harmless only if it leads on with the log it
+		// had, which then holds every entry it made as that term's leader.
+		old := rec.ph
+		if k := len(old) - 1; len(st.ph) <= k || st.ph[k] != old[k] {
+			c.report("ES "+u64(term), Violation{
+				Property: PropElectionSafety, Servers: []raft.NodeID{id},
+				Detail: fmt.Sprintf("server %d was elected twice in term %d, the second time with a log (last index %d) that does not extend the one it led with before (last index %d)",
+					id, term, len(st.ph)-1, k),
+			})
+		}
+		rec.ph = nil
 	}
-	// Leader Completeness: the new leader holds every entry committed so far.
-	if n := uint64(len(c.commitPH)); n > 0 {
-		if i, ok := c.missingCommitted(st, n); !ok {
+	// Leader Completeness: the new leader holds every entry committed in
+	// an earlier term. An entry committed in this term or a later one (a
+	// vote for this term may crawl in after the cluster moved on) binds
+	// only the leaders of terms after that one.
+	if n := c.committedBefore(term); n > 0 {
+		if i, ok := c.missingCommitted(st.ph, n); !ok {
 			c.report("LC "+itoa(int(id))+" "+u64(term), Violation{
 				Property: PropLeaderCompleteness, Servers: []raft.NodeID{id, c.commitBy[i-1]}, Index: i,
 				Detail: fmt.Sprintf("server %d became leader of term %d without committed entry %d%s",
@@ -196,18 +268,63 @@ func (c *checker) roleChanged(id raft.NodeID, role raft.Role, term uint64) {
 	}
 }
 
-// missingCommitted checks that st's log holds the committed log up to n;
+// addLeader inserts rec into c.leaders, keeping them sorted by term.
+func (c *checker) addLeader(rec *leaderRec) {
+	c.byTerm[rec.term] = rec
+	i := len(c.leaders)
+	for i > 0 && c.leaders[i-1].term > rec.term {
+		i--
+	}
+	c.leaders = append(c.leaders, nil)
+	copy(c.leaders[i+1:], c.leaders[i:])
+	c.leaders[i] = rec
+}
+
+// committedBefore returns the highest index committed in a term before
+// term: the prefix of the log that the leader of term must hold.
+func (c *checker) committedBefore(term uint64) uint64 {
+	n := uint64(0)
+	for _, ti := range c.commitMax {
+		if ti.term >= term {
+			break
+		}
+		n = max(n, ti.index)
+	}
+	return n
+}
+
+// noteCommit records that index ci was committed in term; it reports
+// whether ci is higher than any index committed in that term before.
+func (c *checker) noteCommit(term, ci uint64) bool {
+	k := len(c.commitMax)
+	for k > 0 && c.commitMax[k-1].term > term {
+		k--
+	}
+	if k > 0 && c.commitMax[k-1].term == term {
+		if c.commitMax[k-1].index >= ci {
+			return false
+		}
+		c.commitMax[k-1].index = ci
+		return true
+	}
+	c.commitMax = append(c.commitMax, termIndex{})
+	copy(c.commitMax[k+1:], c.commitMax[k:])
+	c.commitMax[k] = termIndex{term: term, index: ci}
+	return true
+}
+
+// missingCommitted checks that the log with prefix hashes ph holds the committed log up to n;
 // if not, it returns the first committed index it lacks.
-func (c *checker) missingCommitted(st *srvCheck, n uint64) (uint64, bool) {
-	last := uint64(len(st.ph) - 1)
+func (c *checker) missingCommitted(ph []uint64, n uint64) (uint64, bool) {
+	last := uint64(len(ph) - 1)
 	k := min(last, n)
-	if k > 0 && st.ph[k] != c.commitPH[k-1] {
+	if k > 0 && ph[k] != c.commitPH[k-1] {
 		// Prefix hashes differ from the first differing entry on, so
 		// the first difference can be found by bisection.
 		lo, hi := uint64(1), k
 		for lo < hi {
 			mid := (lo + hi) / 2
-			if st.ph[mid] == c.commitPH[mid-1] {
+			if ph[mid] == c.commitPH[mid-1] {
 				lo = mid + 1
 			} else {
 				hi = mid
@@ -229,23 +346,37 @@ func (c *checker) committed(id raft.NodeID, term uint64, ci uint64) {
 		return
 	}
 	st.commit = ci
-	ci = min(ci, uint64(len(st.ph)-1))
+	if last := uint64(len(st.ph) - 1); ci > last {
+		c.report("COMMIT "+itoa(int(id)), Violation{
+			Property: PropLogIntegrity, Servers: []raft.NodeID{id}, Index: ci,
+			Detail: fmt.Sprintf("server %d committed index %d, past the end of its log (last index %d)", id, ci, last),
+		})
+		ci = last
+	}
 	for n := uint64(len(c.commitPH)); n < ci; n++ {
 		c.commitPH = append(c.commitPH, st.ph[n+1])
 		c.commitBy = append(c.commitBy, id)
 	}
+	if ci == 0 || !c.noteCommit(term, ci) {
+		return
+	}
 	// Leader Completeness, the other way round: a leader of a later term
-	// elected before this commit was observed must hold the entry too.
-	for _, l := range c.curLeaders {
-		lt := &c.srv[l]
-		if lt.term <= term || l == id {
+	// elected before this commit was observed (it may have stepped down
+	// since) must hold the entry too.
+	for k := len(c.leaders) - 1; k >= 0 && c.leaders[k].term > term; k-- {
+		rec := c.leaders[k]
+		if rec.id == id {
 			continue
 		}
-		if uint64(len(lt.ph)-1) < ci || lt.ph[ci] != st.ph[ci] {
-			c.report("LC "+itoa(int(l))+" "+u64(lt.term), Violation{
-				Property: PropLeaderCompleteness, Servers: []raft.NodeID{l, id}, Index: ci,
-				Detail: fmt.Sprintf("server %d committed index %d in term %d, but server %d, leader of later term %d, does not hold the same log up to it%s",
-					id, ci, term, l, lt.term, c.firstDifference(id, l, ci)),
+		ph := rec.ph
+		if ph == nil {
+			ph = c.srv[rec.id].ph
+		}
+		if uint64(len(ph)-1) < ci || ph[ci] != st.ph[ci] {
+			c.report("LC "+itoa(int(rec.id))+" "+u64(rec.term), Violation{
+				Property: PropLeaderCompleteness, Servers: []raft.NodeID{rec.id, id}, Index: ci,
+				Detail: fmt.Sprintf("server %d committed index %d in term %d, but server %d, leader of later term %d, did not hold the same log up to it%s",
+					id, ci, term, rec.id, rec.term, c.firstDifference(id, rec.id, ci)),
 			})
 		}
 	}
@@ -258,7 +389,13 @@ func (c *checker) applied(id raft.NodeID, la uint64) {
 		st.applied = la
 		return
 	}
-	la = min(la, uint64(len(st.ph)-1))
+	if last := uint64(len(st.ph) - 1); la > last {
+		c.report("APPLY "+itoa(int(id)), Violation{
+			Property: PropLogIntegrity, Servers: []raft.NodeID{id}, Index: la,
+			Detail: fmt.Sprintf("server %d applied index %d, past the end of its log (last index %d)", id, la, last),
+		})
+		la = last
+	}
 	for i := st.applied + 1; i <= la; i++ {
 		p := st.ph[i]
 		if i > uint64(len(c.appliedPH)) {

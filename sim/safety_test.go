@@ -2,6 +2,7 @@ package sim
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,9 +85,13 @@ func TestCheckerReportsLeaderAppendOnly(t *testing.T) {
 	require.Empty(t, c.violations)
 
 	c.logChanged(0, 2, ents(ent(2, 1, "x")), true)
-	v := onlyViolation(t, c, PropLeaderAppendOnly)
+	// A second entry under (2, term 1) is a Log Matching violation too.
+	require.Len(t, c.violations, 2, "violations: %+v", c.violations)
+	v := c.violations[0]
+	assert.Equal(t, PropLeaderAppendOnly, v.Property)
 	assert.Equal(t, uint64(2), v.Index)
 	assert.Equal(t, []raft.NodeID{0}, v.Servers)
+	assert.Equal(t, PropLogMatching, c.violations[1].Property)
 }
 
 func TestCheckerReportsLogMatchingSameEntryDifferentContent(t *testing.T) {
@@ -191,4 +196,203 @@ func TestSimRecordsViolationTimeAndTraces(t *testing.T) {
 	require.Len(t, r.lines, 1)
 	assert.Contains(t, r.lines[0], "violation")
 	assert.Contains(t, r.lines[0], PropElectionSafety)
+}
+
+func TestCheckerReportsLogMatchingOnTheFirstServer(t *testing.T) {
+	// Fires: the server that first recorded (2, term 1) later holds another
+	// entry under that name (a leader that lost an unsynced write and won
+	// the same term again, say).
+	c := newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a"), ent(2, 1, "b")), false)
+	c.logChanged(0, 2, ents(ent(2, 1, "x")), false)
+	v := onlyViolation(t, c, PropLogMatching)
+	assert.Equal(t, uint64(2), v.Index)
+	assert.Equal(t, []raft.NodeID{0}, v.Servers)
+	assert.Contains(t, v.Detail, "held there before")
+
+	// Fires too when the earlier prefix differs, not the entry itself.
+	c = newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a"), ent(2, 2, "b")), false)
+	c.logChanged(0, 1, ents(ent(1, 3, "z"), ent(2, 2, "b")), false)
+	onlyViolation(t, c, PropLogMatching)
+
+	// Does not fire: the same entries again after a truncation (a crash
+	// lost unsynced writes and the leader sent them again), or another
+	// term at the index.
+	c = newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a"), ent(2, 1, "b")), false)
+	c.logChanged(0, 2, nil, false)
+	c.logChanged(0, 2, ents(ent(2, 1, "b")), false)
+	c.logChanged(0, 2, ents(ent(2, 2, "c")), false)
+	c.logChanged(0, 2, ents(ent(2, 1, "b")), false)
+	assert.Empty(t, c.violations)
+}
+
+func TestCheckerReportsLeaderElectedTwiceInATermWithAnotherLog(t *testing.T) {
+	// Fires: a lone voter leads term 1, loses its unsynced entry 2 in a
+	// crash, wins term 1 again and writes another entry 2.
+	c := newChecker()
+	c.roleChanged(0, raft.Leader, 1)
+	c.logChanged(0, 1, ents(ent(1, 1, "noop"), ent(2, 1, "a")), true)
+	c.crashed(0)
+	c.logChanged(0, 2, nil, false) // the crash lost entry 2
+	c.roleChanged(0, raft.Leader, 1)
+	require.Len(t, c.violations, 1, "violations: %+v", c.violations)
+	v := c.violations[0]
+	assert.Equal(t, PropElectionSafety, v.Property)
+	assert.Equal(t, []raft.NodeID{0}, v.Servers)
+	assert.Contains(t, v.Detail, "elected twice in term 1")
+
+	// Does not fire: elected again with the log it led with (or more).
+	c = newChecker()
+	c.roleChanged(0, raft.Leader, 1)
+	c.logChanged(0, 1, ents(ent(1, 1, "noop"), ent(2, 1, "a")), true)
+	c.crashed(0)
+	c.roleChanged(0, raft.Leader, 1)
+	c.logChanged(0, 3, ents(ent(3, 1, "b")), true)
+	assert.Empty(t, c.violations)
+}
+
+func TestCheckerReportsLeaderCompletenessAtCommitForSteppedDownLeader(t *testing.T) {
+	// Fires: server 1 led term 2 without entry 2 and has stepped down
+	// (and even caught up since) when the term-1 leader commits entry 2
+	// on acknowledgements sent before term 2 began.
+	c := newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a"), ent(2, 1, "b")), false)
+	c.logChanged(1, 1, ents(ent(1, 1, "a")), false)
+	c.roleChanged(0, raft.Leader, 1)
+	c.roleChanged(1, raft.Leader, 2)
+	c.roleChanged(1, raft.Follower, 3)
+	c.logChanged(1, 2, ents(ent(2, 1, "b")), false)
+	require.Empty(t, c.violations)
+	c.committed(0, 1, 2)
+	v := onlyViolation(t, c, PropLeaderCompleteness)
+	assert.Equal(t, uint64(2), v.Index)
+	assert.Equal(t, []raft.NodeID{1, 0}, v.Servers)
+	assert.Contains(t, v.Detail, "leader of later term 2")
+
+	// Does not fire: the stepped-down leader held entry 2 while it led,
+	// even though its log was rewritten after it stepped down.
+	c = newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a"), ent(2, 1, "b")), false)
+	c.logChanged(1, 1, ents(ent(1, 1, "a"), ent(2, 1, "b")), false)
+	c.roleChanged(0, raft.Leader, 1)
+	c.roleChanged(1, raft.Leader, 2)
+	c.roleChanged(1, raft.Follower, 3)
+	c.logChanged(1, 2, ents(ent(2, 3, "c")), false)
+	c.committed(0, 1, 2)
+	assert.Empty(t, c.violations)
+}
+
+func TestCheckerLeaderCompletenessBindsOnlyLaterTerms(t *testing.T) {
+	// Does not fire: index 1 is committed in term 2, then a vote for term
+	// 1 crawls in and makes server 1, with an empty log, leader of term 1.
+	c := newChecker()
+	c.roleChanged(0, raft.Leader, 2)
+	c.logChanged(0, 1, ents(ent(1, 2, "noop")), true)
+	c.logChanged(2, 1, ents(ent(1, 2, "noop")), false)
+	c.committed(0, 2, 1)
+	c.roleChanged(1, raft.Leader, 1)
+	assert.Empty(t, c.violations)
+
+	// Does not fire: an entry committed in term 3 does not bind the
+	// leader of term 2, elected after that commit.
+	c = newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a"), ent(2, 3, "b")), false)
+	c.committed(0, 1, 1)
+	c.committed(0, 3, 2)
+	c.logChanged(1, 1, ents(ent(1, 1, "a")), false)
+	c.roleChanged(1, raft.Leader, 2)
+	assert.Empty(t, c.violations)
+
+	// Fires: the leader of term 2 lacks the entry committed in term 1,
+	// and the leader of term 4 lacks the one committed in term 3.
+	c.logChanged(2, 1, nil, false)
+	c.roleChanged(2, raft.Leader, 4)
+	v := onlyViolation(t, c, PropLeaderCompleteness)
+	assert.Equal(t, uint64(1), v.Index)
+	c = newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a"), ent(2, 3, "b")), false)
+	c.committed(0, 3, 2)
+	c.logChanged(1, 1, ents(ent(1, 1, "a")), false)
+	c.roleChanged(1, raft.Leader, 4)
+	v = onlyViolation(t, c, PropLeaderCompleteness)
+	assert.Equal(t, uint64(2), v.Index)
+}
+
+func TestCheckerReportsLogGaps(t *testing.T) {
+	// Fires: entry 3 appended after entry 1.
+	c := newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a"), ent(3, 1, "c")), false)
+	v := onlyViolation(t, c, PropLogIntegrity)
+	assert.Equal(t, uint64(3), v.Index)
+	assert.Contains(t, v.Detail, "gap")
+
+	// Fires: a batch that starts past the end of the log.
+	c = newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a")), false)
+	c.logChanged(0, 0, ents(ent(3, 1, "c")), false)
+	onlyViolation(t, c, PropLogIntegrity)
+
+	// Fires: a commit or an apply past the end of the log.
+	c = newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a")), false)
+	c.committed(0, 1, 2)
+	onlyViolation(t, c, PropLogIntegrity)
+	c = newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a")), false)
+	c.applied(0, 2)
+	onlyViolation(t, c, PropLogIntegrity)
+
+	// Does not fire: appends that follow on, truncations, a commit and an
+	// apply within the log.
+	c = newChecker()
+	c.logChanged(0, 1, ents(ent(1, 1, "a"), ent(2, 1, "b")), false)
+	c.logChanged(0, 0, ents(ent(3, 1, "c")), false)
+	c.logChanged(0, 2, ents(ent(2, 2, "x")), false)
+	c.committed(0, 2, 2)
+	c.applied(0, 2)
+	assert.Empty(t, c.violations)
+}
+
+// TestLateVoteForEarlierTermIsSafe runs the case of a vote that crawls to a
+// server for a term the cluster has left behind: every message to S1 takes
+// 1-2 s, so S1 can become leader of a term after an index was committed in a
+// later one. That is legal (Leader Completeness binds later terms only); the
+// test looks for seeds where it happens and requires that nothing is
+// reported for them.
+func TestLateVoteForEarlierTermIsSafe(t *testing.T) {
+	late := 0
+	for seed := uint64(36); seed < 36+20 && late < 3; seed++ {
+		s := New(Options{Seed: seed, ElectionTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond})
+		require.NoError(t, s.StartServers(3, ServerOptions{}))
+		slow := NetRule{Set: NetLatency, Model: NetModel{LatencyMin: time.Second, LatencyMax: 2 * time.Second}}
+		for _, from := range []raft.NodeID{0, 2} {
+			require.NoError(t, s.SetLinkNet(from, 1, false, slow))
+		}
+		_, err := s.StartLoad(LoadOptions{Clients: 3, Rate: 20, Keys: 3, Duration: 20 * time.Second})
+		require.NoError(t, err)
+		sawLate, commitTerm := false, uint64(0)
+		for s.Now() < 30*time.Second && s.Step(1) == 1 {
+			// A leader of a term below one in which a server committed.
+			for _, id := range s.ids {
+				n := s.servers[id].node
+				if !s.servers[id].up {
+					continue
+				}
+				if n.CommitIndex() > 0 {
+					commitTerm = max(commitTerm, n.Term())
+				}
+				if n.Role() == raft.Leader && n.Term() < commitTerm {
+					sawLate = true
+				}
+			}
+		}
+		requireSafe(t, s)
+		if sawLate {
+			late++
+		}
+	}
+	t.Logf("late leaders in %d seeds", late)
+	require.Positive(t, late, "no seed made a leader of an earlier term after a later commit")
 }
