@@ -231,4 +231,34 @@ func TestSelfVoteCountsOnceDurable_5_2(t *testing.T) {
 	n.HardStateStable(now, rd.HardState)
 	assert.Equal(t, Leader, n.Role())
 	assert.Equal(t, uint64(1), n.Ready().Entries[0].Term, "the no-op of term 1, now that term 1 is durable")
+
+// §5.2: election timeouts are drawn uniformly from [ElectionTimeout,
+// ElectionTimeoutMax): a narrow range keeps every deadline inside it, and a
+// range of width zero makes the timeout constant (the paper's 150-150ms
+// line of Figure 16, §9.3).
+func TestElectionTimeoutRange_5_2(t *testing.T) {
+	for _, c := range []struct{ lo, hi time.Duration }{
+		{150 * time.Millisecond, 155 * time.Millisecond},
+		{12 * time.Millisecond, 24 * time.Millisecond},
+		{150 * time.Millisecond, 150 * time.Millisecond},
+	} {
+		cfg := Config{ID: 0, ElectionTimeout: c.lo, ElectionTimeoutMax: c.hi, HeartbeatInterval: c.lo / 2,
+			Rand: rand.New(rand.NewPCG(1, 2))}
+		n := NewNode(cfg, Storage{Bootstrap: []NodeID{0, 1, 2}}, 0)
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			n.resetElectionTimer()
+			d := n.Deadline() - n.now
+			seen[d] = true
+			assert.GreaterOrEqual(t, d, c.lo, "%v-%v", c.lo, c.hi)
+			if c.hi > c.lo {
+				assert.Less(t, d, c.hi, "%v-%v", c.lo, c.hi)
+			} else {
+				assert.Equal(t, c.lo, d, "a range of width zero is a constant timeout")
+			}
+		}
+		if c.hi > c.lo {
+			assert.Greater(t, len(seen), 100, "%v-%v: timeouts are random within the range", c.lo, c.hi)
+		}
+	}
 }

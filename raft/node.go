@@ -317,9 +317,13 @@ func (n *Node) resetElectionTimer() {
 	if et <= 0 {
 		et = 150 * time.Millisecond
 	}
+	span := et
+	if n.cfg.ElectionTimeoutMax != 0 {
+		span = n.cfg.ElectionTimeoutMax - et
+	}
 	jitter := time.Duration(0)
-	if n.cfg.Rand != nil {
-		jitter = time.Duration(n.cfg.Rand.Int64N(int64(et)))
+	if n.cfg.Rand != nil && span > 0 {
+		jitter = time.Duration(n.cfg.Rand.Int64N(int64(span)))
 	}
 	n.electionDeadline = n.now + et + jitter
 }

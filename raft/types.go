@@ -311,8 +311,13 @@ type Rand interface {
 type Config struct {
 	ID NodeID
 	// ElectionTimeout is the lower bound; each timeout is drawn uniformly
-	// from [ElectionTimeout, 2*ElectionTimeout) (§5.2).
+	// from [ElectionTimeout, ElectionTimeoutMax) (§5.2).
 	ElectionTimeout time.Duration
+	// ElectionTimeoutMax is the upper bound; 0 means 2*ElectionTimeout, and
+	// a bound at or below ElectionTimeout makes every timeout exactly
+	// ElectionTimeout (the paper's Figure 16 measures 150-150ms up to
+	// 150-300ms).
+	ElectionTimeoutMax time.Duration
 	// HeartbeatInterval is how often an idle leader sends AppendEntries.
 	HeartbeatInterval time.Duration
 	// MaxBatch caps the entries in one AppendEntries (0 = 64).

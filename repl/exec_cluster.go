@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"raftsim/raft"
 	"raftsim/sim"
@@ -23,7 +24,7 @@ func bugList() []string {
 	return []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority"}
 }
 
-const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms, heartbeatTime=50ms, bug=NAME"
+const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, bug=NAME"
 
 // serverOpts reads the options shared by startServers and addServer. The
 // positional numbers are returned for the caller to interpret.
@@ -50,11 +51,11 @@ func (s *Session) serverOpts(c Command) (o sim.ServerOptions, level int, nums []
 				level = debugVerbose
 			}
 		case "electiontimeout":
-			d, err := s.durationArg(Command{Name: c.Name + " electionTimeout", Args: []Arg{a}}, 0, maxTimeoutOpt)
+			lo, hi, err := s.timeoutRange(c, a)
 			if err != nil {
 				return o, 0, nil, err
 			}
-			o.ElectionTimeout = d
+			o.ElectionTimeout, o.ElectionTimeoutMax = lo, hi
 		case "heartbeattime", "heartbeatinterval", "heartbeat":
 			d, err := s.durationArg(Command{Name: c.Name + " heartbeatTime", Args: []Arg{a}}, 0, maxTimeoutOpt)
 			if err != nil {
@@ -74,6 +75,28 @@ func (s *Session) serverOpts(c Command) (o sim.ServerOptions, level int, nums []
 	}
 	o.Debug = level > 0
 	return o, level, nums, nil
+}
+
+// timeoutRange reads electionTimeout=T (timeouts drawn from [T, 2T)) or
+// electionTimeout=MIN-MAX (from [MIN, MAX); constant when MIN = MAX). The
+// maximum is 0 for the first form.
+func (s *Session) timeoutRange(c Command, a Arg) (lo, hi time.Duration, err error) {
+	name := c.Name + " electionTimeout"
+	minText, maxText, isRange := strings.Cut(a.Text, "-")
+	if !isRange || minText == "" || a.Kind == ArgNumber {
+		lo, err = s.durationArg(Command{Name: name, Args: []Arg{a}}, 0, maxTimeoutOpt)
+		return lo, 0, err
+	}
+	if lo, err = s.durationArg(Command{Name: name, Args: []Arg{{Kind: ArgWord, Text: minText}}}, 0, maxTimeoutOpt); err != nil {
+		return 0, 0, err
+	}
+	if hi, err = s.durationArg(Command{Name: name, Args: []Arg{{Kind: ArgWord, Text: maxText}}}, 0, maxTimeoutOpt); err != nil {
+		return 0, 0, err
+	}
+	if hi < lo {
+		return 0, 0, fmt.Errorf("%s: range %s: the maximum is below the minimum (write MIN-MAX, e.g. 150ms-300ms)", name, a.Text)
+	}
+	return lo, hi, nil
 }
 
 // Started is the value of startServers: the ids of the new servers.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -66,8 +67,30 @@ func TestExecStartServers(t *testing.T) {
 	execErr(t, s, "startServers bug=figure9", "unknown bug", "did you mean figure8?")
 	execErr(t, s, "startServers colour=red", "unknown option", "electionTimeout")
 	execErr(t, s, "startServers electionTimeout=fast", `bad duration "fast"`, "try 300ms")
+	execErr(t, s, "startServers electionTimeout=150ms-140ms", "maximum is below the minimum")
+	execErr(t, s, "startServers electionTimeout=150ms-soon", `bad duration "soon"`)
 	execErr(t, s, "startServers 3 4", "one number of servers")
 	assert.Empty(t, s.Sim().Servers(), "failed starts must not start anything")
+}
+
+// electionTimeout=MIN-MAX sets both bounds of the timeouts, in milliseconds
+// or durations; MIN = MAX is a constant timeout.
+func TestExecStartServersTimeoutRange(t *testing.T) {
+	for _, c := range []struct {
+		arg    string
+		lo, hi time.Duration
+	}{
+		{"150-155", 150 * time.Millisecond, 155 * time.Millisecond},
+		{"12ms-24ms", 12 * time.Millisecond, 24 * time.Millisecond},
+		{"150ms-150ms", 150 * time.Millisecond, 150 * time.Millisecond},
+		{"300", 300 * time.Millisecond, 0},
+	} {
+		s := NewSession(1)
+		execOK(t, s, "startServers 5 heartbeatTime=5ms electionTimeout="+c.arg)
+		o := s.Sim().Options()
+		assert.Equal(t, c.lo, o.ElectionTimeout, c.arg)
+		assert.Equal(t, c.hi, o.ElectionTimeoutMax, c.arg)
+	}
 }
 
 func TestExecStartServersJSForm(t *testing.T) {

@@ -12,9 +12,10 @@ type helpEntry struct {
 
 // helps holds the text of `help COMMAND` for every command.
 var helps = map[string]helpEntry{
-	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS] [heartbeatTime=MS] [bug=NAME]",
+	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [bug=NAME]",
 		"Start servers 0..N-1 (default 3) as one cluster. Times are milliseconds or durations (300ms); the election timeout is\n" +
-			"drawn from [T, 2T). debug prints these servers' events; bug=NAME plants a known mistake\n" +
+			"drawn from [T, 2T), or from [MIN, MAX) with electionTimeout=150ms-155ms (constant when MIN = MAX).\n" +
+			"debug prints these servers' events; bug=NAME plants a known mistake\n" +
 			"(figure8, forget-vote, stale-read, short-log-vote, even-majority).",
 		"startServers 5 debug electionTimeout=300ms    t.startServers({ debug: true });"},
 	"addServer": {"addServer ID [debug]",

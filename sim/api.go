@@ -25,6 +25,10 @@ type Options struct {
 	HeartbeatInterval time.Duration // default 50ms
 	LatencyMin        time.Duration // default 5ms
 	LatencyMax        time.Duration // default 15ms: one-way latency uniform in [min, max)
+	// ElectionTimeoutMax is the upper bound of the election timeouts:
+	// uniform in [ElectionTimeout, ElectionTimeoutMax), constant when the
+	// two are equal; 0 means 2*ElectionTimeout.
+	ElectionTimeoutMax time.Duration
 	// Fsync is how long a write to a server's disk takes to become
 	// durable (0, the default: at once). See Sim.SetFsync.
 	Fsync time.Duration
@@ -39,6 +43,9 @@ type ServerOptions struct {
 	ElectionTimeout   time.Duration // 0 = the simulation's
 	HeartbeatInterval time.Duration // 0 = the simulation's
 	Bug               raft.Bug
+	// ElectionTimeoutMax bounds the timeouts from above, as in Options;
+	// it goes with ElectionTimeout (0: 2*ElectionTimeout).
+	ElectionTimeoutMax time.Duration
 }
 
 // ServerInfo is everything the shell can show about one server. For a

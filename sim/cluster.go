@@ -21,12 +21,12 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 		return err
 	}
 	if o.ElectionTimeout > 0 {
-		s.opts.ElectionTimeout = o.ElectionTimeout
+		s.opts.ElectionTimeout, s.opts.ElectionTimeoutMax = o.ElectionTimeout, o.ElectionTimeoutMax
 	}
 	if o.HeartbeatInterval > 0 {
 		s.opts.HeartbeatInterval = o.HeartbeatInterval
 	}
-	o.ElectionTimeout, o.HeartbeatInterval = 0, 0
+	o.ElectionTimeout, o.ElectionTimeoutMax, o.HeartbeatInterval = 0, 0, 0
 	ids := make([]raft.NodeID, n)
 	for i := range ids {
 		ids[i] = raft.NodeID(i)
@@ -49,6 +49,12 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 func (s *Sim) validate(op string, o ServerOptions) error {
 	if o.ElectionTimeout < 0 || o.HeartbeatInterval < 0 {
 		return fmt.Errorf("%s: %w: electionTimeout and heartbeatTime must be positive", op, ErrBadOption)
+	}
+	if o.ElectionTimeoutMax != 0 && o.ElectionTimeoutMax < o.ElectionTimeout {
+		return fmt.Errorf("%s: %w: electionTimeout range %v-%v: the maximum is below the minimum", op, ErrBadOption, o.ElectionTimeout, o.ElectionTimeoutMax)
+	}
+	if o.ElectionTimeoutMax != 0 && o.ElectionTimeout == 0 {
+		return fmt.Errorf("%s: %w: an electionTimeout maximum needs its minimum (MIN-MAX)", op, ErrBadOption)
 	}
 	et, hb := o.ElectionTimeout, o.HeartbeatInterval
 	if et == 0 {

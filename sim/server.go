@@ -57,20 +57,21 @@ func (s *Sim) newServer(id raft.NodeID, st raft.Storage, o ServerOptions) *serve
 }
 
 func (s *Sim) nodeConfig(srv *server) raft.Config {
-	et, hb := srv.opts.ElectionTimeout, srv.opts.HeartbeatInterval
+	et, etMax, hb := srv.opts.ElectionTimeout, srv.opts.ElectionTimeoutMax, srv.opts.HeartbeatInterval
 	if et <= 0 {
-		et = s.opts.ElectionTimeout
+		et, etMax = s.opts.ElectionTimeout, s.opts.ElectionTimeoutMax
 	}
 	if hb <= 0 {
 		hb = s.opts.HeartbeatInterval
 	}
 	return raft.Config{
-		ID:                srv.id,
-		ElectionTimeout:   et,
-		HeartbeatInterval: hb,
-		Rand:              srv.rnd,
-		Trace:             s.nodeTrace(srv),
-		Bug:               srv.opts.Bug,
+		ID:                 srv.id,
+		ElectionTimeout:    et,
+		ElectionTimeoutMax: etMax,
+		HeartbeatInterval:  hb,
+		Rand:               srv.rnd,
+		Trace:              s.nodeTrace(srv),
+		Bug:                srv.opts.Bug,
 	}
 }
 
