@@ -76,7 +76,7 @@ func TestStartServersValidates(t *testing.T) {
 		{3, ServerOptions{ElectionTimeout: 10 * time.Millisecond}}, // below the 50ms heartbeat
 		{3, ServerOptions{Bug: 99}},
 		{3, ServerOptions{ElectionTimeout: 150 * time.Millisecond, ElectionTimeoutMax: 140 * time.Millisecond}}, // range upside down
-		{3, ServerOptions{ElectionTimeoutMax: 300 * time.Millisecond}},                                           // a maximum without its minimum
+		{3, ServerOptions{ElectionTimeoutMax: 300 * time.Millisecond}},                                          // a maximum without its minimum
 	} {
 		s := New(Options{})
 		err := s.StartServers(c.n, c.o)
