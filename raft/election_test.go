@@ -231,6 +231,7 @@ func TestSelfVoteCountsOnceDurable_5_2(t *testing.T) {
 	n.HardStateStable(now, rd.HardState)
 	assert.Equal(t, Leader, n.Role())
 	assert.Equal(t, uint64(1), n.Ready().Entries[0].Term, "the no-op of term 1, now that term 1 is durable")
+}
 
 // §5.2: election timeouts are drawn uniformly from [ElectionTimeout,
 // ElectionTimeoutMax): a narrow range keeps every deadline inside it, and a
