@@ -1,5 +1,7 @@
 package raft
 
+import "slices"
+
 // handleClient takes a client request (dissertation chapter 6): only the
 // leader accepts; others redirect with a hint.
 func (n *Node) handleClient(m Message) {
@@ -60,17 +62,49 @@ func (n *Node) replyNotLeader(to NodeID, cmd Command) {
 	}})
 }
 
+// maxReads bounds the reads a leader keeps waiting for a round. A leader cut
+// off from its quorum confirms none, and clients keep retrying: beyond the
+// bound a read is refused at once rather than queued.
+const maxReads = 1024
+
 // handleRead starts a linearizable read (§6.4, ReadIndex): remember the
-// commit index, then confirm leadership with a heartbeat round before
-// serving from the state machine once it has applied that far.
+// commit index, then confirm leadership with a heartbeat round sent after
+// the read arrived, and serve from the state machine once it has applied
+// that far. Reads coalesce: every read that arrives while a round is out
+// waits for the next one, which leaves when that round is answered by a
+// quorum or with the next heartbeat, so a flood of reads costs one round per
+// heartbeat interval, not one per read. A retry of a read still waiting
+// (same session and sequence number) replaces it.
 func (n *Node) handleRead(from NodeID, cmd Command) {
 	if n.cfg.Bug == BugStaleRead {
 		n.reply(from, n.kv.read(cmd))
 		return
 	}
 	n.ensureTermEntry()
+	if cmd.ClientID != 0 {
+		for i := range n.reads {
+			if r := &n.reads[i]; r.cmd.ClientID == cmd.ClientID && r.cmd.Seq == cmd.Seq {
+				r.to = from
+				return
+			}
+		}
+	}
+	if len(n.reads) >= maxReads {
+		n.reply(from, Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusError,
+			Err: "too many reads waiting for the leader to confirm it leads"})
+		return
+	}
+	n.reads = append(n.reads, readRequest{to: from, cmd: cmd, seq: n.readSeq + 1, index: n.commit})
+	if n.readConfirmed() < n.readSeq {
+		return // a round is out: this read waits for the next one
+	}
+	n.startReadRound()
+}
+
+// startReadRound sends a new heartbeat round, which every read waiting
+// for a round rides on.
+func (n *Node) startReadRound() {
 	n.readSeq++
-	n.reads = append(n.reads, readRequest{to: from, cmd: cmd, seq: n.readSeq, index: n.commit})
 	if pr := n.prs[n.id]; pr != nil {
 		pr.readAck = n.readSeq
 	}
@@ -80,24 +114,39 @@ func (n *Node) handleRead(from NodeID, cmd Command) {
 	}
 }
 
+// readConfirmed returns the latest round a quorum of the configuration has
+// answered in this term.
+func (n *Node) readConfirmed() uint64 {
+	acks := n.scratch[:0]
+	for _, id := range n.members {
+		if pr := n.prs[id]; pr != nil {
+			acks = append(acks, pr.readAck)
+		} else {
+			acks = append(acks, 0)
+		}
+	}
+	n.scratch = acks
+	q := n.quorum()
+	if q > len(acks) || q < 1 {
+		return 0
+	}
+	slices.Sort(acks)
+	return acks[len(acks)-q]
+}
+
 // serveReads answers the reads whose round a quorum has acknowledged and
 // whose read index is applied. Until the leader has committed an entry of
 // its own term, its commit index may lag the cluster's, so reads wait
-// (§6.4 step 1); the no-op of §8 makes that short.
+// (§6.4 step 1); the no-op of §8 makes that short. If reads wait for a
+// round not yet sent and the last one is answered, the next leaves now.
 func (n *Node) serveReads() {
 	if len(n.reads) == 0 || n.log.term(n.commit) != n.term {
 		return
 	}
-	q := n.quorum()
+	confirmed := n.readConfirmed()
 	done := 0
 	for _, r := range n.reads {
-		acks := 0
-		for _, id := range n.members {
-			if pr := n.prs[id]; pr != nil && pr.readAck >= r.seq {
-				acks++
-			}
-		}
-		if acks < q {
+		if r.seq > confirmed {
 			break // later rounds cannot be confirmed before earlier ones
 		}
 		if r.index < n.commit {
@@ -113,4 +162,7 @@ func (n *Node) serveReads() {
 		done++
 	}
 	n.reads = n.reads[done:]
+	if len(n.reads) > 0 && n.reads[len(n.reads)-1].seq > n.readSeq && confirmed >= n.readSeq {
+		n.startReadRound()
+	}
 }

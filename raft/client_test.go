@@ -232,3 +232,59 @@ func TestReadIndexIgnoresEchoOfOldTermRound_6_4(t *testing.T) {
 		assert.NotEqual(t, MsgClientResp, m.Type, "a read served with no round acknowledged by a quorum: %+v", m)
 	}
 }
+
+// §6.4: reads coalesce into rounds. On a leader cut off from its quorum, a
+// client retrying one read a thousand times leaves one read waiting, and a
+// thousand different reads share rounds: one round is out at a time, so
+// the leader sends a heartbeat per follower per round, not per read; past a
+// bound, reads are refused at once instead of piling up.
+func TestReadIndexCoalescesRounds_6_4(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.request(0, set("a", "1"))
+	tn.isolate(1, true)
+	tn.isolate(2, true)
+	n := tn.nodes[0]
+	sent := func(cmds ...Command) (apps, replies int) {
+		for _, cmd := range cmds {
+			n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: cmd})
+			for _, m := range tn.collect(n).Messages {
+				switch m.Type {
+				case MsgApp:
+					apps++
+				case MsgClientResp:
+					replies++
+				}
+			}
+		}
+		tn.queue = nil
+		return apps, replies
+	}
+	read := Command{ClientID: 5, Seq: 1, Op: OpGet, Key: "a", ReadOnly: true}
+	var retries []Command
+	for range 1000 {
+		retries = append(retries, read)
+	}
+	apps, replies := sent(retries...)
+	assert.Equal(t, 2, apps, "one round: a heartbeat to each follower")
+	assert.Zero(t, replies)
+	assert.Equal(t, 1, len(n.reads), "the retries replace the read they retry")
+
+	var others []Command
+	for i := range 2000 {
+		others = append(others, Command{ClientID: uint64(100 + i), Seq: 1, Op: OpGet, Key: "a", ReadOnly: true})
+	}
+	apps, replies = sent(others...)
+	assert.Zero(t, apps, "every new read waits for the next round")
+	assert.Equal(t, maxReads, len(n.reads))
+	assert.Equal(t, 2000-maxReads+1, replies, "reads past the bound are refused at once")
+
+	// The next heartbeat carries the next round; when the followers are
+	// back, they answer it and every waiting read is served.
+	tn.isolate(1, false)
+	tn.isolate(2, false)
+	tn.replies[clientA] = nil
+	tn.advance(60 * time.Millisecond)
+	assert.Empty(t, n.reads)
+	assert.Equal(t, maxReads, len(tn.replies[clientA]))
+}

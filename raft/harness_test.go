@@ -54,7 +54,8 @@ func (tn *testNet) config(id NodeID) Config {
 
 // start (re)creates node id from its disk.
 func (tn *testNet) start(id NodeID) *Node {
-	n := NewNode(tn.config(id), *tn.disks[id], tn.now)
+	n, err := NewNode(tn.config(id), *tn.disks[id], tn.now)
+	require.NoError(tn.t, err)
 	tn.nodes[id] = n
 	tn.collect(n)
 	return n

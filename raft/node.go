@@ -87,13 +87,15 @@ type readRequest struct {
 
 // NewNode builds a node from its disk. A fresh server of the initial cluster
 // passes a Storage holding only Bootstrap; a server that joins later passes
-// an empty one. The caller must then take Ready and act on it.
-func NewNode(cfg Config, st Storage, now time.Duration) *Node {
-	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 64
+// an empty one. The caller must then take Ready and act on it. It fails if
+// cfg or st cannot run (see Config).
+func NewNode(cfg Config, st Storage, now time.Duration) (*Node, error) {
+	cfg, err := cfg.normalized()
+	if err != nil {
+		return nil, err
 	}
-	if cfg.MaxInflight <= 0 {
-		cfg.MaxInflight = 16
+	if st, err = normalizedStorage(st); err != nil {
+		return nil, err
 	}
 	n := &Node{
 		cfg:       cfg,
@@ -104,7 +106,7 @@ func NewNode(cfg Config, st Storage, now time.Duration) *Node {
 		durable:   st.HardState,
 		leader:    None,
 		kv:        newKV(),
-		bootstrap: slices.Clone(st.Bootstrap),
+		bootstrap: st.Bootstrap,
 		pending:   map[uint64]pendingReply{},
 		proposed:  map[uint64]uint64{},
 	}
@@ -120,7 +122,7 @@ func NewNode(cfg Config, st Storage, now time.Duration) *Node {
 	n.stable = n.log.lastIndex()
 	n.refreshConfig()
 	n.resetElectionTimer()
-	return n
+	return n, nil
 }
 
 // ID returns the node's id.
@@ -314,15 +316,8 @@ func (n *Node) setTerm(t uint64, vote NodeID) {
 
 func (n *Node) resetElectionTimer() {
 	et := n.cfg.ElectionTimeout
-	if et <= 0 {
-		et = 150 * time.Millisecond
-	}
-	span := et
-	if n.cfg.ElectionTimeoutMax != 0 {
-		span = n.cfg.ElectionTimeoutMax - et
-	}
 	jitter := time.Duration(0)
-	if n.cfg.Rand != nil && span > 0 {
+	if span := n.cfg.ElectionTimeoutMax - et; span > 0 {
 		jitter = time.Duration(n.cfg.Rand.Int64N(int64(span)))
 	}
 	n.electionDeadline = n.now + et + jitter
@@ -375,11 +370,4 @@ func (n *Node) quorum() int {
 func (n *Node) isMember(id NodeID) bool {
 	_, ok := slices.BinarySearch(n.members, id)
 	return ok
-}
-
-func (n *Node) heartbeatInterval() time.Duration {
-	if n.cfg.HeartbeatInterval <= 0 {
-		return 50 * time.Millisecond
-	}
-	return n.cfg.HeartbeatInterval
 }

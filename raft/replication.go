@@ -67,10 +67,17 @@ func (n *Node) StableTo(now time.Duration, index, term uint64) {
 // or its hint says where to resume (§5.3), so a returning follower is not
 // sent its whole log again.
 func (n *Node) heartbeat() {
-	n.heartbeatDeadline = n.now + n.heartbeatInterval()
+	n.heartbeatDeadline = n.now + n.cfg.HeartbeatInterval
+	if k := len(n.reads); k > 0 && n.reads[k-1].seq > n.readSeq {
+		// Reads wait for a round not yet sent: this heartbeat is it.
+		n.readSeq++
+		if pr := n.prs[n.id]; pr != nil {
+			pr.readAck = n.readSeq
+		}
+	}
 	for _, id := range n.peers {
 		pr := n.prs[id]
-		if pr.inflight > 0 && n.now-pr.lastAck >= n.heartbeatInterval() {
+		if pr.inflight > 0 && n.now-pr.lastAck >= n.cfg.HeartbeatInterval {
 			pr.inflight = 0
 			pr.probing = true
 		}

@@ -307,11 +307,14 @@ type Rand interface {
 	Int64N(n int64) int64
 }
 
-// Config configures a Node.
+// Config configures a Node. NewNode normalizes it in one place: zero
+// durations and limits take the Default values, Rand is required, and the
+// heartbeat interval must be shorter than the election timeout.
 type Config struct {
 	ID NodeID
 	// ElectionTimeout is the lower bound; each timeout is drawn uniformly
-	// from [ElectionTimeout, ElectionTimeoutMax) (§5.2).
+	// from [ElectionTimeout, ElectionTimeoutMax) (§5.2). 0 means
+	// DefaultElectionTimeout.
 	ElectionTimeout time.Duration
 	// ElectionTimeoutMax is the upper bound; 0 means 2*ElectionTimeout, and
 	// a bound at or below ElectionTimeout makes every timeout exactly
@@ -319,13 +322,15 @@ type Config struct {
 	// 150-300ms).
 	ElectionTimeoutMax time.Duration
 	// HeartbeatInterval is how often an idle leader sends AppendEntries.
+	// 0 means DefaultHeartbeatInterval.
 	HeartbeatInterval time.Duration
-	// MaxBatch caps the entries in one AppendEntries (0 = 64).
+	// MaxBatch caps the entries in one AppendEntries (0 = DefaultMaxBatch).
 	MaxBatch int
 	// MaxInflight caps unacknowledged AppendEntries per follower when
-	// pipelining (0 = 16).
+	// pipelining (0 = DefaultMaxInflight).
 	MaxInflight int
-	Rand        Rand
+	// Rand draws the election timeouts; NewNode fails without it.
+	Rand Rand
 	// Trace asks for Events in every Ready. Off, the node builds none.
 	Trace bool
 	Bug   Bug

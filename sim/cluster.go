@@ -40,7 +40,9 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 	}
 	s.started = true
 	for _, srv := range srvs {
-		s.boot(srv)
+		if err := s.boot(srv); err != nil {
+			return fmt.Errorf("startServers: %w", err)
+		}
 	}
 	return nil
 }
@@ -88,7 +90,9 @@ func (s *Sim) AddServer(id raft.NodeID, o ServerOptions) (raft.Status, error) {
 	}
 	if srv := s.server(id); srv == nil {
 		srv = s.newServer(id, raft.Storage{HardState: raft.HardState{VotedFor: raft.None}}, o)
-		s.boot(srv)
+		if err := s.boot(srv); err != nil {
+			return "", fmt.Errorf("addServer %d: %w", id, err)
+		}
 	} else if o.Debug {
 		srv.opts.Debug = true
 	}

@@ -77,11 +77,15 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 
 // boot starts srv's node from its disk. The node gets its own copy of the
 // log, so that nothing it does in memory can reach the disk except through
-// Ready.
-func (s *Sim) boot(srv *server) {
-	srv.node = raft.NewNode(s.nodeConfig(srv), srv.disk.storage(), s.now)
-	srv.up = true
+// Ready. It fails if the node refuses its configuration or its disk.
+func (s *Sim) boot(srv *server) error {
+	n, err := raft.NewNode(s.nodeConfig(srv), srv.disk.storage(), s.now)
+	if err != nil {
+		return fmt.Errorf("server %d: %w", srv.id, err)
+	}
+	srv.node, srv.up = n, true
 	s.afterInput(srv, prior{role: raft.Follower, term: srv.disk.hard.Term}, false)
+	return nil
 }
 
 func (s *Sim) stepServer(srv *server, m *raft.Message) {
@@ -234,8 +238,7 @@ func (s *Sim) Restart(id raft.NodeID) error {
 		return fmt.Errorf("restart %d: %w", id, ErrServerUp)
 	}
 	s.emitNode(EvRestart, id)
-	s.boot(srv)
-	return nil
+	return s.boot(srv)
 }
 
 // diskLog returns the log the safety checks follow for server id, for the

@@ -1,0 +1,90 @@
+package raft
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultElectionTimeout   = 150 * time.Millisecond
+	DefaultHeartbeatInterval = 50 * time.Millisecond
+	DefaultMaxBatch          = 64
+	DefaultMaxInflight       = 16
+)
+
+// ErrNoRand is returned by NewNode for a Config without Rand: without it
+// every server would time out at the same instant, and split votes forever
+// (§5.2 relies on randomized timeouts).
+var ErrNoRand = errors.New("raft: Config.Rand is nil (election timeouts must be randomized, §5.2)")
+
+// normalized returns c with every default filled in, or why c cannot run.
+// It is the one place that reads Config's zero values: the rest of the
+// package sees only normalized configs.
+func (c Config) normalized() (Config, error) {
+	if c.ID < 0 {
+		return c, fmt.Errorf("raft: Config.ID %d: server ids are non-negative", c.ID)
+	}
+	if c.Rand == nil {
+		return c, ErrNoRand
+	}
+	if c.ElectionTimeout < 0 || c.ElectionTimeoutMax < 0 || c.HeartbeatInterval < 0 || c.MaxBatch < 0 || c.MaxInflight < 0 {
+		return c, fmt.Errorf("raft: Config has a negative value (electionTimeout %v, heartbeat %v, maxBatch %d, maxInflight %d)",
+			c.ElectionTimeout, c.HeartbeatInterval, c.MaxBatch, c.MaxInflight)
+	}
+	if c.ElectionTimeout == 0 {
+		c.ElectionTimeout = DefaultElectionTimeout
+	}
+	switch {
+	case c.ElectionTimeoutMax == 0:
+		c.ElectionTimeoutMax = 2 * c.ElectionTimeout
+	case c.ElectionTimeoutMax < c.ElectionTimeout:
+		c.ElectionTimeoutMax = c.ElectionTimeout // a constant timeout
+	}
+	if c.HeartbeatInterval == 0 {
+		c.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.MaxInflight == 0 {
+		c.MaxInflight = DefaultMaxInflight
+	}
+	if c.HeartbeatInterval >= c.ElectionTimeout {
+		// Followers would time out between two heartbeats of a healthy
+		// leader (§5.2: broadcastTime << electionTimeout).
+		return c, fmt.Errorf("raft: heartbeat interval %v must be less than the election timeout %v",
+			c.HeartbeatInterval, c.ElectionTimeout)
+	}
+	return c, nil
+}
+
+// normalizedStorage returns st with its bootstrap membership sorted and
+// without duplicates (membership lookups are binary searches), or why its
+// log cannot be a Raft log.
+func normalizedStorage(st Storage) (Storage, error) {
+	st.Bootstrap = slices.Clone(st.Bootstrap)
+	slices.Sort(st.Bootstrap)
+	st.Bootstrap = slices.Compact(st.Bootstrap)
+	for i, e := range st.Log {
+		if e.Index != uint64(i)+1 {
+			return st, fmt.Errorf("raft: Storage.Log[%d] has index %d, want %d", i, e.Index, i+1)
+		}
+		if i > 0 && e.Term < st.Log[i-1].Term {
+			return st, fmt.Errorf("raft: Storage.Log entry %d has term %d, below the %d before it", e.Index, e.Term, st.Log[i-1].Term)
+		}
+	}
+	if t := lastTermOf(st.Log); t > st.Term {
+		return st, fmt.Errorf("raft: Storage term %d is below its last entry's term %d", st.Term, t)
+	}
+	return st, nil
+}
+
+func lastTermOf(log []Entry) uint64 {
+	if len(log) == 0 {
+		return 0
+	}
+	return log[len(log)-1].Term
+}
