@@ -116,9 +116,8 @@ func (s *Sim) RemoveServer(id raft.NodeID) (raft.Status, error) {
 
 // ClientRequest sends cmd to target (raft.None: to the leader, following
 // redirects) and runs the clock until the reply or a timeout, then on until
-// the entry is applied on every live server the leader reaches, for at most
-// one more heartbeat interval (SPEC.md). ClientID and Seq are set by the
-// simulation's client session.
+// the entry is applied on every live server the leader reaches (settle, in
+// wait.go). ClientID and Seq are set by the simulation's client session.
 func (s *Sim) ClientRequest(target raft.NodeID, cmd raft.Command) (raft.Response, error) {
 	if !s.started {
 		return raft.Response{}, fmt.Errorf("clientRequest: %w", ErrNotStarted)
@@ -144,30 +143,4 @@ func (s *Sim) request(target raft.NodeID, cmd raft.Command) raft.Response {
 		s.settle(c.respFrom, c.respCommit)
 	}
 	return r
-}
-
-// settle runs the clock until entry index is applied on every live member
-// that leader reaches, for at most one heartbeat interval.
-func (s *Sim) settle(leader raft.NodeID, index uint64) {
-	srv := s.server(leader)
-	if srv == nil || !srv.up || index == 0 {
-		return
-	}
-	members := srv.node.Members()
-	s.runUntil(func() bool { return s.appliedOn(leader, members, index) }, s.now+s.opts.HeartbeatInterval)
-}
-
-// appliedOn reports whether every live server among members that leader
-// reaches has applied index.
-func (s *Sim) appliedOn(leader raft.NodeID, members []raft.NodeID, index uint64) bool {
-	for _, id := range members {
-		srv := s.server(id)
-		if srv == nil || !srv.up || !s.Connected(leader, id) {
-			continue
-		}
-		if srv.node.LastApplied() < index {
-			return false
-		}
-	}
-	return true
 }

@@ -211,3 +211,79 @@ func (s *Sim) idle() bool {
 	})
 	return ok
 }
+
+// settle runs the clock until entry index is applied on every live member
+// that leader reaches, so that what the shell shows next holds the write
+// everywhere it can be (the tutorial's promise). The leader tells its
+// followers of the commit with its next message, which leaves within a
+// heartbeat interval and then crosses the link; settleBound bounds that
+// wait, so a follower that cannot keep up does not hold the shell forever.
+func (s *Sim) settle(leader raft.NodeID, index uint64) {
+	srv := s.server(leader)
+	if srv == nil || !srv.up || index == 0 {
+		return
+	}
+	members := srv.node.Members()
+	s.runUntil(func() bool { return s.appliedOn(leader, members, index) }, s.after(s.settleBound(srv, members)))
+}
+
+// settleBound is how long settle waits for the followers leader reaches.
+// Without loss, a follower has the entry within the slowest delay of its
+// link after the leader sent it (before it answered), and the commit with
+// the next message, which leaves within a heartbeat interval and crosses
+// the link: a heartbeat interval, the slowest delay of the links and one
+// write to its disk cover it. With loss, each lost copy is repaired by a
+// round trip after a later heartbeat, and a few can be lost in a row: the
+// bound is then as long as a client waits for an answer to one attempt
+// (two election timeouts), plus the slowest delay.
+func (s *Sim) settleBound(leader *server, members []raft.NodeID) time.Duration {
+	hb := s.nodeConfig(leader).HeartbeatInterval
+	worst := time.Duration(0)
+	lossy := false
+	for _, id := range members {
+		srv := s.server(id)
+		if srv == nil || !srv.up || id == leader.id || !s.Connected(leader.id, id) {
+			continue
+		}
+		m := s.net.model.link(s, leader.id, id)
+		worst = max(worst, worstDelay(m)+srv.fsync)
+		lossy = lossy || m.Loss > 0 || s.net.model.link(s, id, leader.id).Loss > 0
+	}
+	if lossy {
+		attempt, _ := s.timeouts(raft.OpSet)
+		return max(attempt, hb) + worst
+	}
+	return hb + worst
+}
+
+// worstDelay is the longest delay model m gives a message, short of the
+// far tail of an exponential latency (cut at six means, a chance of about
+// one in 400).
+func worstDelay(m *NetModel) time.Duration {
+	d := max(m.LatencyMin, m.LatencyMax)
+	if m.Dist == DistExp && m.LatencyMax > m.LatencyMin {
+		d = m.LatencyMin + 3*(m.LatencyMax-m.LatencyMin)
+	}
+	if m.Reorder > 0 {
+		d += 2 * max(m.LatencyMax, time.Millisecond)
+	}
+	if m.LongDelay > 0 {
+		d += m.LongDelayMax
+	}
+	return d
+}
+
+// appliedOn reports whether every live server among members that leader
+// reaches has applied index.
+func (s *Sim) appliedOn(leader raft.NodeID, members []raft.NodeID, index uint64) bool {
+	for _, id := range members {
+		srv := s.server(id)
+		if srv == nil || !srv.up || !s.Connected(leader, id) {
+			continue
+		}
+		if srv.node.LastApplied() < index {
+			return false
+		}
+	}
+	return true
+}
