@@ -134,8 +134,8 @@ type API interface {
 
 	// ClientRequest sends cmd to target (raft.None: to the leader, following
 	// redirects) and runs the clock until the reply or a timeout, then on
-	// until the entry is applied on every live reachable server, for at most
-	// one more heartbeat interval (SPEC.md).
+	// until the entry is applied on every live reachable server, for a
+	// bounded time (Sim.settle).
 	ClientRequest(target raft.NodeID, cmd raft.Command) (raft.Response, error)
 	// LeaderID returns the leader; if there is none and wait is true, runs
 	// the clock until one is elected or a bound passes.
