@@ -129,8 +129,12 @@ func (g *gen) orphan() {
 			minority = append(minority, id)
 		}
 	}
+	rest := without(ids, minority)
+	if len(rest) == 0 {
+		return // a one-server cluster: there is no majority to cut it from
+	}
 	slices.Sort(minority)
-	g.fault(FaultPartition, fmt.Sprintf("partition %s | %s", joinIDs(minority), joinIDs(without(ids, minority))))
+	g.fault(FaultPartition, fmt.Sprintf("partition %s | %s", joinIDs(minority), joinIDs(rest)))
 	g.netBroken = true
 	g.values++
 	g.line(KindClient, fmt.Sprintf("clientRequest %d set k%d %d", l, g.rnd.IntN(numKeys), g.values))
