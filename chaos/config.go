@@ -3,7 +3,7 @@
 //
 // A chaos run for a seed is a script: ordinary shell command lines,
 // generated deterministically from the seed and the flags and executed
-// through a repl.Session, the same code path as `raftsim run FILE`. The
+// through a session.Session, the same code path as `raftsim run FILE`. The
 // script of a failing seed is therefore its own replay; the runner shrinks
 // it by delta debugging to the fewest faults that still fail and writes it
 // out.

@@ -5,7 +5,8 @@ import (
 	"time"
 
 	"raftsim/raft"
-	"raftsim/repl"
+	"raftsim/repl/render"
+	"raftsim/repl/session"
 )
 
 // Outcome is what executing a script found.
@@ -26,7 +27,7 @@ type Outcome struct {
 // judges the first failure. The generator and the replayer share it, so a
 // script is judged the same way whoever runs it.
 type executor struct {
-	s      *repl.Session
+	s      *session.Session
 	sc     Script
 	out    Outcome
 	nextID int
@@ -36,14 +37,14 @@ type executor struct {
 }
 
 func newExecutor(seed uint64) *executor {
-	return &executor{s: repl.NewSession(seed), sc: Script{Seed: seed}, out: Outcome{Line: -1}}
+	return &executor{s: session.New(session.Options{Seed: seed}), sc: Script{Seed: seed}, out: Outcome{Line: -1}}
 }
 
 // failed says whether a line has failed yet.
 func (x *executor) failed() bool { return x.out.Line >= 0 }
 
 // exec records l (giving it an ID if it has none), runs it and judges it.
-func (x *executor) exec(l Line) repl.Result {
+func (x *executor) exec(l Line) render.Result {
 	if l.ID == 0 {
 		x.nextID++
 		l.ID = x.nextID
@@ -51,9 +52,9 @@ func (x *executor) exec(l Line) repl.Result {
 		x.nextID = l.ID
 	}
 	if !x.record(l) || (x.stopAtFailure && x.failed()) {
-		return repl.Result{OK: true}
+		return render.Result{OK: true}
 	}
-	r := x.s.ExecLine(l.Text)
+	r := x.s.Exec(l.Text)
 	x.out.SimTime = x.s.Sim().Now()
 	if r.OK {
 		return r
@@ -108,11 +109,11 @@ func (x *executor) countOps() {
 // judge classifies the first failing line. A final check that did not hold
 // is a violation of the kind the check stands for; anything else (a fault
 // command refused, a check that could not decide) leaves the seed unjudged.
-func judge(l Line, r repl.Result) Verdict {
+func judge(l Line, r render.Result) Verdict {
 	if l.Kind != KindCheck {
 		return Unjudged
 	}
-	if e, ok := r.Value.(repl.Expectation); ok && !e.Held {
+	if e, ok := r.Value.(render.Expectation); ok && !e.Held {
 		if l.Verdict == Linearizability && strings.HasPrefix(e.Found, linUnknown) {
 			return Unjudged // porcupine ran out of time: no answer either way
 		}

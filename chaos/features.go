@@ -4,7 +4,7 @@ import (
 	"strings"
 	"sync"
 
-	"raftsim/repl"
+	"raftsim/repl/session"
 )
 
 // features says which of the shell's newer commands this build has. The
@@ -32,11 +32,11 @@ func available() features {
 // probe runs each command once in a throwaway session. A command is there
 // unless the shell answers that it is not implemented yet.
 func probe() features {
-	s := repl.NewSession(1)
-	s.ExecLine("startServers 3")
-	s.ExecLine("run 500ms")
+	s := session.New(session.Options{Seed: 1})
+	s.Exec("startServers 3")
+	s.Exec("run 500ms")
 	has := func(line string) bool {
-		r := s.ExecLine(line)
+		r := s.Exec(line)
 		return r.Err == nil || !strings.Contains(r.Err.Error(), "not implemented")
 	}
 	return features{

@@ -1,6 +1,12 @@
 package repl
 
 import (
+	"raftsim/repl/lang"
+	"raftsim/repl/render"
+	"raftsim/repl/session"
+)
+
+import (
 	"fmt"
 	"io"
 	"io/fs"
@@ -26,7 +32,7 @@ func GoldenFiles(paths []string) ([]string, error) {
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("test: cannot read %s: %v", p, unwrapPathErr(err))
+			return nil, fmt.Errorf("test: cannot read %s: %v", p, lang.UnwrapPathErr(err))
 		}
 		if !st.IsDir() {
 			files = append(files, p)
@@ -54,32 +60,32 @@ func GoldenFiles(paths []string) ([]string, error) {
 // With rewrite, it writes the actual outputs back into the file instead.
 func Golden(file string, rewrite bool) GoldenResult {
 	res := GoldenResult{File: file}
-	text, err := readScript(file)
+	text, err := lang.ReadScript(file)
 	if err != nil {
 		res.Err = err
 		return res
 	}
-	sc, err := parseScript(file, text)
+	sc, err := lang.ParseScript(file, text)
 	if err != nil {
 		res.Err = err
 		return res
 	}
 	outputs := goldenOutputs(sc)
 	if rewrite {
-		if updated := sc.format(outputs); updated != text {
+		if updated := sc.Format(outputs); updated != text {
 			if err := os.WriteFile(file, []byte(updated), 0o644); err != nil {
-				res.Err = fmt.Errorf("cannot rewrite %s: %v", file, unwrapPathErr(err))
+				res.Err = fmt.Errorf("cannot rewrite %s: %v", file, lang.UnwrapPathErr(err))
 			}
 		}
 		return res
 	}
-	for i, b := range sc.blocks {
-		if !b.hasSep {
-			res.Diffs = append(res.Diffs, fmt.Sprintf("%s:%d: no expected output (add ---- and the output, or run with -rewrite)", file, b.line))
+	for i, b := range sc.Blocks {
+		if !b.HasSep {
+			res.Diffs = append(res.Diffs, fmt.Sprintf("%s:%d: no expected output (add ---- and the output, or run with -rewrite)", file, b.Line))
 			continue
 		}
-		if outputs[i] != b.expected {
-			res.Diffs = append(res.Diffs, diffText(fmt.Sprintf("%s:%d", file, b.line), b.expected, outputs[i]))
+		if outputs[i] != b.Expected {
+			res.Diffs = append(res.Diffs, diffText(fmt.Sprintf("%s:%d", file, b.Line), b.Expected, outputs[i]))
 		}
 	}
 	return res
@@ -87,18 +93,18 @@ func Golden(file string, rewrite bool) GoldenResult {
 
 // goldenOutputs runs every block and returns what each printed, without
 // colours.
-func goldenOutputs(sc *script) []string {
-	s := NewSession(1)
-	r := &Renderer{}
-	outputs := make([]string, len(sc.blocks))
+func goldenOutputs(sc *lang.Script) []string {
+	s := session.New(session.Options{Seed: 1})
+	r := &render.Renderer{}
+	outputs := make([]string, len(sc.Blocks))
 	quit := false
-	for i, b := range sc.blocks {
+	for i, b := range sc.Blocks {
 		var out strings.Builder
-		for _, c := range b.cmds {
+		for _, c := range b.Cmds {
 			if quit {
 				break
 			}
-			res := s.ExecLine(c.Text)
+			res := s.Exec(c.Text)
 			out.WriteString(r.Text(res))
 			quit = res.Quit
 		}

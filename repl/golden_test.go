@@ -1,6 +1,10 @@
 package repl
 
 import (
+	"raftsim/repl/lang"
+)
+
+import (
 	goflag "flag"
 	"os"
 	"path/filepath"
@@ -67,17 +71,17 @@ func TestGoldenBlankLinesInOutput(t *testing.T) {
 }
 
 func TestParseScriptErrors(t *testing.T) {
-	_, err := parseScript("f.raft", "----\nx\n")
+	_, err := lang.ParseScript("f.raft", "----\nx\n")
 	require.ErrorContains(t, err, "f.raft:1: ---- with no command")
-	_, err = parseScript("f.raft", "seed\n----\n----\nabc\n")
+	_, err = lang.ParseScript("f.raft", "seed\n----\n----\nabc\n")
 	require.ErrorContains(t, err, "never closed")
 }
 
 func TestParseScriptJoinsMultiLineCalls(t *testing.T) {
-	sc, err := parseScript("f.raft", "# c\nt.getAll(\n'log'\n);\nstatus\n")
+	sc, err := lang.ParseScript("f.raft", "# c\nt.getAll(\n'log'\n);\nstatus\n")
 	require.NoError(t, err)
-	cmds := sc.commands()
+	cmds := sc.Commands()
 	require.Len(t, cmds, 2)
-	require.Equal(t, scriptCmd{Line: 2, Text: "t.getAll(\n'log'\n);"}, cmds[0])
-	require.Equal(t, scriptCmd{Line: 5, Text: "status"}, cmds[1])
+	require.Equal(t, lang.ScriptCmd{Line: 2, Text: "t.getAll(\n'log'\n);"}, cmds[0])
+	require.Equal(t, lang.ScriptCmd{Line: 5, Text: "status"}, cmds[1])
 }

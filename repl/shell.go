@@ -1,6 +1,12 @@
 package repl
 
 import (
+	"raftsim/repl/lang"
+	"raftsim/repl/render"
+	"raftsim/repl/session"
+)
+
+import (
 	"bufio"
 	"errors"
 	"fmt"
@@ -41,8 +47,7 @@ func Shell(o ShellOptions) int {
 	if o.Err == nil {
 		o.Err = os.Stderr
 	}
-	s := NewSession(o.Seed)
-	s.JSON, s.Color = o.JSON, o.Color
+	s := session.New(session.Options{Seed: o.Seed})
 	if o.Interactive {
 		return interactive(s, o)
 	}
@@ -51,8 +56,8 @@ func Shell(o ShellOptions) int {
 
 // piped reads commands from a non-terminal: no prompt, no colours, no line
 // editing; each result is printed as it comes.
-func piped(s *Session, o ShellOptions) int {
-	r := &Renderer{W: o.Out, JSON: o.JSON, Color: o.Color}
+func piped(s *session.Session, o ShellOptions) int {
+	r := &render.Renderer{W: o.Out, JSON: o.JSON, Color: o.Color}
 	in := bufio.NewReader(o.In)
 	status := 0
 	var buf string
@@ -68,10 +73,10 @@ func piped(s *Session, o ShellOptions) int {
 		case line != "" || err == nil:
 			buf += "\n" + line
 		}
-		if Incomplete(buf) && err == nil {
+		if lang.Incomplete(buf) && err == nil {
 			continue
 		}
-		res := s.ExecLine(buf)
+		res := s.Exec(buf)
 		buf = ""
 		if res.Cmd.Name == "" && res.Err == nil {
 			continue // blank line or comment
@@ -103,13 +108,13 @@ func historyPath() string {
 	return p
 }
 
-func interactive(s *Session, o ShellOptions) int {
+func interactive(s *session.Session, o ShellOptions) int {
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:                 s.Prompt(),
 		HistoryFile:            historyPath(),
 		DisableAutoSaveHistory: true, // a multi-line call is saved as one entry
 		HistorySearchFold:      true,
-		AutoComplete:           &completer{s: s},
+		AutoComplete:           s.Completer(),
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "quit",
 	})
@@ -118,7 +123,7 @@ func interactive(s *Session, o ShellOptions) int {
 		return piped(s, o)
 	}
 	defer rl.Close()
-	r := &Renderer{W: rl.Stdout(), JSON: o.JSON, Color: o.Color}
+	r := &render.Renderer{W: rl.Stdout(), JSON: o.JSON, Color: o.Color}
 	fmt.Fprintln(rl.Stdout(), Banner)
 	var buf []string
 	for {
@@ -137,7 +142,7 @@ func interactive(s *Session, o ShellOptions) int {
 		}
 		buf = append(buf, line)
 		text := strings.Join(buf, "\n")
-		if Incomplete(text) {
+		if lang.Incomplete(text) {
 			continue
 		}
 		buf = nil
@@ -145,7 +150,7 @@ func interactive(s *Session, o ShellOptions) int {
 			continue
 		}
 		rl.SaveHistory(strings.ReplaceAll(text, "\n", " "))
-		res := s.ExecLine(text)
+		res := s.Exec(text)
 		if res.Cmd.Name == "" && res.Err == nil {
 			continue // only a comment
 		}

@@ -1,6 +1,11 @@
 package repl
 
 import (
+	"raftsim/repl/render"
+	"raftsim/repl/session"
+)
+
+import (
 	"bytes"
 	"strings"
 	"testing"
@@ -34,33 +39,6 @@ func TestPipedShell(t *testing.T) {
 	assert.Contains(t, lines[1], `"ok":false`)
 }
 
-// completions returns a function listing the whole lines that tab
-// completion offers for line in session s.
-func completions(s *Session) func(line string) []string {
-	c := &completer{s: s}
-	return func(line string) []string {
-		got, _ := c.Do([]rune(line), len([]rune(line)))
-		var out []string
-		for _, g := range got {
-			out = append(out, line+string(g))
-		}
-		return out
-	}
-}
-
-func TestCompleter(t *testing.T) {
-	s, _ := cluster(t)
-	complete := completions(s)
-	assert.Equal(t, []string{"getAll "}, complete("getA"))
-	assert.Contains(t, complete("getAll "), "getAll stateMachine ")
-	assert.Equal(t, []string{"getAll log 0 ", "getAll log 1 ", "getAll log 2 "}, complete("getAll log "))
-	assert.Contains(t, complete("expect "), "expect converged ")
-	assert.Equal(t, []string{"expect state 1 leader "}, complete("expect state 1 le"))
-	assert.Equal(t, []string{"crash $lid "}, complete("crash $"))
-	assert.Equal(t, []string{"t.startServers "}, complete("t.startS"))
-	assert.Equal(t, []string{"addServer 3 "}, complete("addServer "))
-}
-
 // FuzzExecLine feeds arbitrary lines to a running cluster: none may reach
 // the panic guard, and every result must render as one JSON line.
 func FuzzExecLine(f *testing.F) {
@@ -70,15 +48,15 @@ func FuzzExecLine(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
-		s := NewSession(1)
-		s.ExecLine("startServers 3")
-		s.ExecLine("lid = getLeaderId")
-		res := s.ExecLine(line)
+		s := session.New(session.Options{Seed: 1})
+		s.Exec("startServers 3")
+		s.Exec("lid = getLeaderId")
+		res := s.Exec(line)
 		if res.Err != nil && strings.Contains(res.Err.Error(), "internal error") {
 			t.Fatalf("%q: %v", line, res.Err)
 		}
 		var b bytes.Buffer
-		(&Renderer{W: &b, JSON: true}).Render(res)
+		(&render.Renderer{W: &b, JSON: true}).Render(res)
 		if n := strings.Count(b.String(), "\n"); n < 1 {
 			t.Fatalf("%q: no output line", line)
 		}

@@ -1,0 +1,205 @@
+package lang
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// A script (.raft file) is a list of commands, one a line, or one JS call
+// over several lines (continued while Incomplete says so). `#` lines are
+// comments. It may also be a golden file: a group of commands followed by a
+// line `----` and the output they are expected to print, ending at a blank
+// line; output that itself holds blank lines sits between `----`/`----`
+// pairs, as in cockroachdb/datadriven:
+//
+//	lid = getLeaderId
+//	----
+//	lid = 1
+//
+// `run` ignores the expected output; `test` compares it.
+
+// ScriptCmd is one command of a script and the line it starts on.
+type ScriptCmd struct {
+	Line int
+	Text string
+}
+
+// block is a group of commands with their expected output.
+type block struct {
+	pre      []string // comment and blank lines before the commands
+	Cmds     []ScriptCmd
+	raw      []string // the command lines as written
+	HasSep   bool     // a ---- line followed the commands
+	Expected string   // the expected output, each line ending in \n
+	Line     int      // the line of the first command
+}
+
+// Script is a parsed .raft file.
+type Script struct {
+	name   string
+	Blocks []block
+	tail   []string // comment and blank lines after the last block
+}
+
+func (sc *Script) Commands() []ScriptCmd {
+	var out []ScriptCmd
+	for _, b := range sc.Blocks {
+		out = append(out, b.Cmds...)
+	}
+	return out
+}
+
+// ParseScript splits a script into blocks. Its only errors are misplaced
+// separators; bad commands are found when they run.
+func ParseScript(name, text string) (*Script, error) {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	lines := strings.Split(text, "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	sc := &Script{name: name}
+	var cur block
+	for i := 0; i < len(lines); {
+		l := lines[i]
+		t := strings.TrimSpace(l)
+		switch {
+		case t == "" || strings.HasPrefix(t, "#"):
+			if len(cur.Cmds) > 0 {
+				sc.Blocks = append(sc.Blocks, cur)
+				cur = block{}
+			}
+			cur.pre = append(cur.pre, l)
+			i++
+		case l == "----":
+			if len(cur.Cmds) == 0 {
+				return nil, fmt.Errorf("%s:%d: ---- with no command before it (expected output follows its command)", name, i+1)
+			}
+			cur.HasSep = true
+			var err error
+			if cur.Expected, i, err = readExpected(name, lines, i+1); err != nil {
+				return nil, err
+			}
+			sc.Blocks = append(sc.Blocks, cur)
+			cur = block{}
+		default:
+			start := i
+			text := l
+			i++
+			for Incomplete(text) && i < len(lines) && lines[i] != "----" && strings.TrimSpace(lines[i]) != "" {
+				text += "\n" + lines[i]
+				i++
+			}
+			if len(cur.Cmds) == 0 {
+				cur.Line = start + 1
+			}
+			cur.Cmds = append(cur.Cmds, ScriptCmd{Line: start + 1, Text: text})
+			cur.raw = append(cur.raw, lines[start:i]...)
+		}
+	}
+	if len(cur.Cmds) > 0 {
+		sc.Blocks = append(sc.Blocks, cur)
+	} else {
+		sc.tail = cur.pre
+	}
+	return sc, nil
+}
+
+// readExpected reads an expected-output block starting at line i (just
+// after the ----) and returns it with the index of the next line.
+func readExpected(name string, lines []string, i int) (string, int, error) {
+	var b strings.Builder
+	if i < len(lines) && lines[i] == "----" {
+		// Double-separator form: ends at a ----/---- pair.
+		start := i
+		for i++; i < len(lines); i++ {
+			if lines[i] == "----" && i+1 < len(lines) && lines[i+1] == "----" {
+				i += 2
+				if i < len(lines) && strings.TrimSpace(lines[i]) == "" {
+					i++
+				}
+				return b.String(), i, nil
+			}
+			b.WriteString(lines[i] + "\n")
+		}
+		return "", 0, fmt.Errorf("%s:%d: expected output opened with ----/---- is never closed by ----/----", name, start)
+	}
+	for ; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) == "" {
+			return b.String(), i + 1, nil
+		}
+		b.WriteString(lines[i] + "\n")
+	}
+	return b.String(), i, nil
+}
+
+// Format writes the script back with the given outputs (one per block),
+// for -rewrite.
+func (sc *Script) Format(outputs []string) string {
+	var b strings.Builder
+	for i, bl := range sc.Blocks {
+		for _, l := range bl.pre {
+			b.WriteString(l + "\n")
+		}
+		for _, l := range bl.raw {
+			b.WriteString(l + "\n")
+		}
+		out := outputs[i]
+		b.WriteString("----\n")
+		if hasBlankLine(out) {
+			b.WriteString("----\n" + out + "----\n----\n")
+		} else {
+			b.WriteString(out)
+		}
+		// A blank line ends the expected output, unless the next lines
+		// start with one already.
+		next := sc.tail
+		if i < len(sc.Blocks)-1 {
+			next = sc.Blocks[i+1].pre
+		}
+		if i < len(sc.Blocks)-1 && (len(next) == 0 || strings.TrimSpace(next[0]) != "") {
+			b.WriteString("\n")
+		}
+	}
+	for _, l := range sc.tail {
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
+func hasBlankLine(s string) bool {
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		if strings.TrimSpace(l) == "" {
+			return s != ""
+		}
+	}
+	return false
+}
+
+// maxScriptBytes refuses to read something that is surely not a script.
+const maxScriptBytes = 16 << 20
+
+func ReadScript(file string) (string, error) {
+	st, err := os.Stat(file)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %v", file, UnwrapPathErr(err))
+	}
+	if st.IsDir() {
+		return "", fmt.Errorf("%s is a directory, not a script", file)
+	}
+	if st.Size() > maxScriptBytes {
+		return "", fmt.Errorf("%s is too big for a script (%d bytes)", file, st.Size())
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %v", file, UnwrapPathErr(err))
+	}
+	return string(b), nil
+}
+
+func UnwrapPathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,161 @@
+package lang
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// shTok is one shell-form token.
+type shTok struct {
+	arg  Arg
+	pos  int    // byte offset of the token
+	raw  string // the token as typed when it was not quoted
+	bare bool   // typed without quotes
+}
+
+// parseShell parses the shell form starting at src[from]: whitespace
+// separated words, the first of which is the command name.
+func parseShell(src string, from int) (Command, error) {
+	toks, err := lexShell(src, from)
+	if err != nil || len(toks) == 0 {
+		return Command{}, err
+	}
+	first := toks[0]
+	if len(toks) == 1 && first.arg.Kind == ArgVar && first.arg.Key == "" {
+		return Command{Name: "print", Args: []Arg{first.arg}}, nil
+	}
+	name, dot := strings.CutPrefix(first.raw, ".")
+	if !first.bare || !isIdent(name) {
+		what := first.raw
+		if !first.bare {
+			what = quoteString(first.arg.Text)
+		}
+		return Command{}, errAt(src, first.pos, "expected a command name @@, found %s; try help for the list of commands", what)
+	}
+	if len(toks) == 1 && !dot {
+		return bareName(src, first.pos, name)
+	}
+	if err := checkName(src, first.pos, name); err != nil {
+		return Command{}, err
+	}
+	c := Command{Name: canonicalOrAsTyped(name)}
+	for _, t := range toks[1:] {
+		c.Args = append(c.Args, t.arg)
+	}
+	return c, nil
+}
+
+// lexShell splits src[i:] into shell-form tokens.
+func lexShell(src string, i int) ([]shTok, error) {
+	var toks []shTok
+	for {
+		i = skipSpaces(src, i)
+		if i >= len(src) {
+			return toks, nil
+		}
+		switch c := src[i]; {
+		case c == '#' || strings.HasPrefix(src[i:], "//"):
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+		case c == ';':
+			if !onlyTrailer(src[i:]) {
+				return nil, errAt(src, i, "unexpected text after ';'; write one command per line")
+			}
+			return toks, nil
+		case c == '|':
+			toks = append(toks, shTok{arg: Arg{Kind: ArgWord, Text: "|"}, pos: i, raw: "|", bare: true})
+			i++
+		case c == '\'' || c == '"':
+			s, n, err := readString(src, i)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkAfterQuote(src, n); err != nil {
+				return nil, err
+			}
+			toks = append(toks, shTok{arg: Arg{Kind: ArgString, Text: s}, pos: i})
+			i = n
+		default:
+			t, n, err := lexWord(src, i, toks)
+			if err != nil {
+				return nil, err
+			}
+			toks = append(toks, t)
+			i = n
+		}
+	}
+}
+
+// lexWord reads the bare word starting at src[i]; prev are the tokens
+// before it on the line.
+func lexWord(src string, i int, prev []shTok) (shTok, int, error) {
+	j := i
+	for j < len(src) && !isSpace(src[j]) && strings.IndexByte("|#;'\"(){}[]", src[j]) < 0 {
+		j++
+	}
+	run := src[i:j]
+	t := shTok{pos: i, raw: run, bare: true}
+	if j < len(src) {
+		switch c := src[j]; c {
+		case '(', ')', '{', '}', '[', ']':
+			return t, 0, errAt(src, j, "unexpected '%c' @@ in a shell-form command; brackets belong to the JavaScript form, as in t.crash(2), or quote the word", c)
+		case '\'', '"':
+			key, ok := strings.CutSuffix(run, "=")
+			if !ok || !isIdent(key) {
+				return t, 0, errAt(src, j, "unexpected quote @@ inside the word %s; quote the whole word, as in \"a b\"", run)
+			}
+			s, n, err := readString(src, j)
+			if err != nil {
+				return t, 0, err
+			}
+			if err := checkAfterQuote(src, n); err != nil {
+				return t, 0, err
+			}
+			t.arg, t.bare = Arg{Key: key, Kind: ArgString, Text: s}, false
+			return t, n, nil
+		}
+	}
+	if run[0] == '=' {
+		if len(prev) == 1 {
+			left := prev[0].raw
+			if !prev[0].bare {
+				left = quoteString(prev[0].arg.Text)
+			}
+			return t, 0, errAt(src, i, "cannot assign to %s @@: the left side of '=' must be a plain name, as in lid = getLeaderId", left)
+		}
+		return t, 0, errAt(src, i, "unexpected '='; options are written key=value without spaces, and an assignment is NAME = COMMAND at the start of the line")
+	}
+	if eq := strings.IndexByte(run, '='); eq > 0 && isIdent(run[:eq]) {
+		if eq == len(run)-1 {
+			return t, 0, errAt(src, i, "expected a value after '=' in %s @@, as in %s1", run, run)
+		}
+		v, err := shellValue(src, i+eq+1, run[eq+1:])
+		v.Key = run[:eq]
+		t.arg = v
+		return t, j, err
+	}
+	v, err := shellValue(src, i, run)
+	t.arg = v
+	return t, j, err
+}
+
+// shellValue classifies a bare word (or the value part of key=value).
+func shellValue(src string, pos int, text string) (Arg, error) {
+	if text[0] == '$' {
+		if name := text[1:]; !isIdent(name) {
+			return Arg{}, errAt(src, pos, "bad variable reference %s @@: expected $ followed by a name of letters, digits and _, as in $lid", text)
+		}
+		return Arg{Kind: ArgVar, Text: text[1:]}, nil
+	}
+	return Arg{Kind: literalKind(text), Text: text}, nil
+}
+
+// checkAfterQuote requires a closing quote at src[n-1] to end its word.
+func checkAfterQuote(src string, n int) error {
+	if n < len(src) && !isSpace(src[n]) && strings.IndexByte("|#;", src[n]) < 0 {
+		r, _ := utf8.DecodeRuneInString(src[n:])
+		return errAt(src, n, "expected a space after the closing quote, found %q", r)
+	}
+	return nil
+}

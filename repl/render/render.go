@@ -1,0 +1,309 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fatih/color"
+
+	"raftsim/raft"
+	"raftsim/sim"
+)
+
+// Renderer prints Results: for people (aligned text, colours) or, with
+// JSON, one JSON object per command and per event.
+type Renderer struct {
+	W     io.Writer
+	JSON  bool
+	Color bool
+	// Echo prints each command as `> cmd` before its output (script runs).
+	Echo bool
+}
+
+// serverColors gives each server its own colour; green and red are kept
+// for ok / failed.
+var serverColors = []color.Attribute{color.FgCyan, color.FgMagenta, color.FgYellow, color.FgBlue,
+	color.FgHiCyan, color.FgHiMagenta, color.FgHiYellow, color.FgHiBlue}
+
+func (r *Renderer) paint(s string, attrs ...color.Attribute) string {
+	if !r.Color || s == "" {
+		return s
+	}
+	c := color.New(attrs...)
+	c.EnableColor()
+	return c.Sprint(s)
+}
+
+func (r *Renderer) server(id raft.NodeID, s string) string {
+	if id < 0 || id >= sim.ClientIDBase {
+		return s // clients keep the terminal's own colour, apart from every server
+	}
+	return r.paint(s, serverColors[int(id)%len(serverColors)])
+}
+
+// Render prints one result (and, for source, the results it holds).
+func (r *Renderer) Render(res Result) {
+	if r.JSON {
+		r.renderJSON(res)
+		return
+	}
+	io.WriteString(r.W, r.Text(res))
+}
+
+// Text is the people's rendering of a result, ending in a newline unless
+// it is empty.
+func (r *Renderer) Text(res Result) string {
+	var b strings.Builder
+	if r.Echo && res.Cmd.Line != "" {
+		lines := strings.Split(res.Cmd.Line, "\n")
+		for i, l := range lines {
+			prefix := "> "
+			if i > 0 {
+				prefix = "... "
+			}
+			b.WriteString(r.paint(prefix+l, color.Bold) + "\n")
+		}
+	}
+	for _, e := range res.Events {
+		b.WriteString(r.eventText(e) + "\n")
+	}
+	if res.Dropped > 0 {
+		fmt.Fprintf(&b, "... %d more events not shown (too many for one command; try a shorter run, or step)\n", res.Dropped)
+	}
+	echo := *r
+	echo.Echo = true // sourced commands are shown with their output
+	for _, sub := range res.Sub {
+		b.WriteString(echo.Text(sub))
+	}
+	body := r.valueText(res)
+	if body != "" {
+		b.WriteString(body)
+		if !strings.HasSuffix(body, "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func (r *Renderer) eventText(e EventLine) string {
+	stamp := fmt.Sprintf("[%7.3fs] ", e.Time.Seconds())
+	if e.Kind == "violation" {
+		return stamp + r.paint(e.Text, color.FgRed, color.Bold)
+	}
+	return stamp + r.server(e.Node, e.Text)
+}
+
+// valueText renders the value, or the error, of a result.
+func (r *Renderer) valueText(res Result) string {
+	where := ""
+	if res.Where != "" {
+		where = res.Where + ": "
+	}
+	if e, ok := res.Value.(Expectation); ok {
+		if e.Held {
+			return r.paint("✓ expect "+e.Pred, color.FgGreen) + ": " + e.Found
+		}
+		return where + r.paint("✗ expect "+e.Pred, color.FgRed, color.Bold) + ": expected " + e.Expected + ", found " + e.Found
+	}
+	if res.Err != nil {
+		if _, ok := res.Value.(Sourced); ok {
+			// The failing line was shown with its own error above.
+			v := res.Value.(Sourced)
+			return r.paint(fmt.Sprintf("source %s: %d of %d commands failed", v.File, v.Failed, v.Commands), color.FgRed)
+		}
+		return where + r.paint("error: "+res.Err.Error(), color.FgRed)
+	}
+	text := r.Plain(res.Value)
+	if res.Cmd.Assign != "" && res.Cmd.Name != "require" && text != "" {
+		text = res.Cmd.Assign + " = " + text
+	}
+	return text
+}
+
+// Plain renders a value without the result framing.
+func (r *Renderer) Plain(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case Started:
+		return "started servers " + JoinIDs(x.IDs, ", ")
+	case Leader:
+		if !x.Known {
+			return "null"
+		}
+		return r.server(x.ID, fmt.Sprint(int(x.ID)))
+	case Reply:
+		obj := jsReply(x.Resp)
+		if x.Callback {
+			return "results:  " + obj
+		}
+		return obj
+	case MemberStatus:
+		st := string(x.Status)
+		if x.Status == raft.StatusOK {
+			return r.paint(st, color.FgGreen)
+		}
+		return r.paint(st, color.FgRed)
+	case FieldValue:
+		return r.fieldText(x)
+	case Status:
+		return r.statusTable(x)
+	case Message:
+		return string(x)
+	case Advanced:
+		return fmt.Sprintf("t=%s (+%s)", Seconds(x.Now), x.By.Round(time.Microsecond))
+	case Stepped:
+		if x.Done < x.Asked {
+			return fmt.Sprintf("processed %d of %d events (nothing more was scheduled), t=%s", x.Done, x.Asked, Seconds(x.Now))
+		}
+		return fmt.Sprintf("processed %s, t=%s", Plural(uint64(x.Done), "event", "events"), Seconds(x.Now))
+	case Reached:
+		return fmt.Sprintf("%s after %s, t=%s", x.Cond, x.After.Round(time.Microsecond), Seconds(x.Now))
+	case DebugState:
+		return "debug " + debugName(x.Level)
+	case SeedValue:
+		if x.Reset {
+			return fmt.Sprintf("seed %d: new empty cluster (start it with startServers)", x.Seed)
+		}
+		return fmt.Sprintf("seed %d", x.Seed)
+	case HelpText:
+		return string(x)
+	case Printed:
+		if x.Names != nil {
+			if len(x.Names) == 0 {
+				return "no variables (set one with: lid = getLeaderId)"
+			}
+			lines := make([]string, len(x.Names))
+			for i, n := range x.Names {
+				lines[i] = n + " = " + jsValue(raft.Value(x.Values[i]))
+			}
+			return strings.Join(lines, "\n")
+		}
+		parts := make([]string, len(x.Values))
+		for i, v := range x.Values {
+			parts[i] = jsValue(raft.Value(v))
+		}
+		return strings.Join(parts, " ")
+	case Sourced:
+		return fmt.Sprintf("source %s: %s", x.File, Plural(uint64(x.Commands), "command", "commands"))
+	case CheckReport:
+		return checkReportText(r, x)
+	case Exported:
+		return exportedText(x)
+	case LoadShown:
+		return loadText(r, x)
+	case HistoryShown:
+		return historyText(r, x)
+	case NetShown:
+		return netText(r, x)
+	case DiskShown:
+		return diskText(r, x)
+	}
+	return fmt.Sprint(v)
+}
+
+// fieldText renders getAll: the value alone for one server, else one
+// aligned row per server.
+func (r *Renderer) fieldText(f FieldValue) string {
+	if f.Single && len(f.Rows) == 1 {
+		if l, ok := f.Rows[0].V.(LogValue); ok {
+			if len(l) == 0 {
+				return "[] (empty log)"
+			}
+			lines := make([]string, len(l))
+			for i, e := range l {
+				lines[i] = entryText(e)
+			}
+			return strings.Join(lines, "\n")
+		}
+		return fieldValueText(f.Rows[0].V)
+	}
+	if len(f.Rows) == 0 {
+		return "no servers yet (start some with: startServers 3)"
+	}
+	w := 0
+	for _, row := range f.Rows {
+		w = max(w, len(fmt.Sprint(int(row.ID))))
+	}
+	lines := make([]string, len(f.Rows))
+	for i, row := range f.Rows {
+		lines[i] = r.server(row.ID, fmt.Sprintf("S%-*d", w, row.ID)) + "  " + fieldValueText(row.V)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func fieldValueText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case LogValue:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = entryText(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case KV:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if len(keys) == 0 {
+			return "{}"
+		}
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = jsKey(k) + ": " + jsValue(x[k])
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	case NodeRef:
+		if raft.NodeID(x) == raft.None {
+			return "null"
+		}
+		return fmt.Sprint(int(x))
+	case IDMap:
+		ids := sortedIDs(x)
+		if len(ids) == 0 {
+			return "{}"
+		}
+		parts := make([]string, len(ids))
+		for i, id := range ids {
+			parts[i] = fmt.Sprintf("%d: %d", id, x[id])
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	case IDs:
+		return "[" + JoinIDs(x, ", ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+// entryText is a compact log entry: "2:t1 set a=1".
+func entryText(e raft.Entry) string {
+	head := fmt.Sprintf("%d:t%d ", e.Index, e.Term)
+	switch e.Kind {
+	case raft.EntryNoop:
+		return head + "noop"
+	case raft.EntryConfig:
+		return head + "config [" + JoinIDs(e.Config, ",") + "]"
+	}
+	c := e.Cmd
+	switch c.Op {
+	case raft.OpSet:
+		return head + "set " + c.Key + "=" + jsValue(c.Value)
+	case raft.OpCAS:
+		return head + "cas " + c.Key + " " + jsValue(c.Old) + "→" + jsValue(c.Value)
+	}
+	return head + DescribeCmd(c)
+}
+
+func sortedIDs[V any](m map[raft.NodeID]V) []raft.NodeID {
+	ids := make([]raft.NodeID, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}

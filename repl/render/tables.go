@@ -1,0 +1,213 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fatih/color"
+
+	"raftsim/check"
+	"raftsim/raft"
+	"raftsim/sim"
+)
+
+// table aligns rows of cells into columns two spaces apart; the first cell
+// of a row whose id is not raft.None gets the server's colour (widths are
+// measured before colouring).
+func (r *Renderer) table(rows [][]string, ids []raft.NodeID) string {
+	width := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, c := range row {
+			width[i] = max(width[i], len(c))
+		}
+	}
+	lines := make([]string, len(rows))
+	for ri, row := range rows {
+		var b strings.Builder
+		for i, c := range row {
+			cell := c
+			if i < len(row)-1 {
+				cell += strings.Repeat(" ", width[i]-len(c)+2)
+			}
+			if i == 0 && ri > 0 && ids[ri-1] != raft.None {
+				cell = r.server(ids[ri-1], cell)
+			}
+			b.WriteString(cell)
+		}
+		lines[ri] = strings.TrimRight(b.String(), " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// netLinkRow is one row of the `net` table: a direction of a link, or both
+// directions when their rules are the same.
+type netLinkRow struct {
+	name     string
+	from, to raft.NodeID
+	both     bool
+	rule     sim.NetRule
+	eff      sim.NetModel
+}
+
+// netRows pairs up the two directions of a link when their rules agree,
+// so `net 0<->1 loss=0.5` shows as one row.
+func netRows(v sim.NetView) []netLinkRow {
+	rules := map[[2]raft.NodeID]sim.NetRule{}
+	for _, l := range v.Links {
+		rules[[2]raft.NodeID{l.From, l.To}] = l.Rule
+	}
+	var out []netLinkRow
+	for _, l := range v.Links {
+		back, ok := rules[[2]raft.NodeID{l.To, l.From}]
+		same := ok && back.String() == l.Rule.String()
+		if same && l.From > l.To {
+			continue // shown with the other direction
+		}
+		out = append(out, netLinkRow{name: LinkText(l.From, l.To, same), from: l.From, to: l.To, both: same, rule: l.Rule, eff: l.Effective})
+	}
+	return out
+}
+
+func fsyncText(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	return d.String()
+}
+
+func checkReportText(r *Renderer, rep CheckReport) string {
+	ok := func(s string) string { return r.paint("✓ "+s, color.FgGreen) }
+	bad := func(s string) string { return r.paint("✗ "+s, color.FgRed, color.Bold) }
+	var b strings.Builder
+	if len(rep.Violations) == 0 {
+		b.WriteString(ok("safety") + ": no Raft safety property broken so far\n")
+	} else {
+		fmt.Fprintf(&b, "%s: %s\n", bad("safety"), Plural(uint64(len(rep.Violations)), "violation", "violations"))
+		for i, v := range rep.Violations {
+			if i == 10 {
+				fmt.Fprintf(&b, "  ... and %d more\n", len(rep.Violations)-10)
+				break
+			}
+			b.WriteString("  " + DescribeViolation(v) + "\n")
+		}
+	}
+	l := rep.Lin
+	switch {
+	case l.Ops == 0 && l.Dropped == 0:
+		b.WriteString(ok("linearizability") + ": no client operations yet (clientRequest and load record them)")
+	case l.Verdict == check.OK:
+		b.WriteString(ok("linearizability") + ": " + l.String())
+	case l.Verdict == check.Unknown:
+		b.WriteString(r.paint("? linearizability", color.FgYellow) + ": " + l.String() + "; try again with fewer operations")
+	default:
+		b.WriteString(bad("linearizability") + ": " + l.String() + "\n  (export history FILE.html shows it in a browser)")
+	}
+	return b.String()
+}
+
+func exportedText(e Exported) string { return "wrote " + e.File + ": " + e.Detail }
+
+func loadText(r *Renderer, v LoadShown) string {
+	st := v.St
+	mix := fmt.Sprintf("set:get:cas %d:%d:%d", st.Mix[0], st.Mix[1], st.Mix[2])
+	keys := "key k0"
+	if st.Keys > 1 {
+		keys = fmt.Sprintf("keys k0..k%d", st.Keys-1)
+	}
+	what := fmt.Sprintf("%s, %s/s, %s, %s (gets half ro, half through the log)",
+		Plural(uint64(len(st.Clients)), "client", "clients"), strconv.FormatFloat(st.Rate, 'g', -1, 64), keys, mix)
+	progress := fmt.Sprintf("%s started, %d answered, %d pending; %s (redirects and retries)",
+		Plural(uint64(st.Issued), "operation", "operations"), st.Answered, st.Issued-st.Answered, Plural(uint64(st.Resends), "resend", "resends"))
+	switch {
+	case v.Action == "started":
+		return fmt.Sprintf("load: %s from t=%s to t=%s; the clients work as time advances (run %s)",
+			what, Seconds(st.Start), Seconds(st.End), st.Duration.Round(time.Millisecond))
+	case v.Action == "stopped":
+		return fmt.Sprintf("load stopped at t=%s: %s; pending operations are retried until answered", Seconds(st.End), progress)
+	case st.Running:
+		return fmt.Sprintf("load running until t=%s: %s; %s", Seconds(st.End), what, progress)
+	}
+	return fmt.Sprintf("load over at t=%s: %s; %s", Seconds(st.End), what, progress)
+}
+
+func historyText(r *Renderer, v HistoryShown) string {
+	if v.Total == 0 {
+		return "no client operations yet (clientRequest and load record them)"
+	}
+	head := fmt.Sprintf("%s recorded, %d pending", Plural(uint64(v.Total), "operation", "operations"), v.Pending)
+	if len(v.Ops) < v.Total {
+		head = fmt.Sprintf("the last %d of %s", len(v.Ops), head)
+	}
+	rows := [][]string{{"call", "return", "client", "seq", "operation", "status", "result"}}
+	for _, op := range v.Ops {
+		ret, status, result := "-", "pending", ""
+		if op.Done {
+			ret, status = Seconds(op.Return), string(op.Status)
+			if op.Status == raft.StatusSuccess && op.Op != raft.OpSet {
+				result = jsValue(op.Result)
+			}
+		}
+		rows = append(rows, []string{Seconds(op.Call), ret, clientName(op), strconv.FormatUint(op.Seq, 10), opText(op), status, result})
+	}
+	ids := make([]raft.NodeID, len(v.Ops))
+	for i := range ids {
+		ids[i] = raft.None
+	}
+	return head + "\n" + r.table(rows, ids)
+}
+
+func netText(r *Renderer, n NetShown) string {
+	head := []string{"LINK"}
+	for _, s := range sim.NetSettings {
+		head = append(head, strings.ToUpper(s))
+	}
+	rows := [][]string{head}
+	ids := []raft.NodeID{raft.None}
+	all := []string{"all"}
+	for _, s := range sim.NetSettings {
+		all = append(all, n.View.Global.Setting(s))
+	}
+	rows = append(rows, all)
+	for _, l := range netRows(n.View) {
+		row := []string{l.name}
+		for _, s := range sim.NetSettings {
+			cell := ""
+			if l.rule.Sets(s) {
+				cell = l.rule.Model.Setting(s)
+			}
+			row = append(row, cell)
+		}
+		rows = append(rows, row)
+		ids = append(ids, raft.None)
+	}
+	out := r.table(rows, ids)
+	if len(n.View.Links) > 0 {
+		out += "\n(a blank setting of a link is the one of `all`; links to clients follow `all`)"
+	} else {
+		out += "\n(every link, client links included, follows `all`; set one link with net 0->1 loss=0.5)"
+	}
+	return out
+}
+
+func diskText(r *Renderer, d DiskShown) string {
+	if len(d.Disks) == 0 {
+		return fmt.Sprintf("no servers yet; new servers get fsync=%s", fsyncText(d.Default))
+	}
+	rows := [][]string{{"ID", "FSYNC", "PENDING", "HELD MSGS", "NEXT DURABLE", "DISK TERM", "DISK LOG", "MEMORY LOG", "UP"}}
+	ids := []raft.NodeID{raft.None}
+	for _, di := range d.Disks {
+		next, mem, up := "-", "-", "down"
+		if di.Pending > 0 {
+			next = "in " + (di.NextDurable - d.Now).Round(time.Microsecond).String()
+		}
+		if di.Up {
+			mem, up = strconv.FormatUint(di.MemLast, 10), "up"
+		}
+		rows = append(rows, []string{strconv.Itoa(int(di.ID)), fsyncText(di.Fsync), strconv.Itoa(di.Pending),
+			strconv.Itoa(di.Held), next, strconv.FormatUint(di.DiskTerm, 10), strconv.FormatUint(di.DiskLast, 10), mem, up})
+		ids = append(ids, di.ID)
+	}
+	return r.table(rows, ids) + fmt.Sprintf("\n(new servers get fsync=%s; a crash loses the pending writes and the messages held for them)", fsyncText(d.Default))
+}

@@ -1,0 +1,118 @@
+package render
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"raftsim/raft"
+	"raftsim/sim"
+)
+
+func clientName(op sim.HistoryOp) string {
+	if op.Shell {
+		return "shell"
+	}
+	return strconv.Itoa(int(op.Client))
+}
+
+// opText describes a client operation in shell words: "cas k0 7 -> 9".
+func opText(op sim.HistoryOp) string {
+	switch op.Op {
+	case raft.OpSet:
+		return "set " + op.Key + " " + jsValue(op.Value)
+	case raft.OpGet:
+		if op.ReadOnly {
+			return "get " + op.Key + " ro"
+		}
+		return "get " + op.Key
+	case raft.OpCAS:
+		return "cas " + op.Key + " " + jsValue(op.Old) + " " + jsValue(op.Value)
+	}
+	return op.Op.String() + " " + op.Key
+}
+
+// DescribeCmd words a client command: "set a=1", "cas a 1→2".
+func DescribeCmd(c raft.Command) string {
+	switch c.Op {
+	case raft.OpSet:
+		return fmt.Sprintf("set %s=%s", c.Key, c.Value)
+	case raft.OpGet:
+		if c.ReadOnly {
+			return "get " + c.Key + " (ro)"
+		}
+		return "get " + c.Key
+	case raft.OpDel:
+		return "del " + c.Key
+	case raft.OpCAS:
+		old := c.Old
+		if old == "" {
+			old = "null"
+		}
+		return fmt.Sprintf("cas %s %s→%s", c.Key, old, c.Value)
+	case raft.OpAddServer, raft.OpRemoveServer:
+		return fmt.Sprintf("%s %d", c.Op, c.Server)
+	}
+	return c.Op.String()
+}
+
+func DescribeResp(r raft.Response) string {
+	out := string(r.Status)
+	if r.Result != "" {
+		out += " result " + string(r.Result)
+	}
+	switch {
+	case r.Status != raft.StatusNotLeader:
+	case r.LeaderHint == raft.None:
+		out += " (no leader known)"
+	default:
+		out += fmt.Sprintf(" (leader hint S%d)", r.LeaderHint)
+	}
+	if r.Err != "" {
+		out += ": " + r.Err
+	}
+	return out
+}
+
+func Plural(n uint64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func DescribeViolation(v sim.Violation) string {
+	out := fmt.Sprintf("%s broken at t=%s", v.Property, Seconds(v.Time))
+	if len(v.Servers) > 0 {
+		out += " on S" + JoinIDs(v.Servers, ", S")
+	}
+	if v.Index > 0 {
+		out += fmt.Sprintf(" at index %d", v.Index)
+	}
+	if v.Detail != "" {
+		out += ": " + v.Detail
+	}
+	return out
+}
+
+// Seconds renders a virtual time as seconds with millisecond precision.
+func Seconds(d time.Duration) string {
+	return fmt.Sprintf("%.3fs", d.Seconds())
+}
+
+func JoinIDs(ids []raft.NodeID, sep string) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprint(int(id))
+	}
+	return strings.Join(parts, sep)
+}
+
+func LinkText(from, to raft.NodeID, both bool) string {
+	arrow := "->"
+	if both {
+		arrow = "<->"
+	}
+	return fmt.Sprintf("%d%s%d", from, arrow, to)
+}

@@ -1,0 +1,84 @@
+package session
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"raftsim/check"
+	"raftsim/repl/lang"
+	"raftsim/repl/render"
+)
+
+// checkTimeout bounds the linearizability search of check, expect
+// linearizable and export history; past it the verdict is "unknown".
+const checkTimeout = 20 * time.Second
+
+func (s *Session) checkCmd(c lang.Command) render.Result {
+	if len(c.Args) > 0 {
+		return render.Result{Err: fmt.Errorf("check: takes no arguments (it checks safety and linearizability; for one of them: expect safe, expect linearizable)")}
+	}
+	lin, err := s.sim.Linearizable(checkTimeout)
+	if err != nil {
+		return render.Result{Err: fmt.Errorf("check: %v", err)}
+	}
+	rep := render.CheckReport{Violations: s.sim.Violations(), Lin: lin}
+	// A check that finds a violation fails like an expect, so that a
+	// script stops being green; the report still shows what was found.
+	return render.Result{OK: !rep.Failed(), Value: rep}
+}
+
+// expectLinearizable is `expect linearizable`.
+func (s *Session) expectLinearizable(c lang.Command) (render.Expectation, error) {
+	if err := noArgs(c, 1); err != nil {
+		return render.Expectation{}, err
+	}
+	lin, err := s.sim.Linearizable(checkTimeout)
+	if err != nil {
+		return render.Expectation{}, fmt.Errorf("expect linearizable: %v", err)
+	}
+	e := render.Expectation{Expected: "a linearizable client history", Found: lin.String(), Held: lin.Verdict == check.OK}
+	if lin.Ops == 0 {
+		e.Found = "no client operations yet (nothing to contradict)"
+	}
+	return e, nil
+}
+
+const exportUsage = "export history FILE.html | export trace FILE.jsonl"
+
+func (s *Session) export(c lang.Command) render.Result {
+	if len(c.Args) != 2 || c.Args[0].Key != "" || c.Args[1].Key != "" {
+		return render.Result{Err: fmt.Errorf("export: give what and a file (usage: %s)", exportUsage)}
+	}
+	file := strings.TrimSpace(c.Args[1].Text)
+	if file == "" {
+		return render.Result{Err: fmt.Errorf("export: the file name is empty (usage: %s)", exportUsage)}
+	}
+	switch what := strings.ToLower(c.Args[0].Text); what {
+	case "history":
+		return s.exportHistory(file)
+	case "trace":
+		return s.exportTrace(file)
+	default:
+		return render.Result{Err: fmt.Errorf("export: cannot export %s (%susage: %s)", s.show(0, c.Args[0]), didYouMean(what, []string{"history", "trace"}), exportUsage)}
+	}
+}
+
+func (s *Session) exportHistory(file string) render.Result {
+	if _, total := s.sim.HistoryTail(1); total == 0 {
+		return render.Result{Err: fmt.Errorf("export history: no client operations recorded yet (run a load, or clientRequest, first)")}
+	}
+	lin, err := s.sim.Linearizable(checkTimeout)
+	if err != nil {
+		return render.Result{Err: fmt.Errorf("export history: %v", err)}
+	}
+	if err := writeFile(file, s.sim.VisualizeHistory); err != nil {
+		return render.Result{Err: fmt.Errorf("export history: %v", err)}
+	}
+	detail := "porcupine's view of the history, " + lin.String()
+	if n := len(s.sim.Annotations()); n > 0 {
+		detail += ", with " + render.Plural(uint64(n), "fault annotation", "fault annotations")
+	}
+	detail += "; open it in a browser"
+	return render.Result{OK: true, Value: render.Exported{What: "history", File: file, Detail: detail}}
+}

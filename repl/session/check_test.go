@@ -1,0 +1,196 @@
+package session
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"raftsim/raft"
+	"raftsim/repl/render"
+	"raftsim/sim"
+)
+
+// staleSession builds the stale read by hand: S0..S2 with the planted bug,
+// a = 1, the leader cut off, a = 2 through the new leader, then an ro
+// read at the old leader.
+func staleSession(t *testing.T, bug string) (*Session, render.Result) {
+	t.Helper()
+	s := New(Options{Seed: 1})
+	execOK(t, s, "startServers 3 bug="+bug)
+	execOK(t, s, "old = getLeaderId")
+	execOK(t, s, "clientRequest set a 1")
+	execOK(t, s, "partition $old")
+	execOK(t, s, "until leader")
+	execOK(t, s, "clientRequest set a 2")
+	r := s.Exec("clientRequest $old get a ro")
+	return s, r
+}
+
+func TestExecCheckHealthy(t *testing.T) {
+	s, _ := cluster(t)
+	r := execOK(t, s, "check")
+	assert.Equal(t, "✓ safety: no Raft safety property broken so far\n✓ linearizability: no client operations yet (clientRequest and load record them)\n", (&render.Renderer{}).Text(r))
+	r = execOK(t, s, "expect linearizable")
+	assert.Equal(t, "no client operations yet (nothing to contradict)", r.Value.(render.Expectation).Found)
+
+	execOK(t, s, "load for=2s")
+	execOK(t, s, "run 2s")
+	execOK(t, s, "until idle")
+	r = execOK(t, s, "check")
+	assert.Regexp(t, `^✓ safety: no Raft safety property broken so far\n✓ linearizability: linearizable \(\d+ operations on 3 keys\)\n$`, (&render.Renderer{}).Text(r))
+	r = execOK(t, s, "expect linearizable")
+	assert.True(t, r.Value.(render.Expectation).Held)
+	execErr(t, s, "check now", "check: takes no arguments")
+	execErr(t, s, "expect linearizable k0", "too many arguments")
+
+	got := tMs.ReplaceAllString(jsonOf(s, "check"), `"t_ms":T`)
+	assert.Regexp(t, `^\{"cmd":"check","t_ms":T,"ok":true,"result":\{"safe":true,"violations":\[\],"linearizable":true,"verdict":"linearizable","operations":\d+,"pending":0,"keys":3,"bad_keys":\[\]\}\}\n$`, got)
+}
+
+func TestExecCheckCatchesStaleRead(t *testing.T) {
+	s, r := staleSession(t, "stale-read")
+	require.True(t, r.OK)
+	assert.Equal(t, "1", string(r.Value.(render.Reply).Resp.Result), "the old leader answers from its own state")
+
+	r = s.Exec("check")
+	assert.False(t, r.OK, "a violation fails the command")
+	assert.NoError(t, r.Err)
+	text := (&render.Renderer{}).Text(r)
+	assert.Contains(t, text, "✓ safety: no Raft safety property broken so far\n✗ linearizability: not linearizable on key a: `get a -> 1` (client 1000, ")
+	assert.Contains(t, text, "a stale read: 1 had been overwritten by `set a 2`")
+	assert.Contains(t, text, "export history FILE.html shows it")
+
+	r = execErr(t, s, "expect linearizable", "expect linearizable: expected a linearizable client history, found not linearizable on key a")
+	assert.False(t, r.Value.(render.Expectation).Held)
+
+	got := tMs.ReplaceAllString(jsonOf(s, "check"), `"t_ms":T`)
+	var line struct {
+		OK     bool
+		Error  string
+		Result map[string]any
+	}
+	require.NoError(t, json.Unmarshal([]byte(strings.Replace(got, `"t_ms":T`, `"t_ms":0`, 1)), &line), got)
+	assert.False(t, line.OK)
+	assert.Equal(t, "failed", line.Error, "the renderer's word for a command that did not hold")
+	assert.Equal(t, false, line.Result["linearizable"])
+	assert.Equal(t, "not linearizable", line.Result["verdict"])
+	assert.Equal(t, []any{"a"}, line.Result["bad_keys"])
+	assert.Contains(t, line.Result["explanation"], "a stale read")
+
+	// The correct Raft: the old leader cannot confirm its leadership, the
+	// read times out, and the history stays linearizable.
+	s, r = staleSession(t, "none")
+	assert.Equal(t, "TIMEOUT", string(r.Value.(render.Reply).Resp.Status))
+	r = execOK(t, s, "check")
+	assert.Contains(t, (&render.Renderer{}).Text(r), "✓ linearizability: linearizable (2 operations on 1 key)", "the read that timed out tells nothing")
+}
+
+func TestExecExportHistory(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "h.html")
+	s, lid := cluster(t)
+	execErr(t, s, "export history "+f, "export history: no client operations recorded yet")
+	execOK(t, s, "load for=1s")
+	execOK(t, s, "run 500ms")
+	execOK(t, s, "crash "+itoa((lid+1)%3))
+	execOK(t, s, "partition "+itoa(lid))
+	execOK(t, s, "run 500ms")
+	execOK(t, s, "heal")
+	r := execOK(t, s, "export history "+f)
+	assert.Regexp(t, `^wrote .*h\.html: porcupine's view of the history, linearizable \(\d+ operations on 3 keys(, \d+ without a reply)?\), with 3 fault annotations; open it in a browser\n$`, (&render.Renderer{}).Text(r))
+	b, err := os.ReadFile(f)
+	require.NoError(t, err)
+	html := string(b)
+	assert.Contains(t, html, "<html")
+	assert.Contains(t, html, "partition "+itoa(lid))
+	assert.Contains(t, html, "S"+itoa((lid+1)%3)+" crashed at t=")
+
+	got := jsonOf(s, "export history "+f)
+	assert.Contains(t, got, `"result":{"what":"history","file":"`+f+`","detail":"porcupine's view of the history, linearizable (`)
+
+	execErr(t, s, "export history "+filepath.Join(dir, "no", "such", "dir.html"), "export history: cannot write "+filepath.Join(dir, "no", "such", "dir.html")+": no such file or directory")
+	execErr(t, s, "export history", "export: give what and a file")
+	execErr(t, s, "export histroy x.html", `cannot export "histroy" (did you mean history?`)
+	execErr(t, s, "export history a b", "give what and a file")
+	execErr(t, s, "export", "usage: export history FILE.html | export trace FILE.jsonl")
+}
+
+func TestExecTraceAndExportTrace(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "t.jsonl")
+	s, lid := cluster(t)
+	r := execOK(t, s, "trace")
+	assert.Equal(t, "trace: not recording (trace on starts)\n", (&render.Renderer{}).Text(r))
+	execErr(t, s, "export trace "+f, "export trace: the trace is not being recorded (turn it on with: trace on")
+	r = execOK(t, s, "trace on")
+	assert.Contains(t, (&render.Renderer{}).Text(r), "trace: recording every event from t=")
+	execOK(t, s, "clientRequest set a 1")
+	execOK(t, s, "crash "+itoa((lid+1)%3))
+	execOK(t, s, "run 100ms")
+	r = execOK(t, s, "trace off")
+	assert.Regexp(t, `^trace: stopped; \d+ events recorded from t=`, (&render.Renderer{}).Text(r))
+	n := len(s.trace.events)
+	execOK(t, s, "run 1s")
+	assert.Len(t, s.trace.events, n, "nothing is recorded after trace off")
+	assert.Empty(t, execOK(t, s, "run 10ms").Events, "recording does not turn debug output on")
+
+	r = execOK(t, s, "export trace "+f)
+	assert.Regexp(t, `^wrote .*t\.jsonl: \d+ events from t=\d\.\d{3}s, one JSON object a line\n$`, (&render.Renderer{}).Text(r))
+	fh, err := os.Open(f)
+	require.NoError(t, err)
+	defer fh.Close()
+	kinds := map[string]int{}
+	lines := 0
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		var ev map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &ev), sc.Text())
+		for _, k := range []string{"t_ms", "kind", "what", "node", "peer", "text"} {
+			assert.Contains(t, ev, k)
+		}
+		kinds[ev["kind"].(string)]++
+		if ev["kind"] == "client-call" {
+			msg := ev["msg"].(map[string]any)
+			assert.Equal(t, map[string]any{"op": "set", "key": "a", "value": 1.0, "clientId": 1000.0, "seq": 1.0}, msg["cmd"])
+		}
+		if ev["kind"] == "raft" {
+			assert.Contains(t, ev, "raft")
+		}
+		lines++
+	}
+	assert.Equal(t, n, lines)
+	for _, k := range []string{"client-call", "client-reply", "send", "deliver", "raft", "crash"} {
+		assert.Positive(t, kinds[k], "kind %s: %v", k, kinds)
+	}
+
+	execErr(t, s, "trace maybe", `trace: "maybe" is not on or off`)
+	execErr(t, s, "trace on off", "unexpected arguments")
+	execErr(t, s, "export trace "+filepath.Join(dir, "x", "t.jsonl"), "no such file or directory")
+	execOK(t, s, "trace on")
+	assert.Empty(t, s.trace.events, "trace on starts afresh")
+	execOK(t, s, "reset")
+	assert.True(t, s.trace.on, "recording goes on in the new cluster")
+}
+
+func TestTraceRingKeepsTheLatest(t *testing.T) {
+	tl := &traceLog{on: true}
+	for i := range maxTraceEvents + 10 {
+		tl.add(sampleEvent(i))
+	}
+	all := tl.all()
+	require.Len(t, all, maxTraceEvents)
+	assert.Equal(t, 10, tl.dropped)
+	assert.Equal(t, sampleEvent(10), all[0])
+	assert.Equal(t, sampleEvent(maxTraceEvents+9), all[len(all)-1])
+}
+
+func sampleEvent(i int) sim.TraceEvent {
+	return sim.TraceEvent{Time: time.Duration(i), Kind: sim.EvCrash, Node: raft.NodeID(i % 3), Peer: raft.None}
+}

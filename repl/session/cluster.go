@@ -1,0 +1,320 @@
+package session
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"raftsim/raft"
+	"raftsim/repl/lang"
+	"raftsim/repl/render"
+	"raftsim/sim"
+)
+
+// bugNames maps the names of SPEC.md's planted bugs to raft's.
+var bugNames = map[string]raft.Bug{
+	"none":           raft.BugNone,
+	"figure8":        raft.BugFigure8,
+	"forget-vote":    raft.BugForgetVote,
+	"stale-read":     raft.BugStaleRead,
+	"short-log-vote": raft.BugShortLogVote,
+	"even-majority":  raft.BugEvenMajority,
+}
+
+func bugList() []string {
+	return []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority"}
+}
+
+const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, bug=NAME"
+
+// serverOpts reads the options shared by startServers and addServer. The
+// positional numbers are returned for the caller to interpret.
+func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nums []int, err error) {
+	for i, a := range c.Args {
+		key := a.Key
+		if key == "" {
+			if _, ok := number(a); ok && a.Kind != lang.ArgString {
+				nums = append(nums, i)
+				continue
+			}
+			if a.Kind != lang.ArgWord {
+				return o, 0, nil, fmt.Errorf("%s: unexpected argument %s (%s)", c.Name, s.show(i, a), serverOptionsHelp)
+			}
+			key, a = a.Text, lang.Arg{Kind: lang.ArgBool, Text: "true"}
+		}
+		switch strings.ToLower(key) {
+		case "debug":
+			if truthy(a) {
+				level = max(level, render.DebugOn)
+			}
+		case "verbose":
+			if truthy(a) {
+				level = render.DebugVerbose
+			}
+		case "electiontimeout":
+			lo, hi, err := s.timeoutRange(c, a)
+			if err != nil {
+				return o, 0, nil, err
+			}
+			o.ElectionTimeout, o.ElectionTimeoutMax = lo, hi
+		case "heartbeattime", "heartbeatinterval", "heartbeat":
+			d, err := s.durationArg(lang.Command{Name: c.Name + " heartbeatTime", Args: []lang.Arg{a}}, 0, maxTimeoutOpt)
+			if err != nil {
+				return o, 0, nil, err
+			}
+			o.HeartbeatInterval = d
+		case "bug":
+			b, ok := bugNames[strings.ToLower(a.Text)]
+			if !ok {
+				return o, 0, nil, fmt.Errorf("%s: unknown bug %q (%sbugs: %s)", c.Name, a.Text, didYouMean(a.Text, bugList()), strings.Join(bugList(), ", "))
+			}
+			o.Bug = b
+		default:
+			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "bug"}
+			return o, 0, nil, fmt.Errorf("%s: unknown option %q (%s%s)", c.Name, key, didYouMean(key, known), serverOptionsHelp)
+		}
+	}
+	o.Debug = level > 0
+	return o, level, nums, nil
+}
+
+// timeoutRange reads electionTimeout=T (timeouts drawn from [T, 2T)) or
+// electionTimeout=MIN-MAX (from [MIN, MAX); constant when MIN = MAX). The
+// maximum is 0 for the first form.
+func (s *Session) timeoutRange(c lang.Command, a lang.Arg) (lo, hi time.Duration, err error) {
+	name := c.Name + " electionTimeout"
+	minText, maxText, isRange := strings.Cut(a.Text, "-")
+	if !isRange || minText == "" || a.Kind == lang.ArgNumber {
+		lo, err = s.durationArg(lang.Command{Name: name, Args: []lang.Arg{a}}, 0, maxTimeoutOpt)
+		return lo, 0, err
+	}
+	if lo, err = s.durationArg(lang.Command{Name: name, Args: []lang.Arg{{Kind: lang.ArgWord, Text: minText}}}, 0, maxTimeoutOpt); err != nil {
+		return 0, 0, err
+	}
+	if hi, err = s.durationArg(lang.Command{Name: name, Args: []lang.Arg{{Kind: lang.ArgWord, Text: maxText}}}, 0, maxTimeoutOpt); err != nil {
+		return 0, 0, err
+	}
+	if hi < lo {
+		return 0, 0, fmt.Errorf("%s: range %s: the maximum is below the minimum (write MIN-MAX, e.g. 150ms-300ms)", name, a.Text)
+	}
+	return lo, hi, nil
+}
+
+func (s *Session) startServers(c lang.Command) render.Result {
+	o, level, nums, err := s.serverOpts(c)
+	if err != nil {
+		return render.Result{Err: err}
+	}
+	n := int64(3)
+	switch len(nums) {
+	case 0:
+	case 1:
+		if n, err = s.intArg(c, nums[0], "number of servers", 1, maxServers, "startServers 3"); err != nil {
+			return render.Result{Err: err}
+		}
+	default:
+		return render.Result{Err: fmt.Errorf("startServers: give one number of servers, not %d (try startServers 5)", len(nums))}
+	}
+	if ids := s.sim.Servers(); len(ids) > 0 {
+		return render.Result{Err: fmt.Errorf("startServers: servers are already running (servers: %s); add one with addServer %d, or start over with reset", render.JoinIDs(ids, ", "), ids[len(ids)-1]+1)}
+	}
+	if err := s.sim.StartServers(int(n), o); err != nil {
+		return render.Result{Err: fmt.Errorf("startServers: %v", err)}
+	}
+	ids := s.sim.Servers()
+	if level > 0 {
+		for _, id := range ids {
+			s.debugServers[id] = level
+		}
+		s.updateListener()
+	}
+	return render.Result{OK: true, Value: render.Started{IDs: ids}}
+}
+
+func (s *Session) addServer(c lang.Command) render.Result {
+	o, level, nums, err := s.serverOpts(c)
+	if err != nil {
+		return render.Result{Err: err}
+	}
+	if len(nums) != 1 {
+		return render.Result{Err: fmt.Errorf("addServer: give the id of the new server (try addServer %d)", s.nextID())}
+	}
+	id, err := s.serverArg(c, nums[0], false)
+	if err != nil {
+		return render.Result{Err: err}
+	}
+	if len(s.sim.Servers()) == 0 {
+		return render.Result{Err: fmt.Errorf("addServer: there is no cluster to join yet (start one with: startServers 3)")}
+	}
+	if level > 0 {
+		// Mark it before it exists, so its first events are shown.
+		s.debugServers[id] = level
+		s.updateListener()
+	}
+	st, err := s.sim.AddServer(id, o)
+	if err != nil {
+		return render.Result{Err: fmt.Errorf("addServer: %v", err)}
+	}
+	return render.Result{OK: true, Value: render.MemberStatus{Op: "addServer", ID: id, Status: st}}
+}
+
+func (s *Session) removeServer(c lang.Command) render.Result {
+	if len(c.Args) != 1 {
+		return render.Result{Err: fmt.Errorf("removeServer: give the id of one server (try removeServer 2; %s)", s.serverList())}
+	}
+	id, err := s.serverArg(c, 0, true)
+	if err != nil {
+		return render.Result{Err: err}
+	}
+	st, err := s.sim.RemoveServer(id)
+	if err != nil {
+		return render.Result{Err: fmt.Errorf("removeServer: %v", err)}
+	}
+	return render.Result{OK: true, Value: render.MemberStatus{Op: "removeServer", ID: id, Status: st}}
+}
+
+func (s *Session) nextID() raft.NodeID {
+	ids := s.sim.Servers()
+	if len(ids) == 0 {
+		return 0
+	}
+	return ids[len(ids)-1] + 1
+}
+
+// oneServer reads the single server argument of crash / restart.
+func (s *Session) oneServer(c lang.Command) (raft.NodeID, sim.ServerInfo, error) {
+	if len(c.Args) != 1 {
+		return raft.None, sim.ServerInfo{}, fmt.Errorf("%s: give one server id (try %s 1; %s)", c.Name, c.Name, s.serverList())
+	}
+	id, err := s.serverArg(c, 0, true)
+	if err != nil {
+		return raft.None, sim.ServerInfo{}, err
+	}
+	info, err := s.sim.Info(id)
+	if err != nil {
+		return raft.None, sim.ServerInfo{}, fmt.Errorf("%s: %v", c.Name, err)
+	}
+	return id, info, nil
+}
+
+func (s *Session) crash(c lang.Command) render.Result {
+	id, info, err := s.oneServer(c)
+	if err != nil {
+		return render.Result{Err: err}
+	}
+	if !info.Up {
+		return render.Result{Err: fmt.Errorf("crash: server %d is already down (bring it back with: restart %d)", id, id)}
+	}
+	if err := s.sim.Crash(id); err != nil {
+		return render.Result{Err: fmt.Errorf("crash: %v", err)}
+	}
+	s.down[id] = true
+	return render.Result{OK: true, Value: render.Message(fmt.Sprintf("S%d crashed (its disk is kept)", id))}
+}
+
+func (s *Session) restart(c lang.Command) render.Result {
+	id, info, err := s.oneServer(c)
+	if err != nil {
+		return render.Result{Err: err}
+	}
+	if info.Up {
+		return render.Result{Err: fmt.Errorf("restart: server %d is already up (crash it first with: crash %d)", id, id)}
+	}
+	if err := s.sim.Restart(id); err != nil {
+		return render.Result{Err: fmt.Errorf("restart: %v", err)}
+	}
+	delete(s.down, id)
+	return render.Result{OK: true, Value: render.Message(fmt.Sprintf("S%d restarted from its disk", id))}
+}
+
+// argText joins the arguments as typed, for commands with their own little
+// syntax (partition A,B | C, cut A->B).
+func argText(c lang.Command) string {
+	parts := make([]string, len(c.Args))
+	for i, a := range c.Args {
+		parts[i] = a.Text
+	}
+	return strings.Join(parts, " ")
+}
+
+func (s *Session) partition(c lang.Command) render.Result {
+	spec := strings.TrimSpace(argText(c))
+	if spec == "" {
+		return render.Result{Err: fmt.Errorf("partition: say which groups to split into (try partition 0,1 | 2, or partition 2 to isolate server 2)")}
+	}
+	var groups [][]raft.NodeID
+	var seen []raft.NodeID
+	for _, part := range strings.Split(spec, "|") {
+		ids, err := s.idList(c, []lang.Arg{{Kind: lang.ArgWord, Text: part}}, true)
+		if err != nil {
+			return render.Result{Err: err}
+		}
+		if len(ids) == 0 {
+			return render.Result{Err: fmt.Errorf("partition: empty group in %q (try partition 0,1 | 2)", spec)}
+		}
+		for _, id := range ids {
+			if slices.Contains(seen, id) {
+				return render.Result{Err: fmt.Errorf("partition: server %d is in two groups in %q (each server belongs to one group)", id, spec)}
+			}
+			seen = append(seen, id)
+		}
+		groups = append(groups, ids)
+	}
+	// Servers not named form one more group: `partition 2` isolates 2.
+	var rest []raft.NodeID
+	for _, id := range s.sim.Servers() {
+		if !slices.Contains(seen, id) {
+			rest = append(rest, id)
+		}
+	}
+	if len(rest) > 0 {
+		groups = append(groups, rest)
+	}
+	if len(groups) < 2 {
+		return render.Result{Err: fmt.Errorf("partition: %q puts every server in one group, nothing to cut (try partition 0,1 | 2)", spec)}
+	}
+	if err := s.sim.Partition(groups); err != nil {
+		return render.Result{Err: fmt.Errorf("partition: %v", err)}
+	}
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = render.JoinIDs(g, ",")
+	}
+	return render.Result{OK: true, Value: render.Message("partitioned: " + strings.Join(names, " | "))}
+}
+
+func (s *Session) heal(c lang.Command) render.Result {
+	if len(c.Args) > 0 {
+		return render.Result{Err: fmt.Errorf("heal: takes no arguments (heal restores every link)")}
+	}
+	s.sim.Heal()
+	return render.Result{OK: true, Value: render.Message("healed: every link works again")}
+}
+
+func (s *Session) cut(c lang.Command) render.Result {
+	spec := strings.ReplaceAll(argText(c), " ", "")
+	sep, both := "->", false
+	if strings.Contains(spec, "<->") {
+		sep, both = "<->", true
+	}
+	ends := strings.Split(spec, sep)
+	if len(ends) != 2 || ends[0] == "" || ends[1] == "" {
+		return render.Result{Err: fmt.Errorf("cut: bad link %q (try cut 0->1 for one way, or cut 0<->1 for both)", argText(c))}
+	}
+	var ids [2]raft.NodeID
+	for i, e := range ends {
+		id, err := s.serverArg(lang.Command{Name: "cut", Args: []lang.Arg{{Kind: lang.ArgWord, Text: e}}}, 0, true)
+		if err != nil {
+			return render.Result{Err: err}
+		}
+		ids[i] = id
+	}
+	if ids[0] == ids[1] {
+		return render.Result{Err: fmt.Errorf("cut: a link joins two different servers, not %d and %d", ids[0], ids[1])}
+	}
+	if err := s.sim.Cut(ids[0], ids[1], both); err != nil {
+		return render.Result{Err: fmt.Errorf("cut: %v", err)}
+	}
+	return render.Result{OK: true, Value: render.Message(fmt.Sprintf("cut %d%s%d (heal restores it)", ids[0], sep, ids[1]))}
+}

@@ -1,0 +1,232 @@
+package session
+
+import (
+	"fmt"
+	"strings"
+
+	"raftsim/repl/lang"
+	"raftsim/repl/render"
+)
+
+// helpEntry documents one command: usage, what it does, an example.
+type helpEntry struct {
+	usage, text, example string
+}
+
+// helps holds the text of `help COMMAND` for every command.
+var helps = map[string]helpEntry{
+	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [bug=NAME]",
+		"Start servers 0..N-1 (default 3) as one cluster. Times are milliseconds or durations (300ms); the election timeout is\n" +
+			"drawn from [T, 2T), or from [MIN, MAX) with electionTimeout=150ms-155ms (constant when MIN = MAX).\n" +
+			"debug prints these servers' events; bug=NAME plants a known mistake\n" +
+			"(figure8, forget-vote, stale-read, short-log-vote, even-majority).",
+		"startServers 5 debug electionTimeout=300ms    t.startServers({ debug: true });"},
+	"addServer": {"addServer ID [debug]",
+		"Create server ID with an empty disk and add it through the leader (one server at a time); waits until the\n" +
+			"change commits and prints OK, NOT_LEADER, ALREADY_A_MEMBER, PENDING_CONFIG_CHANGE or TIMEOUT.",
+		"addServer 3 debug    t.addServer(3, { debug: true });"},
+	"removeServer": {"removeServer ID",
+		"Remove server ID through the leader; waits until the change commits. A removed leader steps down.",
+		"removeServer 2"},
+	"crash": {"crash ID",
+		"Stop server ID: its volatile state is lost, its disk is kept, messages to it are lost.",
+		"crash 1"},
+	"restart": {"restart ID",
+		"Start a crashed server again from its disk.",
+		"restart 1"},
+	"partition": {"partition A,B | C,D,E",
+		"Cut every link between the groups. Servers not named form one more group, so `partition 2` isolates server 2.",
+		"partition 0,1 | 2,3,4"},
+	"heal": {"heal",
+		"Remove every partition and cut link.",
+		"heal"},
+	"cut": {"cut A->B | cut A<->B",
+		"Block one link, one way or both ways; heal restores it.",
+		"cut 0->2"},
+	"clientRequest": {"clientRequest [ID] set K V | get K [ro] | del K | cas K OLD NEW",
+		"Send a request to server ID, or to the leader (following redirects) when ID is left out. Runs the clock until\n" +
+			"the reply, then until the entry is applied everywhere the leader can reach. `ro` reads through ReadIndex.\n" +
+			"Prints { status, result, leaderHint } like raft.js. Words are strings, numbers stay numbers.",
+		"clientRequest $lid set a 1    t.serverPool[lid].clientRequest({ op: \"set\", key: 'a', value: 1 }, function(results) { console.log(\"results: \", results); });"},
+	"getLeaderId": {"getLeaderId",
+		"The leader's id. With no leader yet, runs the clock until one is elected or a bound passes (then null).",
+		"lid = getLeaderId    lid = t.getLeaderId();"},
+	"getAll": {"getAll FIELD [ID] | getAll log [ID] FROM..TO",
+		"FIELD of every server, or of server ID. Fields: " + strings.Join(fields, ", ") + ".\n" +
+			"For a long log, FROM..TO shows entries FROM to TO (FROM.. runs to the end): getAll log 0 60..66.",
+		"getAll log $lid    t.getAll('log')[lid];"},
+	"status": {"status",
+		"One row per server: state, term, vote, commit index, last applied, log length, up/down, partition group.",
+		"status"},
+	"run": {"run DURATION",
+		"Advance virtual time (a bare number is milliseconds).",
+		"run 2s"},
+	"step": {"step [N]",
+		"Process the next N events (default 1), printing each.",
+		"step 5"},
+	"until": {"until leader | committed INDEX | idle [TIMEOUT]",
+		"Run the clock until the condition holds, or fail after TIMEOUT (default 10s).",
+		"until committed 3 2s"},
+	"debug": {"debug on|off|verbose",
+		"Print events as they happen: elections, votes, appends, commits. verbose adds heartbeats and deliveries.",
+		"debug on"},
+	"expect": {"expect PREDICATE",
+		"Check a fact; a failure shows what was expected and what was found, and makes a script exit 1.\n" +
+			"  leader [ID]           exactly one leader in the highest term, with a live majority behind it (and it is ID)\n" +
+			"  noleader              no leader has a live majority behind it\n" +
+			"  state ID ROLE         leader, follower, candidate or down\n" +
+			"  value K V [on IDS]    every live server (or those listed) has applied K = V\n" +
+			"  committed I [on IDS]  commitIndex >= I on every live server (or those listed)\n" +
+			"  converged             live, connected servers have identical logs and state machines\n" +
+			"  safe                  no Raft safety property has been broken so far\n" +
+			"  linearizable          the client history so far is linearizable (see check)",
+		"expect value a 1 on 0,1"},
+	"seed": {"seed [N]",
+		"Show the seed, or start over with an empty cluster built from seed N. Same seed, same commands: same run.",
+		"seed 42"},
+	"reset": {"reset",
+		"Start over with an empty cluster and the same seed; variables are cleared.",
+		"reset"},
+	"source": {"source FILE",
+		"Run the commands of a script file; errors name FILE:LINE.",
+		"source scripts/tutorial.raft"},
+	"help": {"help [COMMAND]",
+		"List the commands, or explain one.",
+		"help clientRequest"},
+	"quit": {"quit",
+		"Leave the shell (Ctrl-D does too).",
+		"quit"},
+	"print": {"print [VALUE ...]",
+		"Show values or variables; with no argument, every variable.",
+		"print $lid"},
+	"require": {"t = require('./test_local')",
+		"Accepted for raft.js compatibility: t is the simulated cluster, and the `t.` prefix is optional.",
+		"t = require('./test_local');"},
+	"net": {"net [A->B | A<->B] [loss=P] [dup=P] [latency=MIN-MAX] [dist=uniform|exp] [reorder=P] [longdelay=P:MIN-MAX] | net [A->B] reset",
+		"Set the network model for every link, or for one link one way (A->B) or both ways (A<->B); `net` alone prints it.\n" +
+			"A link's settings override the global ones field by field; the global model applies to client links too.\n" +
+			"  loss=P               drop a message with probability P (0..1, or 10%)\n" +
+			"  dup=P                deliver a second copy with probability P; the copy has its own delay\n" +
+			"  latency=MIN-MAX      one-way latency (default 5ms-15ms; one value: constant; bare numbers are ms),\n" +
+			"                       drawn for each message: like UDP, not TCP, two messages on one link may\n" +
+			"                       arrive out of order even with reorder=0 (a constant latency keeps them in order)\n" +
+			"  dist=uniform|exp     uniform in [MIN, MAX), or MIN + an exponential with mean (MAX-MIN)/2:\n" +
+			"                       both have mean (MIN+MAX)/2, exp has a long tail\n" +
+			"  reorder=P            with probability P hold a message back by an extra uniform [MAX, 2*MAX),\n" +
+			"                       so later messages on the link overtake it\n" +
+			"  longdelay=P:MIN-MAX  with probability P add a delay uniform in [MIN, MAX) (longdelay=0: off)\n" +
+			"`net reset` restores the default model everywhere and removes link rules; `net A->B reset` removes one\n" +
+			"link's rules. Partitions and cuts are separate: `heal` removes those and keeps the model.",
+		"net loss=0.1 dup=0.05 reorder=0.1"},
+	"disk": {"disk [ID] [fsync=DURATION]",
+		"Set how long a write takes to become durable, on one server or on every server (and servers added later);\n" +
+			"`disk` alone shows every disk. Writes are queued: each is durable fsync after the previous one. Until\n" +
+			"then the messages that depend on it wait (persist before you speak), and a leader does not count its own\n" +
+			"copy. A crash loses the writes not yet durable, and their messages; restart boots from what is on disk.\n" +
+			"fsync=0 (the default) makes writes durable at once.",
+		"disk 1 fsync=50ms"},
+	"load": {"load [clients=N] [rate=R/s] [keys=K] [for=DURATION] [mix=set:get:cas] | load status | load stop",
+		"Start N concurrent clients (default 3), each with a session, issuing random operations on keys k0..k(K-1)\n" +
+			"(default 3) at R operations per second in all (default 50/s; also 600/m) for DURATION of virtual time\n" +
+			"(default 5s). mix weighs set, get and cas (default 1:1:1); gets go half through ReadIndex (ro), half through\n" +
+			"the log; cas expects the last value the client saw. Values are unique (client id * 1e6 + seq). Each client\n" +
+			"has one operation at a time; arrivals are Poisson. A client that times out sends the same command again\n" +
+			"with the same seq until it is answered, so an operation may stay pending while the cluster is down.\n" +
+			"load returns at once: the clients work as time advances (run, until, ...). load status shows progress;\n" +
+			"load stop stops new operations. Every operation is recorded: see history, check, export history.",
+		"load clients=5 rate=100/s keys=2 for=10s mix=1:2:1"},
+	"history": {"history [N] | history all",
+		"The last N (default 20) client operations recorded, of load and of clientRequest: call and return time,\n" +
+			"client (shell for clientRequest), session seq, operation, status and result. Pending: no answer yet.",
+		"history 50"},
+	"check": {"check",
+		"Check now that no Raft safety property has broken, and that the client history is linearizable for the\n" +
+			"key/value model (porcupine, one key at a time). A write without an answer may or may not have happened; a\n" +
+			"read without one is ignored. A violation names the key and the operation no order explains, and makes a\n" +
+			"script fail. expect safe and expect linearizable check one of them.",
+		"check"},
+	"export": {"export history FILE.html | export trace FILE.jsonl",
+		"export history writes porcupine's visualisation of the client history (open it in a browser): a row per\n" +
+			"client, a tab per key, the linearization found or where it breaks, crashes and network changes annotated.\n" +
+			"export trace writes the events recorded since trace on, one JSON object a line.",
+		"export history run.html"},
+	"trace": {"trace on | trace off | trace",
+		"Record every event (messages, drops, elections, commits, client calls) in memory, for export trace FILE.jsonl.\n" +
+			"Off by default: it costs time and memory on every event. The last 500000 events are kept. trace off stops\n" +
+			"recording and keeps what was recorded; trace on starts afresh; trace alone says what is recorded.",
+		"trace on"},
+}
+
+// helpGroups orders the overview.
+var helpGroups = []struct {
+	title string
+	names []string
+}{
+	{"cluster", []string{"startServers", "addServer", "removeServer", "crash", "restart", "partition", "cut", "heal"}},
+	{"faults", []string{"net", "disk"}},
+	{"clients and state", []string{"clientRequest", "getLeaderId", "getAll", "status"}},
+	{"time", []string{"run", "step", "until", "debug"}},
+	{"workload and checks", []string{"load", "history", "check", "expect", "export", "trace"}},
+	{"session", []string{"seed", "reset", "source", "print", "help", "quit", "require"}},
+}
+
+func (s *Session) help(c lang.Command) render.Result {
+	if len(c.Args) == 0 {
+		return render.Result{OK: true, Value: render.HelpText(overview())}
+	}
+	name := strings.TrimPrefix(c.Args[0].Text, "t.")
+	if name == "exit" {
+		name = "quit"
+	}
+	h, ok := helps[name]
+	if !ok {
+		for n := range helps {
+			if strings.EqualFold(n, name) {
+				name, h, ok = n, helps[n], true
+			}
+		}
+	}
+	if !ok {
+		sug := lang.Suggest(name)
+		if _, known := helps[sug]; !known {
+			sug = closest(name, commandNames())
+		}
+		if sug != "" {
+			return render.Result{Err: fmt.Errorf("help: no command %q (did you mean %s? type help for the list)", name, sug)}
+		}
+		return render.Result{Err: fmt.Errorf("help: no command %q (type help for the list)", name)}
+	}
+	text := fmt.Sprintf("%s\n\n%s\n\nexample:  %s", h.usage, h.text, firstExample(h.example))
+	if js := strings.TrimSpace(strings.TrimPrefix(h.example, firstExample(h.example))); js != "" {
+		text += "\nJS form:  " + js
+	}
+	return render.Result{OK: true, Value: render.HelpText(text)}
+}
+
+func overview() string {
+	var b strings.Builder
+	b.WriteString("Commands (shell form, or the raft.js form with t. and parentheses). help COMMAND explains one.\n")
+	for _, g := range helpGroups {
+		fmt.Fprintf(&b, "\n%s:\n", g.title)
+		for _, n := range g.names {
+			u := helps[n].usage
+			if len(u) > 50 {
+				// Too wide for the column: the example goes below.
+				fmt.Fprintf(&b, "  %s\n  %-50s e.g. %s\n", u, "", firstExample(helps[n].example))
+				continue
+			}
+			fmt.Fprintf(&b, "  %-50s e.g. %s\n", u, firstExample(helps[n].example))
+		}
+	}
+	b.WriteString("\nVariables: lid = getLeaderId stores the result; $lid (or lid in the JS form) uses it.\n")
+	b.WriteString("Time moves only with run, step, until, and the commands that wait (clientRequest, getLeaderId, addServer, removeServer).")
+	return b.String()
+}
+
+// firstExample keeps the shell-form example (before the JS form).
+func firstExample(ex string) string {
+	if i := strings.Index(ex, "    "); i > 0 {
+		return ex[:i]
+	}
+	return ex
+}

@@ -1,0 +1,140 @@
+package session
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"raftsim/raft"
+	"raftsim/repl/lang"
+	"raftsim/repl/render"
+	"raftsim/sim"
+)
+
+// fields lists getAll's fields (raft.js's names) in help order.
+var fields = []string{"log", "stateMachine", "currentTerm", "votedFor", "commitIndex", "lastApplied", "state", "nextIndex", "matchIndex", "config"}
+
+// fieldOf extracts one field from a server's info. Volatile fields of a
+// crashed server are null: it has no such state until it restarts.
+func fieldOf(field string, in sim.ServerInfo) any {
+	switch field {
+	case "log":
+		return render.LogValue(in.Log)
+	case "currentTerm":
+		return in.Term
+	case "votedFor":
+		return render.NodeRef(in.VotedFor)
+	case "config":
+		return render.IDs(in.Config)
+	case "state":
+		if !in.Up {
+			return "down"
+		}
+		return in.Role.String()
+	}
+	if !in.Up {
+		return nil
+	}
+	switch field {
+	case "stateMachine":
+		return render.KV(in.StateMachine)
+	case "commitIndex":
+		return in.CommitIndex
+	case "lastApplied":
+		return in.LastApplied
+	case "nextIndex":
+		if in.NextIndex == nil {
+			return nil
+		}
+		return render.IDMap(in.NextIndex)
+	case "matchIndex":
+		if in.MatchIndex == nil {
+			return nil
+		}
+		return render.IDMap(in.MatchIndex)
+	}
+	return nil
+}
+
+func (s *Session) getAll(c lang.Command) render.Result {
+	// getAll log [ID] FROM..TO shows part of a long log.
+	var lo, hi uint64
+	if n := len(c.Args); n >= 2 && c.Args[n-1].Kind == lang.ArgWord && strings.Contains(c.Args[n-1].Text, "..") {
+		var err error
+		if lo, hi, err = indexRange(c.Args[n-1].Text); err != nil {
+			return render.Result{Err: err}
+		}
+		if !strings.EqualFold(c.Args[0].Text, "log") {
+			return render.Result{Err: fmt.Errorf("getAll: a range FROM..TO is for the log only (try getAll log 0 %s)", c.Args[n-1].Text)}
+		}
+		c.Args = c.Args[:n-1]
+	}
+	if len(c.Args) == 0 || len(c.Args) > 2 {
+		return render.Result{Err: fmt.Errorf("getAll: give a field and optionally a server id (try getAll log, getAll stateMachine 0 or getAll log 0 5..9; fields: %s)", strings.Join(fields, ", "))}
+	}
+	name := c.Args[0].Text
+	field := ""
+	for _, f := range fields {
+		if strings.EqualFold(f, name) {
+			field = f
+		}
+	}
+	if field == "" || c.Args[0].Kind == lang.ArgNumber {
+		return render.Result{Err: fmt.Errorf("getAll: unknown field %s (%sfields: %s)", s.show(0, c.Args[0]), didYouMean(name, fields), strings.Join(fields, ", "))}
+	}
+	ids := s.sim.Servers()
+	single := len(c.Args) == 2
+	if single {
+		id, err := s.serverArg(c, 1, true)
+		if err != nil {
+			return render.Result{Err: err}
+		}
+		ids = []raft.NodeID{id}
+	}
+	v := render.FieldValue{Field: field, Single: single}
+	for _, id := range ids {
+		in, err := s.sim.Info(id)
+		if err != nil {
+			return render.Result{Err: fmt.Errorf("getAll: %v", err)}
+		}
+		if hi > 0 {
+			in.Log = slices.DeleteFunc(in.Log, func(e raft.Entry) bool { return e.Index < lo || e.Index > hi })
+		}
+		v.Rows = append(v.Rows, render.FieldRow{ID: id, V: fieldOf(field, in)})
+	}
+	return render.Result{OK: true, Value: v}
+}
+
+// indexRange reads "FROM..TO" (both inclusive, FROM >= 1); "FROM.." runs to
+// the end of the log.
+func indexRange(w string) (lo, hi uint64, err error) {
+	from, to, _ := strings.Cut(w, "..")
+	bad := fmt.Errorf("getAll: bad range %q (try 5..9, or 5.. for index 5 to the end)", w)
+	if lo, err = strconv.ParseUint(from, 10, 64); err != nil || lo == 0 {
+		return 0, 0, bad
+	}
+	hi = math.MaxUint64
+	if to != "" {
+		if hi, err = strconv.ParseUint(to, 10, 64); err != nil || hi < lo {
+			return 0, 0, bad
+		}
+	}
+	return lo, hi, nil
+}
+
+func (s *Session) status(c lang.Command) render.Result {
+	if len(c.Args) > 0 {
+		return render.Result{Err: fmt.Errorf("status: takes no arguments (for one field of one server: getAll state 0)")}
+	}
+	var st render.Status
+	for _, id := range s.sim.Servers() {
+		in, err := s.sim.Info(id)
+		if err != nil {
+			return render.Result{Err: fmt.Errorf("status: %v", err)}
+		}
+		st = append(st, in)
+	}
+	return render.Result{OK: true, Value: st}
+}

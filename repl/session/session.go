@@ -1,0 +1,263 @@
+package session
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"raftsim/raft"
+	"raftsim/repl/lang"
+	"raftsim/repl/render"
+	"raftsim/sim"
+)
+
+// maxEventsPerCommand bounds the debug lines one command keeps, so that
+// `run 1h` with debug on cannot exhaust memory.
+const maxEventsPerCommand = 20000
+
+// Session is one shell session: a simulated cluster, the user's variables
+// and the display options. It is not safe for concurrent use.
+type Session struct {
+	sim   *sim.Sim
+	seed  uint64
+	vars  map[string]variable
+	debug int
+	// debugServers are servers started with the debug (or verbose) option:
+	// their events are shown even when `debug` is off.
+	debugServers map[raft.NodeID]int
+	// down holds the servers crashed through this session, to quiet the
+	// retries sent to them at `debug on`.
+	down map[raft.NodeID]bool
+	// stepping is set while `step` runs: every event is shown.
+	stepping bool
+	// events collects the current command's debug lines.
+	events  []render.EventLine
+	dropped int
+	// argVars maps the index of a substituted argument of the current
+	// command to the variable it came from, for error messages.
+	argVars map[int]string
+	// depth is the nesting of `source` commands, to stop a file that
+	// sources itself.
+	depth int
+	// trace is the trace recorded since `trace on` (trace.go);
+	// nil if it never was.
+	trace *traceLog
+}
+
+// variable is one stored result: canonical JSON text, so that it can be put
+// back into a command as a number, a string or null.
+type variable struct {
+	json string
+	from string // the command that set it, for error messages
+}
+
+// Options configures a new session.
+type Options struct {
+	// Seed drives every random choice of the simulation; the same seed and
+	// the same lines give byte-identical results.
+	Seed uint64
+}
+
+// New returns a session with a fresh cluster (no servers yet) built from
+// o.Seed.
+func New(o Options) *Session {
+	s := &Session{vars: map[string]variable{}}
+	s.resetSim(o.Seed)
+	return s
+}
+
+// Sim returns the session's simulation (for completion and the prompt).
+func (s *Session) Sim() *sim.Sim { return s.sim }
+
+// resetSim throws the cluster away and builds an empty one from seed. The
+// variables go with it: they named things in the old cluster.
+func (s *Session) resetSim(seed uint64) {
+	s.sim = sim.New(sim.Options{Seed: seed})
+	s.seed = s.sim.Seed()
+	s.vars = map[string]variable{}
+	s.debugServers = map[raft.NodeID]int{}
+	s.down = map[raft.NodeID]bool{}
+	if s.trace != nil && s.trace.on {
+		s.trace = &traceLog{on: true} // the old cluster's events go with it
+	}
+	s.updateListener()
+}
+
+// Prompt is the interactive prompt: virtual time and leader.
+func (s *Session) Prompt() string {
+	l := "none" // not "-": "L=->" reads like an arrow
+	if id, ok := s.sim.LeaderID(false); ok {
+		l = fmt.Sprint(id)
+	}
+	return fmt.Sprintf("raft t=%s L=%s> ", render.Seconds(s.sim.Now()), l)
+}
+
+// ExecCommand runs one parsed command against the session and returns its result. It
+// never panics: a panic inside a command (a bug) becomes an error naming the
+// command.
+func (s *Session) ExecCommand(c lang.Command) (res render.Result) {
+	s.events, s.dropped, s.argVars = nil, 0, nil
+	defer func() {
+		if p := recover(); p != nil {
+			res = render.Result{Cmd: c, Err: fmt.Errorf("%s: internal error: %v (please report this line)", cmdName(c), p)}
+		}
+		res.Cmd = c
+		if res.Err != nil {
+			res.OK = false
+		}
+		res.Events, res.Dropped = s.events, s.dropped
+		s.events, s.dropped = nil, 0
+		res.T = s.sim.Now()
+	}()
+	if c.Name == "" {
+		return render.Result{OK: true}
+	}
+	sc, err := s.substitute(c)
+	if err != nil {
+		return render.Result{Err: err}
+	}
+	h, ok := handlers[sc.Name]
+	if !ok {
+		return render.Result{Err: unknownCommand(sc.Name)}
+	}
+	res = h(s, sc)
+	if res.Err == nil && !res.Quit && sc.Assign != "" && sc.Name != "require" {
+		s.vars[sc.Assign] = variable{json: string(render.ValueJSON(res.Value)), from: sc.Name}
+	}
+	return res
+}
+
+// handler runs one command. Arguments are already free of variables.
+type handler func(s *Session, c lang.Command) render.Result
+
+// handlers maps canonical command names to their implementation. It is
+// filled in init to break the cycle with `help` and `source`.
+var handlers map[string]handler
+
+func init() {
+	handlers = map[string]handler{
+		"startServers":  (*Session).startServers,
+		"addServer":     (*Session).addServer,
+		"removeServer":  (*Session).removeServer,
+		"crash":         (*Session).crash,
+		"restart":       (*Session).restart,
+		"partition":     (*Session).partition,
+		"heal":          (*Session).heal,
+		"cut":           (*Session).cut,
+		"clientRequest": (*Session).clientRequest,
+		"getLeaderId":   (*Session).getLeaderID,
+		"getAll":        (*Session).getAll,
+		"status":        (*Session).status,
+		"run":           (*Session).run,
+		"step":          (*Session).step,
+		"until":         (*Session).until,
+		"debug":         (*Session).debugCmd,
+		"expect":        (*Session).expect,
+		"seed":          (*Session).seedCmd,
+		"reset":         (*Session).reset,
+		"source":        (*Session).source,
+		"help":          (*Session).help,
+		"quit":          (*Session).quit,
+		"exit":          (*Session).quit,
+		"print":         (*Session).print,
+		"require":       (*Session).require,
+		"net":           (*Session).net,
+		"disk":          (*Session).disk,
+		"load":          (*Session).load,
+		"history":       (*Session).history,
+		"check":         (*Session).checkCmd,
+		"export":        (*Session).export,
+		"trace":         (*Session).traceCmd,
+	}
+}
+
+func unknownCommand(name string) error {
+	if sug := lang.Suggest(name); sug != "" && sug != name {
+		return fmt.Errorf("%s: unknown command (did you mean %s?)", name, sug)
+	}
+	return fmt.Errorf("%s: unknown command (type help for the list of commands)", name)
+}
+
+func cmdName(c lang.Command) string {
+	if c.Name == "" {
+		return "command"
+	}
+	return c.Name
+}
+
+// commandNames lists the commands in the order help shows them.
+func commandNames() []string {
+	names := make([]string, 0, len(handlers))
+	for n := range handlers {
+		if n != "exit" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// substitute replaces variable arguments ($lid, bare lid) by their values.
+func (s *Session) substitute(c lang.Command) (lang.Command, error) {
+	has := false
+	for _, a := range c.Args {
+		if a.Kind == lang.ArgVar {
+			has = true
+		}
+	}
+	if !has {
+		return c, nil
+	}
+	s.argVars = map[int]string{}
+	out := c
+	out.Args = make([]lang.Arg, len(c.Args))
+	for i, a := range c.Args {
+		if a.Kind != lang.ArgVar {
+			out.Args[i] = a
+			continue
+		}
+		v, ok := s.vars[a.Text]
+		if !ok && bareWord(c) {
+			// A lone unknown word is more likely a mistyped command.
+			if sug := lang.Suggest(a.Text); sug != "" {
+				return c, fmt.Errorf("%s: unknown command (did you mean %s?)", a.Text, sug)
+			}
+			return c, fmt.Errorf("%s: unknown command or variable (type help for the commands; set a variable with: %s = getLeaderId)", a.Text, a.Text)
+		}
+		if !ok {
+			return c, fmt.Errorf("%s: unknown variable $%s (set one with: %s = getLeaderId)", cmdName(c), a.Text, a.Text)
+		}
+		out.Args[i] = argFromJSON(a.Key, v.json)
+		s.argVars[i] = a.Text
+	}
+	return out, nil
+}
+
+// bareWord says whether c is a lone word (`lid` or `lid;`), which the JS
+// form reads as printing a variable.
+func bareWord(c lang.Command) bool {
+	if c.Name != "print" || len(c.Args) != 1 {
+		return false
+	}
+	line := strings.TrimSuffix(strings.TrimSpace(c.Line), ";")
+	return strings.TrimSpace(line) == c.Args[0].Text
+}
+
+// varNames returns the variable names, sorted.
+func (s *Session) varNames() []string {
+	names := make([]string, 0, len(s.vars))
+	for n := range s.vars {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// serverList describes the existing servers for error messages.
+func (s *Session) serverList() string {
+	ids := s.sim.Servers()
+	if len(ids) == 0 {
+		return "no servers yet; start some with: startServers 3"
+	}
+	return "servers: " + render.JoinIDs(ids, ", ")
+}
