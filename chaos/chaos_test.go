@@ -31,7 +31,7 @@ func TestSameSeedSameScriptAndVerdict(t *testing.T) {
 			b, outB := Generate(cfg, seed)
 			require.Equal(t, a.Text(), b.Text(), "bug %q seed %d: two generations differ", bug, seed)
 			require.Equal(t, outA, outB, "bug %q seed %d", bug, seed)
-			re := Replay(a)
+			_, re := replay(a)
 			assert.Equal(t, outA.Verdict, re.Verdict, "bug %q seed %d: replay judged differently", bug, seed)
 			assert.Equal(t, outA.Line, re.Line, "bug %q seed %d: replay failed on another line", bug, seed)
 			if outA.Verdict == Pass {

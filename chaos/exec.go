@@ -125,14 +125,14 @@ func judge(l Line, r render.Result) Verdict {
 	return Unjudged
 }
 
-// Replay executes a script from a fresh session and judges it. It stops
-// at the first failing line.
-func Replay(sc Script) Outcome {
+// replay executes a script from a fresh session and judges it, stopping
+// at the first failing line. It returns the script as run (runs folded,
+// IDs given) and what it found.
+func replay(sc Script) (Script, Outcome) {
 	x := newExecutor(sc.Seed)
 	x.stopAtFailure = true
 	for _, l := range sc.Lines {
 		x.exec(l)
 	}
-	x.countOps()
-	return x.out
+	return x.sc, x.out
 }

@@ -77,12 +77,7 @@ func (sh *shrinker) consider(c Script, o Outcome) bool {
 // replay runs a candidate script and judges it.
 func (sh *shrinker) replay(sc Script) (Script, Outcome) {
 	sh.tries++
-	x := newExecutor(sc.Seed)
-	x.stopAtFailure = true
-	for _, l := range sc.Lines {
-		x.exec(l)
-	}
-	return x.sc, x.out
+	return replay(sc)
 }
 
 // duration searches, by bisection, for the shortest fault phase whose

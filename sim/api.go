@@ -3,18 +3,13 @@
 // checks. It is single-threaded and deterministic: the same seed and the same
 // calls give the same run, byte for byte.
 //
-// sim knows nothing about the shell; repl drives it through the methods
-// declared here and renders the data they return.
+// sim knows nothing about the shell: the shell's session drives it through
+// the methods of Sim and renders the data types declared here.
 package sim
 
-// THIS FILE IS THE CONTRACT between sim and repl. Signatures and types here are
-// what repl codes against; implementations live in the other files of sim.
-
 import (
-	"io"
 	"time"
 
-	"raftsim/check"
 	"raftsim/raft"
 )
 
@@ -112,82 +107,3 @@ type UntilCond struct {
 	Kind  string // "leader", "committed", "idle"
 	Index uint64 // for "committed"
 }
-
-// API lists what repl may call. *Sim implements it; the assertion below keeps
-// the two in step.
-type API interface {
-	Now() time.Duration
-	Seed() uint64
-	// OnEvent installs the trace listener (nil removes it). Without a
-	// listener the trace costs nothing. Debug-marked servers' events are
-	// delivered only while a listener is installed; the listener filters.
-	OnEvent(func(TraceEvent))
-
-	StartServers(n int, o ServerOptions) error
-	AddServer(id raft.NodeID, o ServerOptions) (raft.Status, error)
-	RemoveServer(id raft.NodeID) (raft.Status, error)
-	Crash(id raft.NodeID) error
-	Restart(id raft.NodeID) error
-	Partition(groups [][]raft.NodeID) error
-	Cut(from, to raft.NodeID, bothWays bool) error
-	Heal()
-
-	// ClientRequest sends cmd to target (raft.None: to the leader, following
-	// redirects) and runs the clock until the reply or a timeout, then on
-	// until the entry is applied on every live reachable server, for a
-	// bounded time (Sim.settle).
-	ClientRequest(target raft.NodeID, cmd raft.Command) (raft.Response, error)
-	// LeaderID returns the leader; if there is none and wait is true, runs
-	// the clock until one is elected or a bound passes.
-	LeaderID(wait bool) (raft.NodeID, bool)
-
-	Servers() []raft.NodeID // every server ever created, ascending
-	Info(id raft.NodeID) (ServerInfo, error)
-
-	Run(d time.Duration)
-	Step(n int) int // processes up to n events, returns how many
-	RunUntil(c UntilCond, timeout time.Duration) bool
-
-	// Violations returns the safety violations seen so far (nil: safe).
-	Violations() []Violation
-	// Converged reports whether all live, mutually connected servers have
-	// identical logs and state machines; if not, why not.
-	Converged() (bool, string)
-	// Connected reports whether a and b can currently exchange messages.
-	Connected(a, b raft.NodeID) bool
-	// Backers returns the live members behind leader id (see Sim.Backers).
-	Backers(id raft.NodeID) []raft.NodeID
-
-	// The fault model (faults_net.go, faults_disk.go). SetNet changes the
-	// global network model, SetLinkNet one link's (field by field over the
-	// global one), ClearLinkNet removes a link's rules, ResetNet restores
-	// the default model everywhere; Heal leaves the model alone. SetFsync
-	// sets a server's disk speed (raft.None: every server and new ones).
-	SetNet(r NetRule) error
-	SetLinkNet(from, to raft.NodeID, bothWays bool, r NetRule) error
-	ClearLinkNet(from, to raft.NodeID, bothWays bool) error
-	ResetNet()
-	Net() NetView
-	SetFsync(id raft.NodeID, d time.Duration) error
-	Disks() []DiskInfo
-
-	// The client load and its history (load.go, history.go,
-	// history_check.go). StartLoad returns at once; the clients work as
-	// the clock runs. Every key/value request of the load and of
-	// ClientRequest is recorded. WaitQuiet is the liveness check after
-	// healing: a leader, and an answer to every operation pending now,
-	// within bound. Linearizable checks the history with porcupine.
-	StartLoad(o LoadOptions) (LoadStatus, error)
-	StopLoad() (LoadStatus, bool)
-	Load() (LoadStatus, bool)
-	History() []HistoryOp
-	HistoryTail(n int) ([]HistoryOp, int)
-	Faults() []FaultEvent
-	PendingOps() int
-	WaitQuiet(bound time.Duration) (ok bool, why string)
-	Linearizable(timeout time.Duration) (check.Result, error)
-	Annotations() []check.Annotation
-	VisualizeHistory(w io.Writer) error
-}
-
-var _ API = (*Sim)(nil)

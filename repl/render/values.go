@@ -150,8 +150,8 @@ type CheckReport struct {
 }
 
 // Failed says whether the report found something wrong.
-func (c CheckReport) Failed() bool {
-	return len(c.Violations) > 0 || c.Lin.Verdict == check.Violation
+func (rep CheckReport) Failed() bool {
+	return len(rep.Violations) > 0 || rep.Lin.Verdict == check.Violation
 }
 
 func (rep CheckReport) asJSON() json.RawMessage {
