@@ -102,7 +102,7 @@ func realMain(args []string) int {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		// SPEC: with stdin not a terminal, no line editing and no colours.
+		// With stdin not a terminal: no line editing and no colours (docs/language.md).
 		tty := readline.IsTerminal(int(os.Stdin.Fd()))
 		return repl.Shell(repl.ShellOptions{Seed: g.seed, JSON: g.json, Color: g.color() && tty, Interactive: tty})
 	}
@@ -186,7 +186,7 @@ func bench(args []string) int {
 }
 
 // chaosCmd runs `raftsim chaos`: seeds in parallel, a table (or one JSON
-// object), exit 0 / 1 / 2 as SPEC.md says.
+// object), exit 0 / 1 / 2 as docs/language.md says.
 func chaosCmd(args []string, g *globals) int {
 	fs := newFlagSet("chaos")
 	g.register(fs)

@@ -140,7 +140,7 @@ func TestWithoutAndMergeRuns(t *testing.T) {
 	assert.Equal(t, []int{1, 2, 3, 4}, sc.removable())
 }
 
-// The table and the JSON carry what SPEC.md promises.
+// The table and the JSON carry what docs/language.md promises.
 func TestReportShape(t *testing.T) {
 	cfg := ciConfig(6)
 	cfg.Bug = "even-majority"

@@ -94,7 +94,7 @@ const (
 	maxDuration     = time.Hour
 )
 
-// Bugs are the planted bugs chaos knows how to provoke (SPEC.md).
+// Bugs are the planted bugs chaos knows how to provoke (docs/language.md).
 var Bugs = []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority"}
 
 // ParseFaults reads a comma-separated --faults list.

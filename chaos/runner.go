@@ -59,7 +59,7 @@ func (s Summary) FailedSeeds() []uint64 {
 	return out
 }
 
-// ExitCode is the chaos command's exit status (SPEC.md): 1 if any seed
+// ExitCode is the chaos command's exit status (docs/language.md): 1 if any seed
 // broke a promise, else 2 if any could not be judged, else 0.
 func (s Summary) ExitCode() int {
 	switch {

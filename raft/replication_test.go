@@ -161,7 +161,7 @@ func TestEvenClusterNeedsThreeOfFour(t *testing.T) {
 	}
 }
 
-// Persist before you speak (DESIGN.md): the Ready that carries a follower's
+// Persist before you speak (docs/design.md): the Ready that carries a follower's
 // acknowledgement also carries the entries it acknowledges.
 func TestEntriesPersistedInSameReadyAsAck(t *testing.T) {
 	tn := newTestNet(t, 3)

@@ -291,7 +291,7 @@ type Ready struct {
 // Bug selects a deliberately broken rule, to show that the checkers catch it.
 type Bug uint8
 
-// Planted bugs (SPEC.md "Chaos").
+// Planted bugs (docs/language.md, "Planted bugs").
 const (
 	BugNone         Bug = iota
 	BugFigure8          // commit an earlier term's entry by counting replicas

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// tutorialScript is the raft.js tutorial exactly as TUTORIAL.md prints it.
+// tutorialScript is the raft.js tutorial exactly as the README prints it.
 const tutorialScript = `t = require('./test_local');
 t.startServers({ debug: true });
 lid = t.getLeaderId();

@@ -13,7 +13,7 @@ import (
 	"raftsim/raft"
 )
 
-// Options configures a simulation. Zero fields take the defaults of DESIGN.md.
+// Options configures a simulation. Zero fields take the defaults (docs/design.md).
 type Options struct {
 	Seed              uint64        // default 1 (0 is taken as 1)
 	ElectionTimeout   time.Duration // default 150ms: timeouts uniform in [150ms, 300ms)

@@ -94,7 +94,7 @@ func (s *Sim) stepServer(srv *server, m *raft.Message) {
 	s.afterInput(srv, p, false)
 }
 
-// afterInput acts on the node's Ready in the order of DESIGN.md: check,
+// afterInput acts on the node's Ready in the order of docs/design.md: check,
 // trace, persist, send, then arm the timer. ticked says the input was a
 // Tick. With a slow disk (or writes still queued) the write and the
 // messages go through the disk queue instead (faults_disk.go).

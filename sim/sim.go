@@ -9,7 +9,7 @@ import (
 	"raftsim/raft"
 )
 
-// Defaults of DESIGN.md.
+// Defaults (docs/design.md).
 const (
 	DefaultSeed              = 1
 	DefaultServers           = 3
@@ -74,7 +74,7 @@ type Sim struct {
 }
 
 // New returns a simulation with no servers. Zero or negative fields of o
-// take the defaults of DESIGN.md; a latency maximum at or below the minimum
+// take the defaults (docs/design.md); a latency maximum at or below the minimum
 // makes the latency constant.
 func New(o Options) *Sim {
 	o = o.withDefaults()

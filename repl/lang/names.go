@@ -2,7 +2,7 @@ package lang
 
 import "strings"
 
-// knownCommands lists the command names of SPEC.md, spelled canonically.
+// knownCommands lists the command names of docs/language.md, spelled canonically.
 var knownCommands = []string{
 	"startServers", "addServer", "removeServer", "crash", "restart",
 	"partition", "heal", "clientRequest", "getLeaderId", "getAll", "status",

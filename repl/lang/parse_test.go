@@ -38,7 +38,7 @@ func mustParse(t *testing.T, input string) Command {
 	return c
 }
 
-// The three-line client requests of TUTORIAL.md, as printed.
+// The three-line client requests of the README's tutorial, as printed.
 const (
 	tutSetA = "t.serverPool[lid].clientRequest({ op: \"set\", key: 'a', value: 1 }, function(results) {\n" +
 		"console.log(\"results: \", results);\n" +
@@ -51,7 +51,7 @@ const (
 		"});"
 )
 
-// tutorial pairs every line of TUTORIAL.md (verbatim) with its shell form
+// tutorial pairs every line of the README's tutorial (verbatim) with its shell form
 // and the Command both must give.
 var tutorial = []struct {
 	js, shell string

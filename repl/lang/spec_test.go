@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// specCommands is every command of SPEC.md's tables, in shell form.
+// specCommands is every command of docs/language.md's tables, in shell form.
 var specCommands = []struct {
 	in   string
 	want Command

@@ -10,7 +10,7 @@ import (
 	"raftsim/sim"
 )
 
-// JSON shapes of SPEC.md's "JSON output" table. Structs with ordered fields
+// JSON shapes of docs/language.md's "JSON output" table. Structs with ordered fields
 // (and the ordered object below) keep the bytes stable from run to run.
 
 type jsonEntry struct {

@@ -12,7 +12,7 @@ import (
 	"raftsim/sim"
 )
 
-// bugNames maps the names of SPEC.md's planted bugs to raft's.
+// bugNames maps the names of the planted bugs (docs/language.md) to raft's.
 var bugNames = map[string]raft.Bug{
 	"none":           raft.BugNone,
 	"figure8":        raft.BugFigure8,
