@@ -21,14 +21,15 @@ import (
 
 // ScriptCmd is one command of a script and the line it starts on.
 type ScriptCmd struct {
-	Line int
-	Text string
+	Line int    // the line number, from 1
+	Text string // the command's text (continuation lines joined with "\n")
 }
 
-// block is a group of commands with their expected output.
-type block struct {
+// Block is a group of commands with the output a golden test expects of
+// them.
+type Block struct {
 	pre      []string // comment and blank lines before the commands
-	Cmds     []ScriptCmd
+	Cmds     []ScriptCmd // the commands, one a line or one JS call over several
 	raw      []string // the command lines as written
 	HasSep   bool     // a ---- line followed the commands
 	Expected string   // the expected output, each line ending in \n
@@ -38,10 +39,11 @@ type block struct {
 // Script is a parsed .raft file.
 type Script struct {
 	name   string
-	Blocks []block
+	Blocks []Block
 	tail   []string // comment and blank lines after the last block
 }
 
+// Commands returns every command of the script, in order.
 func (sc *Script) Commands() []ScriptCmd {
 	var out []ScriptCmd
 	for _, b := range sc.Blocks {
@@ -59,7 +61,7 @@ func ParseScript(name, text string) (*Script, error) {
 		lines = lines[:len(lines)-1]
 	}
 	sc := &Script{name: name}
-	var cur block
+	var cur Block
 	for i := 0; i < len(lines); {
 		l := lines[i]
 		t := strings.TrimSpace(l)
@@ -67,7 +69,7 @@ func ParseScript(name, text string) (*Script, error) {
 		case t == "" || strings.HasPrefix(t, "#"):
 			if len(cur.Cmds) > 0 {
 				sc.Blocks = append(sc.Blocks, cur)
-				cur = block{}
+				cur = Block{}
 			}
 			cur.pre = append(cur.pre, l)
 			i++
@@ -81,7 +83,7 @@ func ParseScript(name, text string) (*Script, error) {
 				return nil, err
 			}
 			sc.Blocks = append(sc.Blocks, cur)
-			cur = block{}
+			cur = Block{}
 		default:
 			start := i
 			text := l
@@ -179,6 +181,8 @@ func hasBlankLine(s string) bool {
 // maxScriptBytes refuses to read something that is surely not a script.
 const maxScriptBytes = 16 << 20
 
+// ReadScript reads a script file, refusing directories and files too big to
+// be scripts. Its errors name the file.
 func ReadScript(file string) (string, error) {
 	st, err := os.Stat(file)
 	if err != nil {
@@ -197,6 +201,8 @@ func ReadScript(file string) (string, error) {
 	return string(b), nil
 }
 
+// UnwrapPathErr drops the operation and path an *os.PathError repeats, for
+// messages that name the file already.
 func UnwrapPathErr(err error) error {
 	if pe, ok := err.(*os.PathError); ok {
 		return pe.Err

@@ -3,6 +3,8 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -12,6 +14,23 @@ import (
 
 // JSON shapes of docs/language.md's "JSON output" table. Structs with ordered fields
 // (and the ordered object below) keep the bytes stable from run to run.
+
+// jsonLine is the one line a command prints with --json.
+type jsonLine struct {
+	Cmd    string          `json:"cmd"`
+	TMs    json.Number     `json:"t_ms"`
+	OK     bool            `json:"ok"`
+	Error  string          `json:"error,omitempty"`
+	Result json.RawMessage `json:"result"`
+}
+
+// jsonEvent is one debug event line with --json.
+type jsonEvent struct {
+	Event  string       `json:"event"`
+	TMs    json.Number  `json:"t_ms"`
+	Server *raft.NodeID `json:"server"`
+	Text   string       `json:"text"`
+}
 
 type jsonEntry struct {
 	Index   uint64      `json:"index"`
@@ -357,4 +376,40 @@ func (d DiskShown) asJSON() json.RawMessage {
 		{"default_fsync_ms", mustJSON(Millis(d.Default))},
 		{"servers", mustJSON(srvs)},
 	})
+}
+
+// renderJSON prints the event lines of a result, the lines of the commands
+// it sourced, then its own line.
+func (r *Renderer) renderJSON(res Result) {
+	for _, e := range res.Events {
+		ev := jsonEvent{Event: e.Kind, TMs: Millis(e.Time), Text: e.Text}
+		if e.Node != raft.None {
+			id := e.Node
+			ev.Server = &id
+		}
+		writeLine(r.W, mustJSON(ev))
+	}
+	if res.Dropped > 0 {
+		writeLine(r.W, mustJSON(jsonEvent{Event: "dropped", TMs: Millis(res.T), Text: fmt.Sprintf("%d more events not shown", res.Dropped)}))
+	}
+	for _, sub := range res.Sub {
+		r.renderJSON(sub)
+	}
+	line := jsonLine{Cmd: res.Cmd.Line, TMs: Millis(res.T), OK: res.OK, Result: ValueJSON(res.Value)}
+	if res.Err != nil {
+		line.Error = res.Err.Error()
+		if res.Where != "" {
+			line.Error = res.Where + ": " + line.Error
+		}
+	}
+	if res.Err == nil && !res.OK {
+		line.Error = "failed"
+	}
+	writeLine(r.W, mustJSON(line))
+}
+
+// writeLine writes b and a newline.
+func writeLine(w io.Writer, b []byte) {
+	w.Write(b)
+	w.Write([]byte{'\n'})
 }

@@ -211,3 +211,52 @@ func diskText(r *Renderer, d DiskShown) string {
 	}
 	return r.table(rows, ids) + fmt.Sprintf("\n(new servers get fsync=%s; a crash loses the pending writes and the messages held for them)", fsyncText(d.Default))
 }
+
+// statusTable renders status as aligned columns. Widths are measured before
+// colouring, so escape codes do not break the alignment.
+func (r *Renderer) statusTable(st Status) string {
+	if len(st) == 0 {
+		return "no servers yet (start some with: startServers 3)"
+	}
+	head := []string{"ID", "STATE", "TERM", "VOTED", "COMMIT", "APPLIED", "LOG", "UP", "GROUP"}
+	rows := [][]string{head}
+	for _, in := range st {
+		state, up, commit, applied := "down", "down", "-", "-"
+		if in.Up {
+			state, up = in.Role.String(), "up"
+			commit, applied = fmt.Sprint(in.CommitIndex), fmt.Sprint(in.LastApplied)
+		}
+		voted := "-"
+		if in.VotedFor != raft.None {
+			voted = fmt.Sprint(int(in.VotedFor))
+		}
+		group := "-"
+		if in.Group != 0 {
+			group = fmt.Sprint(in.Group)
+		}
+		rows = append(rows, []string{fmt.Sprint(int(in.ID)), state, fmt.Sprint(in.Term), voted, commit, applied, fmt.Sprint(len(in.Log)), up, group})
+	}
+	width := make([]int, len(head))
+	for _, row := range rows {
+		for i, c := range row {
+			width[i] = max(width[i], len(c))
+		}
+	}
+	var b strings.Builder
+	for ri, row := range rows {
+		for i, c := range row {
+			cell := c
+			if i < len(row)-1 {
+				cell += strings.Repeat(" ", width[i]-len(c)+2)
+			}
+			if ri > 0 && i == 0 {
+				cell = r.server(st[ri-1].ID, cell)
+			}
+			b.WriteString(cell)
+		}
+		if ri < len(rows)-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}

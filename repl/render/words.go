@@ -10,6 +10,7 @@ import (
 	"raftsim/sim"
 )
 
+// clientName names the client of an operation: the shell or a load client.
 func clientName(op sim.HistoryOp) string {
 	if op.Shell {
 		return "shell"
@@ -57,6 +58,8 @@ func DescribeCmd(c raft.Command) string {
 	return c.Op.String()
 }
 
+// DescribeResp words a reply to a client: "success result 1",
+// "NOT_LEADER (leader hint S2)".
 func DescribeResp(r raft.Response) string {
 	out := string(r.Status)
 	if r.Result != "" {
@@ -75,6 +78,7 @@ func DescribeResp(r raft.Response) string {
 	return out
 }
 
+// Plural counts n things: "1 entry", "3 entries".
 func Plural(n uint64, one, many string) string {
 	if n == 1 {
 		return "1 " + one
@@ -82,6 +86,8 @@ func Plural(n uint64, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// DescribeViolation words a safety violation: the property, the time, the
+// servers, the index and what was seen.
 func DescribeViolation(v sim.Violation) string {
 	out := fmt.Sprintf("%s broken at t=%s", v.Property, Seconds(v.Time))
 	if len(v.Servers) > 0 {
@@ -101,6 +107,7 @@ func Seconds(d time.Duration) string {
 	return fmt.Sprintf("%.3fs", d.Seconds())
 }
 
+// JoinIDs writes server ids separated by sep: "0, 1, 2".
 func JoinIDs(ids []raft.NodeID, sep string) string {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
@@ -109,6 +116,8 @@ func JoinIDs(ids []raft.NodeID, sep string) string {
 	return strings.Join(parts, sep)
 }
 
+// LinkText names a link as the shell writes it: "0->1", or "0<->1" for
+// both directions.
 func LinkText(from, to raft.NodeID, both bool) string {
 	arrow := "->"
 	if both {

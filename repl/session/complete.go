@@ -8,16 +8,17 @@ import (
 	"raftsim/sim"
 )
 
-// completer completes command names, getAll fields, expect predicates,
+// Completer is the tab completion of a session for a line editor: it
+// completes command names, getAll fields, expect predicates,
 // server ids (as they are now) and variables, for readline's Tab.
-type completer struct{ s *Session }
+type Completer struct{ s *Session }
 
 // Completer returns the tab completion of the session for the line editor.
-func (s *Session) Completer() *completer { return &completer{s: s} }
+func (s *Session) Completer() *Completer { return &Completer{s: s} }
 
 // Do implements readline.AutoCompleter: it returns the possible endings of
 // the word before the cursor and that word's length.
-func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
+func (c *Completer) Do(line []rune, pos int) ([][]rune, int) {
 	before := string(line[:pos])
 	words := strings.Fields(before)
 	if strings.HasSuffix(before, " ") || len(words) == 0 {
@@ -35,7 +36,7 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 }
 
 // candidates lists what may come as the next word after prev.
-func (c *completer) candidates(prev []string, word string) []string {
+func (c *Completer) candidates(prev []string, word string) []string {
 	if strings.HasPrefix(word, "$") {
 		var vs []string
 		for _, n := range c.s.varNames() {
@@ -143,7 +144,7 @@ func isOp(w string) bool {
 }
 
 // ids lists the servers that exist now.
-func (c *completer) ids() []string {
+func (c *Completer) ids() []string {
 	var out []string
 	for _, id := range c.s.sim.Servers() {
 		out = append(out, fmt.Sprint(int(id)))
@@ -151,7 +152,7 @@ func (c *completer) ids() []string {
 	return out
 }
 
-func (c *completer) vars() []string {
+func (c *Completer) vars() []string {
 	var out []string
 	for _, n := range c.s.varNames() {
 		out = append(out, "$"+n)
