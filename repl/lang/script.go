@@ -28,12 +28,12 @@ type ScriptCmd struct {
 // Block is a group of commands with the output a golden test expects of
 // them.
 type Block struct {
-	pre      []string // comment and blank lines before the commands
+	pre      []string    // comment and blank lines before the commands
 	Cmds     []ScriptCmd // the commands, one a line or one JS call over several
-	raw      []string // the command lines as written
-	HasSep   bool     // a ---- line followed the commands
-	Expected string   // the expected output, each line ending in \n
-	Line     int      // the line of the first command
+	raw      []string    // the command lines as written
+	HasSep   bool        // a ---- line followed the commands
+	Expected string      // the expected output, each line ending in \n
+	Line     int         // the line of the first command
 }
 
 // Script is a parsed .raft file.
