@@ -30,6 +30,10 @@ type Options struct {
 	// NoSafetyCheck turns off the invariant checks after every event (for
 	// benchmarks). The shell leaves them on.
 	NoSafetyCheck bool
+	// TraceCap bounds the trace that is always recorded (see Sim.Trace):
+	// it keeps the newest TraceCap events. 0 means DefaultTraceCap; a
+	// negative value records no trace.
+	TraceCap int
 }
 
 // ServerOptions are per-server options of startServers / addServer.

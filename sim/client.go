@@ -172,7 +172,7 @@ func (s *Sim) fireClientTimer(c *client, gen uint64) bool {
 func (s *Sim) clientReceive(c *client, m *raft.Message) {
 	r := m.Resp
 	late := !c.pending || r.ClientID != c.cmd.ClientID || r.Seq != c.cmd.Seq
-	if s.listener != nil {
+	if s.tracing() {
 		why := ""
 		if late {
 			why = "late"
@@ -218,7 +218,7 @@ func (s *Sim) finish(c *client, r raft.Response, from raft.NodeID) {
 		c.respCommit = srv.node.CommitIndex()
 	}
 	s.pending--
-	if s.listener != nil && from == raft.None {
+	if s.tracing() && from == raft.None {
 		m := raft.Message{Type: raft.MsgClientResp, From: raft.None, To: c.id, Resp: r}
 		s.emitMsg(EvClientReply, c.id, raft.None, &m, "timeout")
 	}

@@ -62,7 +62,7 @@ func (s *Sim) blocked(from, to raft.NodeID) string {
 // partition or cut stops it now or by the time it arrives, or the link's
 // fault model loses it.
 func (s *Sim) send(m *raft.Message) {
-	if s.listener != nil {
+	if s.tracing() {
 		kind := EvSend
 		if isClient(m.From) {
 			kind = EvClientCall
@@ -94,7 +94,7 @@ func (s *Sim) sendFaulty(m *raft.Message, lm *NetModel) {
 	}
 	s.queue.push(event{at: s.now + s.delay(lm), aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
 	if lm.Dup > 0 && fr.Float64() < lm.Dup {
-		if s.listener != nil {
+		if s.tracing() {
 			s.emitMsg(EvSend, m.From, m.To, m, "duplicate")
 		}
 		s.queue.push(event{at: s.now + s.delay(lm), aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
@@ -102,7 +102,7 @@ func (s *Sim) sendFaulty(m *raft.Message, lm *NetModel) {
 }
 
 func (s *Sim) drop(m *raft.Message, why string) {
-	if s.listener != nil {
+	if s.tracing() {
 		s.emitMsg(EvDrop, m.From, m.To, m, why)
 	}
 }
@@ -127,7 +127,7 @@ func (s *Sim) deliver(slot uint64) {
 		s.drop(m, "down")
 		return
 	}
-	if s.listener != nil {
+	if s.tracing() {
 		s.emitMsg(EvDeliver, m.From, m.To, m, "")
 	}
 	s.stepServer(srv, m)

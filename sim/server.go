@@ -105,10 +105,8 @@ func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 		// votes, replicates and applies from, even while its disk is behind.
 		s.checkServer(srv, p, &rd)
 	}
-	if s.listener != nil {
-		for i := range rd.Events {
-			s.emit(TraceEvent{Time: s.now, Kind: EvRaft, Node: srv.id, Peer: rd.Events[i].Peer, Raft: rd.Events[i]})
-		}
+	if len(rd.Events) > 0 && s.tracing() {
+		s.emitRaft(srv.id, rd.Events)
 	}
 	if srv.fsync > 0 || len(srv.writes) > 0 {
 		s.queueWrite(srv, &rd)

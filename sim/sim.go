@@ -66,6 +66,7 @@ type Sim struct {
 
 	check    *checker
 	listener func(TraceEvent)
+	ring     *traceRing // the recorded trace (trace_ring.go); nil when off
 
 	bench *benchRun
 	work  workload // client history, faults seen, the load (history.go, load.go)
@@ -85,12 +86,19 @@ func New(o Options) *Sim {
 		check:  newChecker(),
 	}
 	s.check.logOf = s.diskLog
+	if o.TraceCap > 0 {
+		s.ring = newTraceRing(o.TraceCap)
+	}
+	s.hookViolations()
 	return s
 }
 
 func (o Options) withDefaults() Options {
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed
+	}
+	if o.TraceCap == 0 {
+		o.TraceCap = DefaultTraceCap
 	}
 	if o.ElectionTimeout <= 0 {
 		o.ElectionTimeout = DefaultElectionTimeout

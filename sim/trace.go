@@ -2,19 +2,25 @@ package sim
 
 import "raftsim/raft"
 
-// OnEvent installs the trace listener (nil removes it). Trace events are
-// built only while a listener is installed, so the trace costs nothing when
-// it is off. The listener sees every event; to show only debug-marked
-// servers it filters with IsDebug.
+// OnEvent installs the trace listener (nil removes it). The listener sees
+// every event as it happens; to show only debug-marked servers it filters
+// with IsDebug. Trace events are built only while the trace is recorded
+// (the default, see Trace) or a listener is installed.
 //
 // Nodes report their own steps (elections, commits, ...) only if they were
-// built with tracing on. Nodes are built with it on while a listener is
-// installed, while any server is debug-marked, or while the safety checks
-// are on (the shell's case), so that `debug on` in the middle of a session
-// shows everything; a benchmark (NoSafetyCheck, no listener) pays nothing.
+// built with tracing on. Nodes are built with it on while the trace is
+// recorded or a listener is installed, while any server is debug-marked,
+// or while the safety checks are on, so that `debug on` in the middle of
+// a session shows everything.
 func (s *Sim) OnEvent(f func(TraceEvent)) {
 	s.listener = f
-	if f != nil {
+	s.hookViolations()
+}
+
+// hookViolations makes the checks report violations while anything
+// records or listens.
+func (s *Sim) hookViolations() {
+	if s.tracing() {
 		s.check.onViolation = s.emitViolation
 	} else {
 		s.check.onViolation = nil
@@ -23,7 +29,7 @@ func (s *Sim) OnEvent(f func(TraceEvent)) {
 
 // nodeTrace says whether srv's node should report its steps.
 func (s *Sim) nodeTrace(srv *server) bool {
-	return s.listener != nil || srv.opts.Debug || !s.opts.NoSafetyCheck
+	return s.tracing() || srv.opts.Debug || !s.opts.NoSafetyCheck
 }
 
 // IsDebug reports whether server id is debug-marked (startServers debug,
@@ -43,35 +49,58 @@ func (s *Sim) SetDebug(id raft.NodeID, on bool) error {
 	return nil
 }
 
-func (s *Sim) emit(e TraceEvent) {
+// tracing says whether events must be built at all: for the recorded
+// trace or for a listener. Call sites test it before building an event.
+func (s *Sim) tracing() bool { return s.ring != nil || s.listener != nil }
+
+// emitRaft reports the steps a node took in one Ready.
+func (s *Sim) emitRaft(id raft.NodeID, evs []raft.Event) {
+	for i := range evs {
+		e := &evs[i]
+		if s.ring != nil {
+			s.ring.addRaft(s.now, id, e)
+		}
+		if s.listener != nil {
+			s.listener(TraceEvent{Time: s.now, Kind: EvRaft, Node: id, Peer: e.Peer, Raft: *e})
+		}
+	}
+}
+
+// emitMsg reports a message event. The trace records it in its compact
+// form; the listener gets its own copy of the message, so it may keep it.
+func (s *Sim) emitMsg(kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
+	if s.ring != nil {
+		s.ring.addMsg(s.now, kind, node, peer, m, reason)
+	}
+	if s.listener != nil {
+		mc := *m
+		s.listener(TraceEvent{Time: s.now, Kind: kind, Node: node, Peer: peer, Msg: &mc, Reason: reason})
+	}
+}
+
+// emitOther reports an event without a message or a Raft step (a crash,
+// a network change, a violation, a disk event).
+func (s *Sim) emitOther(e TraceEvent) {
+	if s.ring != nil {
+		s.ring.addOther(&e)
+	}
 	if s.listener != nil {
 		s.listener(e)
 	}
 }
 
-// emitMsg reports a message event. The listener gets its own copy of the
-// message, so it may keep it.
-func (s *Sim) emitMsg(kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
-	mc := *m
-	s.listener(TraceEvent{Time: s.now, Kind: kind, Node: node, Peer: peer, Msg: &mc, Reason: reason})
-}
-
 func (s *Sim) emitNode(kind EventKind, id raft.NodeID) {
 	s.noteFault(kind, id, "")
-	if s.listener != nil {
-		s.listener(TraceEvent{Time: s.now, Kind: kind, Node: id, Peer: raft.None})
-	}
+	s.emitOther(TraceEvent{Time: s.now, Kind: kind, Node: id, Peer: raft.None})
 }
 
 func (s *Sim) emitNet(desc string) {
 	s.noteFault(EvPartition, raft.None, desc)
-	if s.listener != nil {
-		s.listener(TraceEvent{Time: s.now, Kind: EvPartition, Node: raft.None, Peer: raft.None, Reason: desc})
-	}
+	s.emitOther(TraceEvent{Time: s.now, Kind: EvPartition, Node: raft.None, Peer: raft.None, Reason: desc})
 }
 
 func (s *Sim) emitViolation(v *Violation) {
-	if s.listener == nil {
+	if !s.tracing() {
 		return
 	}
 	e := TraceEvent{Time: s.now, Kind: EvViolation, Node: raft.None, Peer: raft.None, Reason: v.Property + ": " + v.Detail}
@@ -81,7 +110,7 @@ func (s *Sim) emitViolation(v *Violation) {
 	if len(v.Servers) > 1 {
 		e.Peer = v.Servers[1]
 	}
-	s.listener(e)
+	s.emitOther(e)
 }
 
 // String names the trace event kind.

@@ -1,0 +1,361 @@
+package sim
+
+import (
+	"time"
+
+	"raftsim/raft"
+)
+
+// DefaultTraceCap is how many events the trace keeps when Options.TraceCap
+// is 0: the newest 200,000, about 20 MB at most. A 3-server cluster under
+// the default `load` makes about 2,000 events per simulated second, so
+// this is the last minute or two of a busy run, and hours of an idle one.
+const DefaultTraceCap = 200_000
+
+// The trace is always recorded, so that a user can export what just
+// surprised them without having asked for it first. It sits on the hot
+// path (every message is sent, delivered and traced), so it is kept
+// compact: one small record per event, with no pointers in it (so the
+// garbage collector never scans the ring), in a ring that grows as it
+// fills and is then reused. Only what cannot be packed into a record —
+// the entries a message carries (shared with the log: entries are
+// immutable), the strings of client traffic, rare events — goes to a
+// second ring of extras. Recording allocates nothing once the rings are
+// grown; Trace unpacks the records on export.
+
+// traceRec is one recorded event. What the fields hold depends on flags:
+//
+//	recMsg:          a, b the message's From and To; n its non-zero numbers (msgNums), in order, mask saying which
+//	recMsg|recCmd:   a client request: n[0..3] term, ClientID, Seq, Server; op its Op; extra the strings
+//	recMsg|recResp:  a client reply: n[0..3] term, ClientID, Seq, LeaderHint; extra the strings
+//	recRaft:         a node's step: a Node, b Peer, typ its kind, op its role, n Term, Index, Index2, EntryTerm, EntryTerm2
+//	recFull:         extra holds the event as it was (crashes, network changes, shapes that do not pack)
+//
+// The event's Node and Peer follow from a, b and kind (see event).
+type traceRec struct {
+	at     time.Duration
+	a, b   int32
+	kind   EventKind
+	typ    uint8 // raft.MsgType, or raft.EventKind
+	op     uint8 // raft.Op of a request, or raft.Role of a step
+	flags  uint8
+	mask   uint16 // which of msgNums are non-zero
+	reason uint8  // 1 + index in traceRing.reasons; 0: none
+	extra  int32  // 1 + index in traceRing.extras; 0: none
+	n      [5]uint64
+}
+
+// traceExtra is what a record cannot hold.
+type traceExtra struct {
+	ents []raft.Entry
+	s    [3]string
+	full *TraceEvent
+}
+
+// traceRec flags.
+const (
+	recMsg uint8 = 1 << iota
+	recCmd
+	recResp
+	recRaft
+	recFull
+	recReject
+	recReadOnly
+)
+
+// traceRing keeps the newest cap events. extras has the same bound and
+// gets at most one extra per record, so an extra is overwritten only
+// after the record that points to it.
+type traceRing struct {
+	recs   blockRing[traceRec]
+	extras blockRing[traceExtra]
+
+	// reasons interns the reason strings (a handful of constants: "loss",
+	// "duplicate", why a vote was refused, ...).
+	reasons []string
+}
+
+func newTraceRing(capacity int) *traceRing {
+	return &traceRing{recs: blockRing[traceRec]{cap: capacity}, extras: blockRing[traceExtra]{cap: capacity}}
+}
+
+// traceBlock is the size of the blocks a ring is allocated in: it grows
+// a block at a time, without copying what it holds.
+const traceBlock = 4096
+
+// blockRing is a ring of cap values that keeps the newest, allocated a
+// block at a time as it fills.
+type blockRing[T any] struct {
+	cap     int
+	blocks  [][]T
+	next    int // where the next value goes
+	kept    int
+	dropped int
+}
+
+// put returns the slot for the next value (overwriting the oldest when
+// the ring is full) and its index.
+func (r *blockRing[T]) put() (*T, int) {
+	i := r.next
+	b := i / traceBlock
+	if b == len(r.blocks) {
+		r.blocks = append(r.blocks, make([]T, min(traceBlock, r.cap-b*traceBlock)))
+	}
+	r.next++
+	if r.next == r.cap {
+		r.next = 0
+	}
+	if r.kept < r.cap {
+		r.kept++
+	} else {
+		r.dropped++
+	}
+	return &r.blocks[b][i%traceBlock], i
+}
+
+// at returns the value at index i.
+func (r *blockRing[T]) at(i int) *T { return &r.blocks[i/traceBlock][i%traceBlock] }
+
+// oldest returns the index of the oldest value.
+func (r *blockRing[T]) oldest() int {
+	if r.kept < r.cap {
+		return 0
+	}
+	return r.next
+}
+
+func (r *traceRing) slot() *traceRec {
+	p, _ := r.recs.put()
+	return p
+}
+
+// addExtra stores x and returns its reference for traceRec.extra.
+func (r *traceRing) addExtra(x traceExtra) int32 {
+	p, i := r.extras.put()
+	*p = x
+	return int32(i + 1)
+}
+
+// intern returns the reference of reason, or false when the table is full.
+func (r *traceRing) intern(reason string) (uint8, bool) {
+	if reason == "" {
+		return 0, true
+	}
+	for i, x := range r.reasons {
+		if x == reason {
+			return uint8(i + 1), true
+		}
+	}
+	if len(r.reasons) == 255 {
+		return 0, false
+	}
+	r.reasons = append(r.reasons, reason)
+	return uint8(len(r.reasons)), true
+}
+
+// addFull stores e (which must own its message) as it is.
+func (r *traceRing) addFull(p *traceRec, e *TraceEvent) {
+	*p = traceRec{flags: recFull, extra: r.addExtra(traceExtra{full: e})}
+}
+
+// addFullMsg stores a message event as it is, with a copy of m (so that
+// m itself never escapes: senders keep their messages on the stack).
+func (r *traceRing) addFullMsg(p *traceRec, at time.Duration, kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
+	mc := new(raft.Message)
+	*mc = *m
+	r.addFull(p, &TraceEvent{Time: at, Kind: kind, Node: node, Peer: peer, Msg: mc, Reason: reason})
+}
+
+func (r *traceRing) addRaft(at time.Duration, id raft.NodeID, e *raft.Event) {
+	p := r.slot()
+	why, ok := r.intern(e.Reason)
+	if len(e.Config) > 0 || e.Node != id || !ok {
+		r.addFull(p, &TraceEvent{Time: at, Kind: EvRaft, Node: id, Peer: e.Peer, Raft: *e})
+		return
+	}
+	*p = traceRec{at: at, a: int32(id), b: int32(e.Peer), kind: EvRaft, typ: uint8(e.Kind), op: uint8(e.Role), flags: recRaft,
+		reason: why, n: [5]uint64{e.Term, e.Index, e.Index2, e.EntryTerm, e.EntryTerm2}}
+}
+
+func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
+	p := r.slot()
+	why, ok := r.intern(reason)
+	if !ok || !endpoints(kind, node, peer, m) {
+		r.addFullMsg(p, at, kind, node, peer, m, reason)
+		return
+	}
+	*p = traceRec{at: at, a: int32(m.From), b: int32(m.To), kind: kind, typ: uint8(m.Type), flags: recMsg, reason: why}
+	if m.Reject {
+		p.flags |= recReject
+	}
+	noCmd, noResp := m.Cmd == (raft.Command{}), m.Resp == (raft.Response{})
+	switch {
+	case noCmd && noResp:
+		nums := msgNums(m)
+		k := 0
+		for i, v := range nums {
+			if v == 0 {
+				continue
+			}
+			if k == len(p.n) {
+				r.addFullMsg(p, at, kind, node, peer, m, reason)
+				return
+			}
+			p.n[k] = v
+			p.mask |= 1 << i
+			k++
+		}
+		if len(m.Entries) > 0 {
+			p.extra = r.addExtra(traceExtra{ents: m.Entries})
+		}
+	case noResp && onlyTerm(m):
+		c := &m.Cmd
+		p.flags |= recCmd
+		if c.ReadOnly {
+			p.flags |= recReadOnly
+		}
+		p.op = uint8(c.Op)
+		p.n = [5]uint64{m.Term, c.ClientID, c.Seq, uint64(int64(c.Server))}
+		p.extra = r.addExtra(traceExtra{s: [3]string{c.Key, string(c.Value), string(c.Old)}})
+	case noCmd && onlyTerm(m):
+		rs := &m.Resp
+		p.flags |= recResp
+		p.n = [5]uint64{m.Term, rs.ClientID, rs.Seq, uint64(int64(rs.LeaderHint))}
+		p.extra = r.addExtra(traceExtra{s: [3]string{string(rs.Status), string(rs.Result), rs.Err}})
+	default:
+		r.addFullMsg(p, at, kind, node, peer, m, reason)
+	}
+}
+
+// endpoints says whether an event's Node and Peer follow from its kind
+// and its message's endpoints, as event reconstructs them.
+func endpoints(kind EventKind, node, peer raft.NodeID, m *raft.Message) bool {
+	n, p := msgEnds(kind, m.From, m.To)
+	return n == node && p == peer
+}
+
+// msgEnds gives the Node and Peer of a message event: the sender and the
+// receiver, except for a client's reply, which is about the client.
+func msgEnds(kind EventKind, from, to raft.NodeID) (node, peer raft.NodeID) {
+	if kind == EvClientReply {
+		return to, from
+	}
+	return from, to
+}
+
+func (r *traceRing) addOther(e *TraceEvent) {
+	if e.Msg != nil {
+		r.addFullMsg(r.slot(), e.Time, e.Kind, e.Node, e.Peer, e.Msg, e.Reason)
+		return
+	}
+	ev := *e
+	r.addFull(r.slot(), &ev)
+}
+
+// msgNums lists a message's numbers; every numeric field of raft.Message
+// is here (TestTraceKeepsEveryField checks that none is left out when
+// raft.Message grows).
+func msgNums(m *raft.Message) [10]uint64 {
+	return [10]uint64{m.Term, m.LastIndex, m.LastTerm, m.PrevIndex, m.PrevTerm, m.Commit, m.ReadSeq, m.Match, m.ConflictTerm, m.ConflictIndex}
+}
+
+func setNums(m *raft.Message, n *[10]uint64) {
+	m.Term, m.LastIndex, m.LastTerm, m.PrevIndex, m.PrevTerm = n[0], n[1], n[2], n[3], n[4]
+	m.Commit, m.ReadSeq, m.Match, m.ConflictTerm, m.ConflictIndex = n[5], n[6], n[7], n[8], n[9]
+}
+
+// onlyTerm says whether a message carries nothing but its term besides
+// client fields, as client traffic does.
+func onlyTerm(m *raft.Message) bool {
+	n := msgNums(m)
+	n[0] = 0
+	return n == [10]uint64{} && !m.Reject && len(m.Entries) == 0
+}
+
+// event unpacks record p.
+func (r *traceRing) event(p *traceRec) TraceEvent {
+	var x *traceExtra
+	if p.extra > 0 {
+		x = r.extras.at(int(p.extra - 1))
+	}
+	if p.flags&recFull != 0 {
+		e := *x.full
+		if e.Msg != nil {
+			mc := *e.Msg
+			e.Msg = &mc
+		}
+		return e
+	}
+	e := TraceEvent{Time: p.at, Kind: p.kind}
+	if p.reason > 0 {
+		e.Reason = r.reasons[p.reason-1]
+	}
+	if p.flags&recRaft != 0 {
+		e.Node, e.Peer = raft.NodeID(p.a), raft.NodeID(p.b)
+		e.Raft = raft.Event{Kind: raft.EventKind(p.typ), Node: e.Node, Peer: e.Peer, Role: raft.Role(p.op),
+			Term: p.n[0], Index: p.n[1], Index2: p.n[2], EntryTerm: p.n[3], EntryTerm2: p.n[4], Reason: e.Reason}
+		e.Reason = ""
+		return e
+	}
+	m := &raft.Message{Type: raft.MsgType(p.typ), From: raft.NodeID(p.a), To: raft.NodeID(p.b), Reject: p.flags&recReject != 0}
+	e.Node, e.Peer = msgEnds(p.kind, m.From, m.To)
+	switch {
+	case p.flags&recCmd != 0:
+		m.Term = p.n[0]
+		m.Cmd = raft.Command{ClientID: p.n[1], Seq: p.n[2], Server: raft.NodeID(int64(p.n[3])), Op: raft.Op(p.op),
+			Key: x.s[0], Value: raft.Value(x.s[1]), Old: raft.Value(x.s[2]), ReadOnly: p.flags&recReadOnly != 0}
+	case p.flags&recResp != 0:
+		m.Term = p.n[0]
+		m.Resp = raft.Response{ClientID: p.n[1], Seq: p.n[2], LeaderHint: raft.NodeID(int64(p.n[3])),
+			Status: raft.Status(x.s[0]), Result: raft.Value(x.s[1]), Err: x.s[2]}
+	default:
+		var nums [10]uint64
+		k := 0
+		for i := range nums {
+			if p.mask&(1<<i) != 0 {
+				nums[i] = p.n[k]
+				k++
+			}
+		}
+		setNums(m, &nums)
+		if x != nil {
+			m.Entries = x.ents
+		}
+	}
+	e.Msg = m
+	return e
+}
+
+// TraceStats says how much of the run the trace holds.
+type TraceStats struct {
+	Kept    int // events held
+	Dropped int // older events pushed out by newer ones
+	Cap     int // the bound (0: the trace is off)
+}
+
+// Trace returns the recorded events, oldest first: every event of the run,
+// or the newest Options.TraceCap of them (DefaultTraceCap unless set). Each
+// message event has its own copy of the message. Disk events (writes
+// becoming durable) go only to a listener.
+func (s *Sim) Trace() []TraceEvent {
+	r := s.ring
+	if r == nil {
+		return nil
+	}
+	out := make([]TraceEvent, 0, r.recs.kept)
+	for k, i := 0, r.recs.oldest(); k < r.recs.kept; k++ {
+		out = append(out, r.event(r.recs.at(i)))
+		if i++; i == r.recs.cap {
+			i = 0
+		}
+	}
+	return out
+}
+
+// TraceStats reports the trace's size and bound.
+func (s *Sim) TraceStats() TraceStats {
+	if s.ring == nil {
+		return TraceStats{}
+	}
+	return TraceStats{Kept: s.ring.recs.kept, Dropped: s.ring.recs.dropped, Cap: s.ring.recs.cap}
+}

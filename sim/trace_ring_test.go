@@ -1,0 +1,154 @@
+package sim
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"raftsim/raft"
+)
+
+// roundTrip records one message event in a fresh ring and reads it back.
+func roundTrip(m raft.Message) raft.Message {
+	r := newTraceRing(4)
+	r.addMsg(time.Millisecond, EvSend, m.From, m.To, &m, "why")
+	return *r.event(r.recs.at(0)).Msg
+}
+
+// setField gives field f of v (a struct value) a non-zero value of its type.
+func setField(t *testing.T, f reflect.Value, name string) {
+	t.Helper()
+	switch f.Kind() {
+	case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		f.SetUint(3)
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		f.SetInt(7)
+	case reflect.String:
+		f.SetString("x")
+	case reflect.Bool:
+		f.SetBool(true)
+	case reflect.Slice:
+		f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+	default:
+		t.Fatalf("field %s of kind %s: teach this test (and the trace in trace_ring.go) about it", name, f.Kind())
+	}
+}
+
+// TestTraceKeepsEveryField guards the compact trace against raft.Message
+// growing: every field, set alone, must come back from the trace. A
+// failure here names the field that sim/trace_ring.go has to record.
+func TestTraceKeepsEveryField(t *testing.T) {
+	base := raft.Message{Type: raft.MsgApp, From: 1, To: 2, Term: 5}
+	mt := reflect.TypeFor[raft.Message]()
+	for i := range mt.NumField() {
+		name := mt.Field(i).Name
+		switch name {
+		case "Cmd", "Resp":
+			sub := mt.Field(i).Type
+			for j := range sub.NumField() {
+				m := base
+				m.Type = raft.MsgClient
+				setField(t, reflect.ValueOf(&m).Elem().Field(i).Field(j), name+"."+sub.Field(j).Name)
+				require.Equal(t, m, roundTrip(m), "the trace loses raft.Message.%s.%s", name, sub.Field(j).Name)
+			}
+			continue
+		}
+		m := base
+		setField(t, reflect.ValueOf(&m).Elem().Field(i), name)
+		require.Equal(t, m, roundTrip(m), "the trace loses raft.Message.%s", name)
+	}
+	// A message with client fields and Raft fields at once is kept whole.
+	odd := base
+	odd.Commit, odd.Cmd.Key, odd.Resp.Status = 4, "k", raft.StatusSuccess
+	require.Equal(t, odd, roundTrip(odd))
+
+	et := reflect.TypeFor[raft.Event]()
+	for i := range et.NumField() {
+		e := raft.Event{Kind: raft.EvCommit, Node: 2, Term: 1, Peer: raft.None}
+		setField(t, reflect.ValueOf(&e).Elem().Field(i), et.Field(i).Name)
+		r := newTraceRing(2)
+		r.addRaft(0, e.Node, &e)
+		got := r.event(r.recs.at(0))
+		require.Equal(t, e, got.Raft, "the trace loses raft.Event.%s", et.Field(i).Name)
+		require.Equal(t, EvRaft, got.Kind)
+	}
+}
+
+// TestTraceKeepsTheNewest: past its bound the trace drops the oldest.
+func TestTraceKeepsTheNewest(t *testing.T) {
+	s := New(Options{TraceCap: 3})
+	for i := range 5 {
+		s.now = time.Duration(i) * time.Millisecond
+		s.emitNet("heal")
+	}
+	got := s.Trace()
+	require.Len(t, got, 3)
+	for i, e := range got {
+		require.Equal(t, time.Duration(i+2)*time.Millisecond, e.Time)
+		require.Equal(t, EvPartition, e.Kind)
+	}
+	require.Equal(t, TraceStats{Kept: 3, Dropped: 2, Cap: 3}, s.TraceStats())
+}
+
+// TestTraceIsWhatTheListenerSaw: the trace is recorded without anyone
+// asking, and it holds exactly the events a listener sees (disk events
+// aside), through elections, client traffic, a crash and lost messages.
+func TestTraceIsWhatTheListenerSaw(t *testing.T) {
+	// The default bound holds the whole run; a bound past one block
+	// (traceBlock) but below the run wraps around, keeping the newest.
+	for _, capacity := range []int{0, traceBlock + 500} {
+		traceMatchesListener(t, capacity)
+	}
+}
+
+func traceMatchesListener(t *testing.T, capacity int) {
+	s := New(Options{Seed: 3, TraceCap: capacity})
+	var heard []TraceEvent
+	s.OnEvent(func(e TraceEvent) {
+		if e.Kind != EvDisk {
+			heard = append(heard, e)
+		}
+	})
+	require.NoError(t, s.StartServers(3, ServerOptions{}))
+	l, ok := s.LeaderID(true)
+	require.True(t, ok)
+	_, err := s.ClientRequest(raft.None, set("a", "1"))
+	require.NoError(t, err)
+	require.NoError(t, s.Crash(l))
+	require.NoError(t, s.SetNet(NetRule{Set: NetLoss | NetDup, Model: NetModel{Loss: 0.3, Dup: 0.2}}))
+	s.Run(time.Second)
+	_, err = s.ClientRequest(raft.None, raft.Command{Op: raft.OpGet, Key: "a", ReadOnly: true})
+	require.NoError(t, err)
+
+	s.Run(time.Minute)
+	got := s.Trace()
+	if capacity > 0 {
+		require.Greater(t, len(heard), capacity, "the run is too short to wrap the trace")
+		heard = heard[len(heard)-capacity:]
+	}
+	require.Equal(t, len(heard), len(got))
+	for i := range got {
+		require.Equal(t, formatEvent(heard[i]), formatEvent(got[i]), "event %d", i)
+	}
+	kinds := map[EventKind]int{}
+	for _, e := range got {
+		kinds[e.Kind]++
+	}
+	if capacity > 0 {
+		return
+	}
+	for _, k := range []EventKind{EvRaft, EvSend, EvDeliver, EvDrop, EvCrash, EvPartition, EvClientCall, EvClientReply} {
+		require.Positive(t, kinds[k], "no %s event in the trace", k)
+	}
+}
+
+// TestTraceOff: a negative bound records nothing.
+func TestTraceOff(t *testing.T) {
+	s := New(Options{TraceCap: -1})
+	require.NoError(t, s.StartServers(3, ServerOptions{}))
+	s.Run(time.Second)
+	require.Empty(t, s.Trace())
+	require.Equal(t, TraceStats{}, s.TraceStats())
+}
