@@ -28,6 +28,9 @@ type HistoryOp struct {
 	Status raft.Status
 	Result raft.Value
 	Shell  bool // sent by the shell's clientRequest, not by a load client
+	// Server is the server whose reply ended the operation (raft.None
+	// while it has none, or when the client gave up).
+	Server raft.NodeID
 }
 
 // FaultEvent is a change the world made to the cluster: a crash, a
@@ -60,7 +63,7 @@ func (s *Sim) recordCall(c *client) {
 	w := &s.work
 	w.history = append(w.history, HistoryOp{
 		Client: c.id, Seq: c.cmd.Seq, Op: c.cmd.Op, Key: c.cmd.Key, Value: c.cmd.Value, Old: c.cmd.Old,
-		ReadOnly: c.cmd.ReadOnly, Call: s.now, Shell: c == s.shell,
+		ReadOnly: c.cmd.ReadOnly, Call: s.now, Shell: c == s.shell, Server: raft.None,
 	})
 	w.open++
 	c.hist = len(w.history)
@@ -72,7 +75,7 @@ func (s *Sim) recordReturn(c *client) {
 		return
 	}
 	h := &s.work.history[c.hist-1]
-	h.Return, h.Done, h.Status, h.Result = s.now, true, c.resp.Status, c.resp.Result
+	h.Return, h.Done, h.Status, h.Result, h.Server = s.now, true, c.resp.Status, c.resp.Result, c.respFrom
 	s.work.open--
 	c.hist = 0
 }
