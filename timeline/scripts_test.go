@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"raftsim/repl"
+	"raftsim/repl/session"
 	"raftsim/timeline"
 )
 
@@ -27,8 +27,8 @@ func TestEveryScriptRenders(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".raft")
 		t.Run(name, func(t *testing.T) {
-			s := repl.NewSession(1)
-			s.ExecLine("source " + f) // a script that fails on purpose still draws
+			s := session.New(session.Options{Seed: 1})
+			s.Exec("source " + f) // a script that fails on purpose still draws
 			in := timeline.FromSim(s.Sim(), name)
 			d := timeline.Build(in)
 			require.NotEmpty(t, d.Lanes)

@@ -2,12 +2,14 @@ package session
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"raftsim/check"
 	"raftsim/repl/lang"
 	"raftsim/repl/render"
+	"raftsim/timeline"
 )
 
 // checkTimeout bounds the linearizability search of check, expect
@@ -44,7 +46,7 @@ func (s *Session) expectLinearizable(c lang.Command) (render.Expectation, error)
 	return e, nil
 }
 
-const exportUsage = "export history FILE.html | export trace FILE.jsonl"
+const exportUsage = "export timeline FILE.html | export history FILE.html | export trace FILE.jsonl"
 
 func (s *Session) export(c lang.Command) render.Result {
 	if len(c.Args) != 2 || c.Args[0].Key != "" || c.Args[1].Key != "" {
@@ -59,9 +61,34 @@ func (s *Session) export(c lang.Command) render.Result {
 		return s.exportHistory(file)
 	case "trace":
 		return s.exportTrace(file)
+	case "timeline":
+		return s.exportTimeline(file)
 	default:
-		return render.Result{Err: fmt.Errorf("export: cannot export %s (%susage: %s)", s.show(0, c.Args[0]), didYouMean(what, []string{"history", "trace"}), exportUsage)}
+		return render.Result{Err: fmt.Errorf("export: cannot export %s (%susage: %s)", s.show(0, c.Args[0]), didYouMean(what, []string{"timeline", "history", "trace"}), exportUsage)}
 	}
+}
+
+// exportTimeline draws the run so far as one page (package timeline),
+// from the trace the simulation always records.
+func (s *Session) exportTimeline(file string) render.Result {
+	if len(s.sim.Servers()) == 0 {
+		return render.Result{Err: fmt.Errorf("export timeline: no servers yet: run startServers first")}
+	}
+	in := timeline.FromSim(s.sim, fmt.Sprintf("raftsim timeline, seed %d, t=%s", s.sim.Seed(), render.Seconds(s.sim.Now())))
+	if err := writeFile(file, func(w io.Writer) error { return timeline.Write(w, in) }); err != nil {
+		return render.Result{Err: fmt.Errorf("export timeline: %v", err)}
+	}
+	from := time.Duration(0)
+	if in.Dropped > 0 {
+		from = in.Trace[0].Time
+	}
+	detail := fmt.Sprintf("%s of %s from t=%s to t=%s", render.Plural(uint64(len(in.Trace)), "event", "events"),
+		render.Plural(uint64(len(in.Servers)), "server", "servers"), render.Seconds(from), render.Seconds(s.sim.Now()))
+	if in.Dropped > 0 {
+		detail += fmt.Sprintf(" (the %d older ones are no longer kept: the trace holds the newest %d)", in.Dropped, s.sim.TraceStats().Cap)
+	}
+	detail += "; open it in a browser"
+	return render.Result{OK: true, Value: render.Exported{What: "timeline", File: file, Detail: detail}}
 }
 
 func (s *Session) exportHistory(file string) render.Result {

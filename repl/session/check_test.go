@@ -119,7 +119,30 @@ func TestExecExportHistory(t *testing.T) {
 	execErr(t, s, "export history", "export: give what and a file")
 	execErr(t, s, "export histroy x.html", `cannot export "histroy" (did you mean history?`)
 	execErr(t, s, "export history a b", "give what and a file")
-	execErr(t, s, "export", "usage: export history FILE.html | export trace FILE.jsonl")
+	execErr(t, s, "export", "usage: export timeline FILE.html | export history FILE.html | export trace FILE.jsonl")
+}
+
+// TestExecExportTimeline: the timeline needs no trace on, and says what
+// it drew.
+func TestExecExportTimeline(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "t.html")
+	execErr(t, New(Options{Seed: 1}), "export timeline "+f, "export timeline: no servers yet")
+	s, lid := cluster(t)
+	execOK(t, s, "clientRequest set a 1")
+	execOK(t, s, "crash "+itoa(lid))
+	execOK(t, s, "run 1s")
+	r := execOK(t, s, "export timeline "+f)
+	assert.Regexp(t, `^wrote .*t\.html: \d+ events of 3 servers from t=0\.000s to t=\d+\.\d+s; open it in a browser\n$`, (&render.Renderer{}).Text(r))
+	b, err := os.ReadFile(f)
+	require.NoError(t, err)
+	page := string(b)
+	assert.Contains(t, page, "<canvas")
+	assert.Contains(t, page, `"name":"S`+itoa(lid)+`"`)
+	assert.Contains(t, page, "S"+itoa(lid)+" crashed")
+	got := jsonOf(s, "export timeline "+f)
+	assert.Contains(t, got, `"result":{"what":"timeline","file":"`+f+`","detail":"`)
+	execErr(t, s, "export timelin x.html", `cannot export "timelin" (did you mean timeline?`)
 }
 
 func TestExecTraceAndExportTrace(t *testing.T) {

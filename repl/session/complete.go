@@ -124,7 +124,7 @@ func (c *Completer) candidates(prev []string, word string) []string {
 		return []string{"all"}
 	case "export":
 		if n == 1 {
-			return []string{"history", "trace"}
+			return []string{"timeline", "history", "trace"}
 		}
 	case "trace":
 		return []string{"on", "off"}

@@ -145,11 +145,14 @@ var helps = map[string]helpEntry{
 			"read without one is ignored. A violation names the key and the operation no order explains, and makes a\n" +
 			"script fail. expect safe and expect linearizable check one of them.",
 		"check"},
-	"export": {"export history FILE.html | export trace FILE.jsonl",
-		"export history writes porcupine's visualisation of the client history (open it in a browser): a row per\n" +
+	"export": {"export timeline FILE.html | export history FILE.html | export trace FILE.jsonl",
+		"export timeline writes the run so far as one page (open it in a browser): a lane per server with its role and\n" +
+			"term over time, down intervals and partitions, messages as arrows, commits and applies, client operations.\n" +
+			"It needs no trace on: the newest events are always kept.\n" +
+			"export history writes porcupine's visualisation of the client history (open it in a browser): a row per\n" +
 			"client, a tab per key, the linearization found or where it breaks, crashes and network changes annotated.\n" +
 			"export trace writes the events recorded since trace on, one JSON object a line.",
-		"export history run.html"},
+		"export timeline run.html"},
 	"trace": {"trace on | trace off | trace",
 		"Record every event (messages, drops, elections, commits, client calls) in memory, for export trace FILE.jsonl.\n" +
 			"Off by default: it costs time and memory on every event. The last 500000 events are kept. trace off stops\n" +
