@@ -34,6 +34,11 @@ type executor struct {
 	// stopAtFailure makes exec skip every line after the first failure
 	// (replays for shrinking need no more than the verdict).
 	stopAtFailure bool
+	// live follows the groups Raft must keep live (during.go); with
+	// inject (the generator), a violation adds the check that fails.
+	live   liveWatch
+	inject bool
+	note   string // the last KindNote line, for the detail of its check
 }
 
 func newExecutor(seed uint64) *executor {
@@ -52,14 +57,29 @@ func (x *executor) exec(l Line) render.Result {
 		x.nextID = l.ID
 	}
 	if !x.record(l) || (x.stopAtFailure && x.failed()) {
+		if l.Kind == KindNote {
+			x.note = strings.TrimPrefix(l.Text, "# ")
+		}
 		return render.Result{OK: true}
 	}
-	r := x.s.Exec(l.Text)
-	x.out.SimTime = x.s.Sim().Now()
-	if r.OK {
-		return r
+	if l.During != duringNone {
+		// A check of liveness during faults stands only where the run
+		// shows what it was added for (a shrunk replay may not).
+		if k, _ := x.live.violation(x.s.Sim()); k != l.During {
+			return render.Result{OK: true}
+		}
 	}
-	if !x.failed() {
+	var r render.Result
+	d, isRun := runDuration(l.Text)
+	isRun = isRun && l.Kind == KindRun
+	if isRun {
+		r = x.run(d)
+	} else {
+		r = x.s.Exec(l.Text)
+		x.live.sample(x.s.Sim())
+	}
+	x.out.SimTime = x.s.Sim().Now()
+	if !r.OK && !x.failed() {
 		x.out.Line = len(x.sc.Lines) - 1
 		x.out.Verdict = judge(l, r)
 		x.out.Detail = l.Text + ": failed"
@@ -69,8 +89,52 @@ func (x *executor) exec(l Line) render.Result {
 				x.out.Detail = l.Text + ": " + x.out.Detail // say which line
 			}
 		}
+		if l.During != duringNone && x.note != "" {
+			x.out.Detail = x.note + " (" + x.out.Detail + ")"
+		}
+	}
+	// After a run the violation is where its samples stopped; after any
+	// other line, at its end.
+	if x.inject && !x.failed() && l.During == duringNone {
+		if k, note := x.live.violation(x.s.Sim()); k != duringNone && (!isRun || x.s.Sim().Now()%sampleEvery == 0) {
+			x.exec(Line{Text: note, Kind: KindNote})
+			x.exec(Line{Text: duringLine(k), Kind: KindCheck, Verdict: Liveness, During: k})
+		}
 	}
 	return r
+}
+
+// run advances the clock by d as the shell's `run` does, sampling the live
+// groups on the grid of sampleEvery on the way. The generator stops early
+// at a sample that shows a violation, and the recorded run says how far it
+// went.
+func (x *executor) run(d time.Duration) render.Result {
+	s := x.s.Sim()
+	start := s.Now()
+	end := start + d
+	for s.Now() < end {
+		next := (s.Now()/sampleEvery + 1) * sampleEvery
+		s.Run(min(next, end) - s.Now())
+		if s.Now() != next {
+			continue
+		}
+		x.live.sample(s)
+		if x.inject && !x.failed() {
+			if k, _ := x.live.violation(s); k != duringNone {
+				break
+			}
+		}
+	}
+	if ran := s.Now() - start; ran < d {
+		n := len(x.sc.Lines)
+		total, _ := runDuration(x.sc.Lines[n-1].Text)
+		if left := total - (d - ran); left > 0 {
+			x.sc.Lines[n-1].Text = runLine(left)
+		} else {
+			x.sc.Lines = x.sc.Lines[:n-1]
+		}
+	}
+	return render.Result{OK: true, Value: render.Advanced{By: s.Now() - start, Now: s.Now()}}
 }
 
 // record appends l to the script and says whether it is to be run (a
@@ -87,7 +151,7 @@ func (x *executor) record(l Line) bool {
 		}
 	}
 	x.sc.Lines = append(x.sc.Lines, l)
-	return l.Kind != KindHeader
+	return l.Kind != KindHeader && l.Kind != KindNote
 }
 
 // linUnknown starts what `expect linearizable` finds when the search ran

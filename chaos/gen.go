@@ -90,6 +90,7 @@ func generateTuned(cfg Config, seed uint64, skip map[int]bool, tune func(*weight
 		cfg: &cfg, feat: available(), rnd: stream(seed, streamSetup), x: newExecutor(seed),
 		down: map[raft.NodeID]int{},
 	}
+	g.x.inject = true
 	g.w = weightsFor(&cfg, g.feat)
 	if tune != nil {
 		tune(&g.w)

@@ -19,6 +19,7 @@ const (
 	KindClient                 // a client request of the schedule
 	KindRun                    // advances the clock
 	KindCheck                  // a final check: expect, until
+	KindNote                   // a comment saying why the next check was added
 )
 
 // Line is one shell command of a chaos script, with what the runner knows
@@ -35,6 +36,9 @@ type Line struct {
 	Dep int
 	// Verdict is the kind of violation a failing KindCheck line reports.
 	Verdict Verdict
+	// During marks a check of liveness during faults (during.go): it is
+	// run only where the run shows the violation it was added for.
+	During int
 }
 
 // Script is a chaos run as the shell commands it is made of.

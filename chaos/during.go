@@ -1,0 +1,131 @@
+package chaos
+
+import (
+	"fmt"
+	"time"
+
+	"raftsim/raft"
+	"raftsim/sim"
+)
+
+// Liveness during faults. Raft promises progress not only once every fault
+// is healed: whenever a group of servers it must keep live (sim.LiveGroups:
+// a majority, up, fully connected over the default network, and — unless
+// the cluster runs pre-vote and check-quorum — cut off from every other
+// live server) has been so for long enough, a leader must be in place and
+// the clients' operations must be answered. The executor follows the
+// groups through the run and, the moment one has been live for longer than
+// a bound without a leader, or with an operation unanswered for longer
+// than another, adds a check that fails: `expect leader`, or `until idle
+// 1ms` for the operation, after a comment saying what was seen.
+//
+// The bounds are for chaos's timing (election timeouts of 150-300 ms,
+// heartbeats every 50 ms): more than a dozen election rounds, so that a
+// run of split votes does not count as a violation.
+const (
+	duringLeaderBound = 2 * time.Second
+	duringOpBound     = 4 * time.Second
+	// sampleEvery is the grid of virtual time on which the groups are
+	// followed during a run. It is absolute (multiples of it), so that
+	// `run 300ms` and `run 100ms` + `run 200ms` see the same samples, and
+	// a replay whose runs are merged judges as the generation did.
+	sampleEvery = 50 * time.Millisecond
+)
+
+// Kinds of check a liveness-during-faults line makes.
+const (
+	duringNone   = iota
+	duringLeader // expect leader
+	duringOps    // until idle 1ms: every operation answered
+)
+
+// liveSource is what the watch reads from the simulation (*sim.Sim; tests
+// hand-build one).
+type liveSource interface {
+	Now() time.Duration
+	LiveGroups() [][]raft.NodeID
+	LeaderID(wait bool) (raft.NodeID, bool)
+	OldestOpen() (sim.HistoryOp, bool)
+}
+
+// liveWatch follows the live groups of a run.
+type liveWatch struct {
+	since map[string]time.Duration // group (its ids joined) -> live since
+	names map[string][]raft.NodeID
+}
+
+// sample records the live groups now.
+func (w *liveWatch) sample(s liveSource) {
+	now := s.Now()
+	groups := s.LiveGroups()
+	if len(groups) == 0 && len(w.since) == 0 {
+		return
+	}
+	next := make(map[string]time.Duration, len(groups))
+	names := make(map[string][]raft.NodeID, len(groups))
+	for _, g := range groups {
+		k := groupKey(g)
+		next[k] = now
+		if t, ok := w.since[k]; ok {
+			next[k] = t
+		}
+		names[k] = g
+	}
+	w.since, w.names = next, names
+}
+
+// groupKey names a group in the maps: its ids, two bytes each.
+func groupKey(g []raft.NodeID) string {
+	b := make([]byte, 0, 2*len(g))
+	for _, id := range g {
+		b = append(b, byte(id>>8), byte(id))
+	}
+	return string(b)
+}
+
+// oldest returns the group live the longest, and since when.
+func (w *liveWatch) oldest() (string, time.Duration, bool) {
+	best, at, ok := "", time.Duration(0), false
+	for k, t := range w.since {
+		if !ok || t < at || (t == at && k < best) {
+			best, at, ok = k, t, true
+		}
+	}
+	return best, at, ok
+}
+
+// violation returns the check a run now fails, with a comment saying why,
+// or duringNone.
+func (w *liveWatch) violation(s liveSource) (kind int, note string) {
+	k, since, ok := w.oldest()
+	if !ok {
+		return duringNone, ""
+	}
+	now := s.Now()
+	group := "servers " + joinIDs(w.names[k])
+	if now-since >= duringLeaderBound {
+		if _, ok := s.LeaderID(false); !ok {
+			return duringLeader, fmt.Sprintf("# liveness during faults: %s live since t=%s (a connected majority), no leader at t=%s",
+				group, secs(since), secs(now))
+		}
+	}
+	if now-since < duringOpBound {
+		return duringNone, ""
+	}
+	// The oldest open operation is the first to have waited too long.
+	if op, ok := s.OldestOpen(); ok && now-max(op.Call, since) >= duringOpBound {
+		return duringOps, fmt.Sprintf("# liveness during faults: %s live since t=%s (a connected majority), client %d's %s %s (seq %d), called at t=%s, unanswered at t=%s",
+			group, secs(since), op.Client, op.Op, op.Key, op.Seq, secs(op.Call), secs(now))
+	}
+	return duringNone, ""
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
+
+// duringLine is the shell line of a check kind.
+func duringLine(kind int) string {
+	if kind == duringLeader {
+		return "expect leader"
+	}
+	return "until idle 1ms"
+}

@@ -1,0 +1,196 @@
+package sim
+
+import (
+	"slices"
+
+	"raftsim/raft"
+)
+
+// LiveGroups returns the groups of servers that Raft promises to keep live
+// right now: given time, one of them elects a leader that stays in place,
+// and client requests sent to the cluster are answered. A group is a
+// majority of a configuration whose members all follow that configuration,
+// are up, reach each other both ways over the default network (no loss,
+// duplication, reordering, long delays or slower latency on the links
+// between them) and write to disks at full speed.
+//
+// What else the promise needs depends on the cluster's options:
+//
+//   - With pre-vote and check-quorum on every server of the group
+//     (dissertation §9.6, §6.2), nothing more: a leader cut off from its
+//     majority steps down within an election timeout, and a server outside
+//     the group cannot disrupt it, since the group's members, hearing from
+//     their leader, refuse its pre-votes. Every such majority is a group,
+//     however the rest of the network is broken.
+//   - Without them (the paper's Figure 2), the group must also be cut off
+//     from every other live server, both ways: under partial connectivity
+//     a stale leader that still reaches one member keeps it loyal, and a
+//     server outside that reaches a member can disrupt each new leader with
+//     a higher term (§4.2.3's problems), so a connected majority may never
+//     elect. Then a group is a whole connected component of the live
+//     servers.
+//
+// Each group is sorted; the groups are in a deterministic order.
+func (s *Sim) LiveGroups() [][]raft.NodeID {
+	var out [][]raft.NodeID
+	for _, conf := range s.configs() {
+		// Candidates: live members that follow conf, with fast disks.
+		var cand []raft.NodeID
+		for _, id := range conf {
+			srv := s.server(id)
+			if srv != nil && srv.up && srv.fsync == 0 && len(srv.writes) == 0 && slices.Equal(srv.node.Members(), conf) {
+				cand = append(cand, id)
+			}
+		}
+		q := len(conf)/2 + 1
+		if len(cand) < q {
+			continue
+		}
+		if s.guardsPartial(cand) {
+			out = append(out, s.cliques(cand, q)...)
+			continue
+		}
+		for _, comp := range s.components() {
+			if len(comp) >= q && isSubset(comp, cand) && s.clean(comp) {
+				out = append(out, comp)
+			}
+		}
+	}
+	return out
+}
+
+// OldestOpen returns the client operation without an answer that was
+// called first, if any (at most one per client is open, so this is cheap).
+func (s *Sim) OldestOpen() (HistoryOp, bool) {
+	var best *HistoryOp
+	for _, c := range s.clients {
+		if c.hist == 0 {
+			continue
+		}
+		if h := &s.work.history[c.hist-1]; !h.Done && (best == nil || h.Call < best.Call) {
+			best = h
+		}
+	}
+	if best == nil {
+		return HistoryOp{}, false
+	}
+	return *best, true
+}
+
+// guardsPartial reports whether the servers run the options that keep a
+// connected majority live under partial connectivity: pre-vote and
+// check-quorum on every one of them. The core has neither yet, so no
+// cluster does.
+func (s *Sim) guardsPartial(ids []raft.NodeID) bool {
+	return false
+}
+
+// configs lists the distinct configurations the live servers follow, in
+// order of first appearance by server id.
+func (s *Sim) configs() [][]raft.NodeID {
+	var out [][]raft.NodeID
+	for _, id := range s.ids {
+		srv := s.servers[id]
+		if !srv.up {
+			continue
+		}
+		m := srv.node.Members()
+		if len(m) > 0 && !slices.ContainsFunc(out, func(c []raft.NodeID) bool { return slices.Equal(c, m) }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// components splits the live servers into groups that no message can
+// cross between, in either direction.
+func (s *Sim) components() [][]raft.NodeID {
+	var live []raft.NodeID
+	for _, id := range s.ids {
+		if s.servers[id].up {
+			live = append(live, id)
+		}
+	}
+	seen := map[raft.NodeID]bool{}
+	var out [][]raft.NodeID
+	for _, root := range live {
+		if seen[root] {
+			continue
+		}
+		comp := []raft.NodeID{root}
+		seen[root] = true
+		for i := 0; i < len(comp); i++ {
+			for _, o := range live {
+				if !seen[o] && (s.blocked(comp[i], o) == "" || s.blocked(o, comp[i]) == "") {
+					seen[o] = true
+					comp = append(comp, o)
+				}
+			}
+		}
+		slices.Sort(comp)
+		out = append(out, comp)
+	}
+	return out
+}
+
+// maxCliqueCandidates bounds the search of cliques: 2^n subsets.
+const maxCliqueCandidates = 16
+
+// cliques returns every q-server subset of cand that is clean (see clean),
+// in lexicographic order.
+func (s *Sim) cliques(cand []raft.NodeID, q int) [][]raft.NodeID {
+	if len(cand) > maxCliqueCandidates {
+		cand = cand[:maxCliqueCandidates]
+	}
+	var out [][]raft.NodeID
+	var pick []raft.NodeID
+	var walk func(i int)
+	walk = func(i int) {
+		if len(pick) == q {
+			out = append(out, slices.Clone(pick))
+			return
+		}
+		for j := i; j <= len(cand)-(q-len(pick)); j++ {
+			if s.cleanWith(pick, cand[j]) {
+				pick = append(pick, cand[j])
+				walk(j + 1)
+				pick = pick[:len(pick)-1]
+			}
+		}
+	}
+	walk(0)
+	return out
+}
+
+// clean reports whether every two servers of ids reach each other both
+// ways over the default network.
+func (s *Sim) clean(ids []raft.NodeID) bool {
+	for i := range ids {
+		if !s.cleanWith(ids[:i], ids[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanWith reports whether id reaches every server of ids both ways over
+// the default network.
+func (s *Sim) cleanWith(ids []raft.NodeID, id raft.NodeID) bool {
+	def := NetModel{LatencyMin: s.opts.LatencyMin, LatencyMax: s.opts.LatencyMax}
+	for _, o := range ids {
+		if !s.Connected(o, id) || *s.net.model.link(s, o, id) != def || *s.net.model.link(s, id, o) != def {
+			return false
+		}
+	}
+	return true
+}
+
+// isSubset reports whether every id of a is in b.
+func isSubset(a, b []raft.NodeID) bool {
+	for _, id := range a {
+		if !slices.Contains(b, id) {
+			return false
+		}
+	}
+	return true
+}
