@@ -5,14 +5,19 @@
 //	raftsim test [-rewrite] FILE_OR_DIR...                 golden tests: compare output with the ---- blocks
 //	raftsim bench [-n 5] [-k 100000] [-w 1]                throughput of the simulated cluster
 //	raftsim chaos [--seeds N] [--bug NAME] ...             random faults over many seeds; replay scripts of failures
+//	raftsim serve [--addr 127.0.0.1:8080] [FILE.raft]      a live web view of the cluster
 //	raftsim help                                           this text
 package main
 
 import (
+	"context"
+	"embed"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
 
@@ -21,7 +26,13 @@ import (
 	"raftsim/chaos"
 	"raftsim/repl"
 	"raftsim/sim"
+	"raftsim/web"
 )
+
+// scripts are offered as lessons by `raftsim serve`.
+//
+//go:embed scripts/*.raft
+var scripts embed.FS
 
 const usage = `usage:
   raftsim [--seed N] [--json] [--no-color]     interactive shell (reads stdin plainly when it is not a terminal)
@@ -36,6 +47,10 @@ const usage = `usage:
                                                 linearizability and liveness checks; writes a shrunk
                                                 replay script DIR/seed-S.raft for each failing seed;
                                                 exit 1 on a violation, 2 if a seed could not be judged
+  raftsim serve [--addr 127.0.0.1:8080] [FILE.raft]
+                                                a live web view of a cluster in the browser, driven by
+                                                the same commands; opens on the default 3-server cluster
+                                                started (or on the state FILE.raft leaves)
   raftsim help                                  this text
 
 flags (before or after the subcommand; -x and --x both work):
@@ -142,6 +157,8 @@ func realMain(args []string) int {
 		return bench(subArgs)
 	case "chaos":
 		return chaosCmd(subArgs, &g)
+	case "serve":
+		return serve(subArgs, &g)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0
@@ -241,4 +258,43 @@ func faultKinds() string {
 		names[i] = string(f)
 	}
 	return strings.Join(names, ",") + " (default: all available)"
+}
+
+// serve runs `raftsim serve`: the web view on addr (loopback unless told
+// otherwise) until Ctrl-C.
+func serve(args []string, g *globals) int {
+	fs := newFlagSet("serve")
+	g.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	if len(pos) > 1 {
+		return usageError(fmt.Errorf("serve: give at most one script file (raftsim serve scripts/leader-crash.raft)"))
+	}
+	o := web.Options{Seed: g.seed, Lessons: lessons()}
+	if len(pos) == 1 {
+		b, err := os.ReadFile(pos[0])
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "raftsim: serve: %v\n", err)
+			return 1
+		}
+		o.Script, o.ScriptName = string(b), pos[0]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := web.ListenAndServe(ctx, *addr, o, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "raftsim: serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func lessons() fs.FS {
+	sub, err := fs.Sub(scripts, "scripts")
+	if err != nil {
+		panic(err) // the embedded directory is always there
+	}
+	return sub
 }

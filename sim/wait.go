@@ -11,6 +11,9 @@ import (
 // message delivered or dropped, a node ticked, a client retrying or giving
 // up), as opposed to a stale or re-armed timer.
 func (s *Sim) process(e event) bool {
+	if s.observer != nil {
+		s.observer()
+	}
 	s.now = e.at
 	switch e.kind {
 	case evDeliver:

@@ -1,0 +1,301 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"raftsim/raft"
+	"raftsim/sim"
+)
+
+// logTail is how many of the last log entries a frame keeps per server:
+// what the page can draw in a row, whatever the length of the log.
+const logTail = 24
+
+// maxFrames bounds the frames kept for playback (a command such as `run
+// 1h` passes through millions of states). Past it the oldest frames go and
+// the page jumps over them.
+const maxFrames = 50_000
+
+// frame is the state of the cluster between two events: what the page
+// draws at any virtual time from T until the next frame.
+type frame struct {
+	T       time.Duration
+	Servers []serverView
+	Flights []flightView
+	Links   []linkView
+}
+
+// serverView is one server as the page draws it.
+type serverView struct {
+	ID       raft.NodeID       `json:"id"`
+	Up       bool              `json:"up"`
+	Role     string            `json:"role"`
+	Term     uint64            `json:"term"`
+	VotedFor *raft.NodeID      `json:"votedFor"`
+	Leader   *raft.NodeID      `json:"leader"`
+	Commit   uint64            `json:"commit"`
+	Applied  uint64            `json:"applied"`
+	Last     uint64            `json:"last"`
+	Log      []entryView       `json:"log"`
+	Next     map[string]uint64 `json:"next,omitempty"`
+	Match    map[string]uint64 `json:"match,omitempty"`
+	Config   []raft.NodeID     `json:"config"`
+	Group    int               `json:"group"`
+	// The timer runs from TimerFrom (when it was last set) to TimerAt, in
+	// virtual milliseconds; both 0 when the server has no timer.
+	TimerFrom float64 `json:"timerFrom"`
+	TimerAt   float64 `json:"timerAt"`
+}
+
+type entryView struct {
+	Index uint64 `json:"i"`
+	Term  uint64 `json:"t"`
+	Text  string `json:"x"`
+}
+
+// flightView is a message on the network, drawn along its link between
+// Sent and Due.
+type flightView struct {
+	ID    uint64      `json:"id"`
+	From  raft.NodeID `json:"from"`
+	To    raft.NodeID `json:"to"`
+	Type  string      `json:"type"`
+	Kind  string      `json:"kind"` // vote, append, heartbeat, reply, client: the colour
+	Label string      `json:"label"`
+	Sent  float64     `json:"sent"`
+	Due   float64     `json:"due"`
+}
+
+// linkView says which ways the link between A and B carries messages now.
+type linkView struct {
+	A  raft.NodeID `json:"a"`
+	B  raft.NodeID `json:"b"`
+	AB bool        `json:"ab"`
+	BA bool        `json:"ba"`
+}
+
+// recorder keeps the frames a run passed through, for playback at the
+// speed the page asks for. It also remembers what a single frame cannot
+// show: when each message was sent and when each timer was set.
+type recorder struct {
+	frames []frame
+	sent   map[uint64]time.Duration // flight id -> when it was first seen
+	timers map[raft.NodeID][2]time.Duration
+	// off stops recording (while a seek replays the session).
+	off bool
+}
+
+func newRecorder() *recorder {
+	return &recorder{sent: map[uint64]time.Duration{}, timers: map[raft.NodeID][2]time.Duration{}}
+}
+
+// reset forgets everything: the next capture starts a new history.
+func (r *recorder) reset() {
+	r.frames = r.frames[:0]
+	clear(r.sent)
+	clear(r.timers)
+}
+
+// capture records the state s is in now. A frame at the same time as the
+// last one replaces it: only the state after every event of an instant is
+// ever seen.
+func (r *recorder) capture(s *sim.Sim) {
+	if r.off {
+		return
+	}
+	f := snapshot(s, r)
+	if n := len(r.frames); n > 0 && r.frames[n-1].T == f.T {
+		r.frames[n-1] = f
+		return
+	}
+	if len(r.frames) >= maxFrames {
+		r.frames = append(r.frames[:0], r.frames[len(r.frames)-maxFrames/2:]...)
+	}
+	r.frames = append(r.frames, f)
+}
+
+// at returns the frame to draw at virtual time v (the last one at or
+// before v) and drops the frames before it, which playback has passed.
+func (r *recorder) at(v time.Duration) frame {
+	i := 0
+	for i+1 < len(r.frames) && r.frames[i+1].T <= v {
+		i++
+	}
+	if i > 0 {
+		r.frames = append(r.frames[:0], r.frames[i:]...)
+	}
+	return r.frames[0]
+}
+
+// next returns the time of the first frame after v, if one is recorded.
+func (r *recorder) next(v time.Duration) (time.Duration, bool) {
+	for _, f := range r.frames {
+		if f.T > v {
+			return f.T, true
+		}
+	}
+	return 0, false
+}
+
+// first returns the time of the oldest frame kept.
+func (r *recorder) first() time.Duration {
+	if len(r.frames) == 0 {
+		return 0
+	}
+	return r.frames[0].T
+}
+
+func snapshot(s *sim.Sim, r *recorder) frame {
+	now := s.Now()
+	f := frame{T: now, Servers: []serverView{}, Flights: []flightView{}, Links: []linkView{}}
+	ids := s.Servers()
+	for _, id := range ids {
+		info, last, err := s.InfoTail(id, logTail)
+		if err != nil {
+			continue
+		}
+		f.Servers = append(f.Servers, serverFrom(info, last, r.timer(id, s.TimerAt(id), now)))
+	}
+	seen := make(map[uint64]bool, len(r.sent))
+	for _, fl := range s.InFlight() {
+		sent, ok := r.sent[fl.ID]
+		if !ok {
+			sent = now
+			r.sent[fl.ID] = sent
+		}
+		seen[fl.ID] = true
+		f.Flights = append(f.Flights, flightFrom(fl, sent))
+	}
+	for id := range r.sent {
+		if !seen[id] {
+			delete(r.sent, id)
+		}
+	}
+	for i, a := range ids {
+		for _, b := range ids[i+1:] {
+			f.Links = append(f.Links, linkView{A: a, B: b, AB: s.Linked(a, b), BA: s.Linked(b, a)})
+		}
+	}
+	return f
+}
+
+// timer returns when server id's timer was set and when it fires, keeping
+// the start of a timer that has not changed since the last capture.
+func (r *recorder) timer(id raft.NodeID, at, now time.Duration) [2]time.Duration {
+	t, ok := r.timers[id]
+	if !ok || t[1] != at {
+		t = [2]time.Duration{now, at}
+		r.timers[id] = t
+	}
+	if at == 0 {
+		return [2]time.Duration{}
+	}
+	return t
+}
+
+func serverFrom(si sim.ServerInfo, last uint64, timer [2]time.Duration) serverView {
+	v := serverView{ID: si.ID, Up: si.Up, Term: si.Term, Commit: si.CommitIndex, Applied: si.LastApplied,
+		Last: last, Config: si.Config, Group: si.Group, TimerFrom: ms(timer[0]), TimerAt: ms(timer[1]), Log: []entryView{}}
+	v.Role = "down"
+	if si.Up {
+		v.Role = si.Role.String()
+	}
+	if si.VotedFor != raft.None {
+		vf := si.VotedFor
+		v.VotedFor = &vf
+	}
+	if si.Leader != raft.None {
+		l := si.Leader
+		v.Leader = &l
+	}
+	for _, e := range si.Log {
+		v.Log = append(v.Log, entryView{Index: e.Index, Term: e.Term, Text: entryText(e)})
+	}
+	if si.NextIndex != nil {
+		v.Next, v.Match = map[string]uint64{}, map[string]uint64{}
+		for id, n := range si.NextIndex {
+			v.Next[strconv.Itoa(int(id))] = n
+		}
+		for id, m := range si.MatchIndex {
+			v.Match[strconv.Itoa(int(id))] = m
+		}
+	}
+	return v
+}
+
+// entryText is an entry as the log row shows it: `set a=1`, `noop`,
+// `config 0,1,2`.
+func entryText(e raft.Entry) string {
+	switch e.Kind {
+	case raft.EntryCommand:
+		c := e.Cmd
+		s := c.Op.String()
+		if c.Key != "" {
+			s += " " + c.Key
+		}
+		switch {
+		case c.Op == raft.OpCAS:
+			s += " " + string(c.Old) + "→" + string(c.Value)
+		case c.Value != "":
+			s += "=" + string(c.Value)
+		}
+		return s
+	case raft.EntryConfig:
+		ids := make([]string, len(e.Config))
+		for i, id := range e.Config {
+			ids[i] = strconv.Itoa(int(id))
+		}
+		return "config " + strings.Join(ids, ",")
+	}
+	return e.Kind.String()
+}
+
+// flightFrom describes a message for the page. Message types are read by
+// name, so that a new type (a heartbeat of its own, a pre-vote) is drawn
+// without a change here: the kind only picks a colour.
+func flightFrom(fl sim.Flight, sent time.Duration) flightView {
+	m := &fl.Msg
+	t := m.Type.String()
+	v := flightView{ID: fl.ID, From: m.From, To: m.To, Type: t, Sent: ms(sent), Due: ms(fl.Due)}
+	lt := strings.ToLower(t)
+	reply := strings.Contains(lt, "resp") || strings.Contains(lt, "reply")
+	switch {
+	case strings.Contains(lt, "client"):
+		v.Kind = "client"
+	case reply:
+		v.Kind = "reply"
+	case strings.Contains(lt, "vote"):
+		v.Kind = "vote"
+	case strings.Contains(lt, "heartbeat"), strings.Contains(lt, "append") && len(m.Entries) == 0:
+		v.Kind = "heartbeat"
+	default:
+		v.Kind = "append"
+	}
+	v.Label = flightLabel(m, t, reply)
+	return v
+}
+
+func flightLabel(m *raft.Message, t string, reply bool) string {
+	lt := strings.ToLower(t)
+	switch {
+	case strings.Contains(lt, "client") && !reply:
+		return entryText(raft.Entry{Kind: raft.EntryCommand, Cmd: m.Cmd})
+	case strings.Contains(lt, "client"):
+		return string(m.Resp.Status)
+	case reply && m.Reject:
+		return "✗ t" + strconv.FormatUint(m.Term, 10)
+	case reply:
+		if strings.Contains(lt, "vote") {
+			return "✓ t" + strconv.FormatUint(m.Term, 10)
+		}
+		return "✓ " + strconv.FormatUint(m.Match, 10)
+	case len(m.Entries) > 0:
+		return strconv.Itoa(len(m.Entries)) + " entr" + map[bool]string{true: "y", false: "ies"}[len(m.Entries) == 1]
+	}
+	return "t" + strconv.FormatUint(m.Term, 10)
+}
+
+// ms is a virtual time in milliseconds, as the page counts it.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,317 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"raftsim/repl"
+	"raftsim/sim"
+)
+
+// entry is one command of the session, with the virtual time it was typed
+// at and the time it left the clock at. The seed and the entries are the
+// whole session: replaying them rebuilds any state it passed through.
+type entry struct {
+	At, End time.Duration
+	Line    string
+}
+
+// output is what one command printed, for the consoles of every page.
+type output struct {
+	Line string  `json:"line"`
+	Text string  `json:"text"`
+	OK   bool    `json:"ok"`
+	T    float64 `json:"t"`
+	// Where says who typed it: "console", "click", "lesson", "script".
+	Where string `json:"where"`
+}
+
+// world is the simulation the pages look at: a shell session, the entries
+// that built it, the frames recorded for playback, and the display clock.
+// Its methods are called with the server's lock held.
+type world struct {
+	seed    uint64
+	sess    *repl.Session
+	entries []entry
+	// cursor counts the entries the current simulation has run. Entries
+	// after it are the future of a seek back: they run again when the
+	// clock reaches their time, unless the user acts first (a fork).
+	cursor  int
+	horizon time.Duration // the furthest time this branch has reached
+	rec     *recorder
+
+	v       time.Duration // the time the pages show
+	playing bool
+	speed   float64 // virtual seconds per wall second; 0: as fast as it goes
+
+	lesson *lesson
+
+	// outputs is filled by exec and emptied by the server, which sends
+	// the lines to the pages.
+	outputs []output
+	// changed says the pages must be sent a new view.
+	changed bool
+}
+
+// newWorld builds an empty session from seed.
+func newWorld(seed uint64) *world {
+	w := &world{seed: seed, rec: newRecorder(), speed: defaultSpeed}
+	w.rebuild()
+	return w
+}
+
+// defaultSpeed shows a message crossing a link in about half a second and
+// an election timeout in several: slow enough to follow, as RaftScope is.
+const defaultSpeed = 0.02
+
+func (w *world) sim() *sim.Sim { return w.sess.Sim() }
+
+// rebuild starts a new session from the seed, with nothing run.
+func (w *world) rebuild() {
+	w.sess = repl.NewSession(w.seed)
+	w.cursor = 0
+	w.observe()
+	w.rec.reset()
+	w.rec.capture(w.sim())
+	w.v = 0
+	w.changed = true
+}
+
+// observe records every state the simulation passes through.
+func (w *world) observe() {
+	s := w.sim()
+	s.Observe(func() { w.rec.capture(s) })
+}
+
+// exec runs a command line typed now (by the console, a click or a lesson):
+// it is added to the session at the current time, and the future of a seek
+// back, if any, is dropped: the run forks here.
+func (w *world) exec(line, where string) output {
+	if strings.TrimSpace(line) == "" {
+		return output{Line: line, OK: true, Where: where}
+	}
+	w.catchUp()
+	if w.cursor < len(w.entries) {
+		w.entries = w.entries[:w.cursor]
+		w.horizon = w.sim().Now()
+	}
+	return w.run(line, where, true)
+}
+
+// run executes line and records it as an entry if keep is set. A command
+// that builds a new simulation (seed N, reset) starts the session over
+// from its seed.
+func (w *world) run(line, where string, keep bool) output {
+	before := w.sim()
+	at := before.Now()
+	if isQuit(line) {
+		o := output{Line: line, OK: true, Text: "the web view keeps running: close the page to leave, or stop `raftsim serve` with Ctrl-C\n", T: ms(at), Where: where}
+		w.outputs = append(w.outputs, o)
+		return o
+	}
+	res := w.sess.ExecLine(line)
+	r := repl.Renderer{}
+	o := output{Line: line, Text: r.Text(res), OK: res.OK, Where: where}
+	if res.Err != nil && !strings.Contains(o.Text, res.Err.Error()) {
+		o.Text += res.Err.Error() + "\n"
+	}
+	s := w.sim()
+	if s != before {
+		// seed N or reset: a new simulation, so a new session.
+		w.seed = s.Seed()
+		w.entries, w.cursor, w.horizon = nil, 0, 0
+		w.observe()
+		w.rec.reset()
+		keep = false
+	}
+	w.rec.capture(s)
+	if keep && res.Cmd.Name != "help" {
+		w.entries = append(w.entries, entry{At: at, End: s.Now(), Line: line})
+		w.cursor = len(w.entries)
+	}
+	w.horizon = max(w.horizon, s.Now())
+	o.T = ms(s.Now())
+	w.outputs = append(w.outputs, o)
+	w.changed = true
+	return o
+}
+
+func isQuit(line string) bool {
+	c, err := repl.Parse(line)
+	return err == nil && (c.Name == "quit" || c.Name == "exit")
+}
+
+// catchUp ends a playback: the display jumps to the present, so that
+// what the user does next happens at the time they see.
+func (w *world) catchUp() {
+	if w.v < w.sim().Now() {
+		w.v = w.sim().Now()
+		w.changed = true
+	}
+}
+
+// advance moves the simulation to virtual time t, running the entries of
+// the future (after a seek back) when the clock reaches them.
+func (w *world) advance(t time.Duration) {
+	s := w.sim()
+	for w.cursor < len(w.entries) && w.entries[w.cursor].At <= t {
+		e := w.entries[w.cursor]
+		if e.At > s.Now() {
+			s.Run(e.At - s.Now())
+		}
+		w.cursor++
+		w.run(e.Line, "replay", false)
+		s = w.sim()
+	}
+	if t > s.Now() {
+		s.Run(t - s.Now())
+	}
+	w.rec.capture(s)
+	w.horizon = max(w.horizon, s.Now())
+	w.changed = true
+}
+
+// seek shows the run at virtual time t, rebuilding it from the seed and
+// the entries up to t (the simulation is deterministic, so this is the
+// same run). The entries after t stay as its future until the user acts.
+func (w *world) seek(t time.Duration) {
+	t = max(0, min(t, w.horizon))
+	if t < w.sim().Now() {
+		w.rec.off = true
+		w.rebuild()
+		w.rec.off = false
+	}
+	quiet := w.outputs
+	w.advance(t)
+	w.outputs = quiet // a replay prints nothing: it was all printed once
+	w.rec.reset()
+	w.rec.capture(w.sim())
+	w.v = w.sim().Now()
+	w.playing = false
+	w.changed = true
+}
+
+// tick moves the display clock on by wall (scaled by the speed): through
+// the recorded frames first, then by running the simulation.
+func (w *world) tick(wall time.Duration) {
+	if !w.playing {
+		return
+	}
+	s := w.sim()
+	if w.speed <= 0 {
+		w.runFast()
+		return
+	}
+	target := w.v + time.Duration(float64(wall)*w.speed)
+	if target <= s.Now() {
+		w.v = target
+		w.changed = true
+		return
+	}
+	if w.lesson != nil {
+		w.v = s.Now()
+		w.lesson.proceed(w)
+		return
+	}
+	w.advance(target)
+	w.v = target
+}
+
+// fastBudget is how long one tick may compute when the speed is "as fast
+// as it goes".
+const fastBudget = 25 * time.Millisecond
+
+func (w *world) runFast() {
+	if w.lesson != nil {
+		w.v = w.sim().Now()
+		w.lesson.proceed(w)
+		return
+	}
+	start := time.Now()
+	for time.Since(start) < fastBudget {
+		w.advance(w.sim().Now() + 10*time.Millisecond)
+	}
+	w.v = w.sim().Now()
+}
+
+// step shows the next thing that happens: the next recorded frame, or the
+// next event of the simulation (a future entry first, if it comes before).
+func (w *world) step() {
+	w.playing = false
+	w.changed = true
+	if t, ok := w.rec.next(w.v); ok {
+		w.v = t
+		return
+	}
+	s := w.sim()
+	if w.lesson != nil {
+		w.lesson.proceed(w)
+		w.v = w.sim().Now()
+		return
+	}
+	next, ok := s.NextAt()
+	if w.cursor < len(w.entries) && (!ok || w.entries[w.cursor].At <= next) {
+		w.advance(w.entries[w.cursor].At)
+	} else if ok {
+		s.Step(1)
+		w.rec.capture(s)
+		w.horizon = max(w.horizon, s.Now())
+	}
+	w.v = w.sim().Now()
+}
+
+// script writes the session as a replay script: the seed, then each
+// command, with the time that passed between them as `run`. `raftsim run`
+// plays it back exactly.
+func (w *world) script() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# a raftsim web session\nseed %d\n", w.seed)
+	var end time.Duration
+	upto := w.entries
+	if w.cursor < len(upto) {
+		upto = upto[:w.cursor]
+	}
+	for _, e := range upto {
+		if e.At > end {
+			fmt.Fprintf(&b, "run %s\n", e.At-end)
+		}
+		b.WriteString(e.Line + "\n")
+		end = e.End
+	}
+	if now := w.sim().Now(); now > end {
+		fmt.Fprintf(&b, "run %s\n", now-end)
+	}
+	return b.String()
+}
+
+// load replaces the session by a script's: every command runs (a `run`
+// is time passing between commands), then the display goes back to the
+// start, so that playing shows the whole scenario.
+func (w *world) load(text string, where string) error {
+	steps, err := parseLesson(text)
+	if err != nil {
+		return err
+	}
+	w.lesson = nil
+	w.entries, w.horizon = nil, 0
+	w.rebuild()
+	w.rec.off = true // only the state the script leaves is shown
+	defer func() {
+		w.rec.off = false
+		w.rec.reset()
+		w.rec.capture(w.sim())
+		w.v = w.sim().Now()
+	}()
+	for _, st := range steps {
+		if st.Caption != "" {
+			continue
+		}
+		if d, ok := runDuration(st.Line); ok {
+			w.advance(w.sim().Now() + d)
+			continue
+		}
+		w.run(st.Line, where, true)
+	}
+	return nil
+}
