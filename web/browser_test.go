@@ -123,6 +123,9 @@ func (b *browser) waitFor(what, cond string) {
 	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
 	if err != nil {
 		b.screenshot("failed")
+		if state, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`JSON.stringify({t: view.t, now: view.now, playing: view.playing, speed: view.speed, flights: view.flights.map((f) => f.type + " " + f.from + "->" + f.to)}) + "\n" + document.getElementById("out").textContent`)); err == nil {
+			b.t.Logf("the page:\n%s", state)
+		}
 		b.t.Fatalf("waiting for %s (%s): %v", what, cond, err)
 	}
 }

@@ -139,14 +139,6 @@ func (r *recorder) next(v time.Duration) (time.Duration, bool) {
 	return 0, false
 }
 
-// first returns the time of the oldest frame kept.
-func (r *recorder) first() time.Duration {
-	if len(r.frames) == 0 {
-		return 0
-	}
-	return r.frames[0].T
-}
-
 func snapshot(s *sim.Sim, r *recorder) frame {
 	now := s.Now()
 	f := frame{T: now, Servers: []serverView{}, Flights: []flightView{}, Links: []linkView{}}

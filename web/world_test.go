@@ -1,0 +1,354 @@
+package web
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"raftsim/repl"
+)
+
+// status is what `status` prints: the whole visible state of the cluster.
+func status(t *testing.T, w *world) string {
+	t.Helper()
+	res := w.sess.ExecLine("status")
+	return (&repl.Renderer{}).Text(res)
+}
+
+// play builds a session the way the page does: commands at chosen times,
+// the clock running between them.
+func play(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(1)
+	w.exec("startServers 3", "test")
+	w.advance(400 * time.Millisecond)
+	w.exec("clientRequest set a 1", "test")
+	w.advance(w.sim().Now() + 50*time.Millisecond)
+	w.exec("crash 0", "test")
+	w.advance(w.sim().Now() + 600*time.Millisecond)
+	w.exec("clientRequest set b 2", "test")
+	w.advance(w.sim().Now() + 300*time.Millisecond)
+	return w
+}
+
+// Seeking back replays the session from its seed: the state at a time is
+// the same whether the run got there first or was rebuilt to it.
+func TestSeekRebuildsTheSameRun(t *testing.T) {
+	ref := newWorld(1)
+	ref.exec("startServers 3", "test")
+	ref.advance(400 * time.Millisecond)
+	ref.exec("clientRequest set a 1", "test")
+	ref.advance(ref.sim().Now() + 20*time.Millisecond) // play crashes S0 30ms later
+	at := ref.sim().Now()
+	want := status(t, ref)
+	wantFrame := snapshot(ref.sim(), newRecorder())
+
+	w := play(t)
+	end := w.sim().Now()
+	endStatus := status(t, w)
+	w.seek(at)
+	if got := w.sim().Now(); got != at {
+		t.Fatalf("seek to %v landed at %v", at, got)
+	}
+	if got := status(t, w); got != want {
+		t.Errorf("state after seek back:\n%s\nwant (the run when it was there):\n%s", got, want)
+	}
+	if got := snapshot(w.sim(), newRecorder()); !reflect.DeepEqual(got.Servers, wantFrame.Servers) {
+		t.Errorf("servers drawn after seek differ:\n%+v\nwant\n%+v", got.Servers, wantFrame.Servers)
+	}
+	if w.cursor >= len(w.entries) {
+		t.Fatalf("after a seek back the later commands must stay as the future: cursor %d of %d", w.cursor, len(w.entries))
+	}
+	// Playing on runs the future commands again at their times: the same end.
+	w.advance(end)
+	if got := status(t, w); got != endStatus {
+		t.Errorf("replaying the future gave:\n%s\nwant:\n%s", got, endStatus)
+	}
+}
+
+// A command typed after a seek back forks the run: the old future is gone.
+func TestActingInThePastForks(t *testing.T) {
+	w := play(t)
+	n := len(w.entries)
+	w.seek(500 * time.Millisecond) // after the first request, before the crash
+	w.exec("crash 1", "test")
+	if len(w.entries) != 3 || w.entries[2].Line != "crash 1" {
+		var lines []string
+		for _, e := range w.entries {
+			lines = append(lines, e.Line)
+		}
+		t.Fatalf("entries after the fork: %q (had %d before)", lines, n)
+	}
+	if w.cursor != len(w.entries) {
+		t.Errorf("no future may remain after a fork: cursor %d of %d", w.cursor, len(w.entries))
+	}
+	if w.horizon != w.sim().Now() {
+		t.Errorf("the horizon of the fork is %v, want its present %v", w.horizon, w.sim().Now())
+	}
+}
+
+// The share link's script replays, with `raftsim run`, to the state the
+// page shows.
+func TestScriptReplaysTheSession(t *testing.T) {
+	w := play(t)
+	sc := w.script()
+	if !strings.HasPrefix(sc, "# a raftsim web session\nseed 1\nstartServers 3\nrun ") {
+		t.Errorf("script does not start with the seed and the first command:\n%s", sc)
+	}
+	f := filepath.Join(t.TempDir(), "s.raft")
+	if err := os.WriteFile(f, []byte(sc+"status\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errs strings.Builder
+	if !repl.Run(f, repl.RunOptions{Seed: 1}, &out, &errs) {
+		t.Fatalf("script failed: %s\n%s", errs.String(), out.String())
+	}
+	want := status(t, w)
+	if !strings.HasSuffix(out.String(), "> status\n"+want) {
+		t.Errorf("the script ends in\n%s\nwant the page's state\n%s", out.String(), want)
+	}
+	// Loading it back gives the same session.
+	w2 := newWorld(1)
+	if err := w2.load(sc, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := status(t, w2); got != want {
+		t.Errorf("loaded script gives\n%s\nwant\n%s", got, want)
+	}
+	if len(w2.entries) != len(w.entries) {
+		t.Errorf("loaded %d commands, want %d", len(w2.entries), len(w.entries))
+	}
+}
+
+// seed N builds a new simulation: the session starts over from that seed.
+func TestSeedStartsOver(t *testing.T) {
+	w := play(t)
+	w.exec("seed 7", "test")
+	if w.seed != 7 || len(w.entries) != 0 || w.horizon != 0 {
+		t.Errorf("after seed 7: seed %d, %d entries, horizon %v; want 7, 0, 0", w.seed, len(w.entries), w.horizon)
+	}
+	w.exec("startServers 5", "test")
+	if !strings.Contains(w.script(), "seed 7\nstartServers 5\n") {
+		t.Errorf("script after seed 7:\n%s", w.script())
+	}
+}
+
+// Frames record every state between events, with the time each message
+// left and the time each timer was set.
+func TestFramesRecordMessagesAndTimers(t *testing.T) {
+	w := newWorld(1)
+	w.exec("startServers 3", "test")
+	w.rec.reset()
+	w.advance(400 * time.Millisecond)
+	sawVote, sawLeader := false, false
+	for _, f := range w.rec.frames {
+		for _, fl := range f.Flights {
+			if fl.Sent > ms(f.T) || fl.Due < ms(f.T) {
+				t.Fatalf("frame at %v: flight %+v is not in the air", f.T, fl)
+			}
+			if fl.Kind == "vote" {
+				sawVote = true
+			}
+		}
+		for _, s := range f.Servers {
+			if s.Role == "leader" {
+				sawLeader = true
+			} else if s.TimerAt == 0 || s.TimerFrom > ms(f.T) || s.TimerAt < ms(f.T) {
+				t.Fatalf("frame at %v: %s S%d's timer runs %v..%v", f.T, s.Role, s.ID, s.TimerFrom, s.TimerAt)
+			}
+		}
+	}
+	if !sawVote || !sawLeader {
+		t.Errorf("the first election should show vote requests (%v) and a leader (%v)", sawVote, sawLeader)
+	}
+	// Playback drops the frames it has passed.
+	n := len(w.rec.frames)
+	f := w.rec.at(200 * time.Millisecond)
+	if f.T > 200*time.Millisecond || len(w.rec.frames) >= n {
+		t.Errorf("at(200ms) gave the frame of %v and kept %d of %d frames", f.T, len(w.rec.frames), n)
+	}
+}
+
+// The display plays a command's frames back at the chosen speed instead
+// of jumping to its end.
+func TestTickPlaysBackACommand(t *testing.T) {
+	w := newWorld(1)
+	w.exec("startServers 3", "test")
+	w.exec("until leader", "test")
+	end := w.sim().Now()
+	w.v = 0
+	w.playing, w.speed = true, 1
+	w.tick(100 * time.Millisecond)
+	if w.v != 100*time.Millisecond || w.sim().Now() != end {
+		t.Errorf("after 100ms at real time: showing %v (want 100ms), simulation at %v (want %v, unchanged)", w.v, w.sim().Now(), end)
+	}
+	w.tick(time.Second)
+	if w.v != w.sim().Now() || w.v <= end {
+		t.Errorf("past the recorded frames the clock runs live: showing %v, simulation at %v", w.v, w.sim().Now())
+	}
+}
+
+func TestParseLesson(t *testing.T) {
+	text := `# Title line.
+# More of it.
+
+startServers 3
+----
+started servers 0, 1, 2
+
+# Now a JS call over two lines.
+t.clientRequest({ op: 'set',
+  key: 'a', value: 1 });
+----
+----
+out
+
+put
+----
+----
+status
+`
+	steps, err := parseLesson(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []step{
+		{Caption: "Title line.\nMore of it.", N: 1},
+		{Line: "startServers 3", N: 4},
+		{Caption: "Now a JS call over two lines.", N: 8},
+		{Line: "t.clientRequest({ op: 'set',\n  key: 'a', value: 1 });", N: 9},
+		{Line: "status", N: 18},
+	}
+	if !reflect.DeepEqual(steps, want) {
+		t.Errorf("steps:\n%+v\nwant\n%+v", steps, want)
+	}
+}
+
+// A lesson runs each command when the display has caught up and stops at
+// each caption.
+func TestLessonPausesAtCaptions(t *testing.T) {
+	w := newWorld(1)
+	if err := w.startLesson("l", "# one\nstartServers 3\nuntil leader\n# two\ncrash 0\n"); err != nil {
+		t.Fatal(err)
+	}
+	w.speed = 0
+	w.tick(tickEvery)
+	if w.playing || w.lesson.Caption != "one" {
+		t.Fatalf("first tick: playing %v, caption %q; want paused at \"one\"", w.playing, w.lesson.Caption)
+	}
+	w.playing = true
+	for i := 0; i < 10 && w.playing; i++ {
+		w.tick(tickEvery)
+	}
+	if w.lesson.Caption != "two" || len(w.entries) != 2 {
+		t.Fatalf("at the second caption: caption %q, %d commands run; want \"two\", 2", w.lesson.Caption, len(w.entries))
+	}
+	if id, ok := w.sim().LeaderID(false); !ok {
+		t.Errorf("until leader ran, but there is no leader (%v)", id)
+	}
+	w.playing = true
+	for i := 0; i < 10 && w.playing; i++ {
+		w.tick(tickEvery)
+	}
+	if !w.lesson.Done || len(w.entries) != 3 {
+		t.Errorf("at the end: done %v, %d commands; want done, 3", w.lesson.Done, len(w.entries))
+	}
+}
+
+func TestRunDuration(t *testing.T) {
+	for line, want := range map[string]time.Duration{"run 300ms": 300 * time.Millisecond, "run 2": 2 * time.Millisecond, "run 1.5s": 1500 * time.Millisecond, "run 123456ns": 123456} {
+		if d, ok := runDuration(line); !ok || d != want {
+			t.Errorf("runDuration(%q) = %v, %v; want %v", line, d, ok, want)
+		}
+	}
+	for _, line := range []string{"step 3", "x = run 3s", "run", "run fast"} {
+		if _, ok := runDuration(line); ok {
+			t.Errorf("runDuration(%q) took it for a run", line)
+		}
+	}
+}
+
+// The HTTP API: commands run and print, a JS call left open asks for more,
+// and the event stream starts with the view.
+func TestHTTP(t *testing.T) {
+	s, err := New(Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	defer func() { hs.Close(); s.Close() }()
+
+	post := func(path, body string) map[string]any {
+		t.Helper()
+		r, err := http.Post(hs.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		if r.StatusCode != 200 {
+			t.Fatalf("%s %s: %s", path, body, r.Status)
+		}
+		var v map[string]any
+		json.NewDecoder(r.Body).Decode(&v)
+		return v
+	}
+	if o := post("/api/exec", `{"line":"t.crash(1);"}`); o["text"] != "S1 crashed (its disk is kept)\n" || o["ok"] != true {
+		t.Errorf("crash: %v", o)
+	}
+	if o := post("/api/exec", `{"line":"t.getAll('log',"}`); o["incomplete"] != true {
+		t.Errorf("an open call should ask for more: %v", o)
+	}
+	if o := post("/api/exec", `{"line":"quit"}`); !strings.Contains(o["text"].(string), "keeps running") {
+		t.Errorf("quit: %v", o)
+	}
+	post("/api/control", `{"action":"pause"}`)
+
+	r, err := http.Get(hs.URL + "/api/scenario")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc struct{ Script string }
+	json.NewDecoder(r.Body).Decode(&sc)
+	r.Body.Close()
+	if !strings.Contains(sc.Script, "startServers 3\n") || !strings.Contains(sc.Script, "t.crash(1);\n") {
+		t.Errorf("scenario:\n%s", sc.Script)
+	}
+
+	r, err = http.Get(hs.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	br := bufio.NewReader(r.Body)
+	var events []string
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(l, "event: ") {
+			events = append(events, strings.TrimSpace(l[7:]))
+		}
+		if strings.HasPrefix(l, "data: ") && events[len(events)-1] == "view" {
+			var v view
+			if err := json.Unmarshal([]byte(l[6:]), &v); err != nil {
+				t.Fatal(err)
+			}
+			if len(v.Servers) != 3 || v.Servers[1].Role != "down" {
+				t.Errorf("view: %+v", v.Servers)
+			}
+			break
+		}
+	}
+	// startServers, t.crash(1), quit: a new page gets the console so far.
+	if want := []string{"out", "out", "out", "view"}; !reflect.DeepEqual(events, want) {
+		t.Errorf("events %q, want %q", events, want)
+	}
+}
