@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"raftsim/repl"
+	"raftsim/repl/lang"
 )
 
 // step is one step of a script: a caption (its `#` narration) or a command.
@@ -56,7 +56,7 @@ func parseLesson(text string) ([]step, error) {
 			flush()
 			start := i
 			cmd := l
-			for i++; repl.Incomplete(cmd) && i < len(lines) && lines[i] != "----" && strings.TrimSpace(lines[i]) != ""; i++ {
+			for i++; lang.Incomplete(cmd) && i < len(lines) && lines[i] != "----" && strings.TrimSpace(lines[i]) != ""; i++ {
 				cmd += "\n" + lines[i]
 			}
 			steps = append(steps, step{Line: cmd, N: start + 1})
@@ -89,12 +89,12 @@ func skipExpected(lines []string, i int) (int, error) {
 // runDuration recognises `run DURATION`, which a loaded script turns into
 // time passing between commands.
 func runDuration(line string) (time.Duration, bool) {
-	c, err := repl.Parse(line)
+	c, err := lang.Parse(line)
 	if err != nil || c.Name != "run" || len(c.Args) != 1 || c.Assign != "" {
 		return 0, false
 	}
 	a := c.Args[0]
-	if a.Kind == repl.ArgNumber {
+	if a.Kind == lang.ArgNumber {
 		f, err := strconv.ParseFloat(a.Text, 64)
 		return time.Duration(f * float64(time.Millisecond)), err == nil && f >= 0
 	}

@@ -28,7 +28,7 @@ import (
 	"sync"
 	"time"
 
-	"raftsim/repl"
+	"raftsim/repl/lang"
 )
 
 //go:embed assets
@@ -314,7 +314,7 @@ func (s *Server) events(rw http.ResponseWriter, r *http.Request) {
 
 // readJSON decodes a small request body.
 func readJSON(r *http.Request, v any) error {
-	return json.NewDecoder(io.LimitReader(r.Body, repl.MaxInputBytes+1024)).Decode(v)
+	return json.NewDecoder(io.LimitReader(r.Body, lang.MaxInputBytes+1024)).Decode(v)
 }
 
 func writeJSON(rw http.ResponseWriter, v any) {
@@ -331,7 +331,7 @@ func (s *Server) apiExec(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if repl.Incomplete(req.Line) {
+	if lang.Incomplete(req.Line) {
 		writeJSON(rw, map[string]bool{"incomplete": true})
 		return
 	}

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"time"
 
-	"raftsim/repl"
+	"raftsim/repl/lang"
+	"raftsim/repl/render"
+	"raftsim/repl/session"
 	"raftsim/sim"
 )
 
@@ -32,7 +34,7 @@ type output struct {
 // Its methods are called with the server's lock held.
 type world struct {
 	seed    uint64
-	sess    *repl.Session
+	sess    *session.Session
 	entries []entry
 	// cursor counts the entries the current simulation has run. Entries
 	// after it are the future of a seek back: they run again when the
@@ -69,7 +71,7 @@ func (w *world) sim() *sim.Sim { return w.sess.Sim() }
 
 // rebuild starts a new session from the seed, with nothing run.
 func (w *world) rebuild() {
-	w.sess = repl.NewSession(w.seed)
+	w.sess = session.New(session.Options{Seed: w.seed})
 	w.cursor = 0
 	w.observe()
 	w.rec.reset()
@@ -110,8 +112,8 @@ func (w *world) run(line, where string, keep bool) output {
 		w.outputs = append(w.outputs, o)
 		return o
 	}
-	res := w.sess.ExecLine(line)
-	r := repl.Renderer{}
+	res := w.sess.Exec(line)
+	r := render.Renderer{}
 	o := output{Line: line, Text: r.Text(res), OK: res.OK, Where: where}
 	if res.Err != nil && !strings.Contains(o.Text, res.Err.Error()) {
 		o.Text += res.Err.Error() + "\n"
@@ -138,7 +140,7 @@ func (w *world) run(line, where string, keep bool) output {
 }
 
 func isQuit(line string) bool {
-	c, err := repl.Parse(line)
+	c, err := lang.Parse(line)
 	return err == nil && (c.Name == "quit" || c.Name == "exit")
 }
 

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"raftsim/repl"
+	"raftsim/repl/render"
 )
 
 // status is what `status` prints: the whole visible state of the cluster.
 func status(t *testing.T, w *world) string {
 	t.Helper()
-	res := w.sess.ExecLine("status")
-	return (&repl.Renderer{}).Text(res)
+	res := w.sess.Exec("status")
+	return (&render.Renderer{}).Text(res)
 }
 
 // play builds a session the way the page does: commands at chosen times,
