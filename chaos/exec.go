@@ -79,6 +79,12 @@ func (x *executor) exec(l Line) render.Result {
 		x.live.sample(x.s.Sim())
 	}
 	x.out.SimTime = x.s.Sim().Now()
+	if _, refused := r.Value.(render.MemberStatus); refused && !r.OK && (l.Kind == KindFault || l.Kind == KindUndo) {
+		// The cluster said no to a membership change (no leader, one
+		// change at a time, ...): under faults that is an answer, not a
+		// broken run.
+		return r
+	}
 	if !r.OK && !x.failed() {
 		x.out.Line = len(x.sc.Lines) - 1
 		x.out.Verdict = judge(l, r)

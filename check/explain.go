@@ -41,10 +41,10 @@ func explain(ops []Operation, timeout time.Duration) string {
 	case len(best) == 0:
 		s += fmt.Sprintf(" first, when %s = %s", op.Key, show(state))
 	case len(best) == 1:
-		s += fmt.Sprintf(": the one operation that can be is %s %s", describeOp(conv[best[0]]), when(kept[best[0]]))
+		s += fmt.Sprintf(": the only operation that can be ordered before it is %s %s", describeOp(conv[best[0]]), when(kept[best[0]]))
 	default:
 		last := best[len(best)-1]
-		s += fmt.Sprintf(": the %d operations that can be end with %s %s", len(best), describeOp(conv[last]), when(kept[last]))
+		s += fmt.Sprintf(": the longest order found has %d operations and ends with %s %s", len(best), describeOp(conv[last]), when(kept[last]))
 	}
 	if !ok && len(best) > 0 {
 		s += fmt.Sprintf(", leaving %s = %s", op.Key, show(state))

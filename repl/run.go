@@ -53,7 +53,7 @@ func Run(file string, o RunOptions, out, errw io.Writer) bool {
 		}
 	}
 	if len(failed) > 0 {
-		fmt.Fprintf(errw, "%s: %d command(s) failed: %s\n", file, len(failed), strings.Join(failed, ", "))
+		fmt.Fprintf(errw, "%s: %s failed: %s\n", file, render.Plural(uint64(len(failed)), "command", "commands"), strings.Join(failed, ", "))
 		return false
 	}
 	return true

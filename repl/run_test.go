@@ -58,5 +58,5 @@ func TestRunNamesFailingLines(t *testing.T) {
 	assert.False(t, Run(f, RunOptions{Seed: 1}, &out, &errw))
 	assert.Contains(t, out.String(), "> crash 7\n"+f+":2: error: crash: server 7")
 	assert.Contains(t, out.String(), f+":4: ✗ expect leader 2")
-	assert.Equal(t, f+": 2 command(s) failed: "+f+":2, "+f+":4\n", errw.String())
+	assert.Equal(t, f+": 2 commands failed: "+f+":2, "+f+":4\n", errw.String())
 }

@@ -77,41 +77,41 @@ func (s *Sim) validate(op string, o ServerOptions) error {
 // AddServer creates server id with an empty disk (unless it exists, e.g. a
 // server removed earlier) and asks the leader to add it (dissertation §4.1).
 // It waits until the change commits or the request times out, then settles
-// like ClientRequest. The status is the leader's answer, or TIMEOUT.
-func (s *Sim) AddServer(id raft.NodeID, o ServerOptions) (raft.Status, error) {
+// like ClientRequest. The reply is the leader's answer (its Status, and
+// Err saying why it refused), or TIMEOUT.
+func (s *Sim) AddServer(id raft.NodeID, o ServerOptions) (raft.Response, error) {
 	if !s.started {
-		return "", fmt.Errorf("addServer %d: %w", id, ErrNotStarted)
+		return raft.Response{}, fmt.Errorf("addServer %d: %w", id, ErrNotStarted)
 	}
 	if id < 0 || id > MaxServerID {
-		return "", fmt.Errorf("addServer %d: %w", id, ErrBadServerID)
+		return raft.Response{}, fmt.Errorf("addServer %d: %w", id, ErrBadServerID)
 	}
 	if err := s.validate(fmt.Sprintf("addServer %d", id), o); err != nil {
-		return "", err
+		return raft.Response{}, err
 	}
 	if srv := s.server(id); srv == nil {
 		srv = s.newServer(id, raft.Storage{HardState: raft.HardState{VotedFor: raft.None}}, o)
 		if err := s.boot(srv); err != nil {
-			return "", fmt.Errorf("addServer %d: %w", id, err)
+			return raft.Response{}, fmt.Errorf("addServer %d: %w", id, err)
 		}
 	} else if o.Debug {
 		srv.opts.Debug = true
 	}
-	r := s.request(raft.None, raft.Command{Op: raft.OpAddServer, Server: id})
-	return r.Status, nil
+	return s.request(raft.None, raft.Command{Op: raft.OpAddServer, Server: id}), nil
 }
 
 // RemoveServer asks the leader to remove server id; a removed leader steps
 // down once the change commits. It waits and settles like AddServer. The
 // removed server keeps running (outside the configuration it stays quiet).
-func (s *Sim) RemoveServer(id raft.NodeID) (raft.Status, error) {
+// The reply is as AddServer's.
+func (s *Sim) RemoveServer(id raft.NodeID) (raft.Response, error) {
 	if !s.started {
-		return "", fmt.Errorf("removeServer %d: %w", id, ErrNotStarted)
+		return raft.Response{}, fmt.Errorf("removeServer %d: %w", id, ErrNotStarted)
 	}
 	if s.server(id) == nil {
-		return "", errNoServer("removeServer", id)
+		return raft.Response{}, errNoServer("removeServer", id)
 	}
-	r := s.request(raft.None, raft.Command{Op: raft.OpRemoveServer, Server: id})
-	return r.Status, nil
+	return s.request(raft.None, raft.Command{Op: raft.OpRemoveServer, Server: id}), nil
 }
 
 // ClientRequest sends cmd to target (raft.None: to the leader, following

@@ -186,7 +186,7 @@ func TestAddServer(t *testing.T) {
 
 	st, err := s.AddServer(3, ServerOptions{Debug: true})
 	require.NoError(t, err)
-	assert.Equal(t, raft.StatusOK, st)
+	assert.Equal(t, raft.StatusOK, st.Status)
 	assert.True(t, s.IsDebug(3))
 	assert.Equal(t, []raft.NodeID{0, 1, 2, 3}, info(t, s, l).Config)
 	assert.Equal(t, []raft.NodeID{0, 1, 2, 3}, info(t, s, 3).Config)
@@ -194,7 +194,7 @@ func TestAddServer(t *testing.T) {
 
 	st, err = s.AddServer(3, ServerOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, raft.StatusAlreadyAMember, st)
+	assert.Equal(t, raft.StatusAlreadyAMember, st.Status)
 
 	// The new server takes part: with 4 members, writes need 3 of them.
 	require.NoError(t, s.Crash((l+1)%3))
@@ -210,12 +210,12 @@ func TestRemoveFollower(t *testing.T) {
 	f := (l + 1) % 3
 	st, err := s.RemoveServer(f)
 	require.NoError(t, err)
-	assert.Equal(t, raft.StatusOK, st)
+	assert.Equal(t, raft.StatusOK, st.Status)
 	assert.NotContains(t, info(t, s, l).Config, f)
 
 	st, err = s.RemoveServer(f)
 	require.NoError(t, err)
-	assert.Equal(t, raft.StatusNotAMember, st)
+	assert.Equal(t, raft.StatusNotAMember, st.Status)
 
 	r, err := s.ClientRequest(raft.None, set("a", "1"))
 	require.NoError(t, err)
@@ -232,7 +232,7 @@ func TestRemoveLeader(t *testing.T) {
 	require.NoError(t, err)
 	st, err := s.RemoveServer(l)
 	require.NoError(t, err)
-	assert.Equal(t, raft.StatusOK, st)
+	assert.Equal(t, raft.StatusOK, st.Status)
 	assert.NotEqual(t, raft.Leader, info(t, s, l).Role, "a removed leader steps down")
 
 	nl, ok := s.LeaderID(true)

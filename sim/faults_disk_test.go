@@ -262,7 +262,7 @@ func TestAddedServerGetsDefaultFsync(t *testing.T) {
 	require.NoError(t, s.SetFsync(raft.None, 5*time.Millisecond))
 	st, err := s.AddServer(3, ServerOptions{})
 	require.NoError(t, err)
-	require.Equal(t, raft.StatusOK, st)
+	require.Equal(t, raft.StatusOK, st.Status)
 	assert.Equal(t, 5*time.Millisecond, s.Disks()[3].Fsync)
 	requireSafe(t, s)
 }

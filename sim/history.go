@@ -165,6 +165,10 @@ func (s *Sim) WaitQuiet(bound time.Duration) (ok bool, why string) {
 			}
 		}
 	}
-	return false, fmt.Sprintf("%d client operation(s) still without an answer %v after t=%v; the oldest: client %d %s %s (seq %d) called at t=%v",
-		left, bound, start, first.Client, first.Op, first.Key, first.Seq, first.Call)
+	ops := "client operations are"
+	if left == 1 {
+		ops = "client operation is"
+	}
+	return false, fmt.Sprintf("%d %s still without an answer %v after t=%v; the oldest: client %d %s %s (seq %d) called at t=%v",
+		left, ops, bound, start, first.Client, first.Op, first.Key, first.Seq, first.Call)
 }

@@ -125,3 +125,16 @@ func LinkText(from, to raft.NodeID, both bool) string {
 	}
 	return fmt.Sprintf("%d%s%d", from, arrow, to)
 }
+
+// Duration writes d as a person would: 24h, 1h30m, 90s, 300ms — Go's
+// String without its trailing zero units (24h0m0s).
+func Duration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -11,12 +11,14 @@ import (
 
 	"raftsim/raft"
 	"raftsim/repl/lang"
+	"raftsim/repl/render"
+	"raftsim/sim"
 )
 
 // Limits that keep a typo from freezing the shell or eating the memory.
 const (
-	maxServers    = 1000
-	maxServerID   = 1_000_000
+	maxServers    = int64(sim.MaxServerID) + 1
+	maxServerID   = sim.MaxServerID // the simulator's limit, so both say the same
 	maxStep       = 1_000_000
 	maxRun        = 24 * time.Hour
 	maxTimeoutOpt = time.Hour
@@ -92,8 +94,11 @@ func (s *Session) serverArg(c lang.Command, i int, mustExist bool) (raft.NodeID,
 		return raft.None, fmt.Errorf("%s: server id is null (%s)", c.Name, s.serverList())
 	}
 	f, ok := number(a)
-	if !ok || f != math.Trunc(f) || f < 0 || f > maxServerID {
+	if !ok || f != math.Trunc(f) || f < 0 {
 		return raft.None, fmt.Errorf("%s: bad server id %s (a server id is a whole number like 0, 1, 2; %s)", c.Name, s.show(i, a), s.serverList())
+	}
+	if f > float64(maxServerID) {
+		return raft.None, fmt.Errorf("%s: server id %s is out of range (0 to %d; %s)", c.Name, s.show(i, a), maxServerID, s.serverList())
 	}
 	id := raft.NodeID(f)
 	if mustExist && !slices.Contains(s.sim.Servers(), id) {
@@ -114,7 +119,7 @@ func (s *Session) durationArg(c lang.Command, i int, max time.Duration) (time.Du
 		return 0, fmt.Errorf("%s: duration %s must be positive (try 300ms or 2s)", c.Name, s.show(i, a))
 	}
 	if d > max {
-		return 0, fmt.Errorf("%s: duration %s is too long (at most %s)", c.Name, s.show(i, a), max)
+		return 0, fmt.Errorf("%s: duration %s is too long (at most %s)", c.Name, s.show(i, a), render.Duration(max))
 	}
 	return d, nil
 }

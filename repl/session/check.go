@@ -22,7 +22,7 @@ func (s *Session) checkCmd(c lang.Command) render.Result {
 	}
 	lin, err := s.sim.Linearizable(checkTimeout)
 	if err != nil {
-		return render.Result{Err: fmt.Errorf("check: %v", err)}
+		return render.Result{Err: simErr("check", err)}
 	}
 	rep := render.CheckReport{Violations: s.sim.Violations(), Lin: lin}
 	// A check that finds a violation fails like an expect, so that a

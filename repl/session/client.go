@@ -73,7 +73,7 @@ func (s *Session) clientRequest(c lang.Command) render.Result {
 		return render.Result{Err: fmt.Errorf("clientRequest: unknown operation %s (%susage: %s)", s.show(idx[0], pos[0]), didYouMean(pos[0].Text, []string{"set", "get", "del", "cas"}), clientUsage)}
 	}
 	if got, want := len(pos)-1, opArity[op]; got != want {
-		return render.Result{Err: fmt.Errorf("clientRequest: %s takes %d argument(s) after the op, got %d (usage: %s)", opName, want, got, clientUsage)}
+		return render.Result{Err: fmt.Errorf("clientRequest: %s takes %s after the op, got %d (usage: %s)", opName, render.Plural(uint64(want), "argument", "arguments"), got, clientUsage)}
 	}
 	if ro && op != raft.OpGet {
 		return render.Result{Err: fmt.Errorf("clientRequest: ro is only for get (try clientRequest get %s ro)", pos[1].Text)}
@@ -98,7 +98,7 @@ func (s *Session) clientRequest(c lang.Command) render.Result {
 	}
 	resp, err := s.sim.ClientRequest(target, cmd)
 	if err != nil {
-		return render.Result{Err: fmt.Errorf("clientRequest: %v", err)}
+		return render.Result{Err: simErr("clientRequest", err)}
 	}
 	return render.Result{OK: true, Value: render.Reply{Resp: resp, Callback: c.Callback}}
 }

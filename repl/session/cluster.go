@@ -120,7 +120,7 @@ func (s *Session) startServers(c lang.Command) render.Result {
 		return render.Result{Err: fmt.Errorf("startServers: servers are already running (servers: %s); add one with addServer %d, or start over with reset", render.JoinIDs(ids, ", "), ids[len(ids)-1]+1)}
 	}
 	if err := s.sim.StartServers(int(n), o); err != nil {
-		return render.Result{Err: fmt.Errorf("startServers: %v", err)}
+		return render.Result{Err: simErr("startServers", err)}
 	}
 	ids := s.sim.Servers()
 	if level > 0 {
@@ -152,11 +152,11 @@ func (s *Session) addServer(c lang.Command) render.Result {
 		s.debugServers[id] = level
 		s.updateListener()
 	}
-	st, err := s.sim.AddServer(id, o)
+	r, err := s.sim.AddServer(id, o)
 	if err != nil {
-		return render.Result{Err: fmt.Errorf("addServer: %v", err)}
+		return render.Result{Err: simErr("addServer", err)}
 	}
-	return render.Result{OK: true, Value: render.MemberStatus{Op: "addServer", ID: id, Status: st}}
+	return s.memberResult("addServer", id, r)
 }
 
 func (s *Session) removeServer(c lang.Command) render.Result {
@@ -167,11 +167,58 @@ func (s *Session) removeServer(c lang.Command) render.Result {
 	if err != nil {
 		return render.Result{Err: err}
 	}
-	st, err := s.sim.RemoveServer(id)
+	r, err := s.sim.RemoveServer(id)
 	if err != nil {
-		return render.Result{Err: fmt.Errorf("removeServer: %v", err)}
+		return render.Result{Err: simErr("removeServer", err)}
 	}
-	return render.Result{OK: true, Value: render.MemberStatus{Op: "removeServer", ID: id, Status: st}}
+	return s.memberResult("removeServer", id, r)
+}
+
+// memberResult is the result of addServer or removeServer: OK succeeds;
+// every other answer is a refusal, which fails (a script exits 1) and says
+// why, while the value stays the status (JSON "result").
+func (s *Session) memberResult(op string, id raft.NodeID, r raft.Response) render.Result {
+	v := render.MemberStatus{Op: op, ID: id, Status: r.Status}
+	if r.Status == raft.StatusOK {
+		return render.Result{OK: true, Value: v}
+	}
+	return render.Result{Value: v, Err: fmt.Errorf("%s %d: %s: %s", op, id, r.Status, s.refusal(id, r))}
+}
+
+// refusal says in words why the cluster refused a membership change.
+func (s *Session) refusal(id raft.NodeID, r raft.Response) string {
+	if r.Err != "" {
+		return r.Err
+	}
+	config := ""
+	if l, ok := s.sim.LeaderID(false); ok {
+		if info, err := s.sim.Info(l); err == nil {
+			config = " [" + render.JoinIDs(info.Config, ", ") + "]"
+		}
+	}
+	switch r.Status {
+	case raft.StatusNotLeader:
+		return "no leader took the request (try until leader, then again)"
+	case raft.StatusAlreadyAMember:
+		return fmt.Sprintf("server %d is already in the configuration%s", id, config)
+	case raft.StatusNotAMember:
+		return fmt.Sprintf("server %d is not in the configuration%s", id, config)
+	case raft.StatusPendingConfigChange:
+		return "the previous membership change is not committed yet (one change at a time; try until idle, then again)"
+	case raft.StatusTimeout:
+		return "the change did not commit in time (is a majority reachable? does the new server catch up?)"
+	}
+	return "refused"
+}
+
+// simErr words an error of the simulator for command name: the simulator's
+// messages start with the operation already ("addServer 7: ..."), so the
+// command's name is not said twice.
+func simErr(name string, err error) error {
+	if strings.HasPrefix(err.Error(), name) {
+		return err
+	}
+	return fmt.Errorf("%s: %v", name, err)
 }
 
 func (s *Session) nextID() raft.NodeID {
@@ -193,7 +240,7 @@ func (s *Session) oneServer(c lang.Command) (raft.NodeID, sim.ServerInfo, error)
 	}
 	info, err := s.sim.Info(id)
 	if err != nil {
-		return raft.None, sim.ServerInfo{}, fmt.Errorf("%s: %v", c.Name, err)
+		return raft.None, sim.ServerInfo{}, simErr(c.Name, err)
 	}
 	return id, info, nil
 }
@@ -207,7 +254,7 @@ func (s *Session) crash(c lang.Command) render.Result {
 		return render.Result{Err: fmt.Errorf("crash: server %d is already down (bring it back with: restart %d)", id, id)}
 	}
 	if err := s.sim.Crash(id); err != nil {
-		return render.Result{Err: fmt.Errorf("crash: %v", err)}
+		return render.Result{Err: simErr("crash", err)}
 	}
 	s.down[id] = true
 	return render.Result{OK: true, Value: render.Message(fmt.Sprintf("S%d crashed (its disk is kept)", id))}
@@ -222,7 +269,7 @@ func (s *Session) restart(c lang.Command) render.Result {
 		return render.Result{Err: fmt.Errorf("restart: server %d is already up (crash it first with: crash %d)", id, id)}
 	}
 	if err := s.sim.Restart(id); err != nil {
-		return render.Result{Err: fmt.Errorf("restart: %v", err)}
+		return render.Result{Err: simErr("restart", err)}
 	}
 	delete(s.down, id)
 	return render.Result{OK: true, Value: render.Message(fmt.Sprintf("S%d restarted from its disk", id))}
@@ -275,7 +322,7 @@ func (s *Session) partition(c lang.Command) render.Result {
 		return render.Result{Err: fmt.Errorf("partition: %q puts every server in one group, nothing to cut (try partition 0,1 | 2)", spec)}
 	}
 	if err := s.sim.Partition(groups); err != nil {
-		return render.Result{Err: fmt.Errorf("partition: %v", err)}
+		return render.Result{Err: simErr("partition", err)}
 	}
 	names := make([]string, len(groups))
 	for i, g := range groups {
@@ -314,7 +361,7 @@ func (s *Session) cut(c lang.Command) render.Result {
 		return render.Result{Err: fmt.Errorf("cut: a link joins two different servers, not %d and %d", ids[0], ids[1])}
 	}
 	if err := s.sim.Cut(ids[0], ids[1], both); err != nil {
-		return render.Result{Err: fmt.Errorf("cut: %v", err)}
+		return render.Result{Err: simErr("cut", err)}
 	}
 	return render.Result{OK: true, Value: render.Message(fmt.Sprintf("cut %d%s%d (heal restores it)", ids[0], sep, ids[1]))}
 }

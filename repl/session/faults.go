@@ -35,11 +35,17 @@ func (s *Session) net(c lang.Command) render.Result {
 		}
 		keys = append(keys, a.Key)
 	}
-	spec := strings.Join(pos, "")
-	reset := false
-	if rest, ok := strings.CutSuffix(spec, "reset"); ok {
-		spec, reset = rest, true
+	reset := len(pos) > 0 && strings.EqualFold(pos[len(pos)-1], "reset")
+	if reset {
+		pos = pos[:len(pos)-1]
 	}
+	for i, p := range pos {
+		if strings.EqualFold(p, "reset") {
+			// `net reset now` is not the link "resetnow".
+			return render.Result{Err: fmt.Errorf("net: unexpected %q after reset: reset ends the command (net reset, or net 0->1 reset for one link)", strings.Join(pos[i+1:], " "))}
+		}
+	}
+	spec := strings.Join(pos, "")
 	if reset && len(keys) > 0 {
 		return render.Result{Err: fmt.Errorf("net: reset takes no settings (net reset, or net 0->1 reset for one link)")}
 	}

@@ -97,7 +97,7 @@ func (s *Session) getAll(c lang.Command) render.Result {
 	for _, id := range ids {
 		in, err := s.sim.Info(id)
 		if err != nil {
-			return render.Result{Err: fmt.Errorf("getAll: %v", err)}
+			return render.Result{Err: simErr("getAll", err)}
 		}
 		if hi > 0 {
 			in.Log = slices.DeleteFunc(in.Log, func(e raft.Entry) bool { return e.Index < lo || e.Index > hi })
@@ -132,7 +132,7 @@ func (s *Session) status(c lang.Command) render.Result {
 	for _, id := range s.sim.Servers() {
 		in, err := s.sim.Info(id)
 		if err != nil {
-			return render.Result{Err: fmt.Errorf("status: %v", err)}
+			return render.Result{Err: simErr("status", err)}
 		}
 		st = append(st, in)
 	}

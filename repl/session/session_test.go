@@ -2,6 +2,7 @@ package session
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -118,6 +119,26 @@ func TestExecAddRemoveServer(t *testing.T) {
 	r = execOK(t, s, "removeServer 3")
 	assert.Equal(t, raft.StatusOK, r.Value.(render.MemberStatus).Status)
 	execErr(t, s, "removeServer 42", "server 42 does not exist", "servers: 0, 1, 2, 3")
+	execErr(t, s, "addServer 1000000", "addServer: server id 1000000 is out of range (0 to 999")
+}
+
+// A refused membership change fails and says why; its value is still the
+// status (issue 8: removing the last member printed a bare "error" and
+// succeeded).
+func TestExecMembershipRefusalsFail(t *testing.T) {
+	s, l := cluster(t)
+	r := execErr(t, s, fmt.Sprintf("addServer %d", l), "ALREADY_A_MEMBER", "already in the configuration [0, 1, 2]")
+	assert.Equal(t, raft.StatusAlreadyAMember, r.Value.(render.MemberStatus).Status)
+	for _, id := range []raft.NodeID{(l + 1) % 3, (l + 2) % 3} {
+		execOK(t, s, fmt.Sprintf("removeServer %d", id))
+	}
+	execErr(t, s, fmt.Sprintf("removeServer %d", (l+1)%3), "NOT_A_MEMBER", fmt.Sprintf("not in the configuration [%d]", l))
+	r = execErr(t, s, fmt.Sprintf("removeServer %d", l), "cannot remove the last member")
+	assert.Equal(t, raft.StatusError, r.Value.(render.MemberStatus).Status)
+	var out bytes.Buffer
+	(&render.Renderer{W: &out, JSON: true}).Render(r)
+	assert.Contains(t, out.String(), `"ok":false,"error":"removeServer `)
+	assert.Contains(t, out.String(), `"result":"error"`)
 }
 
 func TestExecCrashRestart(t *testing.T) {
@@ -187,7 +208,7 @@ console.log("results: ", results);
 
 	execErr(t, s, "clientRequest $foo set a 1", "clientRequest: unknown variable $foo (set one with: foo = getLeaderId)")
 	execErr(t, s, "clientRequest sett a 1", "unknown operation", "did you mean set?")
-	execErr(t, s, "clientRequest set a", "set takes 2 argument(s)")
+	execErr(t, s, "clientRequest set a", "set takes 2 arguments after the op, got 1")
 	execErr(t, s, "clientRequest set a 1 ro", "ro is only for get")
 	execErr(t, s, "clientRequest 9 set a 1", "server 9 does not exist")
 	execErr(t, s, "clientRequest", "missing operation")
@@ -279,6 +300,19 @@ func TestExecDebug(t *testing.T) {
 	r = execOK(t, s, "run 1s")
 	assert.Empty(t, r.Events)
 	execErr(t, s, "debug maybe", "not on, off or verbose")
+}
+
+// `debug off` silences servers started with the debug option too (issue
+// 8: the tutorial's t.startServers({ debug: true }) could not be quieted).
+func TestExecDebugOffSilencesDebugServers(t *testing.T) {
+	s := New(Options{Seed: 1})
+	r := execOK(t, s, "t.startServers({ debug: true })")
+	r = execOK(t, s, "run 1s")
+	require.NotEmpty(t, r.Events, "servers started with debug are traced")
+	execOK(t, s, "debug off")
+	execOK(t, s, "crash 0")
+	r = execOK(t, s, "run 1s")
+	assert.Empty(t, r.Events)
 }
 
 func TestExecExpect(t *testing.T) {

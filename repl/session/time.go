@@ -111,6 +111,10 @@ func (s *Session) debugCmd(c lang.Command) render.Result {
 		s.debug = render.DebugOff
 		if truthy(a) {
 			s.debug = render.DebugOn
+		} else {
+			// Off means off: servers started with the debug option
+			// (t.startServers({ debug: true })) go quiet too.
+			clear(s.debugServers)
 		}
 	default:
 		return render.Result{Err: fmt.Errorf("debug: %s is not on, off or verbose (try debug on)", s.show(0, a))}
