@@ -74,7 +74,7 @@ func TestPlantedBugsAreCaught(t *testing.T) {
 			ok = repl.Run(r.File, repl.RunOptions{Seed: 1}, &stdout, &stderr)
 			assert.False(t, ok, "replaying %s must fail:\n%s", r.File, stdout.String())
 			last := len(strings.Split(strings.TrimRight(string(text), "\n"), "\n"))
-			assert.Contains(t, stderr.String(), fmt.Sprintf("1 command(s) failed: %s:%d", r.File, last))
+			assert.Contains(t, stderr.String(), fmt.Sprintf("1 command failed: %s:%d", r.File, last))
 		})
 	}
 }
