@@ -186,3 +186,66 @@ func TestTinyClustersAreJudged(t *testing.T) {
 		}
 	}
 }
+
+// A bridge is a partial partition: right after its cuts, two sides cannot
+// reach each other and one server reaches every other server.
+func TestBridgeIsAPartialPartition(t *testing.T) {
+	cfg := ciConfig(1)
+	cfg.Faults = []Fault{FaultBridge}
+	bridges := 0
+	for seed := uint64(1); seed <= 8; seed++ {
+		sc, _ := Generate(cfg, seed)
+		for i := 0; i < len(sc.Lines); i++ {
+			l := sc.Lines[i]
+			if l.Kind != KindFault || l.Dep != 0 {
+				continue
+			}
+			end := i + 1
+			for end < len(sc.Lines) && sc.Lines[end].Dep == l.ID {
+				end++
+			}
+			x := newExecutor(seed)
+			for _, pl := range sc.Lines[:end] {
+				x.exec(pl)
+			}
+			s := x.s.Sim()
+			ids := s.Servers()
+			bridge, cut := 0, false
+			for _, a := range ids {
+				all := true
+				for _, b := range ids {
+					if a != b && !s.Connected(a, b) {
+						all, cut = false, true
+					}
+				}
+				if all {
+					bridge++
+				}
+			}
+			require.True(t, cut, "seed %d line %d: some servers cannot reach each other", seed, i)
+			require.Equal(t, 1, bridge, "seed %d line %d: one server reaches all others", seed, i)
+			bridges++
+			break
+		}
+	}
+	assert.Positive(t, bridges)
+}
+
+// Long runs make more membership changes than short ones: the cap grows
+// with the fault phase.
+func TestMembershipChangesScaleWithDuration(t *testing.T) {
+	count := func(d time.Duration) int {
+		cfg := ciConfig(1)
+		cfg.Duration = d
+		cfg.Faults = []Fault{FaultMembership}
+		most := 0
+		for seed := uint64(1); seed <= 5; seed++ {
+			sc, _ := Generate(cfg, seed)
+			most = max(most, sc.Faults()[FaultMembership])
+		}
+		return most
+	}
+	short, long := count(10*time.Second), count(60*time.Second)
+	assert.LessOrEqual(t, short, memberOpsPer10s)
+	assert.Greater(t, long, memberOpsPer10s, "a minute of faults makes more than %d changes", memberOpsPer10s)
+}

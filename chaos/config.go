@@ -27,10 +27,13 @@ const (
 	FaultNet        Fault = "net"
 	FaultDisk       Fault = "disk"
 	FaultMembership Fault = "membership"
+	// FaultBridge is a partial partition: two sides that cannot reach
+	// each other, and one server that reaches both.
+	FaultBridge Fault = "bridge"
 )
 
 // AllFaults lists every fault kind in the order reports show them.
-var AllFaults = []Fault{FaultPartition, FaultCut, FaultCrash, FaultNet, FaultDisk, FaultMembership}
+var AllFaults = []Fault{FaultPartition, FaultCut, FaultCrash, FaultNet, FaultDisk, FaultMembership, FaultBridge}
 
 // Verdict is the judgement of one seed.
 type Verdict uint8

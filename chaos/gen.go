@@ -13,14 +13,17 @@ import (
 
 // Timing of the schedule.
 const (
-	warmup       = 500 * time.Millisecond // first election before any fault
-	settle       = time.Second            // after healing, before the checks
-	leaderBound  = 10 * time.Second       // liveness: a leader within this after healing
-	idleBound    = 10 * time.Second       // liveness: every operation done within this
-	minGap       = 20 * time.Millisecond  // between two actions
-	maxGap       = 500 * time.Millisecond
-	maxMemberOps = 4 // membership changes block; a few per seed are plenty
-	numKeys      = 3
+	warmup      = 500 * time.Millisecond // first election before any fault
+	settle      = time.Second            // after healing, before the checks
+	leaderBound = 10 * time.Second       // liveness: a leader within this after healing
+	idleBound   = 10 * time.Second       // liveness: every operation done within this
+	minGap      = 20 * time.Millisecond  // between two actions
+	maxGap      = 500 * time.Millisecond
+	// memberOpsPer10s bounds the membership changes: each blocks until
+	// it commits, and a few per 10 s of faults are plenty. Long runs get
+	// as many per 10 s.
+	memberOpsPer10s = 4
+	numKeys         = 3
 )
 
 // undo is a mending line due at a virtual time.

@@ -61,18 +61,19 @@ func (sc Script) Text() string {
 func (sc Script) Faults() map[Fault]int {
 	m := map[Fault]int{}
 	for _, l := range sc.Lines {
-		if l.Kind == KindFault {
+		if l.Kind == KindFault && l.Dep == 0 {
 			m[l.Fault]++
 		}
 	}
 	return m
 }
 
-// NumFaults is the number of fault lines.
+// NumFaults is the number of faults. A fault line that depends on another
+// (the second link of a bridge) is part of that fault.
 func (sc Script) NumFaults() int {
 	n := 0
 	for _, l := range sc.Lines {
-		if l.Kind == KindFault {
+		if l.Kind == KindFault && l.Dep == 0 {
 			n++
 		}
 	}

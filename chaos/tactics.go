@@ -34,6 +34,8 @@ func (g *gen) act() {
 		g.disk()
 	case actMembership:
 		g.membership()
+	case actBridge:
+		g.bridge()
 	}
 }
 
@@ -132,6 +134,44 @@ func (g *gen) partition() {
 		parts[i] = joinIDs(grp)
 	}
 	g.fault(FaultPartition, "partition "+strings.Join(parts, " | "))
+	g.netBroken = true
+	g.later(g.now()+g.duration(300*time.Millisecond, 3*time.Second), Line{Text: "heal", Kind: KindUndo})
+}
+
+// bridge splits the servers into two sides that cannot reach each other
+// and one server that reaches both (a partial partition), healed later.
+// Often one side is the leader alone, so that it leads on through the
+// bridge, which keeps it informed but cannot give it a majority: with
+// classic Raft the other side may then never elect (the bridge stays loyal
+// to the leader); with check-quorum the leader steps down and the bridge
+// and the other side elect.
+func (g *gen) bridge() {
+	ids := g.servers()
+	if len(ids) < 3 {
+		return
+	}
+	g.rnd.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	x, rest := ids[0], ids[1:]
+	var a, b []raft.NodeID
+	if l, ok := g.leader(); ok && l != x && g.pct(50) {
+		a, b = []raft.NodeID{l}, without(rest, []raft.NodeID{l})
+	} else {
+		k := 1 + g.rnd.IntN(len(rest)-1)
+		a, b = rest[:k], rest[k:]
+	}
+	slices.Sort(a)
+	slices.Sort(b)
+	// One line per link; the first names the fault, the others belong to it.
+	first := 0
+	for _, p := range a {
+		for _, q := range b {
+			l := Line{Text: fmt.Sprintf("cut %d<->%d", p, q), Kind: KindFault, Fault: FaultBridge, Dep: first}
+			g.x.exec(l)
+			if first == 0 {
+				first = g.x.sc.Lines[len(g.x.sc.Lines)-1].ID
+			}
+		}
+	}
 	g.netBroken = true
 	g.later(g.now()+g.duration(300*time.Millisecond, 3*time.Second), Line{Text: "heal", Kind: KindUndo})
 }
@@ -248,7 +288,13 @@ func (g *gen) disk() {
 // it blocks until it commits, so only try with a leader in place.
 func (g *gen) canChangeMembers() bool {
 	_, ok := g.leader()
-	return ok && g.memberOps < maxMemberOps
+	return ok && g.memberOps < g.maxMemberOps()
+}
+
+// maxMemberOps is how many membership changes the schedule makes at most:
+// memberOpsPer10s for every 10 s of the fault phase (started ones count).
+func (g *gen) maxMemberOps() int {
+	return memberOpsPer10s * int((g.cfg.Duration+10*time.Second-1)/(10*time.Second))
 }
 
 // membership removes a member (adding it back later) or adds a new server.

@@ -17,6 +17,7 @@ const (
 	actNet
 	actDisk
 	actMembership
+	actBridge // a partial partition: one server bridges two sides
 	numActions
 )
 
@@ -24,7 +25,7 @@ const (
 var faultOf = [numActions]Fault{
 	actPartition: FaultPartition, actCut: FaultCut, actCrash: FaultCrash, actBounce: FaultCrash, actOrphan: FaultPartition,
 	actInfant: FaultCrash, actFigure8: FaultPartition,
-	actNet: FaultNet, actDisk: FaultDisk, actMembership: FaultMembership,
+	actNet: FaultNet, actDisk: FaultDisk, actMembership: FaultMembership, actBridge: FaultBridge,
 }
 
 // weights are the odds of each action, and the tactics within them.
@@ -54,7 +55,7 @@ func weightsFor(c *Config, f features) weights {
 	w := weights{
 		act: [numActions]int{
 			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4, actInfant: 4, actFigure8: 2,
-			actNet: 6, actDisk: 4, actMembership: 3,
+			actNet: 6, actDisk: 4, actMembership: 3, actBridge: 4,
 		},
 		isolateLeader: 35, evenSplit: 30, crashLeader: 40, staleClient: 20, reads: 25,
 	}
