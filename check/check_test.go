@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,29 +207,6 @@ func TestMalformedHistory(t *testing.T) {
 	assert.Equal(t, OK, r.Verdict)
 }
 
-func TestVisualize(t *testing.T) {
-	ops := []Operation{
-		set(1001, "a", "1", 0, 10),
-		set(1002, "a", "2", 20, 30),
-		get(1003, "a", "1", 40, 50),
-		noReply(set(1001, "b", "5", 60, 0)),
-	}
-	ops[0].Note = "seq 1"
-	var buf bytes.Buffer
-	err := Visualize(ops, &buf, []Annotation{
-		{Tag: "S2", Start: 15 * ms, End: 45 * ms, Description: "crashed", Color: "#fcc"},
-		{Tag: "network", Start: 35 * ms, Description: "partition 0,1 | 2"},
-	})
-	require.NoError(t, err)
-	html := buf.String()
-	assert.Contains(t, html, "<html")
-	for _, want := range []string{"crashed", "partition 0,1 | 2", "get a -\\u003e 1", "set b 5 -\\u003e ? (no reply)", "seq 1", "#fcc"} {
-		assert.Contains(t, html, want)
-	}
-	err = Visualize([]Operation{set(1, "a", "1", 10, 5)}, &buf, nil)
-	assert.Error(t, err)
-}
-
 func TestTimeoutGivesUnknown(t *testing.T) {
 	// 40 writes without a reply and 40 overlapping reads of them in a
 	// scrambled order: the search space is huge, and the impossible last
@@ -249,4 +225,30 @@ func TestTimeoutGivesUnknown(t *testing.T) {
 	assert.Equal(t, Unknown, r.Verdict)
 	assert.Less(t, time.Since(start), 2*time.Second)
 	assert.Equal(t, "unknown: the check ran out of time (81 operations on 1 key, 40 without a reply)", r.String())
+}
+
+// TestPlacements: a linearizable key has every operation in order, with
+// the value after each; a broken key leaves the operation no order can
+// hold unplaced, and is named; a read without a result is never placed.
+func TestPlacements(t *testing.T) {
+	ops := []Operation{
+		set(1, "a", "1", 0, 10),
+		get(2, "a", "1", 20, 30),
+		cas(1, "a", "1", "2", true, 15, 40), // overlaps the read: it must come after it
+		noReply(get(2, "a", "", 50, 0)),
+		set(1, "x", "1", 0, 10),
+		set(1, "x", "2", 20, 30),
+		get(2, "x", "1", 40, 50), // stale
+	}
+	places, bad, err := Placements(ops, 10*time.Second)
+	require.NoError(t, err)
+	require.Len(t, places, len(ops))
+	assert.Equal(t, Placement{Order: 1, State: "1"}, places[0])
+	assert.Equal(t, Placement{Order: 2, State: "1"}, places[1])
+	assert.Equal(t, Placement{Order: 3, State: "2"}, places[2])
+	assert.Equal(t, Placement{}, places[3])
+	assert.Equal(t, []string{"x"}, bad)
+	assert.Equal(t, 1, places[4].Order)
+	assert.Equal(t, 2, places[5].Order)
+	assert.Zero(t, places[6].Order, "the stale read cannot be placed")
 }

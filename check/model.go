@@ -148,8 +148,16 @@ var Model = porcupine.Model{
 		if info == nil {
 			return ""
 		}
-		return info.(string)
+		return info.(opMeta).note
 	},
+}
+
+// opMeta is what an operation carries through porcupine: its index among
+// the operations given, so that a linearization can be mapped back, and
+// its note for the visualisation.
+type opMeta struct {
+	index int
+	note  string
 }
 
 // show renders a value for people: "" is null.
@@ -210,10 +218,7 @@ func convert(ops []Operation) (conv []porcupine.Operation, kept []Operation, err
 			ret, out = Infinity, output{}
 		}
 		cid, _ := slices.BinarySearch(clients, op.Client)
-		var meta any
-		if op.Note != "" {
-			meta = op.Note
-		}
+		meta := opMeta{index: i, note: op.Note}
 		conv = append(conv, porcupine.Operation{
 			ClientId: cid,
 			Input:    input{kind: op.Kind, key: op.Key, value: op.Value, old: op.Old},

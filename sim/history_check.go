@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -76,71 +75,3 @@ func (s *Sim) Linearizable(timeout time.Duration) (check.Result, error) {
 	return check.Linearizable(CheckOperations(s.work.history), timeout)
 }
 
-// Annotations turns the faults seen into annotations of the visualisation:
-// one row per server with the intervals it was down, one row for the
-// network with each partition or cut until the next change, and a mark for
-// every other network change.
-func (s *Sim) Annotations() []check.Annotation {
-	var out []check.Annotation
-	down := map[raft.NodeID]time.Duration{}
-	// The network row: one bar per state of the partitions and cuts,
-	// until the next change.
-	var part string
-	var cuts []string
-	var since time.Duration
-	closeNet := func(at time.Duration) {
-		desc := strings.Join(append([]string{part}, cuts...), ", ")
-		if part == "" {
-			desc = strings.Join(cuts, ", ")
-		}
-		if desc != "" {
-			out = append(out, check.Annotation{Tag: "network", Start: since, End: at, Description: desc,
-				Details: fmt.Sprintf("%s from t=%.3fs to t=%.3fs", desc, since.Seconds(), at.Seconds()), Color: "#fde2b5"})
-		}
-		since = at
-	}
-	for _, f := range s.work.faults {
-		switch f.Kind {
-		case EvCrash:
-			down[f.Node] = f.Time
-		case EvRestart:
-			if at, ok := down[f.Node]; ok {
-				out = append(out, downAnnotation(f.Node, at, f.Time))
-				delete(down, f.Node)
-			}
-		case EvPartition:
-			switch {
-			case strings.HasPrefix(f.Desc, "partition "):
-				closeNet(f.Time)
-				part = f.Desc
-			case strings.HasPrefix(f.Desc, "cut "):
-				closeNet(f.Time)
-				cuts = append(cuts, f.Desc)
-			case f.Desc == "heal":
-				closeNet(f.Time)
-				part, cuts = "", nil
-				out = append(out, check.Annotation{Tag: "network", Start: f.Time, End: f.Time, Description: "heal"})
-			default: // a change of the network model: a mark
-				out = append(out, check.Annotation{Tag: "network", Start: f.Time, End: f.Time, Description: f.Desc})
-			}
-		}
-	}
-	closeNet(s.now)
-	for _, id := range s.ids {
-		if at, ok := down[id]; ok {
-			out = append(out, downAnnotation(id, at, s.now))
-		}
-	}
-	return out
-}
-
-func downAnnotation(id raft.NodeID, from, to time.Duration) check.Annotation {
-	return check.Annotation{Tag: "S" + strconv.Itoa(int(id)), Start: from, End: to, Description: "down",
-		Details: fmt.Sprintf("S%d crashed at t=%.3fs, restarted at t=%.3fs", id, from.Seconds(), to.Seconds()), Color: "#f8c4c4"}
-}
-
-// VisualizeHistory writes porcupine's HTML visualisation of the client
-// history to w, with the crashes and network changes annotated.
-func (s *Sim) VisualizeHistory(w io.Writer) error {
-	return check.Visualize(CheckOperations(s.work.history), w, s.Annotations())
-}

@@ -40,8 +40,15 @@ type Input struct {
 
 // FromSim collects the Input of a simulation as it is now.
 func FromSim(s *sim.Sim, title string) Input {
-	in := Input{Title: title, Seed: s.Seed(), Now: s.Now(), Trace: s.Trace(), Dropped: s.TraceStats().Dropped,
-		History: s.History(), Faults: s.Faults()}
+	in := HistoryFromSim(s, title)
+	in.Trace, in.Dropped = s.Trace(), s.TraceStats().Dropped
+	return in
+}
+
+// HistoryFromSim is FromSim without the trace, which the history page
+// does not draw.
+func HistoryFromSim(s *sim.Sim, title string) Input {
+	in := Input{Title: title, Seed: s.Seed(), Now: s.Now(), History: s.History(), Faults: s.Faults()}
 	for _, id := range s.Servers() {
 		if si, err := s.Info(id); err == nil {
 			si.Log, si.StateMachine = nil, nil // not drawn; they can be large
@@ -55,6 +62,7 @@ func FromSim(s *sim.Sim, title string) Input {
 // (times in nanoseconds of virtual time), with strings in a shared table,
 // so that a run of a few hundred thousand events stays a few megabytes.
 type Data struct {
+	Mode    string   `json:"mode"` // "timeline", or "history" (see WriteHistory)
 	Title   string   `json:"title"`
 	Seed    uint64   `json:"seed"`
 	Start   int64    `json:"start"` // the first instant drawn
@@ -73,6 +81,10 @@ type Data struct {
 	Points Points `json:"points"`
 	Ops    Ops    `json:"ops"`
 	Net    Shades `json:"net"` // the network's states over time, on the network lane (Lane -1)
+
+	// The history page's: the verdict, and the keys no order explains.
+	Verdict string   `json:"verdict"`
+	BadKeys []string `json:"badKeys"`
 }
 
 // Lane is one row of the picture.
@@ -148,14 +160,20 @@ type Ops struct {
 	Result []int   `json:"resultStr"`
 	Server []int   `json:"server"` // the lane of the server that answered, or -1
 	Seq    []int64 `json:"seq"`
+	Key    []int   `json:"keyStr"`
+	// Order and State are the history page's: the operation's place in
+	// its key's linearization (0: not placed) and the value after it.
+	Order []int `json:"order"`
+	State []int `json:"stateStr"`
 }
 
 // The roles a band shows.
-var roleNames = []string{"follower", "candidate", "leader", "down", "unknown"}
+var roleNames = []string{"follower", "candidate", "leader", "down", "unknown", "up"}
 
 const (
 	roleDown    = 3
 	roleUnknown = 4
+	roleUp      = 5 // the history page's: up, role not drawn
 )
 
 // The kinds of points.
@@ -232,7 +250,7 @@ func laneName(id raft.NodeID) string {
 func Build(in Input) Data {
 	b := &builder{strs: map[string]int{}, lanes: map[raft.NodeID]int{}, types: map[raft.MsgType]int{}, servers: map[raft.NodeID]sim.ServerInfo{}}
 	d := &b.d
-	d.Title, d.Seed, d.Dropped = in.Title, in.Seed, in.Dropped
+	d.Mode, d.Title, d.Seed, d.Dropped = "timeline", in.Title, in.Seed, in.Dropped
 	d.Roles, d.Marks, d.Cats = roleNames, markNames, catNames
 	d.End = int64(in.Now)
 	if in.Dropped > 0 && len(in.Trace) > 0 {
@@ -823,6 +841,7 @@ func (b *builder) ops(in Input) {
 		o.Result = append(o.Result, b.str(string(op.Result)))
 		o.Server = append(o.Server, b.lane(op.Server))
 		o.Seq = append(o.Seq, int64(op.Seq))
+		o.Key = append(o.Key, b.str(op.Key))
 	}
 }
 

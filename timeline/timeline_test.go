@@ -3,6 +3,7 @@ package timeline
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -185,4 +186,48 @@ func TestMessagesReadGenerically(t *testing.T) {
 	require.True(t, strings.HasSuffix(raft.MsgVoteResp.String(), "Resp"))
 	require.Equal(t, 3, category(&raft.Message{Type: raft.MsgVoteResp})) // replies
 	require.Equal(t, 0, category(&raft.Message{Type: raft.MsgVote}))     // votes
+}
+
+// TestHistoryPage: the history page draws every operation on its client's
+// lane with the server that answered, numbers each key's operations in
+// the order the check found, and leaves the stale read unplaced, naming
+// its key; the server lane shows when it was down.
+func TestHistoryPage(t *testing.T) {
+	ms := time.Millisecond
+	op := func(client raft.NodeID, o raft.Op, key, v string, call, ret time.Duration, result string, server raft.NodeID) sim.HistoryOp {
+		return sim.HistoryOp{Client: client, Op: o, Key: key, Value: raft.Value(v), Call: call * ms, Return: ret * ms, Done: true,
+			Status: raft.StatusSuccess, Result: raft.Value(result), Server: server}
+	}
+	in := Input{
+		Title: "stale read", Now: 100 * ms,
+		Servers: []sim.ServerInfo{{ID: 0, Up: true}, {ID: 1, Up: true}},
+		History: []sim.HistoryOp{
+			op(1000, raft.OpSet, "x", "1", 0, 10, "1", 0),
+			op(1000, raft.OpSet, "x", "2", 20, 30, "2", 0),
+			op(1001, raft.OpGet, "x", "", 40, 50, "1", 1), // stale: 2 was acknowledged before
+			op(1001, raft.OpSet, "y", "5", 60, 70, "5", 0),
+		},
+		Faults: []sim.FaultEvent{{Time: 35 * ms, Kind: sim.EvCrash, Node: 0}, {Time: 80 * ms, Kind: sim.EvRestart, Node: 0}},
+	}
+	d, err := BuildHistory(in, 10*time.Second)
+	require.NoError(t, err)
+	require.Equal(t, "history", d.Mode)
+	require.Contains(t, d.Verdict, "not linearizable on key x")
+	require.Equal(t, []string{"x"}, d.BadKeys)
+	require.Equal(t, []int{1, 2, 0, 1}, d.Ops.Order)
+	require.Equal(t, "5", d.Strings[d.Ops.State[3]])
+	require.Equal(t, laneOf(t, d, "S1"), d.Ops.Server[2], "the stale read was answered by S1")
+	require.Equal(t, laneOf(t, d, "client 1001"), d.Ops.Lane[2])
+	require.Empty(t, d.Msgs.T0, "the history page draws no messages")
+	var roles []string
+	for i, ln := range d.Bands.Lane {
+		if ln == laneOf(t, d, "S0") {
+			roles = append(roles, fmt.Sprintf("%s %d-%d", d.Roles[d.Bands.Role[i]], d.Bands.T0[i]/int64(ms), d.Bands.T1[i]/int64(ms)))
+		}
+	}
+	require.Equal(t, []string{"up 0-35", "down 35-80", "up 80-100"}, roles)
+
+	var b bytes.Buffer
+	require.NoError(t, WriteHistory(&b, in, 10*time.Second))
+	require.Equal(t, d, pageData(t, b.Bytes()))
 }

@@ -99,13 +99,10 @@ func (s *Session) exportHistory(file string) render.Result {
 	if err != nil {
 		return render.Result{Err: fmt.Errorf("export history: %v", err)}
 	}
-	if err := writeFile(file, s.sim.VisualizeHistory); err != nil {
+	in := timeline.HistoryFromSim(s.sim, fmt.Sprintf("raftsim client history, seed %d, t=%s", s.sim.Seed(), render.Seconds(s.sim.Now())))
+	if err := writeFile(file, func(w io.Writer) error { return timeline.WriteHistory(w, in, checkTimeout) }); err != nil {
 		return render.Result{Err: fmt.Errorf("export history: %v", err)}
 	}
-	detail := "porcupine's view of the history, " + lin.String()
-	if n := len(s.sim.Annotations()); n > 0 {
-		detail += ", with " + render.Plural(uint64(n), "fault annotation", "fault annotations")
-	}
-	detail += "; open it in a browser"
+	detail := "the client history and the order the check found for each key, " + lin.String() + "; open it in a browser"
 	return render.Result{OK: true, Value: render.Exported{What: "history", File: file, Detail: detail}}
 }

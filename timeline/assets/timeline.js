@@ -12,9 +12,19 @@
   const str = (i) => (i >= 0 ? S[i] : "");
 
   // ---- colours: readable on a projector (strong, distinct, no pastels on white text)
-  const ROLE = { follower: "#c9d6e3", candidate: "#f5b942", leader: "#2e9e5b", down: "#6e7781", unknown: "#e6e8eb" };
-  const ROLE_ALT = { follower: "#b3c5d7", candidate: "#e9a521", leader: "#23824a", down: "#6e7781", unknown: "#dadde1" };
-  const ROLE_TEXT = { follower: "#1b1f24", candidate: "#1b1f24", leader: "#ffffff", down: "#ffffff", unknown: "#57606a" };
+  const ROLE = { follower: "#c9d6e3", candidate: "#f5b942", leader: "#2e9e5b", down: "#6e7781", unknown: "#e6e8eb", up: "#dcefe2" };
+  const ROLE_ALT = { follower: "#b3c5d7", candidate: "#e9a521", leader: "#23824a", down: "#6e7781", unknown: "#dadde1", up: "#dcefe2" };
+  const ROLE_TEXT = { follower: "#1b1f24", candidate: "#1b1f24", leader: "#ffffff", down: "#ffffff", unknown: "#57606a", up: "#1a6b3c" };
+  // The history page (mode "history") draws the client operations with the
+  // order the linearizability check found; servers are only up or down.
+  const HIST = D.mode === "history";
+  let selKey = -1; // the key whose operations are shown (history page), -1: all
+  {
+    // A URL fragment #key=K opens the history page on key K (first a bad one).
+    const km = /key=([^&]+)/.exec(location.hash);
+    const want = km ? decodeURIComponent(km[1]) : HIST && D.badKeys && D.badKeys.length ? D.badKeys[0] : null;
+    if (want !== null) selKey = D.strings.indexOf(want);
+  }
   const CAT = { votes: "#d4399b", appends: "#1f6feb", heartbeats: "#8c959f", replies: "#8250df", client: "#bc4c00", other: "#1b7c83" };
   const OPC = { success: "#2e9e5b", OK: "#2e9e5b", NOT_LEADER: "#d29922", TIMEOUT: "#cf222e", error: "#cf222e", "no answer yet": "#d29922" };
   const LOST = "#cf222e";
@@ -29,14 +39,14 @@
   function layout() {
     const avail = window.innerHeight - document.getElementById("bar").offsetHeight - AXIS - NETH - PAD - 4;
     const CLIH = nCli > 8 ? 30 : 42;
-    const SERVH = Math.max(70, Math.min(130, Math.floor((avail - nCli * CLIH) / Math.max(nServ, 1))));
+    const SERVH = HIST ? 40 : Math.max(70, Math.min(130, Math.floor((avail - nCli * CLIH) / Math.max(nServ, 1))));
     let y = AXIS + NETH;
     for (const l of lanes) {
       l.h = l.server ? SERVH : CLIH;
       l.y = y;
       if (l.server) {
         // the role band sits between a row of marks above and one below
-        l.bh = Math.max(26, Math.round(l.h * 0.34));
+        l.bh = HIST ? 26 : Math.max(26, Math.round(l.h * 0.34));
         l.by = l.y + Math.round((l.h - l.bh) / 2);
       } else {
         l.bh = l.h - 14;
@@ -73,6 +83,7 @@
   const sum = document.createElement("div");
   sum.className = "sum";
   sum.textContent = `seed ${D.seed} · ${fmtT(D.start)} to ${fmtT(D.end)} · ${lanes.filter((l) => l.server).length} servers, ${lanes.filter((l) => !l.server).length} clients · ${fmtN(D.msgs.t0.length)} messages (${fmtN(lost)} lost, ${fmtN(dup)} duplicated) · ${fmtN(D.ops.t0.length)} client operations`;
+  if (HIST) sum.textContent = `seed ${D.seed} · ${fmtT(D.start)} to ${fmtT(D.end)} · ${fmtN(D.ops.t0.length)} client operations of ${lanes.filter((l) => !l.server).length} clients · ${D.verdict}`;
   if (D.dropped > 0) sum.innerHTML += ` · <span class="warn">the trace keeps the newest events: ${fmtN(D.dropped)} older ones are not shown</span>`;
   bar.appendChild(sum);
   const row1 = document.createElement("div");
@@ -90,11 +101,32 @@
     row1.appendChild(lab);
   });
   row1.insertAdjacentHTML("beforeend", `<span><span class="line" style="border-color:${LOST};border-top-style:dotted"></span>✖ lost</span><span><span class="line" style="border-color:#57606a;border-top-style:dashed"></span>duplicate</span>`);
-  bar.appendChild(row1);
+  if (!HIST) bar.appendChild(row1);
+  else {
+    const keys = [...new Set(D.ops.keyStr)].sort((a, b) => (S[a] < S[b] ? -1 : S[a] > S[b] ? 1 : 0));
+    const rk = document.createElement("div");
+    rk.className = "row";
+    rk.innerHTML = "<b>Key:</b>";
+    for (const k of [-1, ...keys]) {
+      const lab = document.createElement("label");
+      const rb = document.createElement("input");
+      rb.type = "radio";
+      rb.name = "key";
+      rb.checked = k === selKey;
+      rb.onchange = () => { selKey = k; draw(); };
+      lab.appendChild(rb);
+      const bad = k >= 0 && (D.badKeys || []).includes(S[k]);
+      lab.append(k < 0 ? "every key" : S[k] + (bad ? " ✗ no order fits" : ""));
+      if (bad) lab.style.color = "#cf222e";
+      rk.appendChild(lab);
+    }
+    rk.insertAdjacentHTML("beforeend", `<span class="note">pick a key to see the order the check found: #n on each operation, the value after it on hover</span>`);
+    bar.appendChild(rk);
+  }
   const row2 = document.createElement("div");
   row2.className = "row";
-  row2.innerHTML = "<b>Roles:</b>" + ["follower", "candidate", "leader", "down"].map((r) => `<span><span class="sw" style="background:${ROLE[r]}"></span>${r}</span>`).join("");
-  for (const [k, name] of [["marks", "elections & commits"], ["apply", "applies"], ["ops", "client operations"]]) {
+  row2.innerHTML = "<b>Roles:</b>" + (HIST ? ["up", "down"] : ["follower", "candidate", "leader", "down"]).map((r) => `<span><span class="sw" style="background:${ROLE[r]}"></span>${r}</span>`).join("");
+  for (const [k, name] of HIST ? [] : [["marks", "elections & commits"], ["apply", "applies"], ["ops", "client operations"]]) {
     const lab = document.createElement("label");
     const cb = document.createElement("input");
     cb.type = "checkbox";
@@ -122,7 +154,7 @@
   const row3 = document.createElement("div");
   row3.className = "row";
   row3.innerHTML = `<b>Marks:</b><span style="color:#0550ae">▼ 7</span> commit index <span style="color:#8250df">◆</span> configuration <span style="color:#bf8700">●</span> election timeout <span style="color:#d4399b">✓</span> vote granted <span style="color:#cf222e">✗</span> refused / rejected <span style="color:#6e7781">|</span> applied <span style="color:#cf222e">✖</span> crash <span style="color:#2e9e5b">●</span> restart`;
-  bar.appendChild(row3);
+  if (!HIST) bar.appendChild(row3);
 
   // ---- canvas
   const cv = document.getElementById("canvas");
@@ -236,9 +268,9 @@
         const x0 = Math.max(X(D.shades.t0[i]), xa - 2), x1 = Math.min(X(D.shades.t1[i]), xb + 2);
         if (x1 < xa || x0 > xb) continue;
         const cut = D.shades.kind[i] === 1;
-        ctx.fillStyle = cut ? "rgba(207,34,46,0.07)" : "rgba(154,103,0,0.10)";
+        ctx.fillStyle = cut ? "rgba(207,34,46,0.06)" : "rgba(154,103,0,0.08)";
         ctx.fillRect(x0, l.y + 1, x1 - x0, l.h - 2);
-        hatch(x0, l.y + 1, x1 - x0, l.h - 2, cut ? "rgba(207,34,46,0.25)" : "rgba(154,103,0,0.28)");
+        hatch(x0, l.y + 1, x1 - x0, l.h - 2, cut ? "rgba(207,34,46,0.18)" : "rgba(154,103,0,0.18)");
         hits.push({ kind: "shade", i, x0, x1, y0: l.y, y1: l.y + l.h, pri: 1 });
       }
     }
@@ -294,11 +326,11 @@
           ctx.fillStyle = "#fff";
           ctx.fillRect(x0, by, 1, bh);
         }
-        const label = role === "down" ? "down" : role === "unknown" ? "?" : `${role} t${term}`;
-        const short = role === "down" ? "down" : role === "unknown" ? "?" : `${role[0].toUpperCase()}${term}`;
+        const label = role === "down" || role === "up" ? role : role === "unknown" ? "?" : `${role} t${term}`;
+        const short = role === "down" || role === "up" ? role : role === "unknown" ? "?" : `${role[0].toUpperCase()}${term}`;
         const lx = Math.max(x0, xa) + 5, avail = Math.min(x1, xb) - lx;
         ctx.fillStyle = ROLE_TEXT[role];
-        if (textFits(label, avail + 5)) ctx.fillText(label, lx, by + bh / 2 + 1);
+        if (role === "up") { /* the colour says it */ } else if (textFits(label, avail + 5)) ctx.fillText(label, lx, by + bh / 2 + 1);
         else if (textFits(short, avail + 5)) ctx.fillText(short, lx, by + bh / 2 + 1);
         hits.push({ kind: "band", i, x0, x1, y0: by, y1: by + bh, pri: 1 });
       }
@@ -378,6 +410,12 @@
     ctx.fillText("time", 10, 13);
   }
 
+  // opUnplaced says whether op i is one no order of its key could place
+  // (its key is not linearizable, and the check could not fit it).
+  function opUnplaced(i) {
+    return D.ops.order.length > 0 && D.ops.order[i] === 0 && (D.badKeys || []).includes(str(D.ops.keyStr[i])) && str(D.ops.statusStr[i]) === "success";
+  }
+
   function drawOps(xa, xb) {
     ctx.font = "13px system-ui, sans-serif";
     for (const l of lanes) {
@@ -390,6 +428,7 @@
         const i = ix[k];
         const t0 = D.ops.t0[i];
         if (t0 > view.b) break;
+        if (selKey >= 0 && D.ops.keyStr[i] !== selKey) continue;
         const done = D.ops.t1[i] >= 0;
         const t1 = done ? D.ops.t1[i] : D.end;
         if (t1 < view.a) continue;
@@ -400,19 +439,33 @@
         ctx.globalAlpha = done ? 0.9 : 0.5;
         ctx.fillRect(x0, y0, x1 - x0, h);
         ctx.globalAlpha = 1;
+        if (x1 - x0 > 4) {
+          // a white edge at the call, so that back-to-back operations stay apart
+          ctx.fillStyle = "#fff";
+          ctx.fillRect(x0, y0, 1.5, h);
+        }
         if (!done) {
           ctx.setLineDash([4, 3]);
           ctx.strokeStyle = col;
           ctx.strokeRect(x0, y0, x1 - x0, h);
           ctx.setLineDash([]);
         }
+        const unplaced = opUnplaced(i);
+        if (unplaced) {
+          ctx.strokeStyle = "#cf222e";
+          ctx.lineWidth = 3;
+          ctx.strokeRect(x0, y0, x1 - x0, h);
+          ctx.lineWidth = 1;
+        }
         hits.push({ kind: "op", i, x0: x0 - 1, x1: x1 + 1, y0, y1: y0 + h, pri: 2 });
         if (x1 - x0 > 30 && x0 > lastX) {
           const srv = D.ops.server[i] >= 0 ? " by " + lanes[D.ops.server[i]].name : "";
-          let label = str(D.ops.textStr[i]) + " → " + (status === "success" ? (str(D.ops.resultStr[i]) || "ok") : status) + srv;
+          const ord = selKey >= 0 && D.ops.order.length ? (D.ops.order[i] > 0 ? `#${D.ops.order[i]} ` : unplaced ? "✗ " : "") : "";
+          let label = ord + str(D.ops.textStr[i]) + " → " + (status === "success" ? (str(D.ops.resultStr[i]) || "ok") : status) + srv;
           const lx = Math.max(x0, xa) + 4;
           const avail = Math.min(x1, xb) - lx;
-          if (!textFits(label, avail + 4)) label = str(D.ops.textStr[i]);
+          if (!textFits(label, avail + 4)) label = ord + str(D.ops.textStr[i]);
+          if (!textFits(label, avail + 4)) label = ord;
           if (textFits(label, avail + 4)) {
             ctx.fillStyle = "#fff";
             ctx.fillText(label, lx, y0 + h / 2 + 1);
@@ -592,13 +645,18 @@
       if (sent[l][b] > top) top = sent[l][b];
     }
     for (const l of lanes) {
-      const yb = l.server ? l.by + l.bh + 2 : l.y + l.h - 8, hh = l.server ? Math.min(18, l.y + l.h - l.by - l.bh - 3) : 6;
+      // at the bottom of the lane, under the marks: busy = dark blue, and
+      // a red line under the bins where messages were lost
+      const hh = l.server ? 10 : 5, yb = l.y + l.h - hh - 5;
       for (let b = 0; b < nb; b++) {
         const c = sent[l.i][b];
         if (!c) continue;
-        const a = 0.15 + 0.85 * Math.sqrt(c / top);
-        ctx.fillStyle = lostB[l.i][b] ? `rgba(207,34,46,${a})` : `rgba(31,111,235,${a})`;
+        ctx.fillStyle = `rgba(31,111,235,${0.15 + 0.85 * Math.sqrt(c / top)})`;
         ctx.fillRect(xa + b * BIN, yb, BIN, hh);
+        if (lostB[l.i][b]) {
+          ctx.fillStyle = `rgba(207,34,46,${0.4 + 0.6 * Math.min(1, lostB[l.i][b] / c * 4)})`;
+          ctx.fillRect(xa + b * BIN, yb + hh + 1, BIN, 3);
+        }
       }
     }
   }
@@ -637,6 +695,12 @@
         if (done) s += `, returned at ${fmtT(O.t1[i], 1)} (${fmtDur(O.t1[i] - O.t0[i])})\nstatus ${str(O.statusStr[i])}` + (str(O.resultStr[i]) ? `, result ${str(O.resultStr[i])}` : "");
         else s += "\nno answer yet";
         if (O.server[i] >= 0) s += `, answered by ${lanes[O.server[i]].name}`;
+        if (O.order.length) {
+          const key = str(O.keyStr[i]);
+          if (O.order[i] > 0) s += `\nlinearized as #${O.order[i]} of key ${key}; ${key} is ${str(O.stateStr[i])} after it`;
+          else if (opUnplaced(i)) s += `\nno order of key ${key}'s operations can place it: the history breaks here`;
+          else if (!done || str(O.statusStr[i]) !== "success") s += "\nwithout a success reply: a write may or may not have taken effect, a read tells nothing";
+        }
         return s;
       }
       case "shade": return str(D.shades.textStr[h.i]);
