@@ -74,4 +74,3 @@ func opNote(op HistoryOp) string {
 func (s *Sim) Linearizable(timeout time.Duration) (check.Result, error) {
 	return check.Linearizable(CheckOperations(s.work.history), timeout)
 }
-
