@@ -118,3 +118,16 @@ func TestLinkedIgnoresDownServers(t *testing.T) {
 	require.False(t, s.Linked(o, l))
 	require.True(t, s.Linked(l, o), "a one-way cut blocks one way")
 }
+
+func TestFlightIDsAreInFlight(t *testing.T) {
+	s, _ := newCluster(t, 1, 3)
+	for i := 0; i < 100 && len(s.InFlight()) < 2; i++ {
+		s.Step(1) // until a heartbeat round is on the wire
+	}
+	var want []uint64
+	for _, f := range s.InFlight() {
+		want = append(want, f.ID)
+	}
+	require.NotEmpty(t, want)
+	require.ElementsMatch(t, want, s.FlightIDs(nil))
+}

@@ -79,12 +79,60 @@ type linkView struct {
 // recorder keeps the frames a run passed through, for playback at the
 // speed the page asks for. It also remembers what a single frame cannot
 // show: when each message was sent and when each timer was set.
+//
+// A frame of every state costs far more than the simulation itself (70
+// times as much under a client load), so frames are recorded only where
+// they are played back: while a command runs the clock ahead of the
+// display (budget frames at most). While the clock runs live, one frame
+// a tick is enough, and between frames only the send times are tracked.
 type recorder struct {
 	frames []frame
 	sent   map[uint64]time.Duration // flight id -> when it was first seen
 	timers map[raft.NodeID][2]time.Duration
+	// budget is how many more states of the running command are
+	// recorded as frames.
+	budget int
 	// off stops recording (while a seek replays the session).
 	off bool
+	ids []uint64 // reused by track
+}
+
+// commandFrames bounds the frames one command records for playback: past
+// it the display jumps to the end of the command.
+const commandFrames = 20_000
+
+// observe is called before every event of the simulation.
+func (r *recorder) observe(s *sim.Sim) {
+	switch {
+	case r.off:
+	case r.budget > 0:
+		r.budget--
+		r.capture(s)
+	default:
+		r.track(s)
+	}
+}
+
+// track notes the time each message on the network was first seen.
+func (r *recorder) track(s *sim.Sim) {
+	now := s.Now()
+	r.ids = s.FlightIDs(r.ids[:0])
+	for _, id := range r.ids {
+		if _, ok := r.sent[id]; !ok {
+			r.sent[id] = now
+		}
+	}
+	if len(r.sent) > 4*len(r.ids)+64 {
+		live := make(map[uint64]bool, len(r.ids))
+		for _, id := range r.ids {
+			live[id] = true
+		}
+		for id := range r.sent {
+			if !live[id] {
+				delete(r.sent, id)
+			}
+		}
+	}
 }
 
 func newRecorder() *recorder {

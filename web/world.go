@@ -83,7 +83,7 @@ func (w *world) rebuild() {
 // observe records every state the simulation passes through.
 func (w *world) observe() {
 	s := w.sim()
-	s.Observe(func() { w.rec.capture(s) })
+	s.Observe(func() { w.rec.observe(s) })
 }
 
 // exec runs a command line typed now (by the console, a click or a lesson):
@@ -112,7 +112,11 @@ func (w *world) run(line, where string, keep bool) output {
 		w.outputs = append(w.outputs, o)
 		return o
 	}
+	if w.speed > 0 {
+		w.rec.budget = commandFrames // the display plays the command back
+	}
 	res := w.sess.Exec(line)
+	w.rec.budget = 0
 	r := render.Renderer{}
 	o := output{Line: line, Text: r.Text(res), OK: res.OK, Where: where}
 	if res.Err != nil && !strings.Contains(o.Text, res.Err.Error()) {

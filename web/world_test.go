@@ -141,13 +141,13 @@ func TestSeedStartsOver(t *testing.T) {
 	}
 }
 
-// Frames record every state between events, with the time each message
-// left and the time each timer was set.
+// A command that runs the clock records every state it passes through,
+// for playback, with the time each message left and each timer was set.
 func TestFramesRecordMessagesAndTimers(t *testing.T) {
 	w := newWorld(1)
 	w.exec("startServers 3", "test")
 	w.rec.reset()
-	w.advance(400 * time.Millisecond)
+	w.exec("run 400ms", "test")
 	sawVote, sawLeader := false, false
 	for _, f := range w.rec.frames {
 		for _, fl := range f.Flights {
@@ -170,6 +170,9 @@ func TestFramesRecordMessagesAndTimers(t *testing.T) {
 		t.Errorf("the first election should show vote requests (%v) and a leader (%v)", sawVote, sawLeader)
 	}
 	// Playback drops the frames it has passed.
+	if len(w.rec.frames) < 20 {
+		t.Fatalf("run 400ms recorded %d frames", len(w.rec.frames))
+	}
 	n := len(w.rec.frames)
 	f := w.rec.at(200 * time.Millisecond)
 	if f.T > 200*time.Millisecond || len(w.rec.frames) >= n {
@@ -193,6 +196,12 @@ func TestTickPlaysBackACommand(t *testing.T) {
 	w.tick(time.Second)
 	if w.v != w.sim().Now() || w.v <= end {
 		t.Errorf("past the recorded frames the clock runs live: showing %v, simulation at %v", w.v, w.sim().Now())
+	}
+	// Live, one frame a tick is enough: the display is at its time.
+	n := len(w.rec.frames)
+	w.tick(time.Second)
+	if len(w.rec.frames) > n+1 {
+		t.Errorf("a live tick recorded %d frames", len(w.rec.frames)-n)
 	}
 }
 
