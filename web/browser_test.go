@@ -66,7 +66,7 @@ func newBrowser(t *testing.T, o Options) *browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1500, 1050),
+		chromedp.WindowSize(1280, 800), // a projector,
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
@@ -193,6 +193,7 @@ func TestBrowserClass(t *testing.T) {
 	b.screenshot("request-committed")
 
 	// Crash the leader: it is drawn down, and the others elect a new one.
+	beforeCrash := eval[float64](b, `view.now`)
 	b.serverMenu(lead, "crash")
 	b.waitFor("the leader drawn down", fmt.Sprintf(`document.querySelector('#ring .server[data-id="%d"]').dataset.role === "down"`, lead))
 	b.waitFor("a new leader", `document.querySelector('#ring .server.leader') !== null`)
@@ -211,7 +212,7 @@ func TestBrowserClass(t *testing.T) {
 	b.click("#play")
 	b.waitFor("paused", `document.getElementById("play").textContent.includes("play")`)
 	box := eval[[]float64](b, `(() => { const r = document.getElementById("ring").getBoundingClientRect(); return [r.left, r.top, r.width, r.height] })()`)
-	sx, sy := box[2]/600, box[3]/560
+	sx, sy := box[2]/600, box[3]/530
 	y := box[1] + 170*sy
 	b.run(
 		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, box[0]+40*sx, y, chromedp.ButtonLeft),
@@ -225,7 +226,7 @@ func TestBrowserClass(t *testing.T) {
 
 	// Seek back to before the crash: the old leader is up again, and the
 	// commands after that time are the future of the run.
-	b.js(`(() => { const s = document.getElementById("slider"); s.value = 0.5; s.dispatchEvent(new Event("change")); return true })()`)
+	b.js(fmt.Sprintf(`(() => { const s = document.getElementById("slider"); s.value = %f; s.dispatchEvent(new Event("change")); return true })()`, beforeCrash))
 	b.waitFor("the crashed leader up again", fmt.Sprintf(`document.querySelector('#ring .server[data-id="%d"]').dataset.role !== "down"`, lead))
 	b.waitFor("the future shown", `document.getElementById("future").textContent.includes("forks")`)
 	b.screenshot("seek-back")

@@ -93,12 +93,17 @@ func runDuration(line string) (time.Duration, bool) {
 	if err != nil || c.Name != "run" || len(c.Args) != 1 || c.Assign != "" {
 		return 0, false
 	}
-	a := c.Args[0]
+	return argDuration(c.Args[0])
+}
+
+// argDuration reads a duration as the shell does: a bare number is
+// milliseconds.
+func argDuration(a lang.Arg) (time.Duration, bool) {
 	if a.Kind == lang.ArgNumber {
 		f, err := strconv.ParseFloat(a.Text, 64)
 		return time.Duration(f * float64(time.Millisecond)), err == nil && f >= 0
 	}
-	d, err := time.ParseDuration(a.Text)
+	d, err := time.ParseDuration(strings.TrimPrefix(a.Text, "t="))
 	return d, err == nil && d >= 0
 }
 

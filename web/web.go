@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"raftsim/repl/lang"
+	"raftsim/repl/session"
 )
 
 //go:embed assets
@@ -57,8 +58,26 @@ type Server struct {
 	subs    map[chan []byte]bool
 	history [][]byte // the last console lines, for a page that opens later
 
+	// features says which optional commands the shell has, for the
+	// page's menus.
+	features map[string]bool
+
 	stop chan struct{}
 	done chan struct{}
+}
+
+// optional are the commands the page offers in its menus when the shell
+// has them.
+var optional = []string{"timeout", "why"}
+
+// probe reports which of the optional commands the shell knows.
+func probe() map[string]bool {
+	f := map[string]bool{}
+	sess := session.New(session.Options{Seed: 1})
+	for _, name := range optional {
+		f[name] = sess.Exec("help " + name).OK
+	}
+	return f
 }
 
 // tickEvery is how often the display clock moves and the pages get a view.
@@ -85,6 +104,7 @@ func New(o Options) (*Server, error) {
 	if o.Script != "" && o.ScriptName != "" {
 		s.lessons[path.Base(o.ScriptName)] = o.Script
 	}
+	s.features = probe()
 	s.w = newWorld(o.Seed)
 	if o.Script != "" {
 		if err := s.w.load(o.Script, "script"); err != nil {
@@ -155,6 +175,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/scenario", s.apiGetScenario)
 	s.mux.HandleFunc("POST /api/scenario", s.apiLoadScenario)
 	s.mux.HandleFunc("GET /api/lessons", s.apiLessons)
+	s.mux.HandleFunc("GET /api/features", func(rw http.ResponseWriter, r *http.Request) { writeJSON(rw, s.features) })
 	s.mux.HandleFunc("POST /api/lesson", s.apiLesson)
 }
 
@@ -198,7 +219,7 @@ func (s *Server) publish() {
 // flushOutputs sends the console lines the world printed. Called with
 // s.mu held.
 func (s *Server) flushOutputs() {
-	for _, o := range s.w.outputs {
+	for _, o := range s.w.ready() {
 		msg := sse("out", o)
 		s.subMu.Lock()
 		s.history = append(s.history, msg)
@@ -208,7 +229,6 @@ func (s *Server) flushOutputs() {
 		s.subMu.Unlock()
 		s.send(msg)
 	}
-	s.w.outputs = nil
 }
 
 func (s *Server) send(msg []byte) {

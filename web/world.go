@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -49,8 +50,8 @@ type world struct {
 
 	lesson *lesson
 
-	// outputs is filled by exec and emptied by the server, which sends
-	// the lines to the pages.
+	// outputs is filled by exec and emptied by the server (ready), which
+	// sends the lines to the pages.
 	outputs []output
 	// changed says the pages must be sent a new view.
 	changed bool
@@ -92,6 +93,18 @@ func (w *world) observe() {
 func (w *world) exec(line, where string) output {
 	if strings.TrimSpace(line) == "" {
 		return output{Line: line, OK: true, Where: where}
+	}
+	if c, err := lang.Parse(line); err == nil {
+		switch c.Name {
+		case "rewind", "goto", "save":
+			// The page's own time travel: the session cannot see the
+			// time the page's clock ran, the page's entries can.
+			o := w.travel(c)
+			o.Line, o.Where, o.T = line, where, ms(w.v)
+			w.outputs = append(w.outputs, o)
+			w.changed = true
+			return o
+		}
 	}
 	w.catchUp()
 	if w.cursor < len(w.entries) {
@@ -148,6 +161,19 @@ func isQuit(line string) bool {
 	return err == nil && (c.Name == "quit" || c.Name == "exit")
 }
 
+// ready returns the console lines to print now: a command's output waits
+// until the display has played the command back, so that the console does
+// not tell what the picture has not shown yet.
+func (w *world) ready() []output {
+	n := 0
+	for n < len(w.outputs) && w.outputs[n].T <= ms(w.v) {
+		n++
+	}
+	out := w.outputs[:n:n]
+	w.outputs = w.outputs[n:]
+	return out
+}
+
 // catchUp ends a playback: the display jumps to the present, so that
 // what the user does next happens at the time they see.
 func (w *world) catchUp() {
@@ -191,6 +217,9 @@ func (w *world) seek(t time.Duration) {
 	quiet := w.outputs
 	w.advance(t)
 	w.outputs = quiet // a replay prints nothing: it was all printed once
+	for i := range w.outputs {
+		w.outputs[i].T = 0 // and what waited for the old playback is printed now
+	}
 	w.rec.reset()
 	w.rec.capture(w.sim())
 	w.v = w.sim().Now()
@@ -320,4 +349,35 @@ func (w *world) load(text string, where string) error {
 		w.run(st.Line, where, true)
 	}
 	return nil
+}
+
+// travel runs rewind DURATION, goto TIME and save FILE on the page's
+// session: back (or forward, up to the furthest time reached) by replay,
+// or the session written as a replay script.
+func (w *world) travel(c lang.Command) output {
+	if len(c.Args) != 1 {
+		return output{Text: fmt.Sprintf("%s: give one argument (rewind 500ms, goto 1.2s, save FILE.raft)\n", c.Name)}
+	}
+	if c.Name == "save" {
+		sc := w.script()
+		if err := os.WriteFile(c.Args[0].Text, []byte(sc), 0o644); err != nil {
+			return output{Text: fmt.Sprintf("save: %v\n", err)}
+		}
+		return output{OK: true, Text: fmt.Sprintf("wrote %s: %d commands from seed %d; raftsim run %s replays them\n", c.Args[0].Text, w.cursor, w.seed, c.Args[0].Text)}
+	}
+	d, ok := argDuration(c.Args[0])
+	if !ok {
+		return output{Text: fmt.Sprintf("%s: %s is not a duration (try 500ms or 1.5s)\n", c.Name, c.Args[0].Text)}
+	}
+	t := d
+	if c.Name == "rewind" {
+		t = max(0, w.v-d)
+	}
+	note := ""
+	if t > w.horizon {
+		t, note = w.horizon, fmt.Sprintf(" (the run has not been further than %s)", render.Seconds(w.horizon))
+	}
+	w.lesson = nil
+	w.seek(t)
+	return output{OK: true, Text: fmt.Sprintf("t=%s%s: replayed from seed %d; %d later command(s) will run again at their times unless you act first (the run then forks)\n", render.Seconds(w.sim().Now()), note, w.seed, len(w.entries)-w.cursor)}
 }

@@ -362,3 +362,33 @@ func TestHTTP(t *testing.T) {
 		t.Errorf("events %q, want %q", events, want)
 	}
 }
+
+// rewind, goto and save in the page's console travel in the page's
+// session (whose clock the shell's session alone cannot see).
+func TestConsoleTimeTravel(t *testing.T) {
+	w := play(t)
+	end := w.sim().Now()
+	w.v = end
+	o := w.exec("rewind 1s", "test")
+	if !o.OK || w.sim().Now() != end-time.Second {
+		t.Fatalf("rewind 1s from %v: at %v, %q", end, w.sim().Now(), o.Text)
+	}
+	if w.cursor == len(w.entries) {
+		t.Errorf("rewind kept no future: %q", o.Text)
+	}
+	o = w.exec("t.goto('100s')", "test")
+	if !o.OK || w.sim().Now() != end || !strings.Contains(o.Text, "has not been further") {
+		t.Errorf("goto past the horizon: at %v (want %v), %q", w.sim().Now(), end, o.Text)
+	}
+	if o := w.exec("goto soon", "test"); o.OK {
+		t.Errorf("goto soon: %q", o.Text)
+	}
+	f := filepath.Join(t.TempDir(), "saved.raft")
+	if o := w.exec("save "+f, "test"); !o.OK {
+		t.Fatalf("save: %q", o.Text)
+	}
+	b, err := os.ReadFile(f)
+	if err != nil || string(b) != w.script() {
+		t.Errorf("saved %q (%v), want the session's script", b, err)
+	}
+}

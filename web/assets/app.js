@@ -5,11 +5,12 @@
 const SVGNS = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 const ring = $("ring"), logsvg = $("logsvg"), menu = $("menu");
-const W = 600, H = 560, CX = 300, CY = 300, R = 190, NODE = 54;
+const W = 600, H = 530, CX = 300, CY = 300, R = 180, NODE = 58;
 
 let view = null;        // the last view the server sent
 let selected = null;    // the server whose menu is open
 let requestN = 0;       // values of the requests sent by clicking
+let features = {};      // the optional commands the shell has (timeout, why)
 const history = [];     // console input history
 let histPos = 0;
 
@@ -77,7 +78,7 @@ function layer(name) {
     layers = {};
     for (const n of ["links", "servers", "msgs", "overlay"]) layers[n] = el("g", { class: "layer-" + n }, ring);
     const cl = el("g", { class: "client" }, layers.links);
-    el("circle", { cx: CX, cy: CY, r: 26 }, cl);
+    el("circle", { cx: CX, cy: CY, r: 32 }, cl);
     el("text", { x: CX, y: CY + 5 }, cl).textContent = "client";
   }
   return layers[name];
@@ -158,19 +159,21 @@ function drawRing() {
     const f = Math.min(1, Math.max(0, (v.t - m.sent) / span));
     // from edge to edge of the circles, not centre to centre
     const dx = b.x - a.x, dy = b.y - a.y, len = Math.hypot(dx, dy) || 1;
-    const ra = pos[m.from] ? NODE : 26, rb = pos[m.to] ? NODE : 26;
+    const ra = pos[m.from] ? NODE : 32, rb = pos[m.to] ? NODE : 32;
     const ux = dx / len, uy = dy / len;
     const d = Math.max(len - ra - rb, 1);
     const x = a.x + ux * (ra + d * f), y = a.y + uy * (ra + d * f);
     const deg = Math.atan2(uy, ux) * 180 / Math.PI;
     const g = keyed(M, m.id, () => {
       const g = el("g", {});
-      el("title", {}, g); el("circle", { r: 11 }, g); el("polygon", { points: "13,-7 24,0 13,7" }, g); el("text", { x: -10, y: -16 }, g);
+      el("title", {}, g); el("circle", { r: 13 }, g); el("polygon", { points: "15,-8 27,0 15,8" }, g); el("text", {}, g);
       return g;
     });
     set(g, { class: "msg " + m.kind, "data-type": m.type, "data-from": m.from, "data-to": m.to, transform: `translate(${x},${y}) rotate(${deg})` });
     text(g.children[0], `${m.type} ${name(m.from)} → ${name(m.to)}: ${m.label}\nsent ${fmtT(m.sent)}, arrives ${fmtT(m.due)}`);
-    set(g.children[3], { transform: `rotate(${-deg})` });
+    // the label sits to the left of the direction of travel, so that the two
+    // directions of a link keep their labels apart
+    set(g.children[3], { transform: `translate(0,-22) rotate(${-deg})`, "text-anchor": "middle" });
     text(g.children[3], short(m));
   }
   sweep(M);
@@ -206,7 +209,7 @@ function drawLogs() {
   const servers = v.servers;
   let last = 0;
   for (const s of servers) last = Math.max(last, s.last);
-  const cols = 16, cw = 40, x0 = 150, rh = 64, y0 = 34;
+  const cols = 12, cw = 42, x0 = 196, rh = 66, y0 = 34;
   const first = Math.max(1, last - cols + 1);
   const height = y0 + servers.length * rh + 10;
   logsvg.setAttribute("viewBox", `0 0 ${x0 + cols * cw + 20} ${height}`);
@@ -285,12 +288,13 @@ function openMenu(s, p) {
   };
   if (s.up) {
     add("crash", `crash ${s.id}`);
-    add("time out (start an election)", `timeout ${s.id}`);
+    if (features.timeout) add("time out (start an election)", `timeout ${s.id}`);
     requestN++;
     add(`request: set x ${requestN}`, `clientRequest ${s.id} set x ${requestN}`);
   } else {
     add("restart", `restart ${s.id}`);
   }
+  if (features.why) add("why? (in the console)", `why ${s.id}`);
   const box = ring.getBoundingClientRect(), scale = box.width / W;
   menu.style.left = Math.min(p.x * scale + 20, box.width - 200) + "px";
   menu.style.top = p.y * scale + 10 + "px";
@@ -466,6 +470,7 @@ document.addEventListener("keydown", (e) => {
 // ---- start ----
 
 loadLessons();
+fetch("api/features").then((r) => r.json()).then((f) => { features = f || {}; });
 connect();
 // A link with #scenario=... (from "share link") replays a session; one
 // with #lesson=NAME starts a lesson.
