@@ -264,3 +264,30 @@ func TestElectionTimeoutRange_5_2(t *testing.T) {
 		}
 	}
 }
+
+// §5.2: an election timer expired by hand (the shell's `timeout ID`) starts
+// an election at once, long before the drawn timeout; a leader's expired
+// timer sends its heartbeats at once instead.
+func TestExpireStartsElectionNow_5_2(t *testing.T) {
+	tn := newTestNet(t, 3)
+	n := tn.nodes[2]
+	require.Greater(t, n.Deadline(), tn.now, "the drawn timeout lies ahead")
+	n.Expire(tn.now)
+	tn.collect(n)
+	assert.Equal(t, Candidate, n.Role())
+	assert.Equal(t, uint64(1), n.Term())
+	require.Len(t, tn.queue, 2, "a vote request to each other member")
+	tn.deliver()
+	require.Equal(t, Leader, n.Role())
+
+	tn.queue = nil
+	before := n.Deadline()
+	n.Expire(tn.now)
+	tn.collect(n)
+	require.Len(t, tn.queue, 2, "a heartbeat to each follower")
+	for _, m := range tn.queue {
+		assert.Equal(t, MsgApp, m.Type)
+	}
+	assert.Equal(t, uint64(1), n.Term(), "a leader's timer does not start an election")
+	assert.GreaterOrEqual(t, n.Deadline(), before, "the next heartbeat is a full interval away")
+}

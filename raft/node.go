@@ -238,6 +238,21 @@ func (n *Node) Tick(now time.Duration) {
 	}
 }
 
+// Expire makes the node's timer fire now, whatever its deadline: a
+// follower or candidate that is a member starts an election as if its
+// election timeout had passed (§5.2), a leader sends its heartbeats at
+// once. It is how a person plays a scenario by hand, one step at a time
+// (the shell's `timeout ID`); a node outside its configuration has no
+// timer and does nothing.
+func (n *Node) Expire(now time.Duration) {
+	if n.role == Leader {
+		n.heartbeatDeadline = now
+	} else {
+		n.electionDeadline = now
+	}
+	n.Tick(now)
+}
+
 // SetTrace turns Events in Ready on or off.
 func (n *Node) SetTrace(on bool) { n.cfg.Trace = on }
 

@@ -62,7 +62,10 @@ func (s *Sim) client(id raft.NodeID) *client {
 // shellClient is the client through which ClientRequest, AddServer and
 // RemoveServer go, created on first use.
 func (s *Sim) shellClient() *client {
-	if s.shell == nil {
+	if s.shell == nil || s.shell.pending {
+		// A request still pending was left by a command stopped at the
+		// horizon: it goes on by itself, as an impatient user's would,
+		// and the new request gets a client of its own.
 		s.shell = s.newClient()
 	}
 	return s.shell

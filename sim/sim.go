@@ -73,6 +73,10 @@ type Sim struct {
 	work  workload // client history, faults seen, the load (history.go, load.go)
 
 	stuckTimers int // see StuckTimers
+
+	// horizon is the latest virtual time the clock may reach (see
+	// SetHorizon); NoHorizon when unbounded.
+	horizon time.Duration
 }
 
 // New returns a simulation with no servers. Zero or negative fields of o
@@ -85,6 +89,8 @@ func New(o Options) *Sim {
 		netRnd: newStream(o.Seed, streamNetwork),
 		cliRnd: newStream(o.Seed, streamClients),
 		check:  newChecker(),
+
+		horizon: NoHorizon,
 	}
 	s.check.logOf = s.diskLog
 	if o.TraceCap > 0 {

@@ -34,11 +34,11 @@ func (s *Sim) Run(d time.Duration) {
 	if d < 0 {
 		return
 	}
-	end := s.after(d)
+	end := min(s.after(d), s.horizon)
 	for s.queue.Len() > 0 && s.queue.peek().at <= end {
 		s.process(s.queue.pop())
 	}
-	s.now = end
+	s.now = max(s.now, end)
 }
 
 // Step processes up to n visible events and returns how many it processed
@@ -47,6 +47,10 @@ func (s *Sim) Run(d time.Duration) {
 func (s *Sim) Step(n int) int {
 	done := 0
 	for done < n && s.queue.Len() > 0 {
+		if s.queue.peek().at > s.horizon {
+			s.now = max(s.now, s.horizon)
+			break
+		}
 		if s.process(s.queue.pop()) {
 			done++
 		}
@@ -97,6 +101,7 @@ func (s *Sim) after(d time.Duration) time.Duration {
 // runUntil processes events until cond holds or the next event is after
 // end (then the clock moves to end); it reports whether cond holds.
 func (s *Sim) runUntil(cond func() bool, end time.Duration) bool {
+	end = min(end, s.horizon)
 	for {
 		if cond() {
 			return true

@@ -201,6 +201,14 @@ func (r *Renderer) Plain(v any) string {
 		return netText(r, x)
 	case DiskShown:
 		return diskText(r, x)
+	case Pending:
+		return pendingText(r, x)
+	case Handled:
+		return x.Text
+	case Why:
+		return x.Text
+	case Travelled:
+		return travelledText(x)
 	}
 	return fmt.Sprint(v)
 }

@@ -153,6 +153,36 @@ var helps = map[string]helpEntry{
 			"client, a tab per key, the linearization found or where it breaks, crashes and network changes annotated.\n" +
 			"export trace writes the events recorded since trace on, one JSON object a line.",
 		"export timeline run.html"},
+	"pending": {"pending",
+		"The messages in flight and the servers' timers, soonest first, each with the virtual time it is due.\n" +
+			"A message's ID is for deliver and drop; a timer is named by its server, for timeout. Nothing runs the clock:\n" +
+			"a class can play a run by hand, one message at a time (scripts/figure8-by-hand.raft).",
+		"pending"},
+	"deliver": {"deliver ID | deliver FROM->TO",
+		"Deliver one message in flight now, ahead of its time (FROM->TO: the next one due on that link), and show\n" +
+			"what the receiver did. A partition, a cut or a receiver that is down still loses it. The clock does not move.",
+		"deliver 17"},
+	"drop": {"drop ID | drop FROM->TO",
+		"Lose one message in flight, as a lossy link would. The clock does not move.",
+		"drop 17"},
+	"timeout": {"timeout ID",
+		"Server ID's election timer fires now: it starts an election in the next term, whatever its timeout was.\n" +
+			"A leader has no election timer: its heartbeat timer fires instead. The clock does not move.",
+		"timeout 1"},
+	"rewind": {"rewind DURATION",
+		"Go back DURATION of virtual time: the session is replayed from its seed up to then (exactly: the simulator is\n" +
+			"deterministic), a command that was running then is stopped where it was. goto replays what was ahead; any\n" +
+			"command that changes the cluster, typed now, forks the run and forgets it. Looking (status, why...) does not.",
+		"rewind 500ms"},
+	"goto": {"goto TIME",
+		"Go to virtual time TIME of this run (since startServers' cluster was built: seed and reset start afresh),\n" +
+			"back by replaying from the seed, forward along what a rewind left ahead, then by running the clock.",
+		"goto 1.5s"},
+	"save": {"save FILE.raft",
+		"Write the session so far as a script that replays it exactly: the commands that built the state, each with\n" +
+			"its output, from its seed (forks and goto's included). raftsim run FILE replays it; raftsim test FILE checks\n" +
+			"that it still prints the same.",
+		"save session.raft"},
 	"trace": {"trace on | trace off | trace",
 		"Record every event (messages, drops, elections, commits, client calls) in memory, for export trace FILE.jsonl.\n" +
 			"Off by default: it costs time and memory on every event. The last 500000 events are kept. trace off stops\n" +
@@ -169,6 +199,8 @@ var helpGroups = []struct {
 	{"faults", []string{"net", "disk"}},
 	{"clients and state", []string{"clientRequest", "getLeaderId", "getAll", "status"}},
 	{"time", []string{"run", "step", "until", "debug"}},
+	{"one message at a time", []string{"pending", "deliver", "drop", "timeout"}},
+	{"time travel", []string{"rewind", "goto", "save"}},
 	{"workload and checks", []string{"load", "history", "check", "expect", "export", "trace"}},
 	{"session", []string{"seed", "reset", "source", "print", "help", "quit", "require"}},
 }

@@ -42,6 +42,9 @@ type Session struct {
 	// trace is the trace recorded since `trace on` (trace.go);
 	// nil if it never was.
 	trace *traceLog
+	// hist records the commands since the cluster was built, for
+	// rewind, goto and save (travel.go).
+	hist history
 }
 
 // variable is one stored result: canonical JSON text, so that it can be put
@@ -63,6 +66,7 @@ type Options struct {
 func New(o Options) *Session {
 	s := &Session{vars: map[string]variable{}}
 	s.resetSim(o.Seed)
+	s.restartHistory()
 	return s
 }
 
@@ -120,10 +124,12 @@ func (s *Session) ExecCommand(c lang.Command) (res render.Result) {
 	if !ok {
 		return render.Result{Err: unknownCommand(sc.Name)}
 	}
+	at := s.sim.Now()
 	res = h(s, sc)
 	if res.Err == nil && !res.Quit && sc.Assign != "" && sc.Name != "require" {
 		s.vars[sc.Assign] = variable{json: string(render.ValueJSON(res.Value)), from: sc.Name}
 	}
+	s.record(c, res, at)
 	return res
 }
 
@@ -168,6 +174,13 @@ func init() {
 		"check":         (*Session).checkCmd,
 		"export":        (*Session).export,
 		"trace":         (*Session).traceCmd,
+		"pending":       (*Session).pending,
+		"deliver":       (*Session).deliver,
+		"drop":          (*Session).drop,
+		"timeout":       (*Session).timeout,
+		"rewind":        (*Session).rewind,
+		"goto":          (*Session).gotoCmd,
+		"save":          (*Session).save,
 	}
 }
 
