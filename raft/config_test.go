@@ -52,10 +52,10 @@ func TestConfigBootstrapSortedAndDeduplicated(t *testing.T) {
 }
 
 // A zero ElectionTimeout means the default everywhere it is read: here the
-// §4.2.3 guard, which must still ignore a vote request that arrives just
+// §4.2.3 guard (with check-quorum), which must still ignore a vote request that arrives just
 // after a heartbeat from the leader.
 func TestConfigZeroElectionTimeoutIsTheDefault_4_2_3(t *testing.T) {
-	n, err := NewNode(Config{ID: 0, Rand: testRand()}, Storage{Bootstrap: []NodeID{0, 1, 2}}, 0)
+	n, err := NewNode(Config{ID: 0, Rand: testRand(), CheckQuorum: true}, Storage{Bootstrap: []NodeID{0, 1, 2}}, 0)
 	require.NoError(t, err)
 	n.Step(0, Message{Type: MsgApp, From: 1, To: 0, Term: 1})
 	n.Step(10*time.Millisecond, Message{Type: MsgVote, From: 2, To: 0, Term: 2})

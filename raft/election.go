@@ -9,11 +9,15 @@ import "time"
 // it forget, then win that term again and write different entries under
 // the same (index, term) (Figure 2: persist before responding to RPCs).
 func (n *Node) campaign() {
+	why := ""
+	if n.role == PreCandidate {
+		why = "won the pre-vote"
+	}
 	n.setTerm(n.term+1, n.id)
 	n.role = Candidate
 	n.leader = None
 	n.votes = map[NodeID]bool{}
-	n.event(Event{Kind: EvTimeout})
+	n.event(Event{Kind: EvTimeout, Reason: why})
 	n.event(Event{Kind: EvBecome, Role: Candidate})
 	n.resetElectionTimer()
 	last, lastTerm := n.log.lastIndex(), n.log.lastTerm()
@@ -43,23 +47,66 @@ func (n *Node) HardStateStable(now time.Duration, hs HardState) {
 	n.tallyVotes(n.id)
 }
 
-// handleVote answers RequestVote (Figure 2, RequestVote RPC). m.Term is not
-// above n.term here: Step has already adopted a higher term.
+// preCampaign starts a pre-vote (dissertation §9.6): it asks every member
+// whether it would vote for this server in the next term, without anyone
+// changing term. Only a majority of yeses starts the real election, so a
+// server that cannot win (cut off, or with a stale log) never raises its
+// term and never deposes a leader when it comes back. Its own pre-vote
+// counts at once: it promises nothing a crash could make it forget.
+func (n *Node) preCampaign() {
+	n.role = PreCandidate
+	n.leader = None
+	n.votes = map[NodeID]bool{}
+	n.rejects = 0
+	n.event(Event{Kind: EvTimeout, Term: n.term + 1, Pre: true})
+	n.event(Event{Kind: EvBecome, Role: PreCandidate})
+	n.resetElectionTimer()
+	last, lastTerm := n.log.lastIndex(), n.log.lastTerm()
+	for _, id := range n.members {
+		if id != n.id {
+			n.send(Message{Type: MsgPreVote, To: id, Term: n.term + 1, LastIndex: last, LastTerm: lastTerm})
+		}
+	}
+	if n.isMember(n.id) {
+		n.votes[n.id] = true
+		n.tallyPreVotes(n.id)
+	}
+}
+
+// handleVote answers RequestVote (Figure 2, RequestVote RPC) and PreVote
+// (§9.6). For RequestVote, m.Term is not above n.term here: Step has
+// already adopted a higher term. A PreVote changes nothing here; it is
+// granted when its term is above ours and the log is up to date (Step has
+// already refused it while a leader was heard recently, with check-quorum).
 func (n *Node) handleVote(m Message) {
+	pre := m.Type == MsgPreVote
+	respType := MsgVoteResp
+	if pre {
+		respType = MsgPreVoteResp
+	}
 	reject := func(reason string) {
-		n.event(Event{Kind: EvVoteRejected, Peer: m.From, Reason: reason, Index: m.LastIndex, Index2: m.LastTerm})
-		n.send(Message{Type: MsgVoteResp, To: m.From, Reject: true})
+		ev := Event{Kind: EvVoteRejected, Peer: m.From, Reason: reason, Index: m.LastIndex, Index2: m.LastTerm, Pre: pre}
+		if pre {
+			ev.Term = m.Term
+		}
+		n.event(ev)
+		n.send(Message{Type: respType, To: m.From, Reject: true})
 	}
 	switch {
 	case m.Term < n.term:
 		reject("stale term")
-	case n.votedFor != None && n.votedFor != m.From:
+	case pre && m.Term == n.term:
+		reject("already in that term")
+	case !pre && n.votedFor != None && n.votedFor != m.From:
 		// One vote per term (§5.2); a leader or candidate has voted for
 		// itself, so it never votes again in its own term.
 		reject("already voted")
 	case n.cfg.Bug != BugShortLogVote && !n.log.isUpToDate(m.LastIndex, m.LastTerm):
 		// Election restriction (§5.4.1).
 		reject("log not up to date")
+	case pre:
+		n.event(Event{Kind: EvVoteGranted, Peer: m.From, Term: m.Term, Pre: true})
+		n.send(Message{Type: MsgPreVoteResp, To: m.From, Term: m.Term})
 	default:
 		n.setTerm(n.term, m.From)
 		n.resetElectionTimer() // §5.2: granting a vote resets the timer
@@ -74,6 +121,44 @@ func (n *Node) handleVoteResp(m Message) {
 	}
 	n.votes[m.From] = true
 	n.tallyVotes(m.From)
+}
+
+// handlePreVoteResp counts an answer to our pre-vote: a majority of yeses
+// starts the real election, a majority of noes ends the pre-vote.
+func (n *Node) handlePreVoteResp(m Message) {
+	if n.role != PreCandidate || !n.isMember(m.From) {
+		return
+	}
+	if m.Reject {
+		if m.Term > n.term {
+			return // Step has made us a follower of that term
+		}
+		n.rejects++
+		if n.rejects >= n.quorum() {
+			n.becomeFollower(n.term, None)
+		}
+		return
+	}
+	if m.Term != n.term+1 {
+		return // an answer to an earlier pre-vote
+	}
+	n.votes[m.From] = true
+	n.tallyPreVotes(m.From)
+}
+
+func (n *Node) tallyPreVotes(from NodeID) {
+	granted := 0
+	for id := range n.votes {
+		if n.isMember(id) {
+			granted++
+		}
+	}
+	if from != n.id {
+		n.event(Event{Kind: EvVoteReceived, Peer: from, Term: n.term + 1, Index: uint64(granted), Pre: true})
+	}
+	if granted >= n.quorum() {
+		n.campaign()
+	}
 }
 
 // tallyVotes counts the votes granted by members (from just added one) and
@@ -93,11 +178,46 @@ func (n *Node) tallyVotes(from NodeID) {
 	}
 }
 
+// checkQuorum is the leader side of §6.2 with check-quorum on: a leader
+// that has not heard from a majority of its configuration (itself included)
+// for an election timeout steps down, so that clients look for another
+// leader and the servers it still reaches stop ignoring vote requests on
+// its behalf (§4.2.3). It reports whether the leader stepped down.
+func (n *Node) checkQuorum() bool {
+	if !n.cfg.CheckQuorum || n.now < n.leaderSince+n.cfg.ElectionTimeout {
+		return false
+	}
+	heard := 0
+	for _, id := range n.members {
+		if pr := n.prs[id]; pr != nil && (id == n.id || n.now-pr.lastAck < n.cfg.ElectionTimeout) {
+			heard++
+		}
+	}
+	if heard >= n.quorum() {
+		return false
+	}
+	n.event(Event{Kind: EvCheckQuorum, Index: uint64(heard), Index2: uint64(len(n.members))})
+	n.becomeFollower(n.term, None)
+	return true
+}
+
+// inLease reports whether this server heard from a leader of its term within
+// the election timeout (a leader: is one), so that with check-quorum it
+// ignores vote requests and pre-votes (§4.2.3): that leader is working,
+// since with check-quorum it would have stepped down otherwise.
+func (n *Node) inLease() bool {
+	if n.role == Leader {
+		return true
+	}
+	return n.leader != None && n.now-n.lastLeaderContact < n.cfg.ElectionTimeout
+}
+
 // becomeLeader takes office: progress for every peer, and a no-op entry of
 // the new term (§8), through which entries of earlier terms get committed.
 func (n *Node) becomeLeader() {
 	n.role = Leader
 	n.leader = n.id
+	n.leaderSince = n.now
 	n.votes = nil
 	n.event(Event{Kind: EvBecome, Role: Leader})
 	n.prs = map[NodeID]*progress{}

@@ -12,7 +12,7 @@ import (
 // §5.2: a follower whose election timeout fires becomes a candidate in a new
 // term, votes for itself, and asks every other member for a vote.
 func TestElectionTimeoutStartsCampaign_5_2(t *testing.T) {
-	tn := newTestNet(t, 3)
+	tn := newClassic(t, 3)
 	n := tn.nodes[0]
 	require.Equal(t, Follower, n.Role())
 	d := n.Deadline()
@@ -53,7 +53,7 @@ func TestMajorityElectsLeaderWithNoop_5_2(t *testing.T) {
 // §5.2: a candidate cut off from the majority never becomes leader; it
 // times out again and retries in a higher term.
 func TestNoLeaderWithoutQuorum_5_2(t *testing.T) {
-	tn := newTestNet(t, 3)
+	tn := newClassic(t, 3)
 	tn.isolate(0, true)
 	tn.fire(0)
 	tn.deliver()
@@ -183,7 +183,7 @@ func TestFollowerIgnoresDisruptiveVote_4_2_3(t *testing.T) {
 // §5.2: a candidate that hears AppendEntries from a leader of its own term
 // returns to follower.
 func TestCandidateStepsDownForLeaderOfSameTerm_5_2(t *testing.T) {
-	tn := newTestNet(t, 3)
+	tn := newClassic(t, 3)
 	tn.isolate(2, true)
 	tn.fire(2)
 	require.Equal(t, Candidate, tn.nodes[2].Role())

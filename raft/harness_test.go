@@ -21,7 +21,10 @@ type testNet struct {
 	cut     map[[2]NodeID]bool
 	replies map[NodeID][]Response // client id -> responses received
 	bug     Bug
-	sent    int // messages delivered, for counting round trips
+	// proto is the protocol the nodes run: both extensions on, as servers
+	// run by default, unless a test asks for another.
+	proto protocol
+	sent  int // messages delivered, for counting round trips
 	// entriesTo counts the entries carried by AppendEntries sent to each
 	// server, delivered or not.
 	entriesTo map[NodeID]int
@@ -37,9 +40,34 @@ func newTestNet(t *testing.T, n int) *testNet {
 	return newTestNetIDs(t, ids, BugNone)
 }
 
+// protocol says which extensions of Figure 2 the nodes of a testNet run.
+type protocol struct{ preVote, checkQuorum bool }
+
+var (
+	modern  = protocol{preVote: true, checkQuorum: true} // the default
+	classic = protocol{}                                 // Figure 2 alone
+)
+
 func newTestNetIDs(t *testing.T, ids []NodeID, bug Bug) *testNet {
+	return newTestNetProto(t, ids, bug, modern)
+}
+
+// newClassic is a testNet of n servers that run Figure 2 alone.
+func newClassic(t *testing.T, n int) *testNet {
+	return newTestNetProto(t, idsUpTo(n), BugNone, classic)
+}
+
+func idsUpTo(n int) []NodeID {
+	ids := make([]NodeID, n)
+	for i := range ids {
+		ids[i] = NodeID(i)
+	}
+	return ids
+}
+
+func newTestNetProto(t *testing.T, ids []NodeID, bug Bug, p protocol) *testNet {
 	tn := &testNet{t: t, nodes: map[NodeID]*Node{}, disks: map[NodeID]*Storage{},
-		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, bug: bug, entriesTo: map[NodeID]int{}}
+		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, bug: bug, entriesTo: map[NodeID]int{}, proto: p}
 	for _, id := range ids {
 		tn.disks[id] = &Storage{Bootstrap: slices.Clone(ids)}
 		tn.start(id)
@@ -49,7 +77,8 @@ func newTestNetIDs(t *testing.T, ids []NodeID, bug Bug) *testNet {
 
 func (tn *testNet) config(id NodeID) Config {
 	return Config{ID: id, ElectionTimeout: 150 * time.Millisecond, HeartbeatInterval: 50 * time.Millisecond,
-		Rand: rand.New(rand.NewPCG(uint64(id), 7)), Trace: true, Bug: tn.bug}
+		Rand: rand.New(rand.NewPCG(uint64(id), 7)), Trace: true, Bug: tn.bug,
+		PreVote: tn.proto.preVote, CheckQuorum: tn.proto.checkQuorum}
 }
 
 // start (re)creates node id from its disk.

@@ -34,9 +34,13 @@ type Node struct {
 	heartbeatDeadline time.Duration
 	lastLeaderContact time.Duration
 
-	votes map[NodeID]bool // candidate: who granted
-	prs   map[NodeID]*progress
-	peers []NodeID // leader: ids in prs, ascending, for deterministic sends
+	votes   map[NodeID]bool // candidate, pre-candidate: who granted
+	rejects int             // pre-candidate: how many refused
+	// leaderSince is when this server took office: check-quorum judges a
+	// leader only after a whole election timeout of it.
+	leaderSince time.Duration
+	prs         map[NodeID]*progress
+	peers       []NodeID // leader: ids in prs, ascending, for deterministic sends
 
 	pending  map[uint64]pendingReply // leader: log index -> client waiting for it
 	proposed map[uint64]uint64       // leader: client id -> index of its latest pending command
@@ -228,12 +232,19 @@ func (n *Node) Tick(now time.Duration) {
 	switch n.role {
 	case Leader:
 		if now >= n.heartbeatDeadline {
+			if n.checkQuorum() {
+				return
+			}
 			n.heartbeat()
 		}
 		n.checkCatchup()
 	default:
 		if n.isMember(n.id) && now >= n.electionDeadline {
-			n.campaign()
+			if n.cfg.PreVote {
+				n.preCampaign()
+			} else {
+				n.campaign()
+			}
 		}
 	}
 }
@@ -266,36 +277,54 @@ func (n *Node) Step(now time.Duration, m Message) {
 	case MsgClientResp:
 		return
 	}
+	vote := m.Type == MsgVote || m.Type == MsgPreVote
 	if m.Term > n.term {
-		// §4.2.3 of the dissertation: a follower that heard from a leader
-		// within the minimum election timeout ignores vote requests, so a
-		// removed or partitioned server cannot depose a working leader.
-		if m.Type == MsgVote && n.role == Follower && n.leader != None &&
-			now-n.lastLeaderContact < n.cfg.ElectionTimeout {
-			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Reason: "heard from the leader recently"})
+		// §4.2.3 of the dissertation, with check-quorum (§6.2): a server
+		// that heard from a leader within the minimum election timeout
+		// ignores vote requests, so a removed or partitioned server cannot
+		// depose a working leader. Only check-quorum makes "heard from a
+		// leader" mean "a leader that works": without it, a leader cut off
+		// from its majority would keep its loyal followers from ever
+		// electing another (as etcd's raft, the rule needs check-quorum).
+		pre := m.Type == MsgPreVote
+		asked := uint64(0) // the event's term: ours, or the one a pre-vote asks for
+		if pre {
+			asked = m.Term
+		}
+		if vote && n.cfg.CheckQuorum && n.inLease() {
+			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Term: asked, Reason: "heard from the leader recently", Pre: pre})
 			return
 		}
 		// The same for a leader and a server outside its configuration: a
 		// removed server that missed its removal (or a new one whose config
 		// entry was truncated) gets no more AppendEntries, times out again
 		// and again, and would depose every leader with its higher term.
-		if m.Type == MsgVote && n.role == Leader && !n.isMember(m.From) {
-			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Reason: "not a member of the configuration"})
+		if vote && n.role == Leader && !n.isMember(m.From) {
+			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Term: asked, Reason: "not a member of the configuration", Pre: pre})
 			return
 		}
-		// Figure 2, all servers: a higher term makes us a follower.
-		lead := None
-		if m.Type == MsgApp {
-			lead = m.From
+		switch {
+		case m.Type == MsgPreVote:
+			// A pre-vote changes nobody's term (§9.6).
+		case m.Type == MsgPreVoteResp && !m.Reject:
+			// A granted pre-vote carries the term asked for.
+		default:
+			// Figure 2, all servers: a higher term makes us a follower.
+			lead := None
+			if m.Type == MsgApp {
+				lead = m.From
+			}
+			n.event(Event{Kind: EvStepDown, Peer: m.From, Term: m.Term})
+			n.becomeFollower(m.Term, lead)
 		}
-		n.event(Event{Kind: EvStepDown, Peer: m.From, Term: m.Term})
-		n.becomeFollower(m.Term, lead)
 	}
 	switch m.Type {
-	case MsgVote:
+	case MsgVote, MsgPreVote:
 		n.handleVote(m)
 	case MsgVoteResp:
 		n.handleVoteResp(m)
+	case MsgPreVoteResp:
+		n.handlePreVoteResp(m)
 	case MsgApp:
 		n.handleApp(m)
 	case MsgAppResp:

@@ -104,7 +104,7 @@ func TestFastBacktrackingRepairsLongConflict_5_3(t *testing.T) {
 // counting replicas; it commits it only through an entry of its own term.
 func TestNoCommitOfEarlierTermByCounting_5_4_2(t *testing.T) {
 	for _, bug := range []Bug{BugNone, BugFigure8} {
-		tn := newTestNetIDs(t, []NodeID{0, 1, 2, 3, 4}, bug)
+		tn := newTestNetProto(t, idsUpTo(5), bug, classic)
 		// Server 0 is leader of term 4 with an entry of term 2 at index 1
 		// that it has just replicated to a majority; its own no-op of
 		// term 4 (index 2) has reached nobody yet.
@@ -146,7 +146,7 @@ func TestNoCommitOfEarlierTermByCounting_5_4_2(t *testing.T) {
 // enough (a raft.js bug). The even-majority planted bug gets this wrong.
 func TestEvenClusterNeedsThreeOfFour(t *testing.T) {
 	for _, bug := range []Bug{BugNone, BugEvenMajority} {
-		tn := newTestNetIDs(t, []NodeID{0, 1, 2, 3}, bug)
+		tn := newTestNetProto(t, idsUpTo(4), bug, classic)
 		for _, id := range []NodeID{2, 3} {
 			tn.isolate(id, true)
 		}

@@ -22,11 +22,14 @@ const None NodeID = -1
 // Role is a server's role in its current term.
 type Role uint8
 
-// The three roles of Figure 2.
+// The three roles of Figure 2, and the pre-candidate of pre-vote
+// (dissertation §9.6): a server that timed out and asks whether it could
+// win before it starts a real election.
 const (
 	Follower Role = iota
 	Candidate
 	Leader
+	PreCandidate
 )
 
 func (r Role) String() string {
@@ -37,6 +40,8 @@ func (r Role) String() string {
 		return "candidate"
 	case Leader:
 		return "leader"
+	case PreCandidate:
+		return "pre-candidate"
 	}
 	return "unknown"
 }
@@ -170,6 +175,11 @@ const (
 	MsgAppResp
 	MsgClient     // client -> server: Cmd
 	MsgClientResp // server -> client: Resp
+	// MsgPreVote asks "would you vote for me in term Term?" without anyone
+	// changing term (dissertation §9.6); MsgPreVoteResp answers it, with
+	// the asked term when granted and the voter's own when refused.
+	MsgPreVote
+	MsgPreVoteResp
 )
 
 func (t MsgType) String() string {
@@ -186,6 +196,10 @@ func (t MsgType) String() string {
 		return "ClientRequest"
 	case MsgClientResp:
 		return "ClientResponse"
+	case MsgPreVote:
+		return "PreVote"
+	case MsgPreVoteResp:
+		return "PreVoteResp"
 	}
 	return "unknown"
 }
@@ -233,10 +247,15 @@ type Message struct {
 // for nothing unwritten and leave at once: a leader's AppendEntries (its term
 // was durable before it could count its own vote, and its own copy of the
 // entries counts only from StableTo, so it may replicate while it writes:
-// dissertation §10.2.1) and client replies (they report committed state,
-// which is durable on a quorum, or a redirect).
+// dissertation §10.2.1), client replies (they report committed state,
+// which is durable on a quorum, or a redirect), and pre-votes, which change
+// nobody's state.
 func (m *Message) WaitsForDisk() bool {
-	return m.Type != MsgApp && m.Type != MsgClientResp
+	switch m.Type {
+	case MsgApp, MsgClientResp, MsgPreVote, MsgPreVoteResp:
+		return false
+	}
+	return true
 }
 
 // HardState is what must be on disk before any message that depends on it is
@@ -331,6 +350,16 @@ type Config struct {
 	MaxInflight int
 	// Rand draws the election timeouts; NewNode fails without it.
 	Rand Rand
+	// PreVote runs a pre-vote before every election (dissertation §9.6):
+	// a server increments its term only once a majority would vote for it,
+	// so a server that was cut off cannot depose a working leader with the
+	// higher term it would otherwise bring back.
+	PreVote bool
+	// CheckQuorum makes a leader step down when it has not heard from a
+	// majority for an election timeout (§6.2), and makes servers that heard
+	// from a leader within the election timeout ignore vote requests
+	// (§4.2.3): only then does a loyal follower mean a leader that works.
+	CheckQuorum bool
 	// Trace asks for Events in every Ready. Off, the node builds none.
 	Trace bool
 	Bug   Bug
@@ -341,7 +370,7 @@ type EventKind uint8
 
 // Events a node reports when Config.Trace is on.
 const (
-	EvTimeout        EventKind = iota // election timer fired; Term is the new term
+	EvTimeout        EventKind = iota // election timer fired, or a pre-vote was won (Reason says so); Term is the new term
 	EvBecome                          // role changed to Role in Term
 	EvVoteGranted                     // voted for Peer in Term
 	EvVoteRejected                    // refused Peer's vote request; Reason says why
@@ -355,6 +384,7 @@ const (
 	EvStepDown                        // saw a higher term from Peer; Term is the new term
 	EvRead                            // served a linearizable read at read index Index
 	EvCatchUp                         // new server Peer caught up to Index (round Index2)
+	EvCheckQuorum                     // leader stepped down: only Index of its Index2 voters answered within an election timeout (§6.2)
 )
 
 // Event is one traced step of a node. Reason is a constant string, so
@@ -373,4 +403,7 @@ type Event struct {
 	EntryTerm2 uint64
 	Reason     string
 	Config     []NodeID
+	// Pre marks the events of a pre-vote (EvTimeout, EvVote*): Term is
+	// then the term asked for, which nobody has entered yet.
+	Pre bool
 }

@@ -34,6 +34,11 @@ type Options struct {
 	// it keeps the newest TraceCap events. 0 means DefaultTraceCap; a
 	// negative value records no trace.
 	TraceCap int
+	// NoPreVote and NoCheckQuorum turn off pre-vote (dissertation §9.6)
+	// and check-quorum (§6.2, with the §4.2.3 rule it makes safe). Servers
+	// run both by default, as modern deployments do; with both off they
+	// run the paper's Figure 2 alone ("classic").
+	NoPreVote, NoCheckQuorum bool
 }
 
 // ServerOptions are per-server options of startServers / addServer.
@@ -45,6 +50,10 @@ type ServerOptions struct {
 	// ElectionTimeoutMax bounds the timeouts from above, as in Options;
 	// it goes with ElectionTimeout (0: 2*ElectionTimeout).
 	ElectionTimeoutMax time.Duration
+	// PreVote and CheckQuorum switch the extensions on or off; nil means
+	// the simulation's (see Options). Given to StartServers they become the
+	// simulation's, for servers added later too.
+	PreVote, CheckQuorum *bool
 }
 
 // ServerInfo is everything the shell can show about one server. For a

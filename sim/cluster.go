@@ -7,9 +7,9 @@ import (
 	"raftsim/raft"
 )
 
-// StartServers starts servers 0..n-1 as one cluster. Timing options given
-// here become the simulation's (they apply to servers added later too);
-// Debug and Bug apply to these servers.
+// StartServers starts servers 0..n-1 as one cluster. Timing and protocol
+// options given here become the simulation's (they apply to servers added
+// later too); Debug and Bug apply to these servers.
 func (s *Sim) StartServers(n int, o ServerOptions) error {
 	if s.started {
 		return fmt.Errorf("startServers: %w", ErrAlreadyStarted)
@@ -26,6 +26,13 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 	if o.HeartbeatInterval > 0 {
 		s.opts.HeartbeatInterval = o.HeartbeatInterval
 	}
+	if o.PreVote != nil {
+		s.opts.NoPreVote = !*o.PreVote
+	}
+	if o.CheckQuorum != nil {
+		s.opts.NoCheckQuorum = !*o.CheckQuorum
+	}
+	o.PreVote, o.CheckQuorum = nil, nil
 	o.ElectionTimeout, o.ElectionTimeoutMax, o.HeartbeatInterval = 0, 0, 0
 	ids := make([]raft.NodeID, n)
 	for i := range ids {

@@ -91,7 +91,8 @@ func TestFsyncNothingLeavesBeforeItsWrite(t *testing.T) {
 	var timedOut raft.NodeID
 	s.OnEvent(func(e TraceEvent) {
 		switch {
-		case e.Kind == EvRaft && e.Raft.Kind == raft.EvTimeout && firstTimeout < 0:
+		case e.Kind == EvRaft && e.Raft.Kind == raft.EvTimeout && !e.Raft.Pre && firstTimeout < 0:
+			// The real election, after the pre-vote (which writes nothing).
 			firstTimeout, timedOut = e.Time, e.Node
 		case e.Kind == EvSend && e.Msg.Type == raft.MsgVote && e.Msg.From == timedOut && firstVote < 0:
 			firstVote = e.Time

@@ -32,6 +32,17 @@ func newCluster(t *testing.T, seed uint64, n int) (*Sim, raft.NodeID) {
 	return s, l
 }
 
+// newClassicCluster is newCluster with the paper's Figure 2 alone: no
+// pre-vote, no check-quorum (a cut-off leader does not step down).
+func newClassicCluster(t *testing.T, seed uint64, n int) (*Sim, raft.NodeID) {
+	t.Helper()
+	s := New(Options{Seed: seed, NoPreVote: true, NoCheckQuorum: true})
+	require.NoError(t, s.StartServers(n, ServerOptions{}))
+	l, ok := s.LeaderID(true)
+	require.True(t, ok, "no leader elected")
+	return s, l
+}
+
 func set(k, v string) raft.Command {
 	return raft.Command{Op: raft.OpSet, Key: k, Value: raft.Value(v)}
 }

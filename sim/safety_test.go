@@ -364,7 +364,8 @@ func TestCheckerReportsLogGaps(t *testing.T) {
 func TestLateVoteForEarlierTermIsSafe(t *testing.T) {
 	late := 0
 	for seed := uint64(36); seed < 36+20 && late < 3; seed++ {
-		s := New(Options{Seed: seed, ElectionTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond})
+		s := New(Options{Seed: seed, ElectionTimeout: time.Second, HeartbeatInterval: 100 * time.Millisecond,
+			NoPreVote: true, NoCheckQuorum: true}) // a late RequestVote needs no pre-vote won first
 		require.NoError(t, s.StartServers(3, ServerOptions{}))
 		slow := NetRule{Set: NetLatency, Model: NetModel{LatencyMin: time.Second, LatencyMax: 2 * time.Second}}
 		for _, from := range []raft.NodeID{0, 2} {

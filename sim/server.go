@@ -64,12 +64,21 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 	if hb <= 0 {
 		hb = s.opts.HeartbeatInterval
 	}
+	preVote, checkQuorum := !s.opts.NoPreVote, !s.opts.NoCheckQuorum
+	if p := srv.opts.PreVote; p != nil {
+		preVote = *p
+	}
+	if c := srv.opts.CheckQuorum; c != nil {
+		checkQuorum = *c
+	}
 	return raft.Config{
 		ID:                 srv.id,
 		ElectionTimeout:    et,
 		ElectionTimeoutMax: etMax,
 		HeartbeatInterval:  hb,
 		Rand:               srv.rnd,
+		PreVote:            preVote,
+		CheckQuorum:        checkQuorum,
 		Trace:              s.nodeTrace(srv),
 		Bug:                srv.opts.Bug,
 	}

@@ -61,6 +61,7 @@ const (
 	recFull
 	recReject
 	recReadOnly
+	recPre // a raft event of a pre-vote (raft.Event.Pre)
 )
 
 // traceRing keeps the newest cap events. extras has the same bound and
@@ -175,6 +176,9 @@ func (r *traceRing) addRaft(at time.Duration, id raft.NodeID, e *raft.Event) {
 	}
 	*p = traceRec{at: at, a: int32(id), b: int32(e.Peer), kind: EvRaft, typ: uint8(e.Kind), op: uint8(e.Role), flags: recRaft,
 		reason: why, n: [5]uint64{e.Term, e.Index, e.Index2, e.EntryTerm, e.EntryTerm2}}
+	if e.Pre {
+		p.flags |= recPre
+	}
 }
 
 func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
@@ -293,7 +297,8 @@ func (r *traceRing) event(p *traceRec) TraceEvent {
 	if p.flags&recRaft != 0 {
 		e.Node, e.Peer = raft.NodeID(p.a), raft.NodeID(p.b)
 		e.Raft = raft.Event{Kind: raft.EventKind(p.typ), Node: e.Node, Peer: e.Peer, Role: raft.Role(p.op),
-			Term: p.n[0], Index: p.n[1], Index2: p.n[2], EntryTerm: p.n[3], EntryTerm2: p.n[4], Reason: e.Reason}
+			Term: p.n[0], Index: p.n[1], Index2: p.n[2], EntryTerm: p.n[3], EntryTerm2: p.n[4], Reason: e.Reason,
+			Pre: p.flags&recPre != 0}
 		e.Reason = ""
 		return e
 	}

@@ -168,13 +168,22 @@ type Ops struct {
 }
 
 // The roles a band shows.
-var roleNames = []string{"follower", "candidate", "leader", "down", "unknown", "up"}
+var roleNames = []string{"follower", "candidate", "leader", "down", "unknown", "up", "pre-candidate"}
 
 const (
-	roleDown    = 3
-	roleUnknown = 4
-	roleUp      = 5 // the history page's: up, role not drawn
+	roleDown         = 3
+	roleUnknown      = 4
+	roleUp           = 5 // the history page's: up, role not drawn
+	rolePreCandidate = 6
 )
+
+// roleOf is the index in roleNames of a Raft role.
+func roleOf(r raft.Role) int {
+	if r == raft.PreCandidate {
+		return rolePreCandidate
+	}
+	return int(r)
+}
 
 // The kinds of points.
 var markNames = []string{"commit", "apply", "config", "timeout", "vote", "vote-refused", "step-down",
@@ -495,7 +504,7 @@ func (b *builder) roles(in Input) {
 			r := e.Raft
 			switch r.Kind {
 			case raft.EvBecome:
-				set(e.Node, e.Time, int(r.Role), r.Term, raft.None)
+				set(e.Node, e.Time, roleOf(r.Role), r.Term, raft.None)
 			case raft.EvStepDown:
 				set(e.Node, e.Time, int(raft.Follower), r.Term, raft.None)
 			}
@@ -526,7 +535,7 @@ func nowRole(si sim.ServerInfo) int {
 	if !si.Up {
 		return roleDown
 	}
-	return int(si.Role)
+	return roleOf(si.Role)
 }
 
 func (b *builder) band(id raft.NodeID, s *laneState, end time.Duration) {

@@ -26,7 +26,7 @@ func bugList() []string {
 	return []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority"}
 }
 
-const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, bug=NAME"
+const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, preVote=true|false, checkQuorum=true|false, classic, bug=NAME"
 
 // serverOpts reads the options shared by startServers and addServer. The
 // positional numbers are returned for the caller to interpret.
@@ -64,6 +64,16 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 				return o, 0, nil, err
 			}
 			o.HeartbeatInterval = d
+		case "prevote":
+			on := truthy(a)
+			o.PreVote = &on
+		case "checkquorum":
+			on := truthy(a)
+			o.CheckQuorum = &on
+		case "classic":
+			// The paper's Figure 2 alone: neither extension.
+			on := !truthy(a)
+			o.PreVote, o.CheckQuorum = &on, &on
 		case "bug":
 			b, ok := bugNames[strings.ToLower(a.Text)]
 			if !ok {
@@ -71,7 +81,7 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 			}
 			o.Bug = b
 		default:
-			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "bug"}
+			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "preVote", "checkQuorum", "classic", "bug"}
 			return o, 0, nil, fmt.Errorf("%s: unknown option %q (%s%s)", c.Name, key, didYouMean(key, known), serverOptionsHelp)
 		}
 	}

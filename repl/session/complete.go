@@ -78,7 +78,7 @@ func (c *Completer) candidates(prev []string, word string) []string {
 				return ids
 			}
 			if n == 3 {
-				return []string{"leader", "follower", "candidate", "down"}
+				return []string{"leader", "follower", "candidate", "pre-candidate", "down"}
 			}
 		case "leader":
 			if n == 2 {
@@ -104,7 +104,7 @@ func (c *Completer) candidates(prev []string, word string) []string {
 			return []string{"set", "get", "del", "cas"}
 		}
 	case "startServers":
-		return []string{"debug", "verbose", "electionTimeout=", "heartbeatTime=", "bug="}
+		return []string{"debug", "verbose", "electionTimeout=", "heartbeatTime=", "preVote=", "checkQuorum=", "classic", "bug="}
 	case "net":
 		out := []string{"reset"}
 		for _, k := range sim.NetSettings {

@@ -73,7 +73,7 @@ func routine(m *raft.Message) bool {
 		return len(m.Entries) == 0
 	case raft.MsgAppResp:
 		return !m.Reject
-	case raft.MsgVoteResp, raft.MsgClient, raft.MsgClientResp:
+	case raft.MsgVoteResp, raft.MsgPreVoteResp, raft.MsgClient, raft.MsgClientResp:
 		// Vote replies show as raft events, client traffic as client lines.
 		return true
 	}
@@ -151,6 +151,12 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 	n, p := s.name(e.Node), s.name(e.Peer)
 	switch e.Kind {
 	case raft.EvTimeout:
+		if e.Pre {
+			return "timeout", fmt.Sprintf("%s timed out, asking for pre-votes for term %d", n, e.Term)
+		}
+		if e.Reason != "" {
+			return "timeout", fmt.Sprintf("%s %s, starting election for term %d", n, e.Reason, e.Term)
+		}
 		return "timeout", fmt.Sprintf("%s timed out, starting election for term %d", n, e.Term)
 	case raft.EvBecome:
 		switch e.Role {
@@ -161,10 +167,19 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 		}
 		return "become", fmt.Sprintf("%s became %s in term %d", n, e.Role, e.Term)
 	case raft.EvVoteGranted:
+		if e.Pre {
+			return "vote", fmt.Sprintf("%s granted a pre-vote to %s for term %d", n, p, e.Term)
+		}
 		return "vote", fmt.Sprintf("%s voted for %s in term %d", n, p, e.Term)
 	case raft.EvVoteRejected:
+		if e.Pre {
+			return "vote-rejected", fmt.Sprintf("%s refused a pre-vote to %s for term %d: %s", n, p, e.Term, e.Reason)
+		}
 		return "vote-rejected", fmt.Sprintf("%s rejected vote for %s in term %d: %s", n, p, e.Term, e.Reason)
 	case raft.EvVoteReceived:
+		if e.Pre {
+			return "vote-received", fmt.Sprintf("%s got a pre-vote from %s (%s for term %d)", n, p, render.Plural(e.Index, "pre-vote", "pre-votes"), e.Term)
+		}
 		return "vote-received", fmt.Sprintf("%s got a vote from %s (%s in term %d)", n, p, render.Plural(e.Index, "vote", "votes"), e.Term)
 	case raft.EvAppend:
 		count := uint64(1)
@@ -204,6 +219,8 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 		return "read", fmt.Sprintf("%s served a linearizable read at index %d", n, e.Index)
 	case raft.EvCatchUp:
 		return "catch-up", fmt.Sprintf("%s: new server %s caught up to %d (round %d)", n, p, e.Index, e.Index2)
+	case raft.EvCheckQuorum:
+		return "check-quorum", fmt.Sprintf("%s stepped down: heard from %d of %d servers (itself included) in the last election timeout", n, e.Index, e.Index2)
 	}
 	return "raft", fmt.Sprintf("%s: %s", n, e.Reason)
 }
@@ -216,6 +233,13 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 	switch m.Type {
 	case raft.MsgVote:
 		return fmt.Sprintf("%s term %d (last log %d/t%d)", head, m.Term, m.LastIndex, m.LastTerm)
+	case raft.MsgPreVote:
+		return fmt.Sprintf("%s for term %d (last log %d/t%d)", head, m.Term, m.LastIndex, m.LastTerm)
+	case raft.MsgPreVoteResp:
+		if m.Reject {
+			return fmt.Sprintf("%s refused (term %d)", head, m.Term)
+		}
+		return fmt.Sprintf("%s granted for term %d", head, m.Term)
 	case raft.MsgVoteResp:
 		if m.Reject {
 			return fmt.Sprintf("%s term %d refused", head, m.Term)

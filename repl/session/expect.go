@@ -185,7 +185,7 @@ func (s *Session) expectNoLeader(c lang.Command) (render.Expectation, error) {
 }
 
 func (s *Session) expectState(c lang.Command) (render.Expectation, error) {
-	roleNames := []string{"leader", "follower", "candidate", "down"}
+	roleNames := []string{"leader", "follower", "candidate", "pre-candidate", "down"}
 	if len(c.Args) != 3 {
 		return render.Expectation{}, fmt.Errorf("expect state: give a server and a role (try expect state 0 follower; roles: %s)", strings.Join(roleNames, ", "))
 	}

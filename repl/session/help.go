@@ -15,13 +15,15 @@ type helpEntry struct {
 
 // helps holds the text of `help COMMAND` for every command.
 var helps = map[string]helpEntry{
-	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [bug=NAME]",
+	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [preVote=BOOL] [checkQuorum=BOOL] [classic] [bug=NAME]",
 		"Start servers 0..N-1 (default 3) as one cluster. Times are milliseconds or durations (300ms); the election timeout is\n" +
 			"drawn from [T, 2T), or from [MIN, MAX) with electionTimeout=150ms-155ms (constant when MIN = MAX).\n" +
+			"preVote (dissertation §9.6) and checkQuorum (§6.2; with it, followers that heard from a leader recently ignore\n" +
+			"vote requests, §4.2.3) are on unless turned off; classic turns both off: the paper's Figure 2 alone.\n" +
 			"debug prints these servers' events; bug=NAME plants a known mistake\n" +
 			"(figure8, forget-vote, stale-read, short-log-vote, even-majority).",
 		"startServers 5 debug electionTimeout=300ms    t.startServers({ debug: true });"},
-	"addServer": {"addServer ID [debug]",
+	"addServer": {"addServer ID [debug] [preVote=BOOL] [checkQuorum=BOOL] [classic]",
 		"Create server ID with an empty disk and add it through the leader (one server at a time); waits until the\n" +
 			"change commits and prints OK, NOT_LEADER, ALREADY_A_MEMBER, PENDING_CONFIG_CHANGE or TIMEOUT.",
 		"addServer 3 debug    t.addServer(3, { debug: true });"},

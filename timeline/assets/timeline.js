@@ -12,9 +12,9 @@
   const str = (i) => (i >= 0 ? S[i] : "");
 
   // ---- colours: readable on a projector (strong, distinct, no pastels on white text)
-  const ROLE = { follower: "#c9d6e3", candidate: "#f5b942", leader: "#2e9e5b", down: "#6e7781", unknown: "#e6e8eb", up: "#dcefe2" };
-  const ROLE_ALT = { follower: "#b3c5d7", candidate: "#e9a521", leader: "#23824a", down: "#6e7781", unknown: "#dadde1", up: "#dcefe2" };
-  const ROLE_TEXT = { follower: "#1b1f24", candidate: "#1b1f24", leader: "#ffffff", down: "#ffffff", unknown: "#57606a", up: "#1a6b3c" };
+  const ROLE = { follower: "#c9d6e3", "pre-candidate": "#f3dca0", candidate: "#f5b942", leader: "#2e9e5b", down: "#6e7781", unknown: "#e6e8eb", up: "#dcefe2" };
+  const ROLE_ALT = { follower: "#b3c5d7", "pre-candidate": "#ead08a", candidate: "#e9a521", leader: "#23824a", down: "#6e7781", unknown: "#dadde1", up: "#dcefe2" };
+  const ROLE_TEXT = { follower: "#1b1f24", "pre-candidate": "#1b1f24", candidate: "#1b1f24", leader: "#ffffff", down: "#ffffff", unknown: "#57606a", up: "#1a6b3c" };
   // The history page (mode "history") draws the client operations with the
   // order the linearizability check found; servers are only up or down.
   const HIST = D.mode === "history";
@@ -125,7 +125,7 @@
   }
   const row2 = document.createElement("div");
   row2.className = "row";
-  row2.innerHTML = "<b>Roles:</b>" + (HIST ? ["up", "down"] : ["follower", "candidate", "leader", "down"]).map((r) => `<span><span class="sw" style="background:${ROLE[r]}"></span>${r}</span>`).join("");
+  row2.innerHTML = "<b>Roles:</b>" + (HIST ? ["up", "down"] : ["follower", "pre-candidate", "candidate", "leader", "down"]).map((r) => `<span><span class="sw" style="background:${ROLE[r]}"></span>${r}</span>`).join("");
   for (const [k, name] of HIST ? [] : [["marks", "elections & commits"], ["apply", "applies"], ["ops", "client operations"]]) {
     const lab = document.createElement("label");
     const cb = document.createElement("input");
