@@ -64,13 +64,13 @@ func TestInFlightAndTimers(t *testing.T) {
 		require.Greater(t, at, s.Now(), "S%d's election timer is set in the future", id)
 		require.Less(t, at, 300*time.Millisecond, "timeouts are drawn from [150ms, 300ms)")
 	}
-	// Run to the first timeout: the candidate's vote requests are on the wire.
+	// Run to the first timeout: the pre-candidate's requests are on the wire.
 	first := min(s.TimerAt(0), s.TimerAt(1), s.TimerAt(2))
 	s.Run(first)
 	fs := s.InFlight()
-	require.Len(t, fs, 2, "a candidate asks the two others for their votes")
+	require.Len(t, fs, 2, "a pre-candidate asks the two others for their pre-votes")
 	for i, f := range fs {
-		require.Equal(t, raft.MsgVote, f.Msg.Type)
+		require.Equal(t, raft.MsgPreVote, f.Msg.Type)
 		require.Greater(t, f.Due, s.Now())
 		if i > 0 {
 			require.LessOrEqual(t, fs[i-1].Due, f.Due, "in arrival order")
@@ -79,7 +79,7 @@ func TestInFlightAndTimers(t *testing.T) {
 	}
 	si, last, err := s.InfoTail(fs[0].Msg.From, 5)
 	require.NoError(t, err)
-	require.Equal(t, raft.Candidate, si.Role)
+	require.Equal(t, raft.PreCandidate, si.Role)
 	require.Zero(t, last)
 }
 

@@ -78,7 +78,7 @@ func TestSeekRebuildsTheSameRun(t *testing.T) {
 func TestActingInThePastForks(t *testing.T) {
 	w := play(t)
 	n := len(w.entries)
-	w.seek(500 * time.Millisecond) // after the first request, before the crash
+	w.seek(w.entries[2].At - time.Millisecond) // after the first request, before the crash
 	w.exec("crash 1", "test")
 	if len(w.entries) != 3 || w.entries[2].Line != "crash 1" {
 		var lines []string
