@@ -36,6 +36,10 @@ func (g *gen) act() {
 		g.membership()
 	case actBridge:
 		g.bridge()
+	case actRevote:
+		g.revote()
+	case actStaleRead:
+		g.staleRead()
 	}
 }
 

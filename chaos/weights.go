@@ -17,7 +17,9 @@ const (
 	actNet
 	actDisk
 	actMembership
-	actBridge // a partial partition: one server bridges two sides
+	actBridge    // a partial partition: one server bridges two sides
+	actRevote    // a voter asked twice in one term, across a restart
+	actStaleRead // a deposed leader asked for a read
 	numActions
 )
 
@@ -26,6 +28,7 @@ var faultOf = [numActions]Fault{
 	actPartition: FaultPartition, actCut: FaultCut, actCrash: FaultCrash, actBounce: FaultCrash, actOrphan: FaultPartition,
 	actInfant: FaultCrash, actFigure8: FaultPartition,
 	actNet: FaultNet, actDisk: FaultDisk, actMembership: FaultMembership, actBridge: FaultBridge,
+	actRevote: FaultCrash, actStaleRead: FaultPartition,
 }
 
 // weights are the odds of each action, and the tactics within them.
@@ -55,7 +58,7 @@ func weightsFor(c *Config, f features) weights {
 	w := weights{
 		act: [numActions]int{
 			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4, actInfant: 4, actFigure8: 2,
-			actNet: 6, actDisk: 4, actMembership: 3, actBridge: 4,
+			actNet: 6, actDisk: 4, actMembership: 3, actBridge: 4, actRevote: 2, actStaleRead: 2,
 		},
 		isolateLeader: 35, evenSplit: 30, crashLeader: 40, staleClient: 20, reads: 25,
 	}
@@ -68,10 +71,14 @@ func weightsFor(c *Config, f features) weights {
 	case "forget-vote":
 		// A server that forgot its vote must be asked again in the same
 		// term: crash-restart voters during elections.
+		// The revote play asks a restarted voter again in its term.
 		w.act[actBounce], w.act[actCrash], w.crashLeader = 30, 12, 80
+		w.act[actRevote] = 40
 	case "stale-read":
 		// A deposed leader that clients still reach answers reads.
+		// The stale-read play asks it straight after a write elsewhere.
 		w.act[actPartition], w.isolateLeader, w.staleClient, w.reads = 25, 80, 50, 50
+		w.act[actStaleRead] = 40
 	case "short-log-vote":
 		// A server that missed commits (cut off) comes back with a high term.
 		w.act[actPartition], w.isolateLeader, w.act[actClient] = 20, 10, 40
