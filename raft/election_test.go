@@ -269,7 +269,7 @@ func TestElectionTimeoutRange_5_2(t *testing.T) {
 // an election at once, long before the drawn timeout; a leader's expired
 // timer sends its heartbeats at once instead.
 func TestExpireStartsElectionNow_5_2(t *testing.T) {
-	tn := newTestNet(t, 3)
+	tn := newClassic(t, 3)
 	n := tn.nodes[2]
 	require.Greater(t, n.Deadline(), tn.now, "the drawn timeout lies ahead")
 	n.Expire(tn.now)

@@ -43,8 +43,10 @@ func TestEventQueueRemoveKeepsOrder(t *testing.T) {
 
 // A cluster played by hand: no clock runs; an election timer is fired,
 // its vote requests delivered one by one, the rest dropped.
+// The election is Figure 2's (classic): one round of RequestVote, no
+// pre-vote before it.
 func TestPlayElectionByHand(t *testing.T) {
-	s := New(Options{Seed: 5})
+	s := New(Options{Seed: 5, NoPreVote: true, NoCheckQuorum: true})
 	require.NoError(t, s.StartServers(3, ServerOptions{}))
 	require.Empty(t, s.InFlight())
 	require.Len(t, s.Timers(), 3)
