@@ -14,6 +14,12 @@ const (
 	ArgBool                  // true / false
 	ArgNull                  // null / undefined
 	ArgVar                   // a variable reference: $lid in shell form, bare lid in JS form (Text = "lid")
+	// ArgTemplate is a bare word with variable references inside it,
+	// as typed: $lid->1, 0->$lid, $lid,1 (the session puts the values in).
+	ArgTemplate
+	// ArgJSON is an array or object value as canonical JSON text:
+	// x = [1, 2] holds [1,2], y = {a: 1} holds {"a":1}.
+	ArgJSON
 )
 
 // Arg is one argument. Key is set for key=value (shell) and key: value (JS

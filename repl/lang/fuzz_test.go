@@ -32,6 +32,9 @@ func fuzzSeeds() []string {
 		"x = y = z", "var x = y", "let", "const x=t.f()", "t.serverPool[", "serverPool[0].x(1)",
 		"print \"\\u{1F600}\\uD800\\x00\"", "print 1e999 -0 0.0e+0", "t.f('\\\n')",
 		"print k=v=w k==v =k", "a.b.c.d.e()", "t.f(1,,2)", "t.f(,)", "t.f({,})", "t.f({a:1,,})",
+		"cut $lid->1", "cut 0->$lid", "partition $lid,1 | 2", "print $ $$ a$ $1a $a$b", "k=$a-$b",
+		"x = [1, [2, {a: [3]}]]", "x = {a: {b: {c: 1}}}", "x = [", "x = {a:}", "x = -", "x = 1e999",
+		"console.log([1, {}])", `t.serverPool["0"].crash()`, "a; b; c", ";;a;;", "t.f(1); t.g(2);",
 	)
 }
 
@@ -48,6 +51,11 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) is not deterministic: %v / %v", in, err, err2)
 		}
 		_ = Incomplete(in)
+		for _, st := range Statements(in) {
+			if !strings.Contains(in, st) {
+				t.Fatalf("Statements(%q) gave %q, which is not part of the input", in, st)
+			}
+		}
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "parse: ") {
 				t.Fatalf("Parse(%q): error %q does not start with \"parse: \"", in, err)

@@ -194,13 +194,48 @@ func (p *jsParser) call() (Command, error) {
 	return buildCall(name, server, vals), nil
 }
 
+// parseValue parses src[from:], the right-hand side of `NAME = VALUE`, as
+// one value: a number, string, true, false, null, array or object.
+func parseValue(src string, from int) (Arg, error) {
+	toks, _, err := lexJS(src, from)
+	if err != nil {
+		return Arg{}, err
+	}
+	match, _, err := matchBrackets(src, toks)
+	if err != nil {
+		return Arg{}, err
+	}
+	p := &jsParser{src: src, toks: toks, match: match}
+	a, err := p.anyValue()
+	if err != nil {
+		return Arg{}, err
+	}
+	p.skipSemis()
+	if t := p.peek(); t.kind != tEOF {
+		return Arg{}, p.errTok(t, "unexpected %s @@ after the value; write one value, as in x = 5", p.show(t))
+	}
+	return a, nil
+}
+
+// startsValue reports whether src[i] starts a literal value rather than a
+// command: a digit, a sign, a quote, '[' or '{'.
+func startsValue(src string, i int) bool {
+	return i < len(src) && strings.IndexByte("0123456789-.'\"`[{", src[i]) >= 0
+}
+
 // args parses the parenthesised arguments of name; p.i is at the '('.
 func (p *jsParser) args(name string) ([]jsVal, error) {
 	end := p.match[p.i]
 	p.i++
 	var vals []jsVal
 	for p.i < end {
-		v, err := p.value(true)
+		var v jsVal
+		var err error
+		if name == "print" && (p.isPunct("[") || p.isPunct("{")) {
+			v.arg, err = p.anyValue() // console.log([1, 2]) prints the array
+		} else {
+			v, err = p.value(true)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -23,7 +23,12 @@ func buildCall(name string, server *jsVal, vals []jsVal) Command {
 		c.Args = append(c.Args, a)
 	}
 	if server != nil {
-		add("", *server, false)
+		sv := *server
+		if sv.str && isJSONNumber(sv.arg.Text) {
+			// t.serverPool["0"]: JavaScript's keys are strings; it is server 0.
+			sv = jsVal{arg: Arg{Kind: ArgNumber, Text: sv.arg.Text}}
+		}
+		add("", sv, false)
 	}
 	prevArray := false
 	for _, v := range vals {

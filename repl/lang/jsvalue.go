@@ -1,6 +1,9 @@
 package lang
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // value parses one argument; top says it is an argument of the call
 // itself (where object literals are allowed) rather than inside one.
@@ -201,5 +204,103 @@ func (p *jsParser) number(t jsTok, text string) (jsVal, error) {
 	if !isJSONNumber(text) {
 		return jsVal{}, p.errTok(t, "unsupported number %s; write a decimal number, as in 1, -2 or 1.5", text)
 	}
+	if !numberFits(text) {
+		return jsVal{}, p.errTok(t, errTooLarge, text)
+	}
 	return jsVal{arg: Arg{Kind: ArgNumber, Text: text}}, nil
+}
+
+// anyValue parses any value at p.i — a scalar, or an array or object of
+// any depth (up to MaxNesting) — for a variable or print: scalars keep
+// their kind, arrays and objects become ArgJSON.
+func (p *jsParser) anyValue() (Arg, error) {
+	if !p.isPunct("[") && !p.isPunct("{") {
+		v, err := p.scalar()
+		return v.arg, err
+	}
+	var b strings.Builder
+	if err := p.jsonInto(&b); err != nil {
+		return Arg{}, err
+	}
+	return Arg{Kind: ArgJSON, Text: b.String()}, nil
+}
+
+// jsonInto writes the value at p.i as canonical JSON.
+func (p *jsParser) jsonInto(b *strings.Builder) error {
+	switch {
+	case p.isPunct("["):
+		end := p.match[p.i]
+		p.i++
+		b.WriteByte('[')
+		for n := 0; p.i < end; n++ {
+			if n > 0 {
+				if err := p.expect(",", "an array element"); err != nil {
+					return err
+				}
+				if p.i == end {
+					break // a trailing comma
+				}
+				b.WriteByte(',')
+			}
+			if err := p.jsonInto(b); err != nil {
+				return err
+			}
+		}
+		p.i = end + 1
+		b.WriteByte(']')
+		return nil
+	case p.isPunct("{"):
+		end := p.match[p.i]
+		p.i++
+		b.WriteByte('{')
+		for n := 0; p.i < end; n++ {
+			if n > 0 {
+				if err := p.expect(",", "a value in the object"); err != nil {
+					return err
+				}
+				if p.i == end {
+					break
+				}
+				b.WriteByte(',')
+			}
+			k := p.peek()
+			if k.kind != tIdent && k.kind != tString || k.subst {
+				return p.errTok(k, "expected a key in the object literal, found %s; write {key: value}", p.show(k))
+			}
+			p.i++
+			if err := p.expect(":", "the key "+k.text); err != nil {
+				return err
+			}
+			b.WriteString(jsonString(k.text))
+			b.WriteByte(':')
+			if err := p.jsonInto(b); err != nil {
+				return err
+			}
+		}
+		p.i = end + 1
+		b.WriteByte('}')
+		return nil
+	}
+	t := p.peek()
+	v, err := p.scalar()
+	if err != nil {
+		return err
+	}
+	switch a := v.arg; a.Kind {
+	case ArgVar:
+		return p.errTok(t, "the variable %s cannot stand inside an array or object; write its value", a.Text)
+	case ArgString:
+		b.WriteString(jsonString(a.Text))
+	case ArgNull:
+		b.WriteString("null")
+	default:
+		b.WriteString(a.Text)
+	}
+	return nil
+}
+
+// jsonString writes s as a JSON string.
+func jsonString(s string) string {
+	out, _ := json.Marshal(s)
+	return string(out)
 }

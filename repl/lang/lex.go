@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -118,6 +119,17 @@ var jsonNumber = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-
 
 // isJSONNumber reports whether s is exactly a JSON number.
 func isJSONNumber(s string) bool { return jsonNumber.MatchString(s) }
+
+// numberFits reports whether a JSON number is within the range of a
+// number (1e999 is not). Integers too large to be exact are the session's
+// to refuse where a value is meant: a seed may be any 64-bit number.
+func numberFits(text string) bool {
+	f, err := strconv.ParseFloat(text, 64)
+	return err == nil && !math.IsInf(f, 0)
+}
+
+// errTooLarge is the error for a number numberFits refuses.
+const errTooLarge = "number %s @@ is too large for a number; quote it to use it as text"
 
 // literalKind classifies a bare shell token that is not a variable.
 func literalKind(s string) ArgKind {

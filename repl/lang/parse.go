@@ -20,7 +20,14 @@ func Parse(input string) (Command, error) {
 		return empty, err
 	}
 	var c Command
-	if isJSForm(input, rest) {
+	if assign != "" && startsValue(input, rest) {
+		// x = 5, x = 'text', x = [1, 2], x = {a: 1}: a value to keep.
+		a, err := parseValue(input, rest)
+		if err != nil {
+			return empty, err
+		}
+		c = Command{Name: "print", Args: []Arg{a}}
+	} else if isJSForm(input, rest) {
 		c, err = parseJS(input, rest)
 	} else {
 		c, err = parseShell(input, rest)

@@ -13,6 +13,8 @@ func w(s string) Arg                       { return Arg{Kind: ArgWord, Text: s} 
 func num(s string) Arg                     { return Arg{Kind: ArgNumber, Text: s} }
 func str(s string) Arg                     { return Arg{Kind: ArgString, Text: s} }
 func vr(s string) Arg                      { return Arg{Kind: ArgVar, Text: s} }
+func tmpl(s string) Arg                    { return Arg{Kind: ArgTemplate, Text: s} }
+func js(s string) Arg                      { return Arg{Kind: ArgJSON, Text: s} }
 func bl(s string) Arg                      { return Arg{Kind: ArgBool, Text: s} }
 func nl(s string) Arg                      { return Arg{Kind: ArgNull, Text: s} }
 func kv(key string, a Arg) Arg             { a.Key = key; return a }
@@ -241,7 +243,7 @@ func TestParseShellWords(t *testing.T) {
 		`print k="a b" k2='' $v k3=$v`:                      {kv("k", str("a b")), kv("k2", str("")), vr("v"), kv("k3", vr("v"))},
 		"print a|b | c||":                                   {w("a"), w("|"), w("b"), w("|"), w("c"), w("|"), w("|")},
 		"print a=b=c 0=1 x==y":                              {kv("a", w("b=c")), w("0=1"), kv("x", w("=y"))},
-		"print a$b a\\b é":                                  {w("a$b"), w(`a\b`), w("é")},
+		"print a$b a\\b é 5$":                               {tmpl("a$b"), w(`a\b`), w("é"), w("5$")},
 		"print a//b k=//c a#b":                              {w("a//b"), kv("k", w("//c")), w("a")},
 	} {
 		assert.Equal(t, cmd("print", want...), bare(mustParse(t, in)), in)
@@ -272,5 +274,77 @@ func TestParseNamesAndBareIdentifiers(t *testing.T) {
 		"require ./x":                  cmd("require", str("./x")),
 	} {
 		assert.Equal(t, want, bare(mustParse(t, in)), in)
+	}
+}
+
+// $name may stand anywhere inside a shell-form word (issue 8): the word
+// is a template the session fills in.
+func TestParseTemplates(t *testing.T) {
+	for in, want := range map[string]Command{
+		"cut $lid->1":          cmd("cut", tmpl("$lid->1")),
+		"cut 0->$lid":          cmd("cut", tmpl("0->$lid")),
+		"partition $lid,1 | 2": cmd("partition", tmpl("$lid,1"), w("|"), w("2")),
+		"net $a<->$b loss=0.1": cmd("net", tmpl("$a<->$b"), kv("loss", num("0.1"))),
+		"run ${x}":             {}, // braces are the JavaScript form's
+	} {
+		c, err := Parse(in)
+		if want.Name == "" {
+			assert.Error(t, err, in)
+			continue
+		}
+		require.NoError(t, err, in)
+		assert.Equal(t, want, bare(c), in)
+	}
+	assert.Equal(t, []TemplateRef{{Name: "lid", Start: 0, End: 4}, {Name: "x_1", Start: 6, End: 10}}, TemplateRefs("$lid->$x_1$"))
+}
+
+// NAME = VALUE keeps a value (issue 8: x = 5 was not a command; arrays
+// and objects were stored as the string '1,2').
+func TestParseAssignedValues(t *testing.T) {
+	for in, want := range map[string]Command{
+		"x = 5":                                set("x", cmd("print", num("5"))),
+		"x = -2.5;":                            set("x", cmd("print", num("-2.5"))),
+		"x = 'a b'":                            set("x", cmd("print", str("a b"))),
+		"let x = [1, 2]":                       set("x", cmd("print", js("[1,2]"))),
+		"x = [[0, 1], [2],]":                   set("x", cmd("print", js("[[0,1],[2]]"))),
+		`x = {a: 1, "b c": [true, null, 's']}`: set("x", cmd("print", js(`{"a":1,"b c":[true,null,"s"]}`))),
+		"console.log([1, {a: 2}])":             cmd("print", js(`[1,{"a":2}]`)),
+		"x = status":                           set("x", cmd("status")),
+	} {
+		assert.Equal(t, want, bare(mustParse(t, in)), in)
+	}
+	for in, msg := range map[string]string{
+		"x = [1, lid]":   "the variable lid cannot stand inside an array",
+		"x = 5 6":        "after the value",
+		"x = 1e999":      "too large for a number",
+		"t.crash(1e999)": "too large for a number",
+		"x = {1: 2}":     "expected a key",
+	} {
+		_, err := Parse(in)
+		require.Error(t, err, in)
+		assert.Contains(t, err.Error(), msg, in)
+	}
+}
+
+// t.serverPool["0"] is server 0: JavaScript's keys are strings (issue 8:
+// the id was taken for the operation).
+func TestParseServerPoolStringKey(t *testing.T) {
+	assert.Equal(t, cmd("clientRequest", num("0"), w("get"), w("a")),
+		bare(mustParse(t, `t.serverPool["0"].clientRequest({op: 'get', key: 'a'})`)))
+}
+
+// Several statements may share a line (issue 8).
+func TestStatements(t *testing.T) {
+	for in, want := range map[string][]string{
+		"t.crash(lid); t.restart(lid);": {"t.crash(lid)", "t.restart(lid)"},
+		"crash 1;restart 1":             {"crash 1", "restart 1"},
+		"crash 1;":                      {"crash 1;"},
+		"crash 1; # a; b":               {"crash 1; # a; b"},
+		`print "a;b"; print 'c;d'`:      {`print "a;b"`, `print 'c;d'`},
+		"t.f({a: 1; b}); x":             {"t.f({a: 1; b})", "x"},
+		"print 'open; x":                {"print 'open; x"},
+		"/* ; */ a; b // ; c":           {"/* ; */ a", "b // ; c"},
+	} {
+		assert.Equal(t, want, Statements(in), in)
 	}
 }

@@ -142,13 +142,48 @@ func lexWord(src string, i int, prev []shTok) (shTok, int, error) {
 
 // shellValue classifies a bare word (or the value part of key=value).
 func shellValue(src string, pos int, text string) (Arg, error) {
-	if text[0] == '$' {
-		if name := text[1:]; !isIdent(name) {
-			return Arg{}, errAt(src, pos, "bad variable reference %s @@: expected $ followed by a name of letters, digits and _, as in $lid", text)
-		}
+	if text[0] == '$' && isIdent(text[1:]) {
 		return Arg{Kind: ArgVar, Text: text[1:]}, nil
 	}
-	return Arg{Kind: literalKind(text), Text: text}, nil
+	if len(TemplateRefs(text)) > 0 {
+		return Arg{Kind: ArgTemplate, Text: text}, nil
+	}
+	if text[0] == '$' {
+		return Arg{}, errAt(src, pos, "bad variable reference %s @@: expected $ followed by a name of letters, digits and _, as in $lid", text)
+	}
+	k := literalKind(text)
+	if k == ArgNumber && !numberFits(text) {
+		return Arg{}, errAt(src, pos, errTooLarge, text)
+	}
+	return Arg{Kind: k, Text: text}, nil
+}
+
+// TemplateRef is one $name inside a word: the name and its byte span.
+type TemplateRef struct {
+	Name       string
+	Start, End int // text[Start:End] is "$name"
+}
+
+// TemplateRefs finds the variable references of a word: a '$' followed by
+// a name ($lid in $lid->1). A '$' not followed by a name is not one.
+func TemplateRefs(text string) []TemplateRef {
+	var refs []TemplateRef
+	for i := 0; i < len(text); i++ {
+		if text[i] != '$' {
+			continue
+		}
+		if e := identEnd(text, i+1); e > i+1 {
+			refs = append(refs, TemplateRef{Name: text[i+1 : e], Start: i, End: e})
+			i = e - 1
+		}
+	}
+	return refs
+}
+
+// Literal is the argument a bare word gives once any variables in it are
+// replaced: a number, true/false, null or a word.
+func Literal(key, text string) Arg {
+	return Arg{Key: key, Kind: literalKind(text), Text: text}
 }
 
 // checkAfterQuote requires a closing quote at src[n-1] to end its word.

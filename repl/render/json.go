@@ -395,6 +395,9 @@ func (r *Renderer) renderJSON(res Result) {
 	for _, sub := range res.Sub {
 		r.renderJSON(sub)
 	}
+	if res.Multi {
+		return // each statement printed its own line
+	}
 	line := jsonLine{Cmd: res.Cmd.Line, TMs: Millis(res.T), OK: res.OK, Result: ValueJSON(res.Value)}
 	if res.Err != nil {
 		line.Error = res.Err.Error()

@@ -57,6 +57,20 @@ func (r *Renderer) Render(res Result) {
 // it is empty.
 func (r *Renderer) Text(res Result) string {
 	var b strings.Builder
+	if res.Multi {
+		if r.Echo && res.Cmd.Line != "" {
+			b.WriteString(r.paint("> "+res.Cmd.Line, color.Bold) + "\n")
+		}
+		quiet := *r
+		quiet.Echo = false // the line was shown whole
+		for i, sub := range res.Sub {
+			if i == len(res.Sub)-1 {
+				sub.Where = res.Where
+			}
+			b.WriteString(quiet.Text(sub))
+		}
+		return b.String()
+	}
 	if r.Echo && res.Cmd.Line != "" {
 		lines := strings.Split(res.Cmd.Line, "\n")
 		for i, l := range lines {
@@ -118,7 +132,11 @@ func (r *Renderer) valueText(res Result) string {
 	}
 	text := r.Plain(res.Value)
 	if res.Cmd.Assign != "" && res.Cmd.Name != "require" && text != "" {
-		text = res.Cmd.Assign + " = " + text
+		sep := " = "
+		if strings.Contains(text, "\n") {
+			sep = " =\n" // a table starts on its own line, not after the name
+		}
+		text = res.Cmd.Assign + sep + text
 	}
 	return text
 }

@@ -37,8 +37,12 @@ type Result struct {
 	Events []EventLine
 	// Dropped counts events left out of Events because there were too many.
 	Dropped int
-	// Sub holds the results of the commands of a `source`d file.
+	// Sub holds the results of the commands of a `source`d file, or of
+	// the statements of a line when Multi is set.
 	Sub []Result
+	// Multi says the line held several statements (`crash 1; restart 1`):
+	// each shows as if typed alone, and the line adds nothing of its own.
+	Multi bool
 	// Quit asks the shell to leave.
 	Quit bool
 	// T is the virtual time after the command.

@@ -41,7 +41,7 @@ func argFromJSON(key, text string) lang.Arg {
 	case string:
 		return lang.Arg{Key: key, Kind: lang.ArgString, Text: x}
 	}
-	return lang.Arg{Key: key, Kind: lang.ArgWord, Text: text}
+	return lang.Arg{Key: key, Kind: lang.ArgJSON, Text: text}
 }
 
 // show quotes an argument for an error message the way the user typed it,
@@ -55,6 +55,17 @@ func (s *Session) show(i int, a lang.Arg) string {
 		return fmt.Sprintf("$%s (= %s)", name, text)
 	}
 	return text
+}
+
+// inexact reports whether a number argument is an integer too large for a
+// JavaScript number to hold exactly (beyond 2^53-1): it would come back
+// with other digits.
+func inexact(a lang.Arg) bool {
+	if a.Kind != lang.ArgNumber || strings.ContainsAny(a.Text, ".eE") {
+		return false
+	}
+	f, ok := number(a)
+	return ok && math.Abs(f) > 1<<53-1
 }
 
 // number parses a numeric argument (a Number, or a Word that reads as one).
@@ -154,6 +165,8 @@ func valueArg(a lang.Arg) raft.Value {
 		return "false"
 	case lang.ArgNull:
 		return "null"
+	case lang.ArgJSON:
+		return raft.Value(a.Text) // an array or object, canonical already
 	}
 	b, _ := json.Marshal(a.Text)
 	return raft.Value(b)

@@ -113,6 +113,9 @@ func (s *Session) source(c lang.Command) render.Result {
 // becomes a failed Result like any other, naming the command when it can
 // be told.
 func (s *Session) Exec(text string) render.Result {
+	if stmts := lang.Statements(text); len(stmts) > 1 {
+		return s.execAll(text, stmts)
+	}
 	c, err := lang.Parse(text)
 	if err != nil {
 		msg := err.Error()
@@ -125,6 +128,24 @@ func (s *Session) Exec(text string) render.Result {
 		c.Line = text
 	}
 	return s.ExecCommand(c)
+}
+
+// execAll runs the statements of one line (`crash 1; restart 1`) in
+// order, stopping at the first that fails, as JavaScript stops at an
+// exception. The result holds theirs.
+func (s *Session) execAll(text string, stmts []string) render.Result {
+	res := render.Result{Cmd: lang.Command{Line: text}, Multi: true, OK: true}
+	for _, st := range stmts {
+		r := s.Exec(st)
+		res.Sub = append(res.Sub, r)
+		res.Cmd.Name = r.Cmd.Name
+		if r.Quit || !r.OK {
+			res.Quit, res.OK = r.Quit, r.OK
+			break
+		}
+	}
+	res.T = s.sim.Now()
+	return res
 }
 
 // leadingName returns the canonical name of the command a line starts

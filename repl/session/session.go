@@ -120,6 +120,11 @@ func (s *Session) ExecCommand(c lang.Command) (res render.Result) {
 	if err != nil {
 		return render.Result{Err: err}
 	}
+	for i, a := range sc.Args {
+		if sc.Name != "seed" && inexact(a) { // a seed is any 64-bit number
+			return render.Result{Err: fmt.Errorf("%s: number %s is too large to be exact (integers go up to 9007199254740991, 2^53-1); quote it to use it as text", cmdName(sc), s.show(i, a))}
+		}
+	}
 	h, ok := handlers[sc.Name]
 	if !ok {
 		return render.Result{Err: unknownCommand(sc.Name)}
@@ -214,7 +219,7 @@ func commandNames() []string {
 func (s *Session) substitute(c lang.Command) (lang.Command, error) {
 	has := false
 	for _, a := range c.Args {
-		if a.Kind == lang.ArgVar {
+		if a.Kind == lang.ArgVar || a.Kind == lang.ArgTemplate {
 			has = true
 		}
 	}
@@ -225,6 +230,14 @@ func (s *Session) substitute(c lang.Command) (lang.Command, error) {
 	out := c
 	out.Args = make([]lang.Arg, len(c.Args))
 	for i, a := range c.Args {
+		if a.Kind == lang.ArgTemplate {
+			w, err := s.expand(c, a)
+			if err != nil {
+				return c, err
+			}
+			out.Args[i] = w
+			continue
+		}
 		if a.Kind != lang.ArgVar {
 			out.Args[i] = a
 			continue
@@ -244,6 +257,36 @@ func (s *Session) substitute(c lang.Command) (lang.Command, error) {
 		s.argVars[i] = a.Text
 	}
 	return out, nil
+}
+
+// expand puts the values of the variables into a word that holds them
+// ($lid->1 with lid = 0 is 0->1). A value that is not a number, a string
+// or a boolean cannot stand inside a word.
+func (s *Session) expand(c lang.Command, a lang.Arg) (lang.Arg, error) {
+	var b strings.Builder
+	last := 0
+	for _, r := range lang.TemplateRefs(a.Text) {
+		b.WriteString(a.Text[last:r.Start])
+		last = r.End
+		v, ok := s.vars[r.Name]
+		if !ok {
+			return a, fmt.Errorf("%s: unknown variable $%s in %s (set one with: %s = getLeaderId)", cmdName(c), r.Name, a.Text, r.Name)
+		}
+		switch x := argFromJSON("", v.json); x.Kind {
+		case lang.ArgNull:
+			return a, fmt.Errorf("%s: $%s is null in %s (was there no leader when it was set? set it again with: %s = getLeaderId)", cmdName(c), r.Name, a.Text, r.Name)
+		case lang.ArgJSON:
+			held := v.json
+			if len(held) > 40 {
+				held = held[:37] + "..."
+			}
+			return a, fmt.Errorf("%s: $%s holds %s (from %s), which cannot stand inside the word %s", cmdName(c), r.Name, held, v.from, a.Text)
+		default:
+			b.WriteString(x.Text)
+		}
+	}
+	b.WriteString(a.Text[last:])
+	return lang.Literal(a.Key, b.String()), nil
 }
 
 // bareWord says whether c is a lone word (`lid` or `lid;`), which the JS

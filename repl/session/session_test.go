@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -432,3 +433,64 @@ func jsonOf(s *Session, line string) string {
 }
 
 var tMs = regexp.MustCompile(`"t_ms":[0-9.]+`)
+
+// $name anywhere inside an argument (issue 8).
+func TestExecTemplates(t *testing.T) {
+	s, l := cluster(t)
+	r := execOK(t, s, "cut $lid->1")
+	assert.Contains(t, (&render.Renderer{}).Plain(r.Value), fmt.Sprintf("cut %d->1", l))
+	execOK(t, s, "heal")
+	execOK(t, s, "other = 2")
+	r = execOK(t, s, "partition $lid,$other")
+	assert.Contains(t, (&render.Renderer{}).Plain(r.Value), fmt.Sprintf("partitioned: %d,2 | ", l))
+	execErr(t, s, "cut $nope->1", "unknown variable $nope in $nope->1")
+	execOK(t, s, "arr = [1, 2]")
+	execErr(t, s, "cut $arr->1", "$arr holds [1,2]", "cannot stand inside the word")
+	execOK(t, s, "nothing = null")
+	execErr(t, s, "cut $nothing->1", "$nothing is null")
+}
+
+// Values in variables keep their type: arrays and objects stay JSON, not
+// the string '1,2'; an integer too large to be exact is refused, not
+// rounded (issue 8).
+func TestExecValues(t *testing.T) {
+	s := New(Options{Seed: 1})
+	r := execOK(t, s, "x = [1, 2]")
+	assert.Equal(t, "x = [ 1, 2 ]", (&render.Renderer{}).Text(r)[:12])
+	r = execOK(t, s, "print $x")
+	assert.Equal(t, `[1,2]`, string(render.ValueJSON(r.Value)))
+	execOK(t, s, "y = {a: 1}")
+	r = execOK(t, s, "y")
+	assert.Equal(t, `{"a":1}`, string(render.ValueJSON(r.Value)))
+	execErr(t, s, "n = 99999999999999999999", "too large to be exact")
+	execOK(t, s, "n = 9007199254740991")
+	execOK(t, s, "seed 18446744073709551615") // seeds are 64-bit
+}
+
+// A table stored in a variable starts on its own line (issue 8: the header
+// was glued to the name).
+func TestExecAssignTable(t *testing.T) {
+	s, _ := cluster(t)
+	text := (&render.Renderer{}).Text(execOK(t, s, "x = status"))
+	assert.True(t, strings.HasPrefix(text, "x =\nID "), text)
+}
+
+// Several statements on one line run in order; the first failure stops
+// the rest (issue 8).
+func TestExecStatements(t *testing.T) {
+	s, l := cluster(t)
+	r := execOK(t, s, "t.crash(lid); t.restart(lid);")
+	require.Len(t, r.Sub, 2)
+	up, _ := info(t, s, l)
+	assert.True(t, up)
+	text := (&render.Renderer{}).Text(r)
+	assert.Equal(t, fmt.Sprintf("S%d crashed (its disk is kept)\nS%d restarted from its disk\n", l, l), text)
+	r = s.Exec("crash 1; crash 1; crash 2")
+	assert.False(t, r.OK)
+	require.Len(t, r.Sub, 2)
+	up, _ = info(t, s, 2)
+	assert.True(t, up, "the statement after a failure does not run")
+	var out bytes.Buffer
+	(&render.Renderer{W: &out, JSON: true}).Render(r)
+	assert.Equal(t, 2, strings.Count(out.String(), "\n"), "one JSON line per statement: %s", out.String())
+}
