@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/chzyer/readline"
 )
@@ -109,22 +111,65 @@ func historyPath() string {
 }
 
 func interactive(s *session.Session, o ShellOptions) int {
-	rl, err := readline.NewEx(&readline.Config{
+	guard := &lineGuard{r: readline.NewCancelableStdin(os.Stdin), limit: maxTypedLine, noSuspend: !hasJobControl()}
+	if guard.noSuspend {
+		// Ctrl-Z while a command runs (the terminal is not in raw mode
+		// then) would stop the process for good too.
+		signal.Ignore(syscall.SIGTSTP)
+	}
+	hist := historyPath()
+	if hist != "" {
+		boundHistory(hist, historyLimit, historyMaxBytes)
+	}
+	cfg := &readline.Config{
 		Prompt:                 s.Prompt(),
-		HistoryFile:            historyPath(),
+		HistoryFile:            hist,
+		HistoryLimit:           historyLimit,
 		DisableAutoSaveHistory: true, // a multi-line call is saved as one entry
 		HistorySearchFold:      true,
 		AutoComplete:           s.Completer(),
 		InterruptPrompt:        "^C",
 		EOFPrompt:              "quit",
-	})
+		Stdin:                  guard,
+	}
+	// With stdout redirected (raftsim > out.txt), the editor draws on the
+	// terminal's stderr and only results go to the file.
+	out := o.Out
+	toTerminal := isTerminal(o.Out)
+	if !toTerminal {
+		cfg.Stdout = o.Err
+	}
+	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		fmt.Fprintf(o.Err, "raftsim: no line editing (%v); reading plainly\n", err)
 		return piped(s, o)
 	}
 	defer rl.Close()
-	r := &render.Renderer{W: rl.Stdout(), JSON: o.JSON, Color: o.Color}
+	if toTerminal {
+		out = rl.Stdout() // results appear above the prompt being edited
+	}
+	r := &render.Renderer{W: out, JSON: o.JSON, Color: o.Color}
 	fmt.Fprintln(rl.Stdout(), Banner)
+
+	in := &interrupter{}
+	if !o.JSON && isTerminal(o.Err) {
+		in.progress = o.Err
+	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	go func() {
+		for range sigs {
+			if in.hits.Add(1) >= 3 {
+				// A command that processes no events cannot be
+				// stopped at one: the third Ctrl-C leaves.
+				fmt.Fprintln(o.Err, "\nraftsim: interrupted three times; quitting")
+				os.Exit(130)
+			}
+		}
+	}()
+	s.SetPoll(in.poll)
+
 	var buf []string
 	for {
 		if len(buf) == 0 {
@@ -134,10 +179,25 @@ func interactive(s *session.Session, o ShellOptions) int {
 		}
 		line, err := rl.Readline()
 		if errors.Is(err, readline.ErrInterrupt) {
-			buf = nil // Ctrl-C drops the line being typed, not the session
+			// Ctrl-C drops the line being typed (and the continuation),
+			// not the session.
+			switch {
+			case guard.tooLong.Swap(false):
+				fmt.Fprintf(o.Err, "error: line too long (over %d bytes): dropped, not run and not saved in history\n", maxTypedLine)
+			case guard.suspended.Swap(false):
+				fmt.Fprintln(o.Err, "Ctrl-Z: raftsim was not started from a shell with job control, so nothing could resume it: it keeps running (quit or Ctrl-D leaves)")
+			case len(buf) > 0:
+				fmt.Fprintln(o.Err, "(continuation cancelled)")
+			}
+			buf = nil
 			continue
 		}
-		if err != nil { // io.EOF: Ctrl-D
+		if err != nil { // io.EOF: Ctrl-D on an empty line
+			if len(buf) > 0 {
+				fmt.Fprintln(o.Err, "(continuation cancelled; Ctrl-D again leaves)")
+				buf = nil
+				continue
+			}
 			return 0
 		}
 		buf = append(buf, line)
@@ -149,8 +209,12 @@ func interactive(s *session.Session, o ShellOptions) int {
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		rl.SaveHistory(strings.ReplaceAll(text, "\n", " "))
+		if len(text) <= maxTypedLine {
+			rl.SaveHistory(strings.ReplaceAll(text, "\n", " "))
+		}
+		in.begin(s.Sim().Now(), s.Sim().Events())
 		res := s.Exec(text)
+		in.end()
 		if res.Cmd.Name == "" && res.Err == nil {
 			continue // only a comment
 		}
@@ -159,4 +223,16 @@ func interactive(s *session.Session, o ShellOptions) int {
 			return 0
 		}
 	}
+}
+
+// History file bounds: entries kept, and bytes read at start.
+const (
+	historyLimit    = 1000
+	historyMaxBytes = 1 << 20
+)
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && readline.IsTerminal(int(f.Fd()))
 }

@@ -142,7 +142,7 @@ func (s *Sim) ClientRequest(target raft.NodeID, cmd raft.Command) (raft.Response
 func (s *Sim) request(target raft.NodeID, cmd raft.Command) raft.Response {
 	c := s.shellClient()
 	s.startRequest(c, target, target == raft.None, cmd)
-	for c.pending && s.queue.Len() > 0 {
+	for c.pending && !s.stopped() && s.queue.Len() > 0 {
 		if s.queue.peek().at > s.horizon {
 			s.now = max(s.now, s.horizon)
 			return raft.Response{} // stopped at the horizon, still waiting

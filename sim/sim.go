@@ -77,6 +77,12 @@ type Sim struct {
 	// horizon is the latest virtual time the clock may reach (see
 	// SetHorizon); NoHorizon when unbounded.
 	horizon time.Duration
+
+	// poll, events and halted stop a long run from outside (interrupt.go).
+	poll     func(Progress) bool
+	pollMask uint64 // poll when events&pollMask == 0; tests poll more often
+	events   uint64
+	halted   bool
 }
 
 // New returns a simulation with no servers. Zero or negative fields of o

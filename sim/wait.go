@@ -15,6 +15,7 @@ func (s *Sim) process(e event) bool {
 		s.observer()
 	}
 	s.now = e.at
+	s.pollNow()
 	switch e.kind {
 	case evDeliver:
 		s.deliver(e.aux)
@@ -29,16 +30,19 @@ func (s *Sim) process(e event) bool {
 	return false
 }
 
-// Run advances virtual time by d, processing every event due until then.
+// Run advances virtual time by d, processing every event due until then
+// (or until interrupted: see SetPoll).
 func (s *Sim) Run(d time.Duration) {
 	if d < 0 {
 		return
 	}
 	end := min(s.after(d), s.horizon)
-	for s.queue.Len() > 0 && s.queue.peek().at <= end {
+	for !s.stopped() && s.queue.Len() > 0 && s.queue.peek().at <= end {
 		s.process(s.queue.pop())
 	}
-	s.now = max(s.now, end)
+	if !s.halted {
+		s.now = max(s.now, end)
+	}
 }
 
 // Step processes up to n visible events and returns how many it processed
@@ -46,7 +50,7 @@ func (s *Sim) Run(d time.Duration) {
 // timers) are processed along the way but not counted.
 func (s *Sim) Step(n int) int {
 	done := 0
-	for done < n && s.queue.Len() > 0 {
+	for done < n && !s.stopped() && s.queue.Len() > 0 {
 		if s.queue.peek().at > s.horizon {
 			s.now = max(s.now, s.horizon)
 			break
@@ -106,7 +110,7 @@ func (s *Sim) runUntil(cond func() bool, end time.Duration) bool {
 		if cond() {
 			return true
 		}
-		if s.queue.Len() == 0 {
+		if s.stopped() || s.queue.Len() == 0 {
 			return false
 		}
 		if s.queue.peek().at > end {

@@ -101,8 +101,8 @@ func (s *Session) source(c lang.Command) render.Result {
 				firstErr = fmt.Errorf("source: %s: %v", r.Where, r.Err)
 			}
 		}
-		if r.Quit {
-			break // quit ends the file, not the shell
+		if r.Quit || s.sim.Interrupted() {
+			break // quit ends the file, not the shell; Ctrl-C ends both
 		}
 	}
 	return render.Result{OK: firstErr == nil, Err: firstErr, Value: v, Sub: subs}

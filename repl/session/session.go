@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -45,6 +46,8 @@ type Session struct {
 	// hist records the commands since the cluster was built, for
 	// rewind, goto and save (travel.go).
 	hist history
+	// poll is installed in every cluster the session builds (SetPoll).
+	poll func(sim.Progress) bool
 }
 
 // variable is one stored result: canonical JSON text, so that it can be put
@@ -77,6 +80,7 @@ func (s *Session) Sim() *sim.Sim { return s.sim }
 // variables go with it: they named things in the old cluster.
 func (s *Session) resetSim(seed uint64) {
 	s.sim = sim.New(sim.Options{Seed: seed})
+	s.sim.SetPoll(s.poll)
 	s.seed = s.sim.Seed()
 	s.vars = map[string]variable{}
 	s.debugServers = map[raft.NodeID]int{}
@@ -85,6 +89,20 @@ func (s *Session) resetSim(seed uint64) {
 		s.trace = &traceLog{on: true} // the old cluster's events go with it
 	}
 	s.updateListener()
+}
+
+// ErrInterrupted is the error of a command the poll function stopped
+// (SetPoll): the shell's Ctrl-C.
+var ErrInterrupted = errors.New("interrupted")
+
+// SetPoll installs f as the poll function of the simulation, now and in
+// every cluster the session builds later (reset, seed): the simulation calls
+// it every sim.PollEvery events, and a command stops when it returns false.
+// The command then fails with ErrInterrupted, saying where virtual time
+// stopped; the cluster and the variables stay as they are.
+func (s *Session) SetPoll(f func(sim.Progress) bool) {
+	s.poll = f
+	s.sim.SetPoll(f)
 }
 
 // Prompt is the interactive prompt: virtual time and leader.
@@ -101,9 +119,17 @@ func (s *Session) Prompt() string {
 // command.
 func (s *Session) ExecCommand(c lang.Command) (res render.Result) {
 	s.events, s.dropped, s.argVars = nil, 0, nil
+	if s.depth == 0 {
+		s.sim.ClearInterrupt()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			res = render.Result{Cmd: c, Err: fmt.Errorf("%s: internal error: %v (please report this line)", cmdName(c), p)}
+		}
+		if s.sim.Interrupted() && !errors.Is(res.Err, ErrInterrupted) {
+			res.Value = nil // a half-done command has no result to show
+			res.Err = fmt.Errorf("%s: %w at t=%s, after %d events; the cluster and the variables are as they were then",
+				cmdName(c), ErrInterrupted, render.Seconds(s.sim.Now()), s.sim.Events())
 		}
 		res.Cmd = c
 		if res.Err != nil {

@@ -95,7 +95,9 @@ func (s *Session) record(c lang.Command, res render.Result, at time.Duration) {
 			h.midway = false
 		}
 	}
-	h.entries = append(h.entries, entry{line: c.Line, at: at, end: end})
+	// An interrupted command (Ctrl-C) stopped at end, between two instants:
+	// a replay stops it there too.
+	h.entries = append(h.entries, entry{line: c.Line, at: at, end: end, cut: s.sim.Interrupted()})
 	h.cursor = len(h.entries)
 }
 
@@ -119,6 +121,7 @@ func (s *Session) Goto(t time.Duration) (render.Travelled, error) {
 		f.trace = &traceLog{on: true}
 	}
 	f.updateListener()
+	f.SetPoll(s.poll) // Ctrl-C stops a long replay, and works after it
 	f.hist = s.hist
 	f.hist.entries = append([]entry(nil), s.hist.entries...)
 	f.hist.replaying, f.hist.cursor, f.hist.midway = true, 0, false
@@ -138,6 +141,9 @@ func (s *Session) Goto(t time.Duration) (render.Travelled, error) {
 		}
 		f.Exec(e.line)
 		f.sim.SetHorizon(sim.NoHorizon)
+		if f.sim.Interrupted() {
+			return render.Travelled{}, fmt.Errorf("%w during the replay, at t=%s of it; the session stays at t=%s", ErrInterrupted, render.Seconds(f.sim.Now()), render.Seconds(from))
+		}
 		tr.Replayed++
 		f.hist.cursor = i + 1
 		if stop < e.end {
