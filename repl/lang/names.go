@@ -9,7 +9,7 @@ var knownCommands = []string{
 	"run", "step", "until", "debug", "expect", "seed", "reset", "source",
 	"help", "quit", "net", "cut", "disk", "load", "history", "check",
 	"export", "print", "require", "trace",
-	"pending", "deliver", "drop", "timeout", "rewind", "goto", "save",
+	"pending", "deliver", "drop", "timeout", "why", "rewind", "goto", "save",
 }
 
 // commandAliases maps other spellings (lower case) to canonical names.

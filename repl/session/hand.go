@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
+	"time"
 
 	"raftsim/raft"
 	"raftsim/repl/lang"
@@ -124,7 +126,11 @@ func (s *Session) timeout(c lang.Command) render.Result {
 		return render.Result{Err: err}
 	}
 	var hb bool
+	now := s.sim.Now()
 	s.showing(func() { hb, err = s.sim.FireTimer(id) })
+	if err == nil {
+		s.fired = append(s.fired, firedTimer{at: now, id: id})
+	}
 	if err != nil {
 		if errors.Is(err, sim.ErrServerDown) {
 			return render.Result{Err: fmt.Errorf("timeout: server %d is down (restart %d first)", id, id)}
@@ -147,4 +153,15 @@ func (s *Session) showing(f func()) {
 		s.updateListener()
 	}()
 	f()
+}
+
+// firedTimer is a timer fired by hand, for why to say so.
+type firedTimer struct {
+	at time.Duration
+	id raft.NodeID
+}
+
+// firedByHand says whether server id's timer was fired by hand at t.
+func (s *Session) firedByHand(id raft.NodeID, t time.Duration) bool {
+	return slices.Contains(s.fired, firedTimer{at: t, id: id})
 }

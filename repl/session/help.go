@@ -171,6 +171,12 @@ var helps = map[string]helpEntry{
 		"Server ID's election timer fires now: it starts an election in the next term, whatever its timeout was.\n" +
 			"A leader has no election timer: its heartbeat timer fires instead. The clock does not move.",
 		"timeout 1"},
+	"why": {"why ID",
+		"In words: why server ID has its role, term, vote, leader and commit index, citing the events that caused them\n" +
+			"(times, servers, messages): the timeout that started its election and why no heartbeat had come, who granted\n" +
+			"and who refused their votes and why, where its term came from, which servers hold its commit index.\n" +
+			"It reads the trace that is always kept (the newest events of the run).",
+		"why 2"},
 	"rewind": {"rewind DURATION",
 		"Go back DURATION of virtual time: the session is replayed from its seed up to then (exactly: the simulator is\n" +
 			"deterministic), a command that was running then is stopped where it was. goto replays what was ahead; any\n" +
@@ -201,7 +207,7 @@ var helpGroups = []struct {
 	{"faults", []string{"net", "disk"}},
 	{"clients and state", []string{"clientRequest", "getLeaderId", "getAll", "status"}},
 	{"time", []string{"run", "step", "until", "debug"}},
-	{"one message at a time", []string{"pending", "deliver", "drop", "timeout"}},
+	{"one message at a time", []string{"pending", "deliver", "drop", "timeout", "why"}},
 	{"time travel", []string{"rewind", "goto", "save"}},
 	{"workload and checks", []string{"load", "history", "check", "expect", "export", "trace"}},
 	{"session", []string{"seed", "reset", "source", "print", "help", "quit", "require"}},

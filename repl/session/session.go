@@ -48,6 +48,8 @@ type Session struct {
 	hist history
 	// poll is installed in every cluster the session builds (SetPoll).
 	poll func(sim.Progress) bool
+	// fired lists the timers fired by hand (timeout), for why.
+	fired []firedTimer
 }
 
 // variable is one stored result: canonical JSON text, so that it can be put
@@ -85,6 +87,7 @@ func (s *Session) resetSim(seed uint64) {
 	s.vars = map[string]variable{}
 	s.debugServers = map[raft.NodeID]int{}
 	s.down = map[raft.NodeID]bool{}
+	s.fired = nil
 	if s.trace != nil && s.trace.on {
 		s.trace = &traceLog{on: true} // the old cluster's events go with it
 	}
@@ -212,6 +215,7 @@ func init() {
 		"rewind":        (*Session).rewind,
 		"goto":          (*Session).gotoCmd,
 		"save":          (*Session).save,
+		"why":           (*Session).why,
 	}
 }
 

@@ -1,0 +1,626 @@
+package session
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"raftsim/raft"
+	"raftsim/repl/lang"
+	"raftsim/repl/render"
+	"raftsim/sim"
+)
+
+// why explains, in words and citing the events of the trace, why a server
+// has its role, term, vote, leader and commit index. Everything it says
+// is read from the trace that is always recorded (sim.Trace) and from the
+// causes the Raft core gives with its events (a refused vote's reason, the
+// term a message carried); the commands typed by hand (timeout) come from
+// the session's own history.
+
+func (s *Session) why(c lang.Command) render.Result {
+	if len(c.Args) != 1 {
+		return render.Result{Err: fmt.Errorf("why: give one server (try why 0)")}
+	}
+	id, err := s.serverArg(c, 0, true)
+	if err != nil {
+		return render.Result{Err: err}
+	}
+	w, err := s.Why(id)
+	if err != nil {
+		return render.Result{Err: fmt.Errorf("why: %v", err)}
+	}
+	return render.Result{OK: true, Value: w}
+}
+
+// Why explains server id's state now: its role, term, vote, leader and
+// commit index, each with the events that caused it.
+func (s *Session) Why(id raft.NodeID) (render.Why, error) {
+	info, err := s.sim.Info(id)
+	if err != nil {
+		return render.Why{}, err
+	}
+	x := &explainer{s: s, id: id, info: info, evs: s.sim.Trace(), now: s.sim.Now()}
+	if st := s.sim.TraceStats(); st.Dropped > 0 && len(x.evs) > 0 {
+		x.oldest = x.evs[0].Time
+		x.truncated = true
+	}
+	x.explain()
+	slices.SortStableFunc(x.causes, func(a, b render.Cause) int { return int(a.Time - b.Time) })
+	return render.Why{Text: strings.Join(x.parts, "; ") + ".", Causes: x.causes}, nil
+}
+
+// explainer builds one explanation.
+type explainer struct {
+	s      *Session
+	id     raft.NodeID
+	info   sim.ServerInfo
+	evs    []sim.TraceEvent
+	now    time.Duration
+	oldest time.Duration // the oldest event kept, when the trace dropped older ones
+	// truncated says the trace no longer holds the start of the run.
+	truncated bool
+
+	parts  []string
+	causes []render.Cause
+	cited  map[int]bool
+}
+
+// at words a time: "1.230s".
+func at(t time.Duration) string { return render.Seconds(t) }
+
+// cite adds event i to the causes (once) and returns "at T".
+func (x *explainer) cite(i int, kind, text string) string { return "at " + x.citeT(i, kind, text) }
+
+// citeT adds event i to the causes (once) and returns its time.
+func (x *explainer) citeT(i int, kind, text string) string {
+	if x.cited == nil {
+		x.cited = map[int]bool{}
+	}
+	e := &x.evs[i]
+	if !x.cited[i] {
+		x.cited[i] = true
+		node, peer := e.Node, e.Peer
+		if e.Kind == sim.EvRaft {
+			node, peer = e.Raft.Node, raft.None
+			switch e.Raft.Kind {
+			case raft.EvVoteGranted, raft.EvVoteRejected, raft.EvVoteReceived, raft.EvStepDown:
+				peer = e.Raft.Peer
+			}
+		}
+		x.causes = append(x.causes, render.Cause{Time: e.Time, Kind: kind, Server: node, Peer: peer, Text: text})
+	}
+	return at(e.Time)
+}
+
+func (x *explainer) say(format string, args ...any) {
+	x.parts = append(x.parts, fmt.Sprintf(format, args...))
+}
+
+// last returns the index of the newest event before (or at) t that
+// matches f, or -1.
+func (x *explainer) last(t time.Duration, f func(e *sim.TraceEvent) bool) int {
+	for i := len(x.evs) - 1; i >= 0; i-- {
+		if e := &x.evs[i]; e.Time <= t && f(e) {
+			return i
+		}
+	}
+	return -1
+}
+
+// first returns the index of the oldest event in [from, to] that matches
+// f, or -1.
+func (x *explainer) first(from, to time.Duration, f func(e *sim.TraceEvent) bool) int {
+	for i := range x.evs {
+		e := &x.evs[i]
+		if e.Time > to {
+			break
+		}
+		if e.Time >= from && f(e) {
+			return i
+		}
+	}
+	return -1
+}
+
+// raftEv matches a step of server id of kind k.
+func raftEv(id raft.NodeID, k raft.EventKind) func(e *sim.TraceEvent) bool {
+	return func(e *sim.TraceEvent) bool { return e.Kind == sim.EvRaft && e.Raft.Node == id && e.Raft.Kind == k }
+}
+
+// lost words what the trace no longer holds.
+func (x *explainer) lost() string {
+	if x.truncated {
+		return fmt.Sprintf("before t=%s, the oldest event the trace keeps", at(x.oldest))
+	}
+	return "not in the trace"
+}
+
+// leaderMsg says whether m is a leader's message to a follower (it
+// resets the follower's election timer).
+func leaderMsg(m *raft.Message) bool { return m != nil && m.Type == raft.MsgApp }
+
+// logOf words a server's log by its last entry: "S2's log 3@t2".
+func logOf(name string, index, term uint64) string {
+	if index == 0 {
+		return name + "'s empty log"
+	}
+	return fmt.Sprintf("%s's log %d@t%d", name, index, term)
+}
+
+func logPos(index, term uint64) string {
+	if index == 0 {
+		return "empty"
+	}
+	return fmt.Sprintf("%d@t%d", index, term)
+}
+
+func (x *explainer) explain() {
+	in := x.info
+	n := fmt.Sprintf("S%d", x.id)
+	if !in.Up {
+		x.down(n)
+		return
+	}
+	switch in.Role {
+	case raft.Leader:
+		x.leader(n)
+	case raft.Candidate:
+		x.candidate(n)
+	default:
+		x.follower(n)
+	}
+	x.vote(n)
+	x.leaderKnown(n)
+	x.commit(n)
+}
+
+func (x *explainer) down(n string) {
+	in := x.info
+	i := x.last(x.now, func(e *sim.TraceEvent) bool { return e.Kind == sim.EvCrash && e.Node == x.id })
+	if i < 0 {
+		x.say("%s is down (it crashed %s)", n, x.lost())
+	} else {
+		x.say("%s is down since %s: it crashed (crash %d)", n, at(x.evs[i].Time), x.id)
+		x.cite(i, "crash", n+" crashed")
+	}
+	vote := "no vote"
+	if in.VotedFor != raft.None {
+		vote = fmt.Sprintf("its vote for S%d", in.VotedFor)
+	}
+	last := uint64(0)
+	lastTerm := uint64(0)
+	if k := len(in.Log); k > 0 {
+		last, lastTerm = in.Log[k-1].Index, in.Log[k-1].Term
+	}
+	x.say("its disk keeps term %d, %s and its log (last entry %s); restart %d brings it back as a follower, which learns the commit index again from a leader",
+		in.Term, vote, logPos(last, lastTerm), x.id)
+}
+
+// booted returns when server id last started (startServers, addServer or
+// restart): its configuration event or its restart.
+func (x *explainer) booted(id raft.NodeID, before time.Duration) int {
+	return x.last(before, func(e *sim.TraceEvent) bool {
+		return (e.Kind == sim.EvRestart && e.Node == id) || (e.Kind == sim.EvRaft && e.Raft.Node == id && e.Raft.Kind == raft.EvConfig && e.Raft.Index == 0)
+	})
+}
+
+// timeoutCause explains why server id's election timer fired at event i:
+// by hand, or because no leader's message reset it (and why none came).
+func (x *explainer) timeoutCause(id raft.NodeID, i int) string {
+	t := x.evs[i].Time
+	name := fmt.Sprintf("S%d", id)
+	if x.s.firedByHand(id, t) {
+		return fmt.Sprintf("its election timer was fired by hand %s (timeout %d)", x.cite(i, "timeout", name+"'s election timer fired by hand"), id)
+	}
+	fired := "its election timer fired " + x.cite(i, "timeout", name+"'s election timer fired")
+	// Did it time out as a candidate already (a split or lost vote)?
+	prev := x.last(t-1, func(e *sim.TraceEvent) bool {
+		return e.Kind == sim.EvRaft && e.Raft.Node == id && (e.Raft.Kind == raft.EvTimeout || (e.Raft.Kind == raft.EvBecome && e.Raft.Role == raft.Follower))
+	})
+	hb := x.last(t, func(e *sim.TraceEvent) bool { return e.Kind == sim.EvDeliver && e.Peer == id && leaderMsg(e.Msg) })
+	if prev >= 0 && x.evs[prev].Raft.Kind == raft.EvTimeout && (hb < 0 || hb < prev) {
+		pt := x.evs[prev].Raft.Term
+		return fmt.Sprintf("%s (its election for term %d, from %s, won no majority in time)", fired, pt, at(x.evs[prev].Time))
+	}
+	if hb < 0 {
+		b := x.booted(id, t)
+		if b < 0 {
+			return fmt.Sprintf("%s (it had heard from no leader; its start is %s)", fired, x.lost())
+		}
+		return fmt.Sprintf("%s (it had heard from no leader since it started %s)", fired, x.cite(b, "start", name+" started"))
+	}
+	h := &x.evs[hb]
+	l := h.Msg.From
+	gap := t - h.Time
+	why := x.silence(l, id, h.Time, t)
+	return fmt.Sprintf("%s (no AppendEntries from S%d for %s, the last %s%s)", fired, l, gap.Round(time.Microsecond), x.cite(hb, "message", fmt.Sprintf("S%d's AppendEntries reached %s", l, name)), why)
+}
+
+// silence explains why leader l's messages stopped reaching id between
+// from and to: the first of a crash, l stepping down or a change of the
+// network after its last message; else its messages lost on the way; else
+// a lossy network.
+func (x *explainer) silence(l, id raft.NodeID, from, to time.Duration) string {
+	ln := fmt.Sprintf("S%d", l)
+	i := x.first(from, to, func(e *sim.TraceEvent) bool {
+		switch {
+		case e.Kind == sim.EvCrash:
+			return e.Node == l
+		case e.Kind == sim.EvPartition:
+			return e.Reason != "heal" && !strings.HasPrefix(e.Reason, "net ")
+		case e.Kind == sim.EvRaft:
+			return e.Raft.Node == l && e.Raft.Kind == raft.EvBecome && e.Raft.Role != raft.Leader
+		}
+		return false
+	})
+	if i >= 0 {
+		e := &x.evs[i]
+		switch e.Kind {
+		case sim.EvCrash:
+			return fmt.Sprintf(": %s crashed %s", ln, x.cite(i, "crash", ln+" crashed"))
+		case sim.EvPartition:
+			return fmt.Sprintf(": %s %s", e.Reason, x.cite(i, "network", "network: "+e.Reason))
+		}
+		why := ""
+		if d := x.last(e.Time, func(d *sim.TraceEvent) bool { return raftEv(l, raft.EvStepDown)(d) && d.Time == e.Time }); d >= 0 {
+			why = fmt.Sprintf(", on seeing term %d from S%d", x.evs[d].Raft.Term, x.evs[d].Raft.Peer)
+		}
+		return fmt.Sprintf(": %s stopped leading %s%s", ln, x.cite(i, "step-down", ln+" stopped leading"), why)
+	}
+	drops, reason, first := 0, "", -1
+	for i := range x.evs {
+		e := &x.evs[i]
+		if e.Time < from || e.Time > to {
+			continue
+		}
+		if e.Kind == sim.EvDrop && e.Msg != nil && e.Msg.From == l && e.Msg.To == id && leaderMsg(e.Msg) {
+			drops++
+			reason = e.Reason
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if drops > 0 {
+		x.cite(first, "drop", fmt.Sprintf("%s's AppendEntries to S%d lost (%s)", ln, id, reason))
+		return fmt.Sprintf(": %s of them %s lost (%s), the first at %s", render.Plural(uint64(drops), "message", "messages"), map[bool]string{true: "was", false: "were"}[drops == 1], reason, at(x.evs[first].Time))
+	}
+	if i := x.last(to, func(e *sim.TraceEvent) bool { return e.Kind == sim.EvPartition }); i >= 0 && strings.HasPrefix(x.evs[i].Reason, "net ") {
+		return fmt.Sprintf(": the network is unreliable since %s (%s)", x.citeT(i, "network", "network: "+x.evs[i].Reason), x.evs[i].Reason)
+	}
+	return ""
+}
+
+// campaign explains the election server id started for term: why its
+// timer fired, who granted, who refused and why.
+func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration) string {
+	name := fmt.Sprintf("S%d", id)
+	to := x.last(until, func(e *sim.TraceEvent) bool {
+		return e.Kind == sim.EvRaft && e.Raft.Node == id && e.Raft.Kind == raft.EvTimeout && e.Raft.Term == term
+	})
+	if to < 0 {
+		return fmt.Sprintf("its election for term %d started %s", term, x.lost())
+	}
+	start := x.evs[to].Time
+	parts := []string{x.timeoutCause(id, to)}
+	var granted []string
+	for i := to; i < len(x.evs) && x.evs[i].Time <= until; i++ {
+		e := &x.evs[i]
+		if e.Kind == sim.EvRaft && e.Raft.Node == id && e.Raft.Kind == raft.EvVoteReceived && e.Raft.Term == term {
+			granted = append(granted, fmt.Sprintf("S%d", e.Raft.Peer))
+			x.cite(i, "vote", fmt.Sprintf("S%d granted its vote to %s", e.Raft.Peer, name))
+		}
+	}
+	// The log it asked with.
+	req := x.first(start, until, func(e *sim.TraceEvent) bool {
+		return e.Kind == sim.EvSend && e.Msg != nil && e.Msg.Type == raft.MsgVote && e.Msg.From == id && e.Msg.Term == term
+	})
+	if len(granted) > 0 {
+		slices.Sort(granted)
+		g := joinNames(granted)
+		verb, theirs := "granted their votes", "theirs"
+		if len(granted) == 1 {
+			verb, theirs = "granted its vote", "its own"
+		}
+		if req >= 0 {
+			m := x.evs[req].Msg
+			parts = append(parts, fmt.Sprintf("%s %s (%s is at least as up to date as %s)", g, verb, logOf(name, m.LastIndex, m.LastTerm), theirs))
+		} else {
+			parts = append(parts, g+" "+verb)
+		}
+	}
+	for i := to; i < len(x.evs) && x.evs[i].Time <= until; i++ {
+		e := &x.evs[i]
+		if e.Kind == sim.EvRaft && e.Raft.Peer == id && e.Raft.Kind == raft.EvVoteRejected && e.Raft.Node != id {
+			v := e.Raft.Node
+			why := e.Raft.Reason
+			if why == "already voted" {
+				if g := x.last(e.Time, func(g *sim.TraceEvent) bool {
+					return g.Kind == sim.EvRaft && g.Raft.Node == v && g.Raft.Kind == raft.EvVoteGranted && g.Raft.Term == e.Raft.Term
+				}); g >= 0 {
+					why = fmt.Sprintf("it had voted for S%d in term %d", x.evs[g].Raft.Peer, e.Raft.Term)
+				} else {
+					why = fmt.Sprintf("it had voted already in term %d, for itself", e.Raft.Term)
+				}
+			}
+			if why == "log not up to date" {
+				why = fmt.Sprintf("its log is more up to date than %s", logOf(name, e.Raft.Index, e.Raft.Index2))
+			}
+			parts = append(parts, fmt.Sprintf("S%d refused %s (%s)", v, x.cite(i, "vote-refused", fmt.Sprintf("S%d refused its vote to %s: %s", v, name, e.Raft.Reason)), why))
+		}
+	}
+	// Requests that never arrived.
+	lostTo := map[raft.NodeID]string{}
+	for i := to; i < len(x.evs) && x.evs[i].Time <= until; i++ {
+		e := &x.evs[i]
+		if e.Kind == sim.EvDrop && e.Msg != nil && e.Msg.Type == raft.MsgVote && e.Msg.From == id && e.Msg.Term == term {
+			if _, seen := lostTo[e.Msg.To]; !seen {
+				lostTo[e.Msg.To] = e.Reason
+				x.cite(i, "drop", fmt.Sprintf("%s's vote request to S%d lost (%s)", name, e.Msg.To, e.Reason))
+			}
+		}
+	}
+	byReason := map[string][]string{}
+	var reasons []string
+	for _, v := range sortedKeys(lostTo) {
+		r := lostTo[v]
+		if byReason[r] == nil {
+			reasons = append(reasons, r)
+		}
+		byReason[r] = append(byReason[r], fmt.Sprintf("S%d", v))
+	}
+	for _, r := range reasons {
+		if vs := byReason[r]; len(vs) == 1 {
+			parts = append(parts, fmt.Sprintf("its request to %s was lost (%s)", vs[0], r))
+		} else {
+			parts = append(parts, fmt.Sprintf("its requests to %s were lost (%s)", joinNames(vs), r))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func sortedKeys(m map[raft.NodeID]string) []raft.NodeID {
+	ks := make([]raft.NodeID, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// serverNames words ids: "S3 and S4".
+func serverNames(ids []raft.NodeID) string {
+	ns := make([]string, len(ids))
+	for i, id := range ids {
+		ns[i] = fmt.Sprintf("S%d", id)
+	}
+	return joinNames(ns)
+}
+
+func joinNames(ns []string) string {
+	switch len(ns) {
+	case 0:
+		return ""
+	case 1:
+		return ns[0]
+	}
+	return strings.Join(ns[:len(ns)-1], ", ") + " and " + ns[len(ns)-1]
+}
+
+func (x *explainer) leader(n string) {
+	in := x.info
+	b := x.last(x.now, func(e *sim.TraceEvent) bool {
+		return raftEv(x.id, raft.EvBecome)(e) && e.Raft.Role == raft.Leader && e.Raft.Term == in.Term
+	})
+	if b < 0 {
+		x.say("%s is leader of term %d since %s", n, in.Term, x.lost())
+		return
+	}
+	since := x.evs[b].Time
+	x.say("%s is leader of term %d since %s: %s", n, in.Term, x.citeT(b, "leader", fmt.Sprintf("%s became leader of term %d", n, in.Term)),
+		x.campaign(x.id, in.Term, since))
+	if back := x.s.sim.Backers(x.id); 2*len(back) <= len(in.Config) {
+		x.say("it reaches only %s now, not a majority of %d: it can commit nothing new, and a majority elsewhere may elect another leader",
+			serverNames(back), len(in.Config))
+	}
+}
+
+func (x *explainer) candidate(n string) {
+	in := x.info
+	b := x.last(x.now, func(e *sim.TraceEvent) bool {
+		return raftEv(x.id, raft.EvBecome)(e) && e.Raft.Role == raft.Candidate && e.Raft.Term == in.Term
+	})
+	since := x.lost()
+	if b >= 0 {
+		since = at(x.evs[b].Time)
+	}
+	need := len(in.Config)/2 + 1
+	x.say("%s is a candidate in term %d since %s, still short of a majority (%d of %d votes): %s", n, in.Term, since, need, len(in.Config),
+		x.campaign(x.id, in.Term, x.now))
+}
+
+func (x *explainer) follower(n string) {
+	in := x.info
+	if len(in.Config) == 0 || !slices.Contains(in.Config, x.id) {
+		x.say("%s is a follower outside its configuration [%s]: it never campaigns, it waits for a leader's AppendEntries", n, render.JoinIDs(in.Config, ", "))
+	}
+	if in.Term == 0 {
+		b := x.booted(x.id, x.now)
+		started := x.lost()
+		if b >= 0 {
+			started = x.cite(b, "start", n+" started")
+		}
+		x.say("%s is a follower in term 0: no election has reached it since it started %s", n, started)
+		return
+	}
+	// How it came to this term: a message that carried it, its own
+	// election, or its disk.
+	enter := x.first(0, x.now, func(e *sim.TraceEvent) bool {
+		return e.Kind == sim.EvRaft && e.Raft.Node == x.id && e.Raft.Term == in.Term &&
+			(e.Raft.Kind == raft.EvStepDown || e.Raft.Kind == raft.EvTimeout)
+	})
+	// The newest boot after which the term did not change.
+	boot := x.booted(x.id, x.now)
+	if enter < 0 || (boot >= 0 && x.evs[boot].Time > x.evs[enter].Time && x.evs[boot].Kind == sim.EvRestart) {
+		if boot >= 0 && x.evs[boot].Kind == sim.EvRestart {
+			x.say("%s is a follower in term %d: it restarted %s with term %d from its disk", n, in.Term, x.cite(boot, "restart", n+" restarted from its disk"), in.Term)
+			return
+		}
+		x.say("%s is a follower in term %d (it entered the term %s)", n, in.Term, x.lost())
+		return
+	}
+	e := &x.evs[enter]
+	if e.Raft.Kind == raft.EvTimeout {
+		down := x.last(x.now, func(d *sim.TraceEvent) bool {
+			return raftEv(x.id, raft.EvBecome)(d) && d.Raft.Role == raft.Follower && d.Raft.Term == in.Term
+		})
+		x.say("%s is a follower in term %d: it started an election for the term itself: %s", n, in.Term, x.campaign(x.id, in.Term, x.now))
+		if down >= 0 {
+			x.say("it stepped down %s, when a leader of the term showed itself", x.cite(down, "step-down", n+" became a follower"))
+		}
+		return
+	}
+	p := e.Raft.Peer
+	what := "a message"
+	if d := x.last(e.Time, func(d *sim.TraceEvent) bool {
+		return d.Kind == sim.EvDeliver && d.Peer == x.id && d.Msg != nil && d.Msg.From == p
+	}); d >= 0 {
+		what = msgWords(x.evs[d].Msg.Type)
+	}
+	x.say("%s is a follower in term %d: S%d's %s carried the term to it %s", n, in.Term, p, what,
+		x.cite(enter, "term", fmt.Sprintf("%s saw term %d from S%d", n, in.Term, p)))
+}
+
+// msgWords names a message type in words.
+func msgWords(t raft.MsgType) string {
+	switch t {
+	case raft.MsgVote:
+		return "vote request"
+	case raft.MsgVoteResp:
+		return "answer to a vote request"
+	case raft.MsgApp:
+		return "AppendEntries"
+	case raft.MsgAppResp:
+		return "answer to AppendEntries"
+	}
+	return t.String()
+}
+
+func (x *explainer) vote(n string) {
+	in := x.info
+	if in.Role != raft.Follower || in.Term == 0 {
+		return
+	}
+	if in.VotedFor == raft.None {
+		x.say("it has not voted in term %d", in.Term)
+		return
+	}
+	if in.VotedFor == x.id {
+		x.say("it voted for itself in term %d, as a candidate", in.Term)
+		return
+	}
+	g := x.last(x.now, func(e *sim.TraceEvent) bool {
+		return raftEv(x.id, raft.EvVoteGranted)(e) && e.Raft.Peer == in.VotedFor && e.Raft.Term == in.Term
+	})
+	if g < 0 {
+		x.say("it voted for S%d in term %d (%s; the vote is on its disk)", in.VotedFor, in.Term, x.lost())
+		return
+	}
+	why := ""
+	if d := x.last(x.evs[g].Time, func(d *sim.TraceEvent) bool {
+		return d.Kind == sim.EvDeliver && d.Peer == x.id && d.Msg != nil && d.Msg.Type == raft.MsgVote && d.Msg.From == in.VotedFor
+	}); d >= 0 {
+		m := x.evs[d].Msg
+		why = fmt.Sprintf(": %s was at least as up to date as its own, and it had not voted in the term", logOf(fmt.Sprintf("S%d", in.VotedFor), m.LastIndex, m.LastTerm))
+	}
+	x.say("it voted for S%d in term %d %s%s", in.VotedFor, in.Term, x.cite(g, "vote", fmt.Sprintf("%s voted for S%d in term %d", n, in.VotedFor, in.Term)), why)
+}
+
+func (x *explainer) leaderKnown(n string) {
+	in := x.info
+	if in.Role != raft.Follower || in.Term == 0 {
+		return
+	}
+	if in.Leader == raft.None {
+		x.say("it knows no leader of term %d: no AppendEntries of the term has reached it", in.Term)
+		return
+	}
+	d := x.last(x.now, func(e *sim.TraceEvent) bool {
+		return e.Kind == sim.EvDeliver && e.Peer == x.id && leaderMsg(e.Msg) && e.Msg.From == in.Leader
+	})
+	if d < 0 {
+		x.say("it follows S%d", in.Leader)
+		return
+	}
+	x.say("it follows S%d, whose last AppendEntries reached it %s", in.Leader, x.cite(d, "message", fmt.Sprintf("S%d's AppendEntries reached %s", in.Leader, n)))
+}
+
+func (x *explainer) commit(n string) {
+	in := x.info
+	c := in.CommitIndex
+	var own *raft.Entry
+	if k := len(in.Log); k > 0 {
+		own = &in.Log[k-1]
+	}
+	if c == 0 {
+		text := "nothing is committed yet on " + n
+		if in.Role == raft.Leader && own != nil {
+			text += fmt.Sprintf(": its entry %s is not yet on a majority (%s)", logPos(own.Index, own.Term), x.holders(own.Index))
+		}
+		x.parts = append(x.parts, text)
+		return
+	}
+	i := x.last(x.now, func(e *sim.TraceEvent) bool { return raftEv(x.id, raft.EvCommit)(e) && e.Raft.Index == c })
+	when := x.lost()
+	if i >= 0 {
+		when = x.citeT(i, "commit", fmt.Sprintf("%s committed up to %d", n, c))
+	}
+	if in.Role == raft.Leader {
+		term := uint64(0)
+		for _, e := range in.Log {
+			if e.Index == c {
+				term = e.Term
+			}
+		}
+		text := fmt.Sprintf("commit index %d since %s: entry %s, of its own term, is on %s", c, when, logPos(c, term), x.holders(c))
+		if own != nil && own.Index > c {
+			text += fmt.Sprintf("; %s is not yet on a majority (%s)", logPos(own.Index, own.Term), x.holders(own.Index))
+			if own.Term == in.Term && term != in.Term {
+				text += " and entries of earlier terms wait for one of its own term (§5.4.2)"
+			}
+		}
+		x.parts = append(x.parts, text)
+		return
+	}
+	from := ""
+	if i >= 0 {
+		if d := x.last(x.evs[i].Time, func(e *sim.TraceEvent) bool {
+			return e.Kind == sim.EvDeliver && e.Peer == x.id && leaderMsg(e.Msg) && e.Time == x.evs[i].Time
+		}); d >= 0 {
+			from = fmt.Sprintf(", learned from S%d's AppendEntries (leader commit %d)", x.evs[d].Msg.From, x.evs[d].Msg.Commit)
+		}
+	}
+	x.say("commit index %d since %s%s", c, when, from)
+}
+
+// holders words which servers a leader knows to hold entry index, and
+// whether they are a majority.
+func (x *explainer) holders(index uint64) string {
+	in := x.info
+	var have []string
+	for _, id := range in.Config {
+		if id == x.id || in.MatchIndex[id] >= index {
+			have = append(have, fmt.Sprintf("S%d", id))
+		}
+	}
+	if len(have) == 0 {
+		return "no server yet"
+	}
+	maj := "a majority"
+	if 2*len(have) <= len(in.Config) {
+		maj = "not a majority"
+	}
+	return fmt.Sprintf("%s: %s of %d", joinNames(have), maj, len(in.Config))
+}
