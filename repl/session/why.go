@@ -168,6 +168,8 @@ func (x *explainer) explain() {
 		x.leader(n)
 	case raft.Candidate:
 		x.candidate(n)
+	case raft.PreCandidate:
+		x.preCandidate(n)
 	default:
 		x.follower(n)
 	}
@@ -221,8 +223,12 @@ func (x *explainer) timeoutCause(id raft.NodeID, i int) string {
 	})
 	hb := x.last(t, func(e *sim.TraceEvent) bool { return e.Kind == sim.EvDeliver && e.Peer == id && leaderMsg(e.Msg) })
 	if prev >= 0 && x.evs[prev].Raft.Kind == raft.EvTimeout && (hb < 0 || hb < prev) {
-		pt := x.evs[prev].Raft.Term
-		return fmt.Sprintf("%s (its election for term %d, from %s, won no majority in time)", fired, pt, at(x.evs[prev].Time))
+		pv := &x.evs[prev].Raft
+		what := "election"
+		if pv.Pre {
+			what = "pre-vote"
+		}
+		return fmt.Sprintf("%s (its %s for term %d, from %s, won no majority in time)", fired, what, pv.Term, at(x.evs[prev].Time))
 	}
 	if hb < 0 {
 		b := x.booted(id, t)
@@ -266,6 +272,9 @@ func (x *explainer) silence(l, id raft.NodeID, from, to time.Duration) string {
 		why := ""
 		if d := x.last(e.Time, func(d *sim.TraceEvent) bool { return raftEv(l, raft.EvStepDown)(d) && d.Time == e.Time }); d >= 0 {
 			why = fmt.Sprintf(", on seeing term %d from S%d", x.evs[d].Raft.Term, x.evs[d].Raft.Peer)
+		} else if d := x.last(e.Time, func(d *sim.TraceEvent) bool { return raftEv(l, raft.EvCheckQuorum)(d) && d.Time == e.Time }); d >= 0 {
+			q := &x.evs[d].Raft
+			why = fmt.Sprintf(": only %d of its %d voters had answered within an election timeout (check-quorum, §6.2)", q.Index, q.Index2)
 		}
 		return fmt.Sprintf(": %s stopped leading %s%s", ln, x.cite(i, "step-down", ln+" stopped leading"), why)
 	}
@@ -293,29 +302,63 @@ func (x *explainer) silence(l, id raft.NodeID, from, to time.Duration) string {
 	return ""
 }
 
-// campaign explains the election server id started for term: why its
-// timer fired, who granted, who refused and why.
-func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration) string {
+// timeoutEv matches server id's timeout for term: the real election's
+// or (pre) the pre-vote's.
+func timeoutEv(id raft.NodeID, term uint64, pre bool) func(e *sim.TraceEvent) bool {
+	return func(e *sim.TraceEvent) bool {
+		return raftEv(id, raft.EvTimeout)(e) && e.Raft.Term == term && e.Raft.Pre == pre
+	}
+}
+
+// campaign explains the election (or, with pre, the pre-vote) server id
+// started for term: why its timer fired, who granted, who refused and why.
+func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration, pre bool) string {
 	name := fmt.Sprintf("S%d", id)
-	to := x.last(until, func(e *sim.TraceEvent) bool {
-		return e.Kind == sim.EvRaft && e.Raft.Node == id && e.Raft.Kind == raft.EvTimeout && e.Raft.Term == term
-	})
+	what, reqType := "election", raft.MsgVote
+	if pre {
+		what, reqType = "pre-vote", raft.MsgPreVote
+	}
+	to := x.last(until, timeoutEv(id, term, pre))
 	if to < 0 {
-		return fmt.Sprintf("its election for term %d started %s", term, x.lost())
+		return fmt.Sprintf("its %s for term %d started %s", what, term, x.lost())
 	}
 	start := x.evs[to].Time
-	parts := []string{x.timeoutCause(id, to)}
+	var parts []string
+	if !pre && x.evs[to].Raft.Reason == "won the pre-vote" {
+		// The timer fired for the pre-vote; the election began once a
+		// majority said it would vote.
+		if pv := x.last(start, timeoutEv(id, term, true)); pv >= 0 {
+			// Briefly: the timer, and who said they would vote.
+			parts = append(parts, x.timeoutCause(id, pv))
+			var yes []string
+			for i := pv; i < to; i++ {
+				if e := &x.evs[i]; raftEv(id, raft.EvVoteReceived)(e) && e.Raft.Term == term && e.Raft.Pre {
+					yes = append(yes, fmt.Sprintf("S%d", e.Raft.Peer))
+				}
+			}
+			slices.Sort(yes)
+			would := ""
+			if len(yes) > 0 {
+				would = " (" + joinNames(yes) + map[bool]string{true: " said it", false: " said they"}[len(yes) == 1] + " would vote for it)"
+			}
+			parts = append(parts, fmt.Sprintf("it won the pre-vote %s%s and started the election", x.cite(to, "timeout", name+" won the pre-vote"), would))
+		} else {
+			parts = append(parts, fmt.Sprintf("it won a pre-vote %s and started the election", x.cite(to, "timeout", name+" won the pre-vote")))
+		}
+	} else {
+		parts = append(parts, x.timeoutCause(id, to))
+	}
 	var granted []string
 	for i := to; i < len(x.evs) && x.evs[i].Time <= until; i++ {
 		e := &x.evs[i]
-		if e.Kind == sim.EvRaft && e.Raft.Node == id && e.Raft.Kind == raft.EvVoteReceived && e.Raft.Term == term {
+		if raftEv(id, raft.EvVoteReceived)(e) && e.Raft.Term == term && e.Raft.Pre == pre {
 			granted = append(granted, fmt.Sprintf("S%d", e.Raft.Peer))
-			x.cite(i, "vote", fmt.Sprintf("S%d granted its vote to %s", e.Raft.Peer, name))
+			x.cite(i, "vote", fmt.Sprintf("S%d granted its %s to %s", e.Raft.Peer, map[bool]string{true: "pre-vote", false: "vote"}[pre], name))
 		}
 	}
 	// The log it asked with.
 	req := x.first(start, until, func(e *sim.TraceEvent) bool {
-		return e.Kind == sim.EvSend && e.Msg != nil && e.Msg.Type == raft.MsgVote && e.Msg.From == id && e.Msg.Term == term
+		return e.Kind == sim.EvSend && e.Msg != nil && e.Msg.Type == reqType && e.Msg.From == id && e.Msg.Term == term
 	})
 	if len(granted) > 0 {
 		slices.Sort(granted)
@@ -323,6 +366,12 @@ func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration) s
 		verb, theirs := "granted their votes", "theirs"
 		if len(granted) == 1 {
 			verb, theirs = "granted its vote", "its own"
+		}
+		if pre {
+			verb = "said they would vote for it"
+			if len(granted) == 1 {
+				verb = "said it would vote for it"
+			}
 		}
 		if req >= 0 {
 			m := x.evs[req].Msg
@@ -333,12 +382,12 @@ func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration) s
 	}
 	for i := to; i < len(x.evs) && x.evs[i].Time <= until; i++ {
 		e := &x.evs[i]
-		if e.Kind == sim.EvRaft && e.Raft.Peer == id && e.Raft.Kind == raft.EvVoteRejected && e.Raft.Node != id {
+		if e.Kind == sim.EvRaft && e.Raft.Peer == id && e.Raft.Kind == raft.EvVoteRejected && e.Raft.Node != id && e.Raft.Pre == pre {
 			v := e.Raft.Node
 			why := e.Raft.Reason
 			if why == "already voted" {
 				if g := x.last(e.Time, func(g *sim.TraceEvent) bool {
-					return g.Kind == sim.EvRaft && g.Raft.Node == v && g.Raft.Kind == raft.EvVoteGranted && g.Raft.Term == e.Raft.Term
+					return g.Kind == sim.EvRaft && g.Raft.Node == v && g.Raft.Kind == raft.EvVoteGranted && g.Raft.Term == e.Raft.Term && !g.Raft.Pre
 				}); g >= 0 {
 					why = fmt.Sprintf("it had voted for S%d in term %d", x.evs[g].Raft.Peer, e.Raft.Term)
 				} else {
@@ -355,7 +404,7 @@ func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration) s
 	lostTo := map[raft.NodeID]string{}
 	for i := to; i < len(x.evs) && x.evs[i].Time <= until; i++ {
 		e := &x.evs[i]
-		if e.Kind == sim.EvDrop && e.Msg != nil && e.Msg.Type == raft.MsgVote && e.Msg.From == id && e.Msg.Term == term {
+		if e.Kind == sim.EvDrop && e.Msg != nil && e.Msg.Type == reqType && e.Msg.From == id && e.Msg.Term == term {
 			if _, seen := lostTo[e.Msg.To]; !seen {
 				lostTo[e.Msg.To] = e.Reason
 				x.cite(i, "drop", fmt.Sprintf("%s's vote request to S%d lost (%s)", name, e.Msg.To, e.Reason))
@@ -420,7 +469,7 @@ func (x *explainer) leader(n string) {
 	}
 	since := x.evs[b].Time
 	x.say("%s is leader of term %d since %s: %s", n, in.Term, x.citeT(b, "leader", fmt.Sprintf("%s became leader of term %d", n, in.Term)),
-		x.campaign(x.id, in.Term, since))
+		x.campaign(x.id, in.Term, since, false))
 	if back := x.s.sim.Backers(x.id); 2*len(back) <= len(in.Config) {
 		x.say("it reaches only %s now, not a majority of %d: it can commit nothing new, and a majority elsewhere may elect another leader",
 			serverNames(back), len(in.Config))
@@ -438,7 +487,14 @@ func (x *explainer) candidate(n string) {
 	}
 	need := len(in.Config)/2 + 1
 	x.say("%s is a candidate in term %d since %s, still short of a majority (%d of %d votes): %s", n, in.Term, since, need, len(in.Config),
-		x.campaign(x.id, in.Term, x.now))
+		x.campaign(x.id, in.Term, x.now, false))
+}
+
+func (x *explainer) preCandidate(n string) {
+	in := x.info
+	need := len(in.Config)/2 + 1
+	x.say("%s is a pre-candidate in term %d: before starting an election for term %d it asks whether a majority (%d of %d) would vote for it (pre-vote, dissertation §9.6), so that a server cut off cannot disrupt a working leader with a higher term: %s",
+		n, in.Term, in.Term+1, need, len(in.Config), x.campaign(x.id, in.Term+1, x.now, true))
 }
 
 func (x *explainer) follower(n string) {
@@ -459,7 +515,7 @@ func (x *explainer) follower(n string) {
 	// election, or its disk.
 	enter := x.first(0, x.now, func(e *sim.TraceEvent) bool {
 		return e.Kind == sim.EvRaft && e.Raft.Node == x.id && e.Raft.Term == in.Term &&
-			(e.Raft.Kind == raft.EvStepDown || e.Raft.Kind == raft.EvTimeout)
+			(e.Raft.Kind == raft.EvStepDown || (e.Raft.Kind == raft.EvTimeout && !e.Raft.Pre))
 	})
 	// The newest boot after which the term did not change.
 	boot := x.booted(x.id, x.now)
@@ -476,7 +532,7 @@ func (x *explainer) follower(n string) {
 		down := x.last(x.now, func(d *sim.TraceEvent) bool {
 			return raftEv(x.id, raft.EvBecome)(d) && d.Raft.Role == raft.Follower && d.Raft.Term == in.Term
 		})
-		x.say("%s is a follower in term %d: it started an election for the term itself: %s", n, in.Term, x.campaign(x.id, in.Term, x.now))
+		x.say("%s is a follower in term %d: it started an election for the term itself: %s", n, in.Term, x.campaign(x.id, in.Term, x.now, false))
 		if down >= 0 {
 			x.say("it stepped down %s, when a leader of the term showed itself", x.cite(down, "step-down", n+" became a follower"))
 		}
@@ -522,7 +578,7 @@ func (x *explainer) vote(n string) {
 		return
 	}
 	g := x.last(x.now, func(e *sim.TraceEvent) bool {
-		return raftEv(x.id, raft.EvVoteGranted)(e) && e.Raft.Peer == in.VotedFor && e.Raft.Term == in.Term
+		return raftEv(x.id, raft.EvVoteGranted)(e) && e.Raft.Peer == in.VotedFor && e.Raft.Term == in.Term && !e.Raft.Pre
 	})
 	if g < 0 {
 		x.say("it voted for S%d in term %d (%s; the vote is on its disk)", in.VotedFor, in.Term, x.lost())
