@@ -5,6 +5,12 @@ package raft
 // the whole log each time it doubles), which matters for long runs.
 const chunkSize = 1024
 
+// firstChunkCap is the capacity the first chunk starts with; it grows by
+// append up to chunkSize. Most logs of a short run (a test, one trial of an
+// experiment) hold a handful of entries: a full chunk for each would
+// allocate 100 KB per server boot.
+const firstChunkCap = 8
+
 // raftLog is a server's log in memory. Entries live in chunks after offset
 // (the index of the last entry dropped from the front), so that snapshots
 // can compact the prefix later without changing any caller.
@@ -74,7 +80,11 @@ func (l *raftLog) sliceAll(lo, hi uint64) []Entry {
 // append adds e at lastIndex+1 and marks it for persisting.
 func (l *raftLog) append(e Entry) {
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == chunkSize {
-		l.chunks = append(l.chunks, make([]Entry, 0, chunkSize))
+		c := chunkSize
+		if len(l.chunks) == 0 {
+			c = firstChunkCap
+		}
+		l.chunks = append(l.chunks, make([]Entry, 0, c))
 	}
 	last := &l.chunks[len(l.chunks)-1]
 	*last = append(*last, e)

@@ -59,3 +59,22 @@ func TestLogTruncateKeepsSharedEntries(t *testing.T) {
 		assert.Equal(t, cut+2*chunkSize-1, l.lastIndex())
 	}
 }
+
+// The first chunk starts small and grows by copying: entries handed out
+// before it grew stay as they were, and every entry is still found.
+func TestLogFirstChunkGrows(t *testing.T) {
+	l := filledLog(firstChunkCap)
+	early := l.slice(1, firstChunkCap)
+	require.Len(t, early, firstChunkCap)
+	for i := uint64(firstChunkCap + 1); i <= chunkSize+3; i++ {
+		l.append(Entry{Index: i, Term: 1})
+	}
+	for k, e := range early {
+		assert.Equal(t, uint64(k+1), e.Index, "a slice taken before the growth")
+	}
+	for _, i := range []uint64{1, firstChunkCap, firstChunkCap + 1, chunkSize, chunkSize + 1, chunkSize + 3} {
+		e, ok := l.entry(i)
+		require.True(t, ok)
+		assert.Equal(t, i, e.Index)
+	}
+}

@@ -9,6 +9,12 @@ import (
 // diskChunk is the number of entries in one chunk of a disk log.
 const diskChunk = 1024
 
+// firstDiskChunk is the length the first chunk starts with; it doubles up
+// to diskChunk as the log grows. The logs of most short runs (a test, one
+// trial of an experiment) hold a few entries, and a full chunk per server
+// would allocate over 100 KB each.
+const firstDiskChunk = 8
+
 // disk is a server's stable storage: what survives a crash. The log is kept
 // in fixed-size chunks so that a long log grows without ever being copied
 // (a flat slice would be copied at every growth, on every server).
@@ -53,7 +59,17 @@ func (d *disk) append(es []raft.Entry) {
 	for len(es) > 0 {
 		c, off := d.n/diskChunk, d.n%diskChunk
 		if c == len(d.chunks) {
-			d.chunks = append(d.chunks, make([]raft.Entry, diskChunk))
+			size := diskChunk
+			if c == 0 {
+				size = min(diskChunk, max(firstDiskChunk, len(es)))
+			}
+			d.chunks = append(d.chunks, make([]raft.Entry, size))
+		}
+		if ch := d.chunks[c]; off == len(ch) {
+			// The first chunk, started small, is full: double it.
+			grown := make([]raft.Entry, min(diskChunk, 2*len(ch)))
+			copy(grown, ch)
+			d.chunks[c] = grown
 		}
 		k := copy(d.chunks[c][off:], es)
 		d.n += k
