@@ -114,7 +114,7 @@ func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 		// votes, replicates and applies from, even while its disk is behind.
 		s.checkServer(srv, p, &rd)
 	}
-	if len(rd.Events) > 0 && s.tracing() {
+	if len(rd.Events) > 0 && (s.tracing() || s.nodeListener != nil) {
 		s.emitRaft(srv.id, rd.Events)
 	}
 	if srv.fsync > 0 || len(srv.writes) > 0 {

@@ -67,7 +67,9 @@ type Sim struct {
 	check    *checker
 	listener func(TraceEvent)
 	ring     *traceRing // the recorded trace (trace_ring.go); nil when off
-	observer func()     // see Observe (view.go)
+	// nodeListener gets the nodes' own steps only (OnNodeEvent).
+	nodeListener func(TraceEvent)
+	observer     func() // see Observe (view.go)
 
 	bench *benchRun
 	work  workload // client history, faults seen, the load (history.go, load.go)
