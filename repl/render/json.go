@@ -64,6 +64,9 @@ type jsonStatus struct {
 	LastApplied uint64          `json:"lastApplied"`
 	LogLength   int             `json:"logLength"`
 	Up          bool            `json:"up"`
+	Membership  string          `json:"membership"`         // member, learner or removed
+	Group       *string         `json:"group"`              // partition group letter, or null
+	Majority    *bool           `json:"majority,omitempty"` // leaders only: does it reach a majority?
 }
 
 type jsonExpect struct {
@@ -235,7 +238,16 @@ func ValueJSON(v any) json.RawMessage {
 				state = in.Role.String()
 			}
 			out[i] = jsonStatus{ID: in.ID, State: state, CurrentTerm: in.Term, VotedFor: nodeJSON(in.VotedFor),
-				CommitIndex: in.CommitIndex, LastApplied: in.LastApplied, LogLength: len(in.Log), Up: in.Up}
+				CommitIndex: in.CommitIndex, LastApplied: in.LastApplied, LogLength: len(in.Log), Up: in.Up,
+				Membership: in.Membership, Group: nil}
+			if in.Group > 0 {
+				g := Group(in.Group)
+				out[i].Group = &g
+			}
+			if in.Up && in.Role == raft.Leader {
+				m := in.Leads
+				out[i].Majority = &m
+			}
 		}
 		return mustJSON(out)
 	case Expectation:

@@ -48,10 +48,10 @@ func TestJSONExactBytes(t *testing.T) {
 
 	got = tMs.ReplaceAllString(jsonOf(s, "status"), `"t_ms":T`)
 	assert.Equal(t, `{"cmd":"status","t_ms":T,"ok":true,"result":[`+
-		`{"id":0,"state":"leader","currentTerm":1,"votedFor":0,"commitIndex":4,"lastApplied":4,"logLength":4,"up":true},`+
-		`{"id":1,"state":"follower","currentTerm":1,"votedFor":0,"commitIndex":4,"lastApplied":4,"logLength":4,"up":true},`+
-		`{"id":2,"state":"follower","currentTerm":1,"votedFor":0,"commitIndex":4,"lastApplied":4,"logLength":4,"up":true},`+
-		`{"id":3,"state":"follower","currentTerm":1,"votedFor":null,"commitIndex":4,"lastApplied":4,"logLength":4,"up":true}]}`+"\n", got)
+		`{"id":0,"state":"leader","currentTerm":1,"votedFor":0,"commitIndex":4,"lastApplied":4,"logLength":4,"up":true,"membership":"member","group":null,"majority":true},`+
+		`{"id":1,"state":"follower","currentTerm":1,"votedFor":0,"commitIndex":4,"lastApplied":4,"logLength":4,"up":true,"membership":"member","group":null},`+
+		`{"id":2,"state":"follower","currentTerm":1,"votedFor":0,"commitIndex":4,"lastApplied":4,"logLength":4,"up":true,"membership":"member","group":null},`+
+		`{"id":3,"state":"follower","currentTerm":1,"votedFor":null,"commitIndex":4,"lastApplied":4,"logLength":4,"up":true,"membership":"member","group":null}]}`+"\n", got)
 
 	got = tMs.ReplaceAllString(jsonOf(s, "expect leader 2"), `"t_ms":T`)
 	assert.Equal(t, `{"cmd":"expect leader 2","t_ms":T,"ok":false,"error":"expect leader 2: expected S2 to be the leader, found S0 is leader in term 1","result":{"held":false,"expected":"S2 to be the leader","found":"S0 is leader in term 1"}}`+"\n", got)

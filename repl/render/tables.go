@@ -218,23 +218,19 @@ func (r *Renderer) statusTable(st Status) string {
 	if len(st) == 0 {
 		return "no servers yet (start some with: startServers 3)"
 	}
-	head := []string{"ID", "STATE", "TERM", "VOTED", "COMMIT", "APPLIED", "LOG", "UP", "GROUP"}
+	head := []string{"ID", "STATE", "TERM", "VOTED", "COMMIT", "APPLIED", "LOG", "UP", "MEMBER", "GROUP"}
 	rows := [][]string{head}
 	for _, in := range st {
-		state, up, commit, applied := "down", "down", "-", "-"
+		up, commit, applied := "down", "-", "-"
 		if in.Up {
-			state, up = in.Role.String(), "up"
+			up = "up"
 			commit, applied = fmt.Sprint(in.CommitIndex), fmt.Sprint(in.LastApplied)
 		}
 		voted := "-"
 		if in.VotedFor != raft.None {
 			voted = fmt.Sprint(int(in.VotedFor))
 		}
-		group := "-"
-		if in.Group != 0 {
-			group = fmt.Sprint(in.Group)
-		}
-		rows = append(rows, []string{fmt.Sprint(int(in.ID)), state, fmt.Sprint(in.Term), voted, commit, applied, fmt.Sprint(len(in.Log)), up, group})
+		rows = append(rows, []string{fmt.Sprint(int(in.ID)), in.StateText(), fmt.Sprint(in.Term), voted, commit, applied, fmt.Sprint(len(in.Log)), up, in.Membership, Group(in.Group)})
 	}
 	width := make([]int, len(head))
 	for _, row := range rows {

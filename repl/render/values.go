@@ -2,6 +2,7 @@ package render
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"raftsim/check"
@@ -102,7 +103,47 @@ type FieldRow struct {
 }
 
 // Status is the value of the status command: one row per server.
-type Status []sim.ServerInfo
+type Status []StatusRow
+
+// StatusRow is one server of status: what the simulator knows of it, and
+// what the session makes of it.
+type StatusRow struct {
+	sim.ServerInfo
+	// Membership is "member" (in the cluster's configuration), "learner"
+	// (added, not yet a voting member) or "removed".
+	Membership string
+	// Leads is set on the cluster's leader: a leader that reaches a
+	// majority (the prompt's L=). A server that believes it leads without
+	// one shows as such.
+	Leads bool
+}
+
+// Group names partition group g (from 1) with a letter, so that groups
+// are not read as server ids; 0 (not partitioned) is "-".
+func Group(g int) string {
+	switch {
+	case g <= 0:
+		return "-"
+	case g <= 26:
+		return string(rune('A' + g - 1))
+	}
+	return fmt.Sprintf("G%d", g)
+}
+
+// StateText is a server's state as status shows it: its role, "down", a
+// leader without a majority as such, and a removed server's campaign as
+// one nobody listens to.
+func (r StatusRow) StateText() string {
+	switch {
+	case !r.Up:
+		return "down"
+	case r.Role == raft.Leader && !r.Leads:
+		return "leader (no majority)"
+	case r.Membership == "removed" && (r.Role == raft.Candidate || r.Role == raft.PreCandidate):
+		return r.Role.String() + " (removed: ignored)"
+	}
+	return r.Role.String()
+}
 
 // Advanced is the value of run: how far the clock moved, and where it is.
 type Advanced struct{ By, Now time.Duration }

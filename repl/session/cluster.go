@@ -190,6 +190,11 @@ func (s *Session) removeServer(c lang.Command) render.Result {
 func (s *Session) memberResult(op string, id raft.NodeID, r raft.Response) render.Result {
 	v := render.MemberStatus{Op: op, ID: id, Status: r.Status}
 	if r.Status == raft.StatusOK {
+		if op == "removeServer" {
+			s.removed[id] = true
+		} else {
+			delete(s.removed, id)
+		}
 		return render.Result{OK: true, Value: v}
 	}
 	return render.Result{Value: v, Err: fmt.Errorf("%s %d: %s: %s", op, id, r.Status, s.refusal(id, r))}

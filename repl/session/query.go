@@ -134,7 +134,41 @@ func (s *Session) status(c lang.Command) render.Result {
 		if err != nil {
 			return render.Result{Err: simErr("status", err)}
 		}
-		st = append(st, in)
+		st = append(st, render.StatusRow{ServerInfo: in})
+	}
+	leader, hasLeader := s.sim.LeaderID(false)
+	config := referenceConfig(st, leader, hasLeader)
+	for i := range st {
+		row := &st[i]
+		row.Leads = hasLeader && row.ID == leader
+		switch {
+		case slices.Contains(config, row.ID):
+			row.Membership = "member"
+		case s.removed[row.ID]:
+			row.Membership = "removed"
+		default:
+			row.Membership = "learner"
+		}
 	}
 	return render.Result{OK: true, Value: st}
+}
+
+// referenceConfig is the configuration status judges membership by: the
+// leader's, or without one the newest a live server follows (highest term,
+// then longest log).
+func referenceConfig(st render.Status, leader raft.NodeID, hasLeader bool) []raft.NodeID {
+	var best *render.StatusRow
+	for i := range st {
+		r := &st[i]
+		if hasLeader && r.ID == leader {
+			return r.Config
+		}
+		if best == nil || r.Up && !best.Up || r.Up == best.Up && (r.Term > best.Term || r.Term == best.Term && len(r.Log) > len(best.Log)) {
+			best = r
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best.Config
 }

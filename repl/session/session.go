@@ -26,6 +26,9 @@ type Session struct {
 	// debugServers are servers started with the debug (or verbose) option:
 	// their events are shown even when `debug` is off.
 	debugServers map[raft.NodeID]int
+	// removed holds the servers removed through this session (and not
+	// added back), which status shows as such.
+	removed map[raft.NodeID]bool
 	// down holds the servers crashed through this session, to quiet the
 	// retries sent to them at `debug on`.
 	down map[raft.NodeID]bool
@@ -88,6 +91,7 @@ func (s *Session) resetSim(seed uint64) {
 	s.debugServers = map[raft.NodeID]int{}
 	s.down = map[raft.NodeID]bool{}
 	s.fired = nil
+	s.removed = map[raft.NodeID]bool{}
 	if s.trace != nil && s.trace.on {
 		s.trace = &traceLog{on: true} // the old cluster's events go with it
 	}

@@ -17,6 +17,7 @@ import (
 	"raftsim/raft"
 	"raftsim/repl/lang"
 	"raftsim/repl/render"
+	"raftsim/sim"
 )
 
 // execOK runs a line and requires it to succeed.
@@ -493,4 +494,58 @@ func TestExecStatements(t *testing.T) {
 	var out bytes.Buffer
 	(&render.Renderer{W: &out, JSON: true}).Render(r)
 	assert.Equal(t, 2, strings.Count(out.String(), "\n"), "one JSON line per statement: %s", out.String())
+}
+
+// status shows membership, partition groups as letters and a leader
+// without a majority as such, as the prompt's L= does (issue 8).
+func TestExecStatusHonest(t *testing.T) {
+	s, l := cluster(t)
+	execOK(t, s, "partition $lid")
+	st := execOK(t, s, "status").Value.(render.Status)
+	for _, row := range st {
+		want := "B"
+		if row.ID == l {
+			want = "A"
+		}
+		assert.Equal(t, want, render.Group(row.Group), "S%d", row.ID)
+		assert.Equal(t, "member", row.Membership)
+	}
+	execOK(t, s, "heal")
+	f := (l + 1) % 3
+	execOK(t, s, fmt.Sprintf("removeServer %d", f))
+	execOK(t, s, "addServer 3")
+	st = execOK(t, s, "status").Value.(render.Status)
+	got := map[raft.NodeID]string{}
+	for _, row := range st {
+		got[row.ID] = row.Membership
+	}
+	assert.Equal(t, "removed", got[f])
+	assert.Equal(t, "member", got[3])
+
+	s, l = cluster(t)
+	execOK(t, s, fmt.Sprintf("crash %d", (l+1)%3))
+	execOK(t, s, fmt.Sprintf("crash %d", (l+2)%3))
+	assert.Contains(t, s.Prompt(), "L=none")
+	for _, row := range execOK(t, s, "status").Value.(render.Status) {
+		if row.ID == l {
+			assert.Equal(t, "leader (no majority)", row.StateText())
+		}
+	}
+	text := (&render.Renderer{}).Text(execOK(t, s, "status"))
+	assert.Contains(t, text, "MEMBER")
+	var out bytes.Buffer
+	(&render.Renderer{W: &out, JSON: true}).Render(execOK(t, s, "status"))
+	assert.Contains(t, out.String(), `"state":"leader","currentTerm":1`)
+	assert.Contains(t, out.String(), `"membership":"member","group":null,"majority":false`)
+}
+
+func TestStatusRowStateText(t *testing.T) {
+	row := render.StatusRow{ServerInfo: sim.ServerInfo{Up: true, Role: raft.Candidate}, Membership: "removed"}
+	assert.Equal(t, "candidate (removed: ignored)", row.StateText())
+	row.Membership = "member"
+	assert.Equal(t, "candidate", row.StateText())
+	row.Up = false
+	assert.Equal(t, "down", row.StateText())
+	assert.Equal(t, "-", render.Group(0))
+	assert.Equal(t, "C", render.Group(3))
 }
