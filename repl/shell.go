@@ -8,6 +8,7 @@ import (
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -62,36 +63,116 @@ func piped(s *session.Session, o ShellOptions) int {
 	r := &render.Renderer{W: o.Out, JSON: o.JSON, Color: o.Color}
 	in := bufio.NewReader(o.In)
 	status := 0
-	var buf string
-	for {
-		line, err := in.ReadString('\n')
-		if line == "" && err != nil && buf == "" {
-			break
-		}
-		line = strings.TrimRight(line, "\r\n")
-		switch {
-		case buf == "":
-			buf = line
-		case line != "" || err == nil:
-			buf += "\n" + line
-		}
-		if lang.Incomplete(buf) && err == nil {
-			continue
-		}
-		res := s.Exec(buf)
-		buf = ""
+	exec := func(text, where string) (quit bool) {
+		res := s.Exec(text)
 		if res.Cmd.Name == "" && res.Err == nil {
-			continue // blank line or comment
+			return false // blank line or comment
 		}
-		r.Render(res)
 		if !res.OK {
+			res.Where = where
 			status = 1
 		}
-		if res.Quit || err != nil {
+		r.Render(res)
+		return res.Quit
+	}
+	var c continuation
+	for n := 1; ; n++ {
+		line, long, err := readLine(in, lang.MaxInputBytes)
+		if err != nil && line == "" && long == 0 {
+			if c.open() {
+				exec(c.cut())
+			}
+			break
+		}
+		if long > 0 {
+			if c.open() && exec(c.cut()) {
+				break
+			}
+			r.Render(render.Result{Where: fmt.Sprintf("line %d", n),
+				Err: fmt.Errorf("line too long (%d bytes, limit %d): skipped", long, lang.MaxInputBytes)})
+			status = 1
+			continue
+		}
+		if c.open() && lang.StartsCommand(line) {
+			// The call left open cannot go on with a line that starts a
+			// command: it ends as it is (an error naming the line that
+			// opened it), and the line runs on its own.
+			if exec(c.cut()) {
+				break
+			}
+		}
+		c.add(n, line)
+		if lang.Incomplete(c.text()) && err == nil {
+			continue
+		}
+		text, where := c.done()
+		if err != nil && lang.Incomplete(text) {
+			where = fmt.Sprintf("line %d", c.first)
+		}
+		if exec(text, where) || err != nil {
 			break
 		}
 	}
 	return status
+}
+
+// continuation gathers the lines of one command that spans several (a JS
+// call with an unclosed bracket).
+type continuation struct {
+	lines []string
+	first int // the line number of the first line
+}
+
+func (c *continuation) open() bool { return len(c.lines) > 0 }
+
+func (c *continuation) add(n int, line string) {
+	if len(c.lines) == 0 {
+		c.first = n
+	}
+	c.lines = append(c.lines, line)
+}
+
+func (c *continuation) text() string { return strings.Join(c.lines, "\n") }
+
+// done returns the command and empties c; where is "" (a complete command
+// needs no line number in its error).
+func (c *continuation) done() (text, where string) {
+	text = c.text()
+	c.lines = nil
+	return text, ""
+}
+
+// cut ends a command still open and returns it with the line that opened it.
+func (c *continuation) cut() (text, where string) {
+	first := c.first
+	text, _ = c.done()
+	return text, fmt.Sprintf("line %d", first)
+}
+
+// readLine reads one line (without its end) of at most limit bytes. A
+// longer line is read to its end but not kept: line is "" and long is its
+// length, so that a huge line costs no memory.
+func readLine(in *bufio.Reader, limit int) (line string, long int, err error) {
+	var b []byte
+	for {
+		chunk, err := in.ReadSlice('\n')
+		switch {
+		case long > 0:
+			long += len(chunk)
+		case len(b)+len(chunk) > limit+2: // room for the \r\n
+			long = len(b) + len(chunk)
+			b = nil
+		default:
+			b = append(b, chunk...)
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if long > 0 {
+			return "", long - (len(chunk) - len(bytes.TrimRight(chunk, "\r\n"))), err
+		}
+		return strings.TrimRight(string(b), "\r\n"), 0, err
+	}
 }
 
 // historyPath returns ~/.raftsim_history if it can be written, else ""
@@ -170,6 +251,17 @@ func interactive(s *session.Session, o ShellOptions) int {
 	}()
 	s.SetPoll(in.poll)
 
+	// run runs one command and prints its result; it reports quit.
+	run := func(text string) bool {
+		in.begin(s.Sim().Now(), s.Sim().Events())
+		res := s.Exec(text)
+		in.end()
+		if res.Cmd.Name == "" && res.Err == nil {
+			return false // only a comment
+		}
+		r.Render(res)
+		return res.Quit
+	}
 	var buf []string
 	for {
 		if len(buf) == 0 {
@@ -200,6 +292,12 @@ func interactive(s *session.Session, o ShellOptions) int {
 			}
 			return 0
 		}
+		if len(buf) > 0 && lang.StartsCommand(line) {
+			// A line that starts a command ends the call left open above
+			// it (an error saying where it opened), then runs itself.
+			run(strings.Join(buf, "\n"))
+			buf = nil
+		}
 		buf = append(buf, line)
 		text := strings.Join(buf, "\n")
 		if lang.Incomplete(text) {
@@ -212,14 +310,7 @@ func interactive(s *session.Session, o ShellOptions) int {
 		if len(text) <= maxTypedLine {
 			rl.SaveHistory(strings.ReplaceAll(text, "\n", " "))
 		}
-		in.begin(s.Sim().Now(), s.Sim().Events())
-		res := s.Exec(text)
-		in.end()
-		if res.Cmd.Name == "" && res.Err == nil {
-			continue // only a comment
-		}
-		r.Render(res)
-		if res.Quit {
+		if run(text) {
 			return 0
 		}
 	}

@@ -7,10 +7,12 @@ import (
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestPipedShell(t *testing.T) {
@@ -61,4 +63,41 @@ func FuzzExecLine(f *testing.F) {
 			t.Fatalf("%q: no output line", line)
 		}
 	})
+}
+
+// An unclosed ( in piped input ends at the next line that starts a command:
+// its error names the line that opened it, and the lines after it run.
+func TestPipedUnclosedCall(t *testing.T) {
+	var out bytes.Buffer
+	status := Shell(ShellOptions{Seed: 1, In: strings.NewReader("startServers 3\nt.crash(\nstatus\ncrash 1\nexpect safe\nt.getAll(\n"), Out: &out})
+	assert.Equal(t, 1, status)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 9, out.String())
+	assert.Equal(t, "started servers 0, 1, 2", lines[0])
+	assert.Regexp(t, `^line 2: error: crash: expected '\)'`, lines[1])
+	assert.Regexp(t, `^ID +STATE`, lines[2], "status ran")
+	assert.NotContains(t, lines[6], "error", "crash 1 ran")
+	assert.Regexp(t, `^✓ expect safe`, lines[7])
+	assert.Regexp(t, `^line 6: error: getAll: `, lines[8], "the unclosed call at the end names its line")
+}
+
+// In piped input a line longer than lang.MaxInputBytes is skipped while it
+// is read (never held in memory), and the lines after it run.
+func TestPipedLongLine(t *testing.T) {
+	long := io.MultiReader(strings.NewReader("startServers 3\n"), io.LimitReader(neverEnding('x'), 50<<20), strings.NewReader("\nstatus\n"))
+	var out bytes.Buffer
+	status := Shell(ShellOptions{Seed: 1, In: long, Out: &out})
+	assert.Equal(t, 1, status)
+	assert.Contains(t, out.String(), "line 2: error: line too long (52428800 bytes, limit 65536): skipped\n")
+	assert.Contains(t, out.String(), "ID  STATE", "the next line ran")
+}
+
+// neverEnding is an endless stream of one byte.
+type neverEnding byte
+
+func (b neverEnding) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(b)
+	}
+	return len(p), nil
 }

@@ -2,6 +2,7 @@ package lang
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -88,7 +89,7 @@ func ParseScript(name, text string) (*Script, error) {
 			start := i
 			text := l
 			i++
-			for Incomplete(text) && i < len(lines) && lines[i] != "----" && strings.TrimSpace(lines[i]) != "" {
+			for Incomplete(text) && i < len(lines) && lines[i] != "----" && strings.TrimSpace(lines[i]) != "" && !StartsCommand(lines[i]) {
 				text += "\n" + lines[i]
 				i++
 			}
@@ -105,6 +106,28 @@ func ParseScript(name, text string) (*Script, error) {
 		sc.tail = cur.pre
 	}
 	return sc, nil
+}
+
+// StartsCommand reports whether line reads as a command of its own rather
+// than the rest of a JavaScript call left open on the lines before: it
+// starts with a command's name (or t.NAME, or NAME = ...) followed by the
+// end of the line, a space or a bracket, as `status`, `crash 1` or
+// `t.crash(1)` do, where the rest of a call (`console.log(results);`,
+// `});`, `key: 'a',`) does not. A line that starts a command ends an
+// unclosed call before it, so that one missing `)` does not swallow the
+// rest of a script.
+func StartsCommand(line string) bool {
+	t := strings.TrimSpace(line)
+	if i := strings.IndexByte(t, '='); i > 0 && !strings.HasPrefix(t[i:], "==") && isIdent(strings.TrimSpace(t[:i])) {
+		return true // NAME = ...
+	}
+	t = strings.TrimPrefix(t, "t.")
+	word := t
+	if end := strings.IndexAny(t, " \t(;"); end >= 0 {
+		word = t[:end]
+	}
+	_, ok := canonicalName(word)
+	return ok
 }
 
 // readExpected reads an expected-output block starting at line i (just
@@ -182,9 +205,16 @@ func hasBlankLine(s string) bool {
 const maxScriptBytes = 16 << 20
 
 // ReadScript reads a script file, refusing directories and files too big to
-// be scripts. Its errors name the file.
+// be scripts. It reads at most maxScriptBytes whatever the file claims to
+// hold (a device such as /dev/zero has size 0 and never ends). Its errors
+// name the file.
 func ReadScript(file string) (string, error) {
-	st, err := os.Stat(file)
+	f, err := os.Open(file)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %v", file, UnwrapPathErr(err))
+	}
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return "", fmt.Errorf("cannot read %s: %v", file, UnwrapPathErr(err))
 	}
@@ -192,11 +222,14 @@ func ReadScript(file string) (string, error) {
 		return "", fmt.Errorf("%s is a directory, not a script", file)
 	}
 	if st.Size() > maxScriptBytes {
-		return "", fmt.Errorf("%s is too big for a script (%d bytes)", file, st.Size())
+		return "", fmt.Errorf("%s is too big for a script (%d bytes, limit %d)", file, st.Size(), maxScriptBytes)
 	}
-	b, err := os.ReadFile(file)
+	b, err := io.ReadAll(io.LimitReader(f, maxScriptBytes+1))
 	if err != nil {
 		return "", fmt.Errorf("cannot read %s: %v", file, UnwrapPathErr(err))
+	}
+	if len(b) > maxScriptBytes {
+		return "", fmt.Errorf("%s is too big for a script (more than %d bytes)", file, maxScriptBytes)
 	}
 	return string(b), nil
 }

@@ -75,7 +75,14 @@ func (s *Session) source(c lang.Command) render.Result {
 	}
 	file := c.Args[0].Text
 	if s.depth >= maxSourceDepth {
-		return render.Result{Err: fmt.Errorf("source: %s: files source each other more than %d deep (a file sourcing itself?)", file, maxSourceDepth)}
+		// Every file of the chain stops here, not only the deepest: ten
+		// lines of `source` in a file that sources itself would otherwise
+		// run 10^8 files.
+		s.tooDeep = true
+		return render.Result{Err: fmt.Errorf("source: %s: files source each other more than %d deep (a file sourcing itself?): every file of the chain stops here", file, maxSourceDepth)}
+	}
+	if s.depth == 0 {
+		s.tooDeep = false
 	}
 	text, err := lang.ReadScript(file)
 	if err != nil {
@@ -101,7 +108,7 @@ func (s *Session) source(c lang.Command) render.Result {
 				firstErr = fmt.Errorf("source: %s: %v", r.Where, r.Err)
 			}
 		}
-		if r.Quit || s.sim.Interrupted() {
+		if r.Quit || s.sim.Interrupted() || s.tooDeep {
 			break // quit ends the file, not the shell; Ctrl-C ends both
 		}
 	}

@@ -3,11 +3,13 @@ package session
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"raftsim/repl/render"
 	"raftsim/sim"
 )
 
@@ -92,4 +94,21 @@ func TestInterruptAfterGoto(t *testing.T) {
 	s.SetPoll(interruptAfter(1))
 	res := s.Exec("run 24h")
 	require.True(t, errors.Is(res.Err, ErrInterrupted), "%v", res.Err)
+}
+
+// A file of ten lines that each source the file itself stops as a whole at
+// the depth limit: it runs maxSourceDepth files, not 10^8.
+func TestSourceItselfStopsTheChain(t *testing.T) {
+	file := t.TempDir() + "/self.raft"
+	writeTestFile(t, file, strings.Repeat("source "+file+"\n", 10))
+	s := New(Options{Seed: 1})
+	res := s.Exec("source " + file)
+	require.Error(t, res.Err)
+	n := 0
+	for r := []render.Result{res}; len(r) > 0; r = r[0].Sub {
+		n++
+		require.Len(t, r[0].Sub, min(1, maxSourceDepth-n+1), "each file stops after its first line")
+	}
+	assert.Equal(t, maxSourceDepth+1, n)
+	assert.Contains(t, res.Err.Error(), "every file of the chain stops here")
 }

@@ -41,8 +41,9 @@ type Session struct {
 	// command to the variable it came from, for error messages.
 	argVars map[int]string
 	// depth is the nesting of `source` commands, to stop a file that
-	// sources itself.
-	depth int
+	// sources itself; tooDeep is set when one did, to stop them all.
+	depth   int
+	tooDeep bool
 	// trace is the trace recorded since `trace on` (trace.go);
 	// nil if it never was.
 	trace *traceLog

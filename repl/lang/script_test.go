@@ -1,0 +1,41 @@
+package lang
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestStartsCommand(t *testing.T) {
+	for _, line := range []string{"status", "crash 1", "expect safe", "  t.crash(1);", "t.getAll('log')", "lid = t.getLeaderId();", "x = 5", "run 1s", "STATUS"} {
+		assert.True(t, StartsCommand(line), line)
+	}
+	// What the rest of a call looks like (the tutorial's callbacks and
+	// objects over several lines).
+	for _, line := range []string{`console.log("results: ", results);`, "});", "}", `  key: 'a',`, "debug: true", "function(results) {", "value: 1 }", "a == b", ""} {
+		assert.False(t, StartsCommand(line), line)
+	}
+}
+
+// An unclosed ( ends at the next line that starts a command: the lines
+// after it still run, each on its own.
+func TestScriptUnclosedCallEndsAtACommand(t *testing.T) {
+	sc, err := ParseScript("x.raft", "startServers 3\nt.crash(\nstatus\ncrash 1\nexpect safe\n")
+	require.NoError(t, err)
+	var got []ScriptCmd
+	got = append(got, sc.Commands()...)
+	assert.Equal(t, []ScriptCmd{{1, "startServers 3"}, {2, "t.crash("}, {3, "status"}, {4, "crash 1"}, {5, "expect safe"}}, got)
+
+	// The tutorial's multi-line calls still read as one command each.
+	sc, err = ParseScript("x.raft", "t.serverPool[lid].clientRequest({ op: \"set\", key: 'a', value: 1 }, function(results) {\nconsole.log(\"results: \", results);\n});\nt.getAll('log');\n")
+	require.NoError(t, err)
+	assert.Len(t, sc.Commands(), 2)
+}
+
+// A device has size 0 and may never end: ReadScript stops at its limit.
+func TestReadScriptBoundsDevices(t *testing.T) {
+	_, err := ReadScript("/dev/zero")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "too big for a script")
+}
