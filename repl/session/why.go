@@ -486,7 +486,7 @@ func (x *explainer) candidate(n string) {
 		since = at(x.evs[b].Time)
 	}
 	need := len(in.Config)/2 + 1
-	x.say("%s is a candidate in term %d since %s, still short of a majority (%d of %d votes): %s", n, in.Term, since, need, len(in.Config),
+	x.say("%s is a candidate in term %d since %s, short of a majority (it needs %d of %d votes): %s", n, in.Term, since, need, len(in.Config),
 		x.campaign(x.id, in.Term, x.now, false))
 }
 
@@ -621,9 +621,10 @@ func (x *explainer) commit(n string) {
 		own = &in.Log[k-1]
 	}
 	if c == 0 {
-		text := "nothing is committed yet on " + n
+		text := "commit index 0: " + n + " knows of no committed entry yet"
 		if in.Role == raft.Leader && own != nil {
 			text += fmt.Sprintf(": its entry %s is not yet on a majority (%s)", logPos(own.Index, own.Term), x.holders(own.Index))
+			text += x.earlier(c)
 		}
 		x.parts = append(x.parts, text)
 		return
@@ -643,9 +644,7 @@ func (x *explainer) commit(n string) {
 		text := fmt.Sprintf("commit index %d since %s: entry %s, of its own term, is on %s", c, when, logPos(c, term), x.holders(c))
 		if own != nil && own.Index > c {
 			text += fmt.Sprintf("; %s is not yet on a majority (%s)", logPos(own.Index, own.Term), x.holders(own.Index))
-			if own.Term == in.Term && term != in.Term {
-				text += " and entries of earlier terms wait for one of its own term (§5.4.2)"
-			}
+			text += x.earlier(c)
 		}
 		x.parts = append(x.parts, text)
 		return
@@ -661,22 +660,64 @@ func (x *explainer) commit(n string) {
 	x.say("commit index %d since %s%s", c, when, from)
 }
 
-// holders words which servers a leader knows to hold entry index, and
-// whether they are a majority.
-func (x *explainer) holders(index uint64) string {
+// earlier says which entry after the commit index is on a majority but
+// of an earlier term, so not committed (§5.4.2, Figure 8), if any.
+func (x *explainer) earlier(c uint64) string {
 	in := x.info
-	var have []string
-	for _, id := range in.Config {
-		if id == x.id || in.MatchIndex[id] >= index {
-			have = append(have, fmt.Sprintf("S%d", id))
+	for k := len(in.Log) - 1; k >= 0; k-- {
+		e := in.Log[k]
+		if e.Index <= c {
+			break
+		}
+		if e.Term == in.Term || !x.onMajority(e.Index) {
+			continue
+		}
+		return fmt.Sprintf("; entry %s is on %s, but of an earlier term: a leader commits it only once an entry of its own term is on a majority (§5.4.2, Figure 8)",
+			logPos(e.Index, e.Term), x.holders(e.Index))
+	}
+	return ""
+}
+
+func (x *explainer) onMajority(index uint64) bool {
+	return 2*len(x.storing(index)) > len(x.info.Config)
+}
+
+// storing lists the members whose log (on disk, for one that is down)
+// holds this server's entry at index: the same index and term.
+func (x *explainer) storing(index uint64) []string {
+	in := x.info
+	var want raft.Entry
+	for _, e := range in.Log {
+		if e.Index == index {
+			want = e
 		}
 	}
+	var have []string
+	for _, id := range in.Config {
+		o, err := x.s.sim.Info(id)
+		if err != nil {
+			continue
+		}
+		for _, e := range o.Log {
+			if e.Index == index && e.Term == want.Term {
+				have = append(have, fmt.Sprintf("S%d", id))
+				break
+			}
+		}
+	}
+	return have
+}
+
+// holders words which servers store entry index, and whether they are a
+// majority.
+func (x *explainer) holders(index uint64) string {
+	have := x.storing(index)
 	if len(have) == 0 {
 		return "no server yet"
 	}
 	maj := "a majority"
-	if 2*len(have) <= len(in.Config) {
+	if 2*len(have) <= len(x.info.Config) {
 		maj = "not a majority"
 	}
-	return fmt.Sprintf("%s: %s of %d", joinNames(have), maj, len(in.Config))
+	return fmt.Sprintf("%s: %s of %d", joinNames(have), maj, len(x.info.Config))
 }
