@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -39,8 +40,10 @@ const usage = `usage:
   raftsim run FILE.raft                         replay a script: print each command and its output;
                                                 exit 1 if a command failed or an expect did not hold
   raftsim test [-rewrite] FILE_OR_DIR...        run .raft files as golden tests (expected output after ----);
-                                                -rewrite refreshes the expected blocks
+                                                -rewrite refreshes the expected blocks; --json: one
+                                                object per file, then one for the run
   raftsim bench [-n 5] [-k 100000] [-w 1]       commit throughput: n servers, k proposals, window w
+                                                (--json: one object)
   raftsim chaos [--seeds 100] [--start 1] [--servers N] [--duration 10s] [--faults LIST]
                 [--bug NAME] [--out chaos-out] [--json] [--workers N] [--no-shrink]
                                                 random faults on many seeds in parallel, then safety,
@@ -85,7 +88,10 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+				return nil, fmt.Errorf("%s: unknown flag %s", fs.Name(), name)
+			}
+			return nil, fmt.Errorf("%s: %v", fs.Name(), err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -111,11 +117,20 @@ func realMain(args []string) int {
 	fs := newFlagSet("raftsim")
 	g.register(fs)
 	// The first positional argument chooses the subcommand; flags before
-	// it are the global ones.
-	if err := fs.Parse(args); err != nil {
+	// it are the global ones, unless they are the subcommand's own
+	// (raftsim -n 3 bench): then the subcommand goes first.
+	var rest []string
+	if err := fs.Parse(args); err == nil {
+		rest = fs.Args()
+	} else if i := subcommandAt(args); i > 0 {
+		g = globals{seed: 1}
+		rest = append(append([]string{args[i]}, args[:i]...), args[i+1:]...)
+	} else {
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
+			err = fmt.Errorf("unknown flag %s", name)
+		}
 		return usageError(err)
 	}
-	rest := fs.Args()
 	if len(rest) == 0 {
 		// With stdin not a terminal: no line editing and no colours (docs/language.md).
 		tty := readline.IsTerminal(int(os.Stdin.Fd()))
@@ -149,12 +164,12 @@ func realMain(args []string) int {
 		if len(paths) == 0 {
 			paths = []string{"scripts"}
 		}
-		if repl.Test(paths, *rewrite, os.Stdout) > 0 {
+		if repl.Test(paths, repl.TestOptions{Rewrite: *rewrite, JSON: g.json}, os.Stdout) > 0 {
 			return 1
 		}
 		return 0
 	case "bench":
-		return bench(subArgs)
+		return bench(subArgs, &g)
 	case "chaos":
 		return chaosCmd(subArgs, &g)
 	case "serve":
@@ -163,26 +178,48 @@ func realMain(args []string) int {
 		fmt.Print(usage)
 		return 0
 	}
-	return usageError(fmt.Errorf("unknown subcommand %q", sub))
+	return usageError(fmt.Errorf("unknown subcommand %q (the subcommands: %s)", sub, strings.Join(subcommands, ", ")))
 }
 
+// subcommands are the first words realMain knows.
+var subcommands = []string{"run", "test", "bench", "chaos", "serve", "help"}
+
+// subcommandAt returns the index of the first argument that names a
+// subcommand, or -1.
+func subcommandAt(args []string) int {
+	for i, a := range args {
+		for _, s := range subcommands {
+			if a == s {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// usageError reports a bad command line in one line, with a hint, and
+// returns exit status 2 (help asked for with -h prints the usage, status 0).
 func usageError(err error) int {
 	if err == flag.ErrHelp {
 		fmt.Print(usage)
 		return 0
 	}
-	fmt.Fprintf(os.Stderr, "raftsim: %v\n\n%s", err, usage)
+	fmt.Fprintf(os.Stderr, "raftsim: %v; raftsim help shows every subcommand and flag\n", err)
 	return 2
 }
 
-func bench(args []string) int {
+func bench(args []string, g *globals) int {
 	fs := newFlagSet("bench")
+	g.register(fs)
 	n := fs.Int("n", 5, "servers")
 	k := fs.Int("k", 100000, "proposals")
 	w := fs.Int("w", 1, "proposals in flight")
-	seed := fs.Uint64("seed", 1, "seed")
-	if _, err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return usageError(err)
+	}
+	if len(pos) > 0 {
+		return usageError(fmt.Errorf("bench: unexpected argument %q (flags only, e.g. bench -n 5 -k 100000)", pos[0]))
 	}
 	switch {
 	case *n < 1 || *n > 1000:
@@ -192,10 +229,20 @@ func bench(args []string) int {
 	case *w < 1 || *w > 100_000:
 		return usageError(fmt.Errorf("bench: -w %d in flight is out of range (1 to 100000)", *w))
 	}
-	res, err := sim.Bench(*n, *k, *w, *seed)
+	res, err := sim.Bench(*n, *k, *w, g.seed)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "raftsim: %v\n", err)
 		return 1
+	}
+	if g.json {
+		b, _ := json.Marshal(map[string]any{
+			"servers": res.Servers, "proposals": res.Proposals, "window": res.Window,
+			"wall_ms": float64(res.Wall) / 1e6, "virtual_ms": float64(res.Virtual) / 1e6,
+			"commits": res.Commits, "retries": res.Retries, "events": res.Events,
+			"commits_per_s": res.CommitsPerSecond(), "allocs": res.Allocs, "bytes": res.Bytes,
+		})
+		fmt.Println(string(b))
+		return 0
 	}
 	// sim's String has commits/s=N and allocations per commit.
 	fmt.Println(res.String())

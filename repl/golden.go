@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"encoding/json"
 	"raftsim/repl/lang"
 	"raftsim/repl/render"
 	"raftsim/repl/session"
@@ -135,27 +136,59 @@ func diffText(where, want, got string) string {
 	return b.String()
 }
 
-// Test runs golden files and directories, printing one line per file and
-// the differences, and returns the number of files that failed.
-func Test(paths []string, rewrite bool, w io.Writer) int {
-	files, err := GoldenFiles(paths)
-	if err != nil {
-		fmt.Fprintln(w, err)
+// TestOptions configures Test.
+type TestOptions struct {
+	Rewrite bool // refresh the expected blocks instead of comparing
+	JSON    bool // one JSON object per file, then one for the whole run
+}
+
+// fileJSON is the JSON line Test writes per file.
+type fileJSON struct {
+	File      string   `json:"file"`
+	OK        bool     `json:"ok"`
+	Rewritten bool     `json:"rewritten,omitempty"`
+	Error     string   `json:"error,omitempty"`
+	Diffs     []string `json:"diffs,omitempty"`
+}
+
+// Test runs the golden files under paths, prints one line per file (ok,
+// FAIL with the differences, or rewrote) and returns how many failed.
+func Test(paths []string, o TestOptions, w io.Writer) int {
+	enc := json.NewEncoder(w)
+	fail := func(format string, args ...any) int {
+		if o.JSON {
+			_ = enc.Encode(map[string]any{"ok": false, "error": fmt.Sprintf(format, args...)})
+		} else {
+			fmt.Fprintf(w, format+"\n", args...)
+		}
 		return 1
 	}
+	files, err := GoldenFiles(paths)
+	if err != nil {
+		return fail("%v", err)
+	}
 	if len(files) == 0 {
-		fmt.Fprintf(w, "test: no .raft files in %s\n", strings.Join(paths, " "))
-		return 1
+		return fail("test: no .raft files in %s", strings.Join(paths, " "))
 	}
 	failed := 0
 	for _, f := range files {
-		res := Golden(f, rewrite)
+		res := Golden(f, o.Rewrite)
+		if res.Err != nil || len(res.Diffs) > 0 {
+			failed++
+		}
+		if o.JSON {
+			line := fileJSON{File: f, OK: res.Err == nil && len(res.Diffs) == 0, Diffs: res.Diffs}
+			line.Rewritten = line.OK && o.Rewrite
+			if res.Err != nil {
+				line.Error = res.Err.Error()
+			}
+			_ = enc.Encode(line)
+			continue
+		}
 		switch {
 		case res.Err != nil:
-			failed++
 			fmt.Fprintf(w, "FAIL %s: %v\n", f, res.Err)
 		case len(res.Diffs) > 0:
-			failed++
 			fmt.Fprintf(w, "FAIL %s\n", f)
 			for _, d := range res.Diffs {
 				fmt.Fprint(w, d)
@@ -163,13 +196,15 @@ func Test(paths []string, rewrite bool, w io.Writer) int {
 					fmt.Fprintln(w)
 				}
 			}
-		case rewrite:
+		case o.Rewrite:
 			fmt.Fprintf(w, "rewrote %s\n", f)
 		default:
 			fmt.Fprintf(w, "ok   %s\n", f)
 		}
 	}
-	if failed > 0 {
+	if o.JSON {
+		_ = enc.Encode(map[string]any{"ok": failed == 0, "files": len(files), "failed": failed})
+	} else if failed > 0 {
 		fmt.Fprintf(w, "%d of %d files failed\n", failed, len(files))
 	}
 	return failed
