@@ -213,7 +213,9 @@
   let maxOp = 0;
   for (let i = 0; i < D.ops.t0.length; i++) maxOp = Math.max(maxOp, (D.ops.t1[i] < 0 ? D.end : D.ops.t1[i]) - D.ops.t0[i]);
 
-  const MSG_LIMIT = 4000; // more arrows than this in view: draw densities instead
+  // More arrows in view than one per few pixels of width cannot be told
+  // apart: draw how busy each lane is instead, until zoomed in.
+  const msgLimit = () => Math.max(150, (W - GUTTER - PAD) / 3);
   let hits = []; // what the pointer can hover: {kind, i, ...geometry}
   let hover = null;
   let aggregated = false;
@@ -235,6 +237,26 @@
   }
 
   function textFits(s, w) { return ctx.measureText(s).width + 8 <= w; }
+  // fitText returns s, or as much of it as fits in w pixels with "…", or "".
+  function fitText(s, w) {
+    if (textFits(s, w)) return s;
+    let lo = 0, hi = s.length;
+    while (lo < hi) {
+      const m = (lo + hi + 1) >> 1;
+      if (textFits(s.slice(0, m) + "…", w)) lo = m; else hi = m - 1;
+    }
+    return lo >= 8 ? s.slice(0, lo) + "…" : "";
+  }
+  // haloText draws text with a white outline, readable over marks and hatching.
+  function haloText(s, x, y) {
+    ctx.save();
+    ctx.strokeStyle = "rgba(255,255,255,0.9)";
+    ctx.lineWidth = 3;
+    ctx.lineJoin = "round";
+    ctx.strokeText(s, x, y);
+    ctx.restore();
+    ctx.fillText(s, x, y);
+  }
 
   function draw() {
     const start = performance.now();
@@ -285,10 +307,10 @@
       if (k === 0) {
         ctx.fillStyle = "#f3d9a4";
         ctx.fillRect(x0, yy, Math.max(x1 - x0, 1), hh);
-        const lab = str(D.net.labelStr[i]);
         ctx.fillStyle = "#5c3c00";
         const lx = Math.max(x0, xa) + 4;
-        if (textFits(lab, x1 - lx + 4)) ctx.fillText(lab, lx, yy + hh / 2);
+        const lab = fitText(str(D.net.labelStr[i]), Math.min(x1, xb) - lx + 4);
+        if (lab) ctx.fillText(lab, lx, yy + hh / 2);
         hits.push({ kind: "net", i, x0, x1, y0: yy, y1: yy + hh, pri: 1 });
       } else {
         ctx.strokeStyle = k === 3 ? "#2e9e5b" : "#1b7c83";
@@ -302,7 +324,8 @@
         ctx.fillStyle = k === 3 ? "#1a6b3c" : "#0f5257";
         // a mark's label only if the next mark is far enough
         const next = i + 1 < D.net.t0.length ? X(D.net.t0[i + 1]) : xb + 1000;
-        if (textFits(lab, next - x0)) ctx.fillText(lab, x0 + 4, yy + hh / 2);
+        const fit = fitText(lab, next - x0);
+        if (fit) ctx.fillText(fit, x0 + 4, yy + hh / 2);
         hits.push({ kind: "net", i, x0: x0 - 4, x1: x0 + 4, y0: yy, y1: yy + hh, pri: 2 });
       }
     }
@@ -341,11 +364,11 @@
     for (const l of lanes) {
       for (const i of shadesByLane.lanes[l.i]) {
         const x0 = Math.max(X(D.shades.t0[i]), xa), x1 = Math.min(X(D.shades.t1[i]), xb);
-        const lab = str(D.shades.labelStr[i]);
         if (x1 - x0 < 20) continue;
+        const lab = fitText(str(D.shades.labelStr[i]), x1 - x0);
         ctx.fillStyle = D.shades.kind[i] === 1 ? "#a40e26" : "#7a5200";
         const off = D.shades.kind[i] === 1 ? l.h - 9 : 10;
-        if (textFits(lab, x1 - x0)) ctx.fillText(lab, x0 + 4, l.y + off);
+        if (lab) haloText(lab, x0 + 4, l.y + off);
       }
     }
 
@@ -464,8 +487,7 @@
           let label = ord + str(D.ops.textStr[i]) + " → " + (status === "success" ? (str(D.ops.resultStr[i]) || "ok") : status) + srv;
           const lx = Math.max(x0, xa) + 4;
           const avail = Math.min(x1, xb) - lx;
-          if (!textFits(label, avail + 4)) label = ord + str(D.ops.textStr[i]);
-          if (!textFits(label, avail + 4)) label = ord;
+          if (!textFits(label, avail + 4)) label = fitText(ord + str(D.ops.textStr[i]), avail + 4) || ord;
           if (textFits(label, avail + 4)) {
             ctx.fillStyle = "#fff";
             ctx.fillText(label, lx, y0 + h / 2 + 1);
@@ -523,6 +545,7 @@
       let k = lower(ts, view.a);
       const lastX = {};
       let lastLabel = -1e9;
+      const labels = []; // drawn after the glyphs, so that none covers them
       for (; k < ix.length; k++) {
         const i = ix[k];
         const t = D.points.t[i];
@@ -542,13 +565,16 @@
           ctx.fillRect(x - 1, l.y, 3, l.h);
           ctx.fillText("violation", x + 4, l.y + 8);
         } else glyph(p.shape, x, yy, p.col);
-        if ((kind === "commit" || kind === "config") && x - lastLabel > 34) {
+        if ((kind === "commit" || kind === "config") && x - lastLabel > 12) {
           const lab = kind === "commit" ? "" + D.points.v[i] : "cfg";
-          ctx.fillStyle = p.col;
-          ctx.fillText(lab, x + 7, yy - 1);
-          lastLabel = x + 7 + ctx.measureText(lab).width;
+          labels.push([lab, x + 7, yy - 1, p.col]);
+          lastLabel = x + 7 + ctx.measureText(lab).width + 30;
         }
         hits.push({ kind: "point", i, x0: x - 6, x1: x + 6, y0: yy - 7, y1: yy + 7, pri: 3 });
+      }
+      for (const [lab, x, yy, col] of labels) {
+        ctx.fillStyle = col;
+        haloText(lab, x, yy);
       }
     }
   }
@@ -562,7 +588,7 @@
     const from = lower(M.t0, view.a - maxFlight), to = lower(M.t0, view.b + 1);
     let n = 0;
     for (let i = from; i < to; i++) if (M.t1[i] >= view.a && visibleMsg(i) && M.from[i] >= 0 && M.to[i] >= 0) n++;
-    aggregated = n > MSG_LIMIT;
+    aggregated = n > msgLimit();
     if (aggregated) return drawDensity(from, to, xa, xb);
     for (let i = from; i < to; i++) {
       if (M.t1[i] < view.a || !visibleMsg(i) || M.from[i] < 0 || M.to[i] < 0) continue;
