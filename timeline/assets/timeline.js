@@ -332,6 +332,7 @@
 
     // role bands
     ctx.font = "bold 15px system-ui, sans-serif";
+    const bandLabels = [];
     for (const l of lanes) {
       if (!l.server) continue;
       const by = l.by, bh = l.bh;
@@ -352,9 +353,10 @@
         const label = role === "down" || role === "up" ? role : role === "unknown" ? "?" : `${role} t${term}`;
         const short = role === "down" || role === "up" ? role : role === "unknown" ? "?" : `${role[0].toUpperCase()}${term}`;
         const lx = Math.max(x0, xa) + 5, avail = Math.min(x1, xb) - lx;
-        ctx.fillStyle = ROLE_TEXT[role];
-        if (role === "up") { /* the colour says it */ } else if (textFits(label, avail + 5)) ctx.fillText(label, lx, by + bh / 2 + 1);
-        else if (textFits(short, avail + 5)) ctx.fillText(short, lx, by + bh / 2 + 1);
+        // labels go on after the arrows, so that no arrow crosses them out
+        const bg = (term % 2 ? ROLE_ALT : ROLE)[role];
+        if (role === "up") { /* the colour says it */ } else if (textFits(label, avail + 5)) bandLabels.push([label, lx, by + bh / 2 + 1, ROLE_TEXT[role], bg]);
+        else if (textFits(short, avail + 5)) bandLabels.push([short, lx, by + bh / 2 + 1, ROLE_TEXT[role], bg]);
         hits.push({ kind: "band", i, x0, x1, y0: by, y1: by + bh, pri: 1 });
       }
     }
@@ -378,6 +380,17 @@
     drawPoints(xa, xb);
     // messages on top
     drawMsgs(xa, xb);
+    ctx.font = "bold 15px system-ui, sans-serif";
+    for (const [text, x, yy, col, bg] of bandLabels) {
+      ctx.save();
+      ctx.strokeStyle = bg;
+      ctx.lineWidth = 5;
+      ctx.lineJoin = "round";
+      ctx.strokeText(text, x, yy);
+      ctx.restore();
+      ctx.fillStyle = col;
+      ctx.fillText(text, x, yy);
+    }
     ctx.restore();
 
     // axis and lane names over everything
@@ -484,10 +497,12 @@
         if (x1 - x0 > 30 && x0 > lastX) {
           const srv = D.ops.server[i] >= 0 ? " by " + lanes[D.ops.server[i]].name : "";
           const ord = selKey >= 0 && D.ops.order.length ? (D.ops.order[i] > 0 ? `#${D.ops.order[i]} ` : unplaced ? "✗ " : "") : "";
-          let label = ord + str(D.ops.textStr[i]) + " → " + (status === "success" ? (str(D.ops.resultStr[i]) || "ok") : status) + srv;
+          const res = " → " + (status === "success" ? (str(D.ops.resultStr[i]) || "ok") : status);
           const lx = Math.max(x0, xa) + 4;
           const avail = Math.min(x1, xb) - lx;
-          if (!textFits(label, avail + 4)) label = fitText(ord + str(D.ops.textStr[i]), avail + 4) || ord;
+          // the longest of these that fits: all of it, without the server, without the result
+          let label = [ord + str(D.ops.textStr[i]) + res + srv, ord + str(D.ops.textStr[i]) + res, ord + str(D.ops.textStr[i])].find((l) => textFits(l, avail + 4));
+          if (label === undefined) label = fitText(ord + str(D.ops.textStr[i]), avail + 4) || ord;
           if (textFits(label, avail + 4)) {
             ctx.fillStyle = "#fff";
             ctx.fillText(label, lx, y0 + h / 2 + 1);
