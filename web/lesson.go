@@ -20,7 +20,10 @@ type step struct {
 // comment lines make one caption; a blank line between them starts a new
 // paragraph of it. Expected output after `----` (golden scripts) is left
 // out; a JavaScript call that spans lines is one command.
-func parseLesson(text string) ([]step, error) {
+func parseLesson(name, text string) ([]step, error) {
+	if _, err := lang.ParseScript(name, text); err != nil {
+		return nil, err // what `raftsim run` refuses is refused here too
+	}
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	var steps []step
 	var caption []string
@@ -49,7 +52,7 @@ func parseLesson(text string) ([]step, error) {
 		case l == "----":
 			j, err := skipExpected(lines, i+1)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: %v", i+1, err)
+				return nil, fmt.Errorf("%s:%d: %v", name, i+1, err)
 			}
 			i = j
 		default:
@@ -145,9 +148,9 @@ func (l *lesson) proceed(w *world) {
 
 // startLesson plays script text as a lesson from its first step.
 func (w *world) startLesson(name, text string) error {
-	steps, err := parseLesson(text)
+	steps, err := parseLesson(name, text)
 	if err != nil {
-		return fmt.Errorf("%s: %v", name, err)
+		return err
 	}
 	w.entries, w.horizon = nil, 0
 	w.rebuild()

@@ -107,8 +107,8 @@ func New(o Options) (*Server, error) {
 	s.features = probe()
 	s.w = newWorld(o.Seed)
 	if o.Script != "" {
-		if err := s.w.load(o.Script, "script"); err != nil {
-			return nil, fmt.Errorf("%s: %v", o.ScriptName, err)
+		if err := s.w.load(o.ScriptName, o.Script, "script"); err != nil {
+			return nil, err
 		}
 	} else {
 		s.w.exec("startServers 3", "start")
@@ -421,7 +421,7 @@ func (s *Server) apiLoadScenario(rw http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	w := s.w
 	w.seed = s.opts.Seed
-	err := w.load(req.Script, "scenario")
+	err := w.load("scenario", req.Script, "scenario")
 	if err == nil {
 		w.seek(0)
 		w.playing = true

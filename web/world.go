@@ -285,13 +285,20 @@ func (w *world) step() {
 		w.v = w.sim().Now()
 		return
 	}
+	if w.cursor == len(w.entries) {
+		// The shell's own step: one event, printed in the console.
+		w.run("step", "step", true)
+		w.v = w.sim().Now()
+		return
+	}
+	// In the future of a seek back, a step is not a command (that would
+	// fork the run): the next event, and every other one at its instant,
+	// exactly as the replay's clock will run them.
 	next, ok := s.NextAt()
-	if w.cursor < len(w.entries) && (!ok || w.entries[w.cursor].At <= next) {
+	if !ok || w.entries[w.cursor].At <= next {
 		w.advance(w.entries[w.cursor].At)
-	} else if ok {
-		s.Step(1)
-		w.rec.capture(s)
-		w.horizon = max(w.horizon, s.Now())
+	} else {
+		w.advance(next)
 	}
 	w.v = w.sim().Now()
 }
@@ -323,8 +330,8 @@ func (w *world) script() string {
 // load replaces the session by a script's: every command runs (a `run`
 // is time passing between commands), then the display goes back to the
 // start, so that playing shows the whole scenario.
-func (w *world) load(text string, where string) error {
-	steps, err := parseLesson(text)
+func (w *world) load(name, text, where string) error {
+	steps, err := parseLesson(name, text)
 	if err != nil {
 		return err
 	}

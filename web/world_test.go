@@ -117,7 +117,7 @@ func TestScriptReplaysTheSession(t *testing.T) {
 	}
 	// Loading it back gives the same session.
 	w2 := newWorld(1)
-	if err := w2.load(sc, "test"); err != nil {
+	if err := w2.load("s.raft", sc, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if got := status(t, w2); got != want {
@@ -225,7 +225,7 @@ put
 ----
 status
 `
-	steps, err := parseLesson(text)
+	steps, err := parseLesson("t.raft", text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,5 +390,56 @@ func TestConsoleTimeTravel(t *testing.T) {
 	b, err := os.ReadFile(f)
 	if err != nil || string(b) != w.script() {
 		t.Errorf("saved %q (%v), want the session's script", b, err)
+	}
+}
+
+// A step prints the event in the console; in the future of a seek back it
+// moves on without forking.
+func TestStep(t *testing.T) {
+	w := newWorld(1)
+	w.exec("startServers 3", "test")
+	w.step()
+	o := w.ready()
+	if len(o) != 2 || o[1].Line != "step" || !strings.Contains(o[1].Text, "S") {
+		t.Fatalf("step printed %+v", o)
+	}
+	first := w.sim().Now()
+	if first == 0 || len(w.entries) != 2 {
+		t.Fatalf("after a step: t=%v, %d entries", first, len(w.entries))
+	}
+	w.advance(first + 300*time.Millisecond)
+	w.exec("status", "test")
+	w.seek(0) // runs the commands typed at 0: startServers and the step
+	if w.sim().Now() != first || w.cursor != 2 {
+		t.Fatalf("after seeking to 0: t=%v (want %v), cursor %d (want 2)", w.sim().Now(), first, w.cursor)
+	}
+	w.step()
+	if w.sim().Now() <= first || len(w.entries) != 3 || w.cursor != 2 {
+		t.Errorf("a step in the future: t=%v (want past %v), %d entries and cursor %d (want 3 and 2: no fork)", w.sim().Now(), first, len(w.entries), w.cursor)
+	}
+	w.advance(first + 400*time.Millisecond)
+	if w.cursor != 3 {
+		t.Errorf("playing on runs the future status: cursor %d", w.cursor)
+	}
+}
+
+// serve FILE.raft opens on the state the script leaves, paused there.
+func TestServeScriptOpensOnItsEnd(t *testing.T) {
+	s, err := New(Options{Seed: 1, Script: "# hello\nstartServers 5\nuntil leader\ncrash 2\n", ScriptName: "dir/x.raft"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.view()
+	if len(v.Servers) != 5 || v.Servers[2].Role != "down" || v.T != v.Now || v.T == 0 || v.Playing {
+		t.Errorf("view after the script: t=%v now=%v playing=%v servers %+v", v.T, v.Now, v.Playing, v.Servers)
+	}
+	if _, ok := s.lessons["x.raft"]; !ok {
+		t.Errorf("the script is not offered as a lesson: %v", s.lessons)
+	}
+	if _, err := New(Options{Script: "----\n", ScriptName: "bad.raft"}); err == nil || !strings.HasPrefix(err.Error(), "bad.raft:1: ") {
+		t.Errorf("a script with ---- and no command must be refused, naming the line: %v", err)
 	}
 }

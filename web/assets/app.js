@@ -62,6 +62,7 @@ function draw() {
   if (!view) return;
   $("clock").textContent = "t = " + fmtT(view.t);
   $("play").textContent = view.playing ? "❚❚ pause" : "▶ play";
+  $("skip").hidden = !(view.now - view.t > 0.001);
   $("prompt").textContent = "raft t=" + (view.now / 1000).toFixed(3) + "s>";
   drawRing();
   drawLogs();
@@ -370,6 +371,7 @@ $("speed").addEventListener("change", () => control("speed", speedOf(+$("speed")
 $("speedLabel").textContent = speedText(speedOf(+$("speed").value));
 $("play").addEventListener("click", () => control(view && view.playing ? "pause" : "play"));
 $("step").addEventListener("click", () => control("step"));
+$("skip").addEventListener("click", () => control("now"));
 $("slider").addEventListener("input", () => { $("clock").textContent = "seek " + fmtT(+$("slider").value); });
 $("slider").addEventListener("change", () => control("seek", +$("slider").value));
 $("lessonNext").addEventListener("click", () => control("play"));
