@@ -1,7 +1,12 @@
 package session
 
 import (
+	"cmp"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -20,20 +25,127 @@ func (s *Session) Completer() *Completer { return &Completer{s: s} }
 // the word before the cursor and that word's length.
 func (c *Completer) Do(line []rune, pos int) ([][]rune, int) {
 	before := string(line[:pos])
+	if word, cands, quote, ok := c.jsCandidates(before); ok {
+		return endings(word, cands, quote), len([]rune(word))
+	}
 	words := strings.Fields(before)
 	if strings.HasSuffix(before, " ") || len(words) == 0 {
 		words = append(words, "")
 	}
 	word := words[len(words)-1]
-	cands := c.candidates(words[:len(words)-1], word)
+	prev := words[:len(words)-1]
+	if files, ok := c.fileCandidates(prev, word); ok {
+		return endings(word, files, " "), len([]rune(word))
+	}
+	return endings(word, c.candidates(prev, word), " "), len([]rune(word))
+}
+
+// endings returns what completes word into each candidate that starts
+// with it, followed by sep. A candidate equal to word is kept (as sep
+// alone), so that `state` is offered beside `stateMachine` rather than
+// completed past. A candidate ending in a character that asks for more (=,
+// /, (, ->) gets no sep.
+func endings(word string, cands []string, sep string) [][]rune {
 	var out [][]rune
+	seen := map[string]bool{}
 	for _, cand := range cands {
-		if strings.HasPrefix(cand, word) && cand != word {
-			out = append(out, []rune(cand[len(word):]+" "))
+		if !strings.HasPrefix(cand, word) || seen[cand] {
+			continue
+		}
+		seen[cand] = true
+		end := cand[len(word):]
+		if !strings.HasSuffix(cand, "=") && !strings.HasSuffix(cand, "/") && !strings.HasSuffix(cand, "(") && !strings.HasSuffix(cand, "->") {
+			end += sep
+		}
+		if end != "" {
+			out = append(out, []rune(end))
 		}
 	}
-	return out, len([]rune(word))
+	return out
 }
+
+// JavaScript contexts: a quoted first argument (t.getAll('sta) and a method
+// of a server (t.serverPool[lid].cl).
+var (
+	jsArgRE    = regexp.MustCompile(`(?:t\.)?(\w+)\(\s*(['"])(\w*)$`)
+	jsMethodRE = regexp.MustCompile(`t\.serverPool\[[^\]]*\]\.(\w*)$`)
+)
+
+// jsCandidates completes inside the JavaScript form, with the quote that
+// closes a quoted argument; ok is false when the line is not in one of its
+// contexts.
+func (c *Completer) jsCandidates(before string) (word string, cands []string, quote string, ok bool) {
+	if m := jsMethodRE.FindStringSubmatch(before); m != nil {
+		return m[1], []string{"clientRequest("}, "", true
+	}
+	if m := jsArgRE.FindStringSubmatch(before); m != nil {
+		switch strings.ToLower(m[1]) {
+		case "getall":
+			return m[3], fields, m[2], true
+		case "expect":
+			return m[3], predicates, m[2], true
+		}
+	}
+	return "", nil, "", false
+}
+
+// fileCandidates completes a file name after source, save, export WHAT, and
+// run (a script, when the word is not a duration).
+func (c *Completer) fileCandidates(prev []string, word string) ([]string, bool) {
+	if len(prev) == 0 {
+		return nil, false
+	}
+	cmd := strings.TrimPrefix(prev[0], "t.")
+	if len(prev) >= 3 && prev[1] == "=" {
+		cmd, prev = strings.TrimPrefix(prev[2], "t."), prev[2:]
+	}
+	switch {
+	case (cmd == "source" || cmd == "save") && len(prev) == 1:
+		return listFiles(word, ".raft"), true
+	case cmd == "run" && len(prev) == 1 && word != "" && (word[0] < '0' || word[0] > '9') && word[0] != '$':
+		return listFiles(word, ".raft"), true
+	case cmd == "export" && len(prev) == 2:
+		return listFiles(word, ""), true
+	}
+	return nil, false
+}
+
+// listFiles lists the directory entries whose path starts with prefix:
+// directories (with a /) and files, only those ending in ext when ext is
+// set. Hidden entries are left out unless prefix names them.
+func listFiles(prefix, ext string) []string {
+	dir, base := filepath.Split(prefix)
+	ents, err := os.ReadDir(cmp.Or(dir, "."))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, base) || strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".") {
+			continue
+		}
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 {
+			if st, err := os.Stat(filepath.Join(cmp.Or(dir, "."), name)); err == nil {
+				isDir = st.IsDir()
+			}
+		}
+		switch {
+		case isDir:
+			out = append(out, dir+name+"/")
+		case ext == "" || strings.HasSuffix(name, ext):
+			out = append(out, dir+name)
+		}
+		if len(out) >= maxFileCandidates {
+			break
+		}
+	}
+	return out
+}
+
+// maxFileCandidates bounds the names offered from one directory.
+const maxFileCandidates = 200
 
 // candidates lists what may come as the next word after prev.
 func (c *Completer) candidates(prev []string, word string) []string {
@@ -68,6 +180,21 @@ func (c *Completer) candidates(prev []string, word string) []string {
 		if n == 2 {
 			return ids
 		}
+	case "cut":
+		// cut A->B: the far end after the arrow.
+		var out []string
+		if i := strings.Index(word, "->"); i >= 0 {
+			for _, id := range ids {
+				if id != word[:i] {
+					out = append(out, word[:i+2]+id)
+				}
+			}
+			return out
+		}
+		for _, id := range ids {
+			out = append(out, id+"->")
+		}
+		return out
 	case "expect":
 		if n == 1 {
 			return predicates
@@ -84,7 +211,14 @@ func (c *Completer) candidates(prev []string, word string) []string {
 			if n == 2 {
 				return ids
 			}
-		case "value", "committed":
+		case "value":
+			if n == 2 {
+				return c.keys()
+			}
+			if n >= 4 {
+				return append([]string{"on"}, ids...)
+			}
+		case "committed":
 			if n >= 3 {
 				return append([]string{"on"}, ids...)
 			}
@@ -104,6 +238,13 @@ func (c *Completer) candidates(prev []string, word string) []string {
 			return []string{"set", "get", "del", "cas"}
 		}
 	case "startServers":
+		if strings.HasPrefix(word, "bug=") {
+			var out []string
+			for _, b := range bugList() {
+				out = append(out, "bug="+b)
+			}
+			return out
+		}
 		return []string{"debug", "verbose", "electionTimeout=", "heartbeatTime=", "preVote=", "checkQuorum=", "classic", "bug="}
 	case "net":
 		out := []string{"reset"}
@@ -136,6 +277,26 @@ func (c *Completer) candidates(prev []string, word string) []string {
 		return commandNames()
 	}
 	return nil
+}
+
+// keys lists the keys in the state machines of the servers now.
+func (c *Completer) keys() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range c.s.sim.Servers() {
+		in, err := c.s.sim.Info(id)
+		if err != nil {
+			continue
+		}
+		for k := range in.StateMachine {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func isOp(w string) bool {

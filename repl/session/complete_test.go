@@ -1,9 +1,11 @@
 package session
 
 import (
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // completions returns a function listing the whole lines that tab
@@ -32,4 +34,31 @@ func completions(s *Session) func(line string) []string {
 		}
 		return out
 	}
+}
+
+// The cases a newcomer hit (issue 8): a word that is complete and also the
+// start of another is offered as it is, and the JavaScript form, cut's
+// arrow, options and file names complete too.
+func TestCompleterContexts(t *testing.T) {
+	s, _ := cluster(t)
+	execOK(t, s, "clientRequest set apple 1")
+	complete := completions(s)
+	assert.ElementsMatch(t, []string{"getAll state ", "getAll stateMachine "}, complete("getAll state"))
+	assert.ElementsMatch(t, []string{"t.getAll('state'", "t.getAll('stateMachine'"}, complete("t.getAll('state"))
+	assert.Contains(t, complete(`t.getAll("`), `t.getAll("commitIndex"`)
+	assert.Equal(t, []string{"t.serverPool[lid].clientRequest("}, complete("t.serverPool[lid]."))
+	assert.Equal(t, []string{"cut 0->1 ", "cut 0->2 "}, complete("cut 0->"))
+	assert.Equal(t, []string{"cut 1->"}, complete("cut 1"))
+	assert.Equal(t, []string{"startServers 3 bug=figure8 "}, complete("startServers 3 bug=fi"))
+	assert.Contains(t, complete("startServers 3 bug="), "startServers 3 bug=stale-read ")
+	assert.Equal(t, []string{"expect value apple "}, complete("expect value "))
+
+	dir := t.TempDir()
+	writeTestFile(t, dir+"/lesson.raft", "status\n")
+	writeTestFile(t, dir+"/notes.txt", "")
+	require.NoError(t, os.Mkdir(dir+"/more", 0o700))
+	assert.Equal(t, []string{"source " + dir + "/lesson.raft ", "source " + dir + "/more/"}, complete("source "+dir+"/"))
+	assert.Equal(t, []string{"run " + dir + "/lesson.raft "}, complete("run "+dir+"/l"))
+	assert.Empty(t, complete("run 1"), "run DURATION is not a file")
+	assert.Equal(t, []string{"export timeline " + dir + "/notes.txt "}, complete("export timeline "+dir+"/n"))
 }

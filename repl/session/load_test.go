@@ -158,7 +158,7 @@ func TestExecHistoryJSON(t *testing.T) {
 func TestCompleterWorkloadCommands(t *testing.T) {
 	s, _ := cluster(t)
 	complete := completions(s)
-	assert.Equal(t, []string{"load clients= "}, complete("load cl"))
+	assert.Equal(t, []string{"load clients="}, complete("load cl"), "no space after =: the value follows")
 	assert.Contains(t, complete("load "), "load stop ")
 	assert.Equal(t, []string{"export timeline ", "export history ", "export trace "}, complete("export "))
 	assert.Equal(t, []string{"trace on ", "trace off "}, complete("trace o"))
