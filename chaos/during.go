@@ -12,8 +12,9 @@ import (
 // is healed: whenever a group of servers it must keep live (sim.LiveGroups:
 // a majority, up, fully connected over the default network, and — unless
 // the cluster runs pre-vote and check-quorum — cut off from every other
-// live server) has been so for long enough, a leader must be in place and
-// the clients' operations must be answered. The executor follows the
+// live server) has been so for long enough, and the cluster has been
+// without a leader for long enough too, a leader must be in place; and the
+// clients' operations must be answered. The executor follows the
 // groups through the run and, the moment one has been live for longer than
 // a bound without a leader, or with an operation unanswered for longer
 // than another, adds a check that fails: `expect leader`, or `until idle
@@ -48,15 +49,28 @@ type liveSource interface {
 	OldestOpen() (sim.HistoryOp, bool)
 }
 
-// liveWatch follows the live groups of a run.
+// liveWatch follows the live groups of a run, and the leader. A group may
+// have been live while a leader outside it led the cluster (a majority of
+// five includes three, and the leader may be one of the other two); when
+// that leader is lost, the group needs an election of its own, so the
+// bounds run from the later of the group's start and the leader's loss.
 type liveWatch struct {
 	since map[string]time.Duration // group (its ids joined) -> live since
 	names map[string][]raft.NodeID
+	// lostAt is when the cluster last went without a leader; leaderless
+	// says it still is.
+	lostAt     time.Duration
+	leaderless bool
 }
 
 // sample records the live groups now.
 func (w *liveWatch) sample(s liveSource) {
 	now := s.Now()
+	if _, ok := s.LeaderID(false); ok {
+		w.leaderless = false
+	} else if !w.leaderless {
+		w.leaderless, w.lostAt = true, now
+	}
 	groups := s.LiveGroups()
 	if len(groups) == 0 && len(w.since) == 0 {
 		return
@@ -103,17 +117,16 @@ func (w *liveWatch) violation(s liveSource) (kind int, note string) {
 	}
 	now := s.Now()
 	group := "servers " + joinIDs(w.names[k])
-	if now-since >= duringLeaderBound {
-		if _, ok := s.LeaderID(false); !ok {
-			return duringLeader, fmt.Sprintf("# liveness during faults: %s live since t=%s (a connected majority), no leader at t=%s",
-				group, secs(since), secs(now))
-		}
+	from := max(since, w.lostAt)
+	if _, ok := s.LeaderID(false); !ok && now-from >= duringLeaderBound {
+		return duringLeader, fmt.Sprintf("# liveness during faults: %s live since t=%s (a connected majority), no leader since t=%s nor at t=%s",
+			group, secs(since), secs(w.lostAt), secs(now))
 	}
-	if now-since < duringOpBound {
+	if now-from < duringOpBound {
 		return duringNone, ""
 	}
 	// The oldest open operation is the first to have waited too long.
-	if op, ok := s.OldestOpen(); ok && now-max(op.Call, since) >= duringOpBound {
+	if op, ok := s.OldestOpen(); ok && now-max(op.Call, from) >= duringOpBound {
 		return duringOps, fmt.Sprintf("# liveness during faults: %s live since t=%s (a connected majority), client %d's %s %s (seq %d), called at t=%s, unanswered at t=%s",
 			group, secs(since), op.Client, op.Op, op.Key, op.Seq, secs(op.Call), secs(now))
 	}

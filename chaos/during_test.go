@@ -77,6 +77,24 @@ func TestLiveWatchLeaderMustExistInALongLiveGroup(t *testing.T) {
 	assert.Equal(t, duringNone, k)
 }
 
+// A group live for long while a leader outside it led: once that leader
+// is lost, the group gets the bound to elect its own.
+func TestLiveWatchBoundRunsFromTheLeadersLoss(t *testing.T) {
+	s := time.Second
+	f := &fakeLive{groups: [][]raft.NodeID{{0, 1, 2}}, leader: 4}
+	w := &liveWatch{}
+	f.at(w, 0)
+	k, _ := f.at(w, 10*s)
+	assert.Equal(t, duringNone, k)
+	f.leader = raft.None // the leader, S4, crashed at t=10s
+	f.at(w, 10*s)
+	k, _ = f.at(w, 10*s+duringLeaderBound-time.Millisecond)
+	assert.Equal(t, duringNone, k, "the group has not had the bound since the loss")
+	k, note := f.at(w, 10*s+duringLeaderBound)
+	assert.Equal(t, duringLeader, k)
+	assert.Contains(t, note, "live since t=0.000s (a connected majority), no leader since t=10.000s nor at t=12.000s")
+}
+
 func TestLiveWatchOperationsMustBeAnswered(t *testing.T) {
 	s := time.Second
 	f := &fakeLive{groups: [][]raft.NodeID{{0, 1, 2}}, leader: 0}
@@ -122,8 +140,8 @@ func TestExecutorAddsLivenessCheckDuringFaults(t *testing.T) {
 	require.Equal(t, Liveness, out.Verdict, sc.Text())
 	text := sc.Text()
 	// The run stops where the bound passed, and the check follows.
-	assert.Contains(t, text, "run 2s\n# liveness during faults: servers 0,1,2 live since t=0.000s (a connected majority), no leader at t=2.000s\nexpect leader\n")
-	assert.Contains(t, out.Detail, "no leader at t=2.000s")
+	assert.Contains(t, text, "run 2s\n# liveness during faults: servers 0,1 live since t=0.000s (a connected majority), no leader since t=0.000s nor at t=2.000s\nexpect leader\n")
+	assert.Contains(t, out.Detail, "nor at t=2.000s")
 	_, re := replay(sc)
 	assert.Equal(t, out.Verdict, re.Verdict)
 	assert.Equal(t, out.Line, re.Line)

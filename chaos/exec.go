@@ -21,6 +21,9 @@ type Outcome struct {
 	// of the load and of clientRequest.
 	Ops     int
 	SimTime time.Duration // virtual time at the end
+	// Watched is the virtual time, on the samples of during.go, in which
+	// some group of servers was live: liveness was checked during it.
+	Watched time.Duration
 }
 
 // executor runs chaos lines through a shell session, records them, and
@@ -125,6 +128,9 @@ func (x *executor) run(d time.Duration) render.Result {
 			continue
 		}
 		x.live.sample(s)
+		if len(x.live.since) > 0 {
+			x.out.Watched += sampleEvery
+		}
 		if x.inject && !x.failed() {
 			if k, _ := x.live.violation(s); k != duringNone {
 				break

@@ -57,6 +57,7 @@ func (s Summary) WriteTable(w io.Writer) {
 	row("violations", s.Violations(), strings.Join(byKind, "  "))
 	row("could not be judged", s.ByKind[Unjudged], "")
 	row("simulated time", fmt.Sprintf("%.1fs", s.SimTime.Seconds()), "")
+	row("with a live group", fmt.Sprintf("%.1fs", s.Watched.Seconds()), "(liveness checked during faults too)")
 	row("wall time", fmt.Sprintf("%.2fs", s.Wall.Seconds()), "(timing)")
 	row("seeds per second", fmt.Sprintf("%.1f", perSecond(float64(s.Seeds), s.Wall)), "(timing)")
 	row("simulated s per wall s", fmt.Sprintf("%.0f", perSecond(s.SimTime.Seconds(), s.Wall)), "(timing)")
@@ -99,6 +100,7 @@ type jsonSummary struct {
 	Faults           map[string]int `json:"faults"`
 	Failures         []jsonFailure  `json:"failures"`
 	SimSeconds       float64        `json:"sim_seconds"`
+	WatchedSeconds   float64        `json:"watched_seconds"` // with a live group (liveness checked during faults)
 	WallSeconds      float64        `json:"wall_seconds"`
 	SeedsPerSecond   float64        `json:"seeds_per_second"`
 	SimPerWall       float64        `json:"sim_seconds_per_wall_second"`
@@ -111,7 +113,7 @@ func (s Summary) WriteJSON(w io.Writer) error {
 		DurationMS: s.Config.Duration.Milliseconds(), Bug: s.Config.Bug,
 		Violations: s.Violations(), ViolationsByKind: map[string]int{}, Unjudged: s.ByKind[Unjudged],
 		FailedSeeds: s.FailedSeeds(), Operations: s.Ops, Faults: map[string]int{}, Failures: []jsonFailure{},
-		SimSeconds: s.SimTime.Seconds(), WallSeconds: s.Wall.Seconds(),
+		SimSeconds: s.SimTime.Seconds(), WatchedSeconds: s.Watched.Seconds(), WallSeconds: s.Wall.Seconds(),
 		SeedsPerSecond: perSecond(float64(s.Seeds), s.Wall), SimPerWall: perSecond(s.SimTime.Seconds(), s.Wall),
 	}
 	if j.Servers == 0 && j.Bug == "even-majority" {

@@ -34,6 +34,7 @@ type Summary struct {
 	Seeds   int
 	Faults  map[Fault]int
 	Ops     int
+	Watched time.Duration   // time with a live group, liveness checked (Outcome.Watched)
 	ByKind  map[Verdict]int // violations by kind, and Unjudged
 	SimTime time.Duration
 	Wall    time.Duration
@@ -135,6 +136,7 @@ func Run(cfg Config) (Summary, error) {
 			s.Faults[f] += n
 		}
 		s.Ops += r.Outcome.Ops
+		s.Watched += r.Outcome.Watched
 		s.SimTime += r.Outcome.SimTime
 		if r.Failed() {
 			s.ByKind[r.Outcome.Verdict]++

@@ -79,10 +79,14 @@ func (s *Sim) OldestOpen() (HistoryOp, bool) {
 
 // guardsPartial reports whether the servers run the options that keep a
 // connected majority live under partial connectivity: pre-vote and
-// check-quorum on every one of them. The core has neither yet, so no
-// cluster does.
+// check-quorum on every one of them.
 func (s *Sim) guardsPartial(ids []raft.NodeID) bool {
-	return false
+	for _, id := range ids {
+		if c := s.nodeConfig(s.server(id)); !c.PreVote || !c.CheckQuorum {
+			return false
+		}
+	}
+	return len(ids) > 0
 }
 
 // configs lists the distinct configurations the live servers follow, in

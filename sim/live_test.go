@@ -10,15 +10,18 @@ import (
 	"raftsim/raft"
 )
 
-func TestLiveGroupsOfAClassicCluster(t *testing.T) {
-	ids := func(xs ...int) []raft.NodeID {
-		out := make([]raft.NodeID, len(xs))
-		for i, x := range xs {
-			out[i] = raft.NodeID(x)
-		}
-		return out
+func ids(xs ...int) []raft.NodeID {
+	out := make([]raft.NodeID, len(xs))
+	for i, x := range xs {
+		out[i] = raft.NodeID(x)
 	}
-	s, _ := newCluster(t, 1, 5)
+	return out
+}
+
+func TestLiveGroupsOfAClassicCluster(t *testing.T) {
+	s := New(Options{Seed: 1, NoPreVote: true, NoCheckQuorum: true})
+	require.NoError(t, s.StartServers(5, ServerOptions{}))
+	s.Run(time.Second)
 	// Every server up and connected: one group.
 	assert.Equal(t, [][]raft.NodeID{ids(0, 1, 2, 3, 4)}, s.LiveGroups())
 
@@ -63,4 +66,29 @@ func TestLiveGroupsOfAClassicCluster(t *testing.T) {
 	require.NoError(t, s.SetFsync(3, 0))
 	s.Run(time.Second)
 	assert.NotEmpty(t, s.LiveGroups())
+}
+
+// With pre-vote and check-quorum, every clean majority is a group, however
+// the rest of the network is broken.
+func TestLiveGroupsWithPreVoteAndCheckQuorum(t *testing.T) {
+	s, _ := newCluster(t, 1, 5)
+	// S2 bridges {0,1} and {3,4}: {0,1,2} and {2,3,4} are clean majorities.
+	for _, c := range [][2]int{{0, 3}, {0, 4}, {1, 3}, {1, 4}} {
+		require.NoError(t, s.Cut(raft.NodeID(c[0]), raft.NodeID(c[1]), true))
+	}
+	assert.Equal(t, [][]raft.NodeID{ids(0, 1, 2), ids(2, 3, 4)}, s.LiveGroups())
+	// A minority partition: every 3 of the majority side.
+	s.Heal()
+	require.NoError(t, s.Partition([][]raft.NodeID{ids(0), ids(1, 2, 3, 4)}))
+	assert.Equal(t, [][]raft.NodeID{ids(1, 2, 3), ids(1, 2, 4), ids(1, 3, 4), ids(2, 3, 4)}, s.LiveGroups())
+	// A lossy link takes the groups with both its ends out.
+	require.NoError(t, s.SetLinkNet(1, 2, false, NetRule{Set: NetLoss, Model: NetModel{Loss: 0.5}}))
+	assert.Equal(t, [][]raft.NodeID{ids(1, 3, 4), ids(2, 3, 4)}, s.LiveGroups())
+	// Two servers down of five, the other three split: nothing.
+	s.Heal()
+	require.NoError(t, s.ClearLinkNet(1, 2, false))
+	require.NoError(t, s.Crash(0))
+	require.NoError(t, s.Crash(1))
+	require.NoError(t, s.Cut(2, 3, false))
+	assert.Empty(t, s.LiveGroups())
 }
