@@ -641,7 +641,11 @@ func (x *explainer) commit(n string) {
 				term = e.Term
 			}
 		}
-		text := fmt.Sprintf("commit index %d since %s: entry %s, of its own term, is on %s", c, when, logPos(c, term), x.holders(c))
+		mine := ", of its own term,"
+		if term != in.Term {
+			mine = "" // committed before it led: it learned the index as a follower
+		}
+		text := fmt.Sprintf("commit index %d since %s: entry %s%s is on %s", c, when, logPos(c, term), mine, x.holders(c))
 		if own != nil && own.Index > c {
 			text += fmt.Sprintf("; %s is not yet on a majority (%s)", logPos(own.Index, own.Term), x.holders(own.Index))
 			text += x.earlier(c)
