@@ -127,7 +127,7 @@ func (s *Sim) diskDone(srv *server, seq uint64) bool {
 	}
 	dk.truncate(w.from)
 	dk.append(w.entries)
-	if s.listener != nil {
+	if s.tracing() {
 		what, msgs := describeWrites([]diskWrite{w})
 		why := "disk write of " + what + " is durable"
 		if msgs > 0 {
@@ -164,7 +164,7 @@ func (s *Sim) loseWrites(srv *server) {
 	if len(lost) == 0 {
 		return
 	}
-	if s.listener != nil {
+	if s.tracing() {
 		what, msgs := describeWrites(lost)
 		why := "the crash lost " + strconv.Itoa(len(lost)) + " disk write"
 		if len(lost) > 1 {
@@ -277,9 +277,7 @@ func (s *Sim) SetFsync(id raft.NodeID, d time.Duration) error {
 
 // emitDisk reports a disk event of server id (raft.None: every disk).
 func (s *Sim) emitDisk(id raft.NodeID, why string) {
-	if s.listener != nil {
-		s.listener(TraceEvent{Time: s.now, Kind: EvDisk, Node: id, Peer: raft.None, Reason: why})
-	}
+	s.emitOther(TraceEvent{Time: s.now, Kind: EvDisk, Node: id, Peer: raft.None, Reason: why})
 }
 
 // DiskInfo describes one server's disk.

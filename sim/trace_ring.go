@@ -340,8 +340,7 @@ type TraceStats struct {
 
 // Trace returns the recorded events, oldest first: every event of the run,
 // or the newest Options.TraceCap of them (DefaultTraceCap unless set). Each
-// message event has its own copy of the message. Disk events (writes
-// becoming durable) go only to a listener.
+// message event has its own copy of the message.
 func (s *Sim) Trace() []TraceEvent {
 	r := s.ring
 	if r == nil {

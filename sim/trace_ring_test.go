@@ -94,7 +94,7 @@ func TestTraceKeepsTheNewest(t *testing.T) {
 
 // TestTraceIsWhatTheListenerSaw: the trace is recorded without anyone
 // asking, and it holds exactly the events a listener sees (disk events
-// aside), through elections, client traffic, a crash and lost messages.
+// through elections, client traffic, a crash, lost messages and a slow disk.
 func TestTraceIsWhatTheListenerSaw(t *testing.T) {
 	// The default bound holds the whole run; a bound past one block
 	// (traceBlock) but below the run wraps around, keeping the newest.
@@ -106,11 +106,7 @@ func TestTraceIsWhatTheListenerSaw(t *testing.T) {
 func traceMatchesListener(t *testing.T, capacity int) {
 	s := New(Options{Seed: 3, TraceCap: capacity})
 	var heard []TraceEvent
-	s.OnEvent(func(e TraceEvent) {
-		if e.Kind != EvDisk {
-			heard = append(heard, e)
-		}
-	})
+	s.OnEvent(func(e TraceEvent) { heard = append(heard, e) })
 	require.NoError(t, s.StartServers(3, ServerOptions{}))
 	l, ok := s.LeaderID(true)
 	require.True(t, ok)
@@ -118,6 +114,7 @@ func traceMatchesListener(t *testing.T, capacity int) {
 	require.NoError(t, err)
 	require.NoError(t, s.Crash(l))
 	require.NoError(t, s.SetNet(NetRule{Set: NetLoss | NetDup, Model: NetModel{Loss: 0.3, Dup: 0.2}}))
+	require.NoError(t, s.SetFsync(raft.None, 3*time.Millisecond))
 	s.Run(time.Second)
 	_, err = s.ClientRequest(raft.None, raft.Command{Op: raft.OpGet, Key: "a", ReadOnly: true})
 	require.NoError(t, err)
@@ -139,7 +136,7 @@ func traceMatchesListener(t *testing.T, capacity int) {
 	if capacity > 0 {
 		return
 	}
-	for _, k := range []EventKind{EvRaft, EvSend, EvDeliver, EvDrop, EvCrash, EvPartition, EvClientCall, EvClientReply} {
+	for _, k := range []EventKind{EvRaft, EvSend, EvDeliver, EvDrop, EvCrash, EvPartition, EvClientCall, EvClientReply, EvDisk} {
 		require.Positive(t, kinds[k], "no %s event in the trace", k)
 	}
 }

@@ -132,7 +132,7 @@ func TestGarbageYieldsOneErrorAndChangesNothing(t *testing.T) {
 		"until leader 0s", "getAll log 99", "getAll nope", "clientRequest 99 set a 1", "clientRequest sett a 1",
 		"clientRequest set a", "clientRequest $nope get a", "partition 0 | 0", "partition 9", "cut 0->0", "cut 0-1",
 		"expect value", "expect state 0 king", "addServer -3", "addServer 1e9", "removeServer 42", "debug maybe",
-		"source /nonexistent", "source /", "help nosuch", "net loss=1.5", "net 0->0 loss=1", "disk 9 fsync=1ms", "export trace x", "expect leader 9",
+		"source /nonexistent", "source /", "help nosuch", "net loss=1.5", "net 0->0 loss=1", "disk 9 fsync=1ms", "export trace /nonexistent/x.jsonl", "trace off", "expect leader 9",
 		"heal now", "status 1", "getLeaderId 1", "reset 1", "seed 1 2", "quit now",
 	}
 	for _, line := range garbage {

@@ -3,18 +3,16 @@ package session
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"raftsim/raft"
 	"raftsim/repl/render"
-	"raftsim/sim"
 )
 
 // staleSession builds the stale read by hand: S0..S2 with the planted bug,
@@ -149,27 +147,25 @@ func TestExecExportTimeline(t *testing.T) {
 	execErr(t, s, "export timelin x.html", `cannot export "timelin" (did you mean timeline?`)
 }
 
+// TestExecTraceAndExportTrace: the trace is always recorded, so export
+// trace needs no trace on, and writes every event of the run.
 func TestExecTraceAndExportTrace(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "t.jsonl")
 	s, lid := cluster(t)
-	r := execOK(t, s, "trace")
-	assert.Equal(t, "trace: not recording (trace on starts)\n", (&render.Renderer{}).Text(r))
-	execErr(t, s, "export trace "+f, "export trace: the trace is not being recorded (turn it on with: trace on")
-	r = execOK(t, s, "trace on")
-	assert.Contains(t, (&render.Renderer{}).Text(r), "trace: recording every event from t=")
 	execOK(t, s, "clientRequest set a 1")
 	execOK(t, s, "crash "+itoa((lid+1)%3))
 	execOK(t, s, "run 100ms")
-	r = execOK(t, s, "trace off")
-	assert.Regexp(t, `^trace: stopped; \d+ events recorded from t=`, (&render.Renderer{}).Text(r))
-	n := len(s.trace.events)
-	execOK(t, s, "run 1s")
-	assert.Len(t, s.trace.events, n, "nothing is recorded after trace off")
-	assert.Empty(t, execOK(t, s, "run 10ms").Events, "recording does not turn debug output on")
+	n := s.sim.TraceStats().Kept
+	r := execOK(t, s, "trace")
+	assert.Equal(t, fmt.Sprintf("trace: %d events kept, the whole run (the newest 200000 are kept)\n", n), (&render.Renderer{}).Text(r))
+	r = execOK(t, s, "trace on")
+	assert.Contains(t, (&render.Renderer{}).Text(r), "it is always on")
+	assert.Empty(t, execOK(t, s, "run 10ms").Events, "the trace does not turn debug output on")
 
+	n = s.sim.TraceStats().Kept
 	r = execOK(t, s, "export trace "+f)
-	assert.Regexp(t, `^wrote .*t\.jsonl: \d+ events from t=\d\.\d{3}s, one JSON object a line\n$`, (&render.Renderer{}).Text(r))
+	assert.Regexp(t, `^wrote .*t\.jsonl: \d+ events from t=0\.000s, one JSON object a line\n$`, (&render.Renderer{}).Text(r))
 	fh, err := os.Open(f)
 	require.NoError(t, err)
 	defer fh.Close()
@@ -183,7 +179,7 @@ func TestExecTraceAndExportTrace(t *testing.T) {
 			assert.Contains(t, ev, k)
 		}
 		kinds[ev["kind"].(string)]++
-		if ev["kind"] == "client-call" {
+		if ev["kind"] == "client-call" && kinds["client-call"] == 1 {
 			msg := ev["msg"].(map[string]any)
 			assert.Equal(t, map[string]any{"op": "set", "key": "a", "value": 1.0, "clientId": 1000.0, "seq": 1.0}, msg["cmd"])
 		}
@@ -197,27 +193,10 @@ func TestExecTraceAndExportTrace(t *testing.T) {
 		assert.Positive(t, kinds[k], "kind %s: %v", k, kinds)
 	}
 
-	execErr(t, s, "trace maybe", `trace: "maybe" is not on or off`)
+	execErr(t, s, "trace off", "the trace cannot be turned off")
+	execErr(t, s, "trace maybe", `trace: "maybe" is not on`)
 	execErr(t, s, "trace on off", "unexpected arguments")
 	execErr(t, s, "export trace "+filepath.Join(dir, "x", "t.jsonl"), "no such file or directory")
-	execOK(t, s, "trace on")
-	assert.Empty(t, s.trace.events, "trace on starts afresh")
 	execOK(t, s, "reset")
-	assert.True(t, s.trace.on, "recording goes on in the new cluster")
-}
-
-func TestTraceRingKeepsTheLatest(t *testing.T) {
-	tl := &traceLog{on: true}
-	for i := range maxTraceEvents + 10 {
-		tl.add(sampleEvent(i))
-	}
-	all := tl.all()
-	require.Len(t, all, maxTraceEvents)
-	assert.Equal(t, 10, tl.dropped)
-	assert.Equal(t, sampleEvent(10), all[0])
-	assert.Equal(t, sampleEvent(maxTraceEvents+9), all[len(all)-1])
-}
-
-func sampleEvent(i int) sim.TraceEvent {
-	return sim.TraceEvent{Time: time.Duration(i), Kind: sim.EvCrash, Node: raft.NodeID(i % 3), Peer: raft.None}
+	assert.Zero(t, s.sim.TraceStats().Kept, "the old cluster's trace goes with it")
 }

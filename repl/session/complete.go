@@ -268,7 +268,7 @@ func (c *Completer) candidates(prev []string, word string) []string {
 			return []string{"timeline", "history", "trace"}
 		}
 	case "trace":
-		return []string{"on", "off"}
+		return []string{"on"}
 	case "until":
 		if n == 1 {
 			return []string{"leader", "committed", "idle"}

@@ -13,7 +13,7 @@ import (
 // updateListener installs the trace listener only when something will be
 // shown: without one, sim's trace costs nothing.
 func (s *Session) updateListener() {
-	if s.debug > render.DebugOff || s.stepping || len(s.debugServers) > 0 || (s.trace != nil && s.trace.on) {
+	if s.debug > render.DebugOff || s.stepping || len(s.debugServers) > 0 {
 		s.sim.OnEvent(s.onEvent)
 	} else {
 		s.sim.OnEvent(nil)
@@ -21,9 +21,6 @@ func (s *Session) updateListener() {
 }
 
 func (s *Session) onEvent(ev sim.TraceEvent) {
-	if s.trace != nil && s.trace.on {
-		s.trace.add(ev)
-	}
 	level := s.debug
 	if s.stepping {
 		level = render.DebugVerbose

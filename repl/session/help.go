@@ -150,10 +150,10 @@ var helps = map[string]helpEntry{
 	"export": {"export timeline FILE.html | export history FILE.html | export trace FILE.jsonl",
 		"export timeline writes the run so far as one page (open it in a browser): a lane per server with its role and\n" +
 			"term over time, down intervals and partitions, messages as arrows, commits and applies, client operations.\n" +
-			"It needs no trace on: the newest events are always kept.\n" +
+			"The newest 200000 events are always kept, so it can be exported at any moment.\n" +
 			"export history writes porcupine's visualisation of the client history (open it in a browser): a row per\n" +
 			"client, a tab per key, the linearization found or where it breaks, crashes and network changes annotated.\n" +
-			"export trace writes the events recorded since trace on, one JSON object a line.",
+			"export trace writes the trace (the newest 200000 events), one JSON object a line.",
 		"export timeline run.html"},
 	"pending": {"pending",
 		"The messages in flight and the servers' timers, soonest first, each with the virtual time it is due.\n" +
@@ -191,11 +191,11 @@ var helps = map[string]helpEntry{
 			"its output, from its seed (forks and goto's included). raftsim run FILE replays it; raftsim test FILE checks\n" +
 			"that it still prints the same.",
 		"save session.raft"},
-	"trace": {"trace on | trace off | trace",
-		"Record every event (messages, drops, elections, commits, client calls) in memory, for export trace FILE.jsonl.\n" +
-			"Off by default: it costs time and memory on every event. The last 500000 events are kept. trace off stops\n" +
-			"recording and keeps what was recorded; trace on starts afresh; trace alone says what is recorded.",
-		"trace on"},
+	"trace": {"trace | trace on",
+		"Say how much of the run the trace holds. Every event (messages, drops, elections, commits, client calls) is\n" +
+			"always recorded, the newest 200000 kept (about 20 MB at most), for export trace FILE.jsonl and export timeline\n" +
+			"FILE.html; trace on is accepted and has nothing to start.",
+		"trace"},
 }
 
 // helpGroups orders the overview.

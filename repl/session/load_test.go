@@ -161,7 +161,7 @@ func TestCompleterWorkloadCommands(t *testing.T) {
 	assert.Equal(t, []string{"load clients="}, complete("load cl"), "no space after =: the value follows")
 	assert.Contains(t, complete("load "), "load stop ")
 	assert.Equal(t, []string{"export timeline ", "export history ", "export trace "}, complete("export "))
-	assert.Equal(t, []string{"trace on ", "trace off "}, complete("trace o"))
+	assert.Equal(t, []string{"trace on "}, complete("trace o"))
 	assert.Equal(t, []string{"history all "}, complete("history a"))
 	assert.Equal(t, []string{"expect linearizable "}, complete("expect lin"))
 }

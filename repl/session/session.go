@@ -44,9 +44,6 @@ type Session struct {
 	// sources itself; tooDeep is set when one did, to stop them all.
 	depth   int
 	tooDeep bool
-	// trace is the trace recorded since `trace on` (trace.go);
-	// nil if it never was.
-	trace *traceLog
 	// hist records the commands since the cluster was built, for
 	// rewind, goto and save (travel.go).
 	hist history
@@ -93,9 +90,6 @@ func (s *Session) resetSim(seed uint64) {
 	s.down = map[raft.NodeID]bool{}
 	s.fired = nil
 	s.removed = map[raft.NodeID]bool{}
-	if s.trace != nil && s.trace.on {
-		s.trace = &traceLog{on: true} // the old cluster's events go with it
-	}
 	s.updateListener()
 }
 

@@ -34,7 +34,6 @@ type entry struct {
 type origin struct {
 	seed  uint64
 	debug int
-	trace bool
 }
 
 // history is the session's record of itself.
@@ -104,7 +103,7 @@ func (s *Session) record(c lang.Command, res render.Result, at time.Duration) {
 // restartHistory starts the history afresh from the current, empty
 // cluster (New, seed N, reset).
 func (s *Session) restartHistory() {
-	s.hist = history{from: origin{seed: s.seed, debug: s.debug, trace: s.trace != nil && s.trace.on}}
+	s.hist = history{from: origin{seed: s.seed, debug: s.debug}}
 }
 
 // Goto moves the session to virtual time t of its run: back by replaying
@@ -117,9 +116,6 @@ func (s *Session) Goto(t time.Duration) (render.Travelled, error) {
 	t = max(t, 0)
 	f := New(Options{Seed: s.hist.from.seed})
 	f.debug = s.hist.from.debug
-	if s.hist.from.trace {
-		f.trace = &traceLog{on: true}
-	}
 	f.updateListener()
 	f.SetPoll(s.poll) // Ctrl-C stops a long replay, and works after it
 	f.hist = s.hist
@@ -223,9 +219,6 @@ func (s *Session) Script() (string, error) {
 	fmt.Fprintf(&b, "seed %d\n\n", h.from.seed)
 	if h.from.debug != render.DebugOff {
 		fmt.Fprintf(&b, "debug %s\n\n", debugWord(h.from.debug))
-	}
-	if h.from.trace {
-		b.WriteString("trace on\n\n")
 	}
 	for i, e := range h.entries[:h.cursor] {
 		end, stopped := e.end, e.cut
