@@ -6,6 +6,7 @@
 //	raftsim bench [-n 5] [-k 100000] [-w 1]                throughput of the simulated cluster
 //	raftsim chaos [--seeds N] [--bug NAME] ...             random faults over many seeds; replay scripts of failures
 //	raftsim serve [--addr 127.0.0.1:8080] [FILE.raft]      a live web view of the cluster
+//	raftsim experiment election|splitvote|wan [...]        the paper's election measurements (Figure 16)
 //	raftsim help                                           this text
 package main
 
@@ -54,6 +55,11 @@ const usage = `usage:
                                                 a live web view of a cluster in the browser, driven by
                                                 the same commands; opens on the default 3-server cluster
                                                 started (or on the state FILE.raft leaves)
+  raftsim experiment election|splitvote|wan [--trials N] [--timeouts 150-150,150-300,...]
+                [--servers N] [--latency MS] [--variant LIST] [--out DIR] [--json] [--replay TRIAL]
+                                                the Raft paper's Figure 16 and the dissertation's split
+                                                votes and WAN elections, trials in parallel; a table,
+                                                CSV, JSON and CDF plots (raftsim experiment -h for more)
   raftsim help                                  this text
 
 flags (before or after the subcommand; -x and --x both work):
@@ -172,6 +178,8 @@ func realMain(args []string) int {
 		return bench(subArgs, &g)
 	case "chaos":
 		return chaosCmd(subArgs, &g)
+	case "experiment":
+		return experimentCmd(subArgs, &g)
 	case "serve":
 		return serve(subArgs, &g)
 	case "help", "-h", "--help":
