@@ -207,8 +207,8 @@ func (rep *Report) WriteTrialsCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-func itoa(i int) string     { return strconv.Itoa(i) }
-func ff(f float64) string   { return strconv.FormatFloat(f, 'f', -1, 64) }
+func itoa(i int) string   { return strconv.Itoa(i) }
+func ff(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 func slug(name string) string {
 	r := strings.NewReplacer(" ", "-", ",", "", "+", "-", "/", "-")
 	return r.Replace(name)
