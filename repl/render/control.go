@@ -158,7 +158,11 @@ func travelledText(t Travelled) string {
 	}
 	s += ")"
 	if t.Future > 0 {
-		s += fmt.Sprintf("; %s ahead: goto replays them, a command typed now forks the run", Plural(uint64(t.Future), "command", "commands"))
+		them := "them"
+		if t.Future == 1 {
+			them = "it"
+		}
+		s += fmt.Sprintf("; %s ahead: goto replays %s, a command typed now forks the run", Plural(uint64(t.Future), "command", "commands"), them)
 	}
 	return s
 }

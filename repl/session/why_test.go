@@ -25,6 +25,8 @@ func whyWords(in raftInfo) string {
 		return fmt.Sprintf("S%d is leader of term %d", in.ID, in.Term)
 	case raft.Candidate:
 		return fmt.Sprintf("S%d is a candidate in term %d", in.ID, in.Term)
+	case raft.PreCandidate:
+		return fmt.Sprintf("S%d is a pre-candidate in term %d", in.ID, in.Term)
 	}
 	return fmt.Sprintf("S%d is a follower in term %d", in.ID, in.Term)
 }
