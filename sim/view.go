@@ -91,6 +91,7 @@ func (s *Sim) InfoTail(id raft.NodeID, n int) (si ServerInfo, lastIndex uint64, 
 	si = ServerInfo{ID: id, Up: true, Group: srv.group, Role: nd.Role(), Term: nd.Term(), VotedFor: nd.VotedFor(), Leader: nd.Leader()}
 	si.CommitIndex, si.LastApplied = nd.CommitIndex(), nd.LastApplied()
 	lastIndex = nd.LastIndex()
+	si.Log = make([]raft.Entry, 0, min(lastIndex, uint64(max(n, 0))))
 	for i := lastIndex - min(lastIndex, uint64(n)) + 1; i <= lastIndex && n > 0; i++ {
 		if e, ok := nd.Entry(i); ok {
 			si.Log = append(si.Log, e)

@@ -189,8 +189,8 @@ func (r *recorder) next(v time.Duration) (time.Duration, bool) {
 
 func snapshot(s *sim.Sim, r *recorder) frame {
 	now := s.Now()
-	f := frame{T: now, Servers: []serverView{}, Flights: []flightView{}, Links: []linkView{}}
 	ids := s.Servers()
+	f := frame{T: now, Servers: make([]serverView, 0, len(ids)), Flights: []flightView{}, Links: make([]linkView, 0, len(ids)*(len(ids)-1)/2)}
 	for _, id := range ids {
 		info, last, err := s.InfoTail(id, logTail)
 		if err != nil {
@@ -250,8 +250,9 @@ func serverFrom(si sim.ServerInfo, last uint64, timer [2]time.Duration) serverVi
 		l := si.Leader
 		v.Leader = &l
 	}
-	for _, e := range si.Log {
-		v.Log = append(v.Log, entryView{Index: e.Index, Term: e.Term, Text: entryText(e)})
+	v.Log = make([]entryView, len(si.Log))
+	for i, e := range si.Log {
+		v.Log[i] = entryView{Index: e.Index, Term: e.Term, Text: entryText(e)}
 	}
 	if si.NextIndex != nil {
 		v.Next, v.Match = map[string]uint64{}, map[string]uint64{}

@@ -386,7 +386,6 @@ func (s *Server) apiControl(rw http.ResponseWriter, r *http.Request) {
 	case "speed":
 		w.speed = max(0, req.Value)
 	case "seek":
-		w.lesson = nil
 		w.seek(time.Duration(req.Value * float64(time.Millisecond)))
 	case "now":
 		w.catchUp()

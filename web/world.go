@@ -87,37 +87,48 @@ func (w *world) observe() {
 	s.Observe(func() { w.rec.observe(s) })
 }
 
-// exec runs a command line typed now (by the console, a click or a lesson):
-// it is added to the session at the current time, and the future of a seek
-// back, if any, is dropped: the run forks here.
+// exec runs a command line typed now (by the console or a click): it
+// happens at the time the display shows (a playback is cut short) and is
+// added to the session there; see run.
 func (w *world) exec(line, where string) output {
 	if strings.TrimSpace(line) == "" {
 		return output{Line: line, OK: true, Where: where}
 	}
+	w.catchUp()
+	return w.run(line, where, true)
+}
+
+// readOnly lists the commands that change nothing a replay needs: typed
+// after a seek back they do not fork the run (unless they store a
+// variable).
+var readOnly = map[string]bool{
+	"help": true, "status": true, "getAll": true, "history": true, "print": true, "why": true,
+	"pending": true, "check": true, "expect": true, "export": true, "require": true,
+}
+
+// run executes line. With keep, a command that changes the run is
+// recorded as an entry, and forks the run if a seek back left a future. A
+// command that builds a new simulation (seed N, reset) starts the session
+// over from its seed. rewind, goto and save are the page's own.
+func (w *world) run(line, where string, keep bool) output {
 	if c, err := lang.Parse(line); err == nil {
-		switch c.Name {
-		case "rewind", "goto", "save":
-			// The page's own time travel: the session cannot see the
-			// time the page's clock ran, the page's entries can.
+		switch {
+		case c.Name == "rewind" || c.Name == "goto" || c.Name == "save":
+			// The page's time travel: the shell's session cannot see the
+			// time the page's clock ran; the page's entries hold it.
 			o := w.travel(c)
 			o.Line, o.Where, o.T = line, where, ms(w.v)
 			w.outputs = append(w.outputs, o)
 			w.changed = true
 			return o
+		case readOnly[c.Name] && c.Assign == "":
+			keep = false
 		}
 	}
-	w.catchUp()
-	if w.cursor < len(w.entries) {
-		w.entries = w.entries[:w.cursor]
+	if keep && w.cursor < len(w.entries) {
+		w.entries = w.entries[:w.cursor] // a fork: the old future is gone
 		w.horizon = w.sim().Now()
 	}
-	return w.run(line, where, true)
-}
-
-// run executes line and records it as an entry if keep is set. A command
-// that builds a new simulation (seed N, reset) starts the session over
-// from its seed.
-func (w *world) run(line, where string, keep bool) output {
 	before := w.sim()
 	at := before.Now()
 	if isQuit(line) {
@@ -145,7 +156,7 @@ func (w *world) run(line, where string, keep bool) output {
 		keep = false
 	}
 	w.rec.capture(s)
-	if keep && res.Cmd.Name != "help" {
+	if keep {
 		w.entries = append(w.entries, entry{At: at, End: s.Now(), Line: line})
 		w.cursor = len(w.entries)
 	}
@@ -380,11 +391,12 @@ func (w *world) travel(c lang.Command) output {
 	if c.Name == "rewind" {
 		t = max(0, w.v-d)
 	}
-	note := ""
-	if t > w.horizon {
-		t, note = w.horizon, fmt.Sprintf(" (the run has not been further than %s)", render.Seconds(w.horizon))
+	from := w.v
+	w.seek(min(t, w.horizon))
+	if t > w.sim().Now() {
+		w.advance(t) // past the end of the run: the clock runs on
+		w.v = w.sim().Now()
 	}
-	w.lesson = nil
-	w.seek(t)
-	return output{OK: true, Text: fmt.Sprintf("t=%s%s: replayed from seed %d; %d later command(s) will run again at their times unless you act first (the run then forks)\n", render.Seconds(w.sim().Now()), note, w.seed, len(w.entries)-w.cursor)}
+	return output{OK: true, Text: fmt.Sprintf("t=%s (from t=%s: replayed from seed %d); %d later command(s) will run again at their times unless you act first (the run then forks)\n",
+		render.Seconds(w.sim().Now()), render.Seconds(from), w.seed, len(w.entries)-w.cursor)}
 }

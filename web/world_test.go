@@ -377,8 +377,8 @@ func TestConsoleTimeTravel(t *testing.T) {
 		t.Errorf("rewind kept no future: %q", o.Text)
 	}
 	o = w.exec("t.goto('100s')", "test")
-	if !o.OK || w.sim().Now() != end || !strings.Contains(o.Text, "has not been further") {
-		t.Errorf("goto past the horizon: at %v (want %v), %q", w.sim().Now(), end, o.Text)
+	if !o.OK || w.sim().Now() != 100*time.Second || w.cursor != len(w.entries) {
+		t.Errorf("goto past the end runs the clock on: at %v, cursor %d of %d, %q", w.sim().Now(), w.cursor, len(w.entries), o.Text)
 	}
 	if o := w.exec("goto soon", "test"); o.OK {
 		t.Errorf("goto soon: %q", o.Text)
@@ -408,7 +408,8 @@ func TestStep(t *testing.T) {
 		t.Fatalf("after a step: t=%v, %d entries", first, len(w.entries))
 	}
 	w.advance(first + 300*time.Millisecond)
-	w.exec("status", "test")
+	w.exec("status", "test") // looking is not recorded
+	w.exec("crash 2", "test")
 	w.seek(0) // runs the commands typed at 0: startServers and the step
 	if w.sim().Now() != first || w.cursor != 2 {
 		t.Fatalf("after seeking to 0: t=%v (want %v), cursor %d (want 2)", w.sim().Now(), first, w.cursor)
@@ -419,7 +420,7 @@ func TestStep(t *testing.T) {
 	}
 	w.advance(first + 400*time.Millisecond)
 	if w.cursor != 3 {
-		t.Errorf("playing on runs the future status: cursor %d", w.cursor)
+		t.Errorf("playing on runs the future crash: cursor %d", w.cursor)
 	}
 }
 
@@ -441,5 +442,66 @@ func TestServeScriptOpensOnItsEnd(t *testing.T) {
 	}
 	if _, err := New(Options{Script: "----\n", ScriptName: "bad.raft"}); err == nil || !strings.HasPrefix(err.Error(), "bad.raft:1: ") {
 		t.Errorf("a script with ---- and no command must be refused, naming the line: %v", err)
+	}
+}
+
+// Looking (status, why, getAll) after a seek back keeps the future; a
+// command that changes the run forks it, from a lesson too.
+func TestLookingDoesNotFork(t *testing.T) {
+	w := play(t)
+	w.seek(500 * time.Millisecond)
+	n, cur := len(w.entries), w.cursor
+	w.exec("status", "test")
+	w.exec("t.getAll('log');", "test")
+	if len(w.entries) != n || w.cursor != cur {
+		t.Fatalf("looking changed the entries: %d/%d, want %d/%d", w.cursor, len(w.entries), cur, n)
+	}
+	w.exec("lid = getAll commitIndex 1", "test")
+	if len(w.entries) != cur+1 {
+		t.Errorf("storing a variable is recorded (and forks): %d entries, want %d", len(w.entries), cur+1)
+	}
+}
+
+// Every script of scripts/ plays as a lesson to its end, and leaves the
+// state `raftsim run` leaves. Two of them are played back frame by frame
+// (the others as fast as it goes, to keep the test quick): recording the
+// frames must change nothing.
+func TestEveryScriptPlaysAsALesson(t *testing.T) {
+	files, err := filepath.Glob("../scripts/*.raft")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no scripts", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Parallel()
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := newWorld(1)
+			if err := w.startLesson(filepath.Base(f), string(b)); err != nil {
+				t.Fatal(err)
+			}
+			w.speed = 0
+			if name := filepath.Base(f); name == "leader-crash.raft" || name == "figure8-by-hand.raft" {
+				w.speed = 1
+			}
+			for i := 0; i < 100000 && !w.lesson.Done; i++ {
+				w.playing = true
+				w.catchUp() // as if the class watched each playback to its end
+				w.tick(tickEvery)
+			}
+			if !w.lesson.Done {
+				t.Fatalf("the lesson did not end (step %d of %d)", w.lesson.Next, len(w.lesson.Steps))
+			}
+			var out, errs strings.Builder
+			tmp := filepath.Join(t.TempDir(), "s.raft")
+			os.WriteFile(tmp, []byte(string(b)+"\nstatus\n"), 0o644)
+			repl.Run(tmp, repl.RunOptions{Seed: 1}, &out, &errs)
+			want := out.String()[strings.LastIndex(out.String(), "> status\n")+len("> status\n"):]
+			if got := status(t, w); got != want {
+				t.Errorf("the lesson ends in\n%s\n`raftsim run` in\n%s", got, want)
+			}
+		})
 	}
 }
