@@ -253,3 +253,20 @@ func TestBrowserLesson(t *testing.T) {
 	b.waitFor("S0 down again", `document.querySelector('#ring .server[data-id="0"]') && document.querySelector('#ring .server[data-id="0"]').dataset.role === "down"`)
 	b.screenshot("scenario")
 }
+
+// The commands at the grain of one message, from the server menu: time a
+// follower out, and ask why.
+func TestBrowserTimeoutAndWhy(t *testing.T) {
+	b := newBrowser(t, Options{Seed: 1})
+	b.click("#play") // pause before the first election
+	b.waitFor("paused", `document.getElementById("play").textContent.includes("play")`)
+	b.waitFor("the menus know the commands", `features.timeout === true && features.why === true`)
+	b.serverMenu(2, "timeout")
+	b.waitFor("S2 campaigning", `["pre-candidate", "candidate"].includes(document.querySelector('#ring .server[data-id="2"]').dataset.role)`)
+	b.setSpeed(20) // 10x slower
+	b.click("#play")
+	b.waitFor("S2 elected", `document.querySelector('#ring .server[data-id="2"]').dataset.role === "leader"`)
+	b.serverMenu(2, "why")
+	b.waitFor("why in the console", `document.getElementById("out").textContent.includes("S2 is leader")`)
+	b.screenshot("timeout-why")
+}

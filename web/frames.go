@@ -329,9 +329,14 @@ func flightLabel(m *raft.Message, t string, reply bool) string {
 		return "✗ t" + strconv.FormatUint(m.Term, 10)
 	case reply:
 		if strings.Contains(lt, "vote") {
+			if strings.Contains(lt, "pre") {
+				return "✓ pre t" + strconv.FormatUint(m.Term, 10)
+			}
 			return "✓ t" + strconv.FormatUint(m.Term, 10)
 		}
 		return "✓ " + strconv.FormatUint(m.Match, 10)
+	case strings.Contains(lt, "pre"):
+		return "pre-vote t" + strconv.FormatUint(m.Term, 10)
 	case len(m.Entries) > 0:
 		return strconv.Itoa(len(m.Entries)) + " entr" + map[bool]string{true: "y", false: "ies"}[len(m.Entries) == 1]
 	}

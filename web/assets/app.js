@@ -183,8 +183,9 @@ function drawRing() {
 function name(id) { return id >= 0 && id < 1000 ? "S" + id : "client"; }
 
 function short(m) {
-  const abbr = { vote: "vote", reply: "ack", append: "append", heartbeat: "♥", client: "req" };
-  return (m.kind === "reply" || m.kind === "append" || m.kind === "client") ? m.label : abbr[m.kind] || m.type;
+  if (m.kind === "heartbeat") return "♥";
+  if (m.kind === "vote") return m.label.startsWith("pre") ? "pre-vote" : "vote";
+  return m.label;
 }
 
 // arc draws the fraction f of a circle of radius r, clockwise from the top.
