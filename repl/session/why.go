@@ -138,8 +138,12 @@ func (x *explainer) lost() string {
 }
 
 // leaderMsg says whether m is a leader's message to a follower (it
-// resets the follower's election timer).
-func leaderMsg(m *raft.Message) bool { return m != nil && m.Type == raft.MsgApp }
+// resets the follower's election timer): AppendEntries, or a heartbeat
+// where the core gives heartbeats a type of their own (matched by name,
+// so that this reads traces of either core).
+func leaderMsg(m *raft.Message) bool {
+	return m != nil && (m.Type == raft.MsgApp || m.Type.String() == "Heartbeat")
+}
 
 // logOf words a server's log by its last entry: "S2's log 3@t2".
 func logOf(name string, index, term uint64) string {
@@ -241,7 +245,8 @@ func (x *explainer) timeoutCause(id raft.NodeID, i int) string {
 	l := h.Msg.From
 	gap := t - h.Time
 	why := x.silence(l, id, h.Time, t)
-	return fmt.Sprintf("%s (no AppendEntries from S%d for %s, the last %s%s)", fired, l, gap.Round(time.Microsecond), x.cite(hb, "message", fmt.Sprintf("S%d's AppendEntries reached %s", l, name)), why)
+	return fmt.Sprintf("%s (no AppendEntries or heartbeat from S%d for %s, the last %s%s)", fired, l, gap.Round(time.Microsecond),
+		x.cite(hb, "message", fmt.Sprintf("S%d's %s reached %s", l, msgWords(h.Msg.Type), name)), why)
 }
 
 // silence explains why leader l's messages stopped reaching id between
@@ -293,7 +298,7 @@ func (x *explainer) silence(l, id raft.NodeID, from, to time.Duration) string {
 		}
 	}
 	if drops > 0 {
-		x.cite(first, "drop", fmt.Sprintf("%s's AppendEntries to S%d lost (%s)", ln, id, reason))
+		x.cite(first, "drop", fmt.Sprintf("%s's %s to S%d lost (%s)", ln, msgWords(x.evs[first].Msg.Type), id, reason))
 		return fmt.Sprintf(": %s of them %s lost (%s), the first at %s", render.Plural(uint64(drops), "message", "messages"), map[bool]string{true: "was", false: "were"}[drops == 1], reason, at(x.evs[first].Time))
 	}
 	if i := x.last(to, func(e *sim.TraceEvent) bool { return e.Kind == sim.EvPartition }); i >= 0 && strings.HasPrefix(x.evs[i].Reason, "net ") {
@@ -561,6 +566,9 @@ func msgWords(t raft.MsgType) string {
 	case raft.MsgAppResp:
 		return "answer to AppendEntries"
 	}
+	if t.String() == "Heartbeat" {
+		return "heartbeat"
+	}
 	return t.String()
 }
 
@@ -600,7 +608,7 @@ func (x *explainer) leaderKnown(n string) {
 		return
 	}
 	if in.Leader == raft.None {
-		x.say("it knows no leader of term %d: no AppendEntries of the term has reached it", in.Term)
+		x.say("it knows no leader of term %d: no AppendEntries or heartbeat of the term has reached it", in.Term)
 		return
 	}
 	d := x.last(x.now, func(e *sim.TraceEvent) bool {
@@ -610,7 +618,8 @@ func (x *explainer) leaderKnown(n string) {
 		x.say("it follows S%d", in.Leader)
 		return
 	}
-	x.say("it follows S%d, whose last AppendEntries reached it %s", in.Leader, x.cite(d, "message", fmt.Sprintf("S%d's AppendEntries reached %s", in.Leader, n)))
+	w := msgWords(x.evs[d].Msg.Type)
+	x.say("it follows S%d, whose last %s reached it %s", in.Leader, w, x.cite(d, "message", fmt.Sprintf("S%d's %s reached %s", in.Leader, w, n)))
 }
 
 func (x *explainer) commit(n string) {
@@ -658,7 +667,7 @@ func (x *explainer) commit(n string) {
 		if d := x.last(x.evs[i].Time, func(e *sim.TraceEvent) bool {
 			return e.Kind == sim.EvDeliver && e.Peer == x.id && leaderMsg(e.Msg) && e.Time == x.evs[i].Time
 		}); d >= 0 {
-			from = fmt.Sprintf(", learned from S%d's AppendEntries (leader commit %d)", x.evs[d].Msg.From, x.evs[d].Msg.Commit)
+			from = fmt.Sprintf(", learned from S%d's %s (leader commit %d)", x.evs[d].Msg.From, msgWords(x.evs[d].Msg.Type), x.evs[d].Msg.Commit)
 		}
 	}
 	x.say("commit index %d since %s%s", c, when, from)
