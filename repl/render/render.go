@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -232,12 +233,15 @@ func (r *Renderer) Plain(v any) string {
 }
 
 // fieldText renders getAll: the value alone for one server, else one
-// aligned row per server.
+// aligned row per server. Long logs are abbreviated (head, ..., tail), and
+// a long log equal to an earlier row's says so, so that five servers' logs
+// of 141 entries fit on five lines.
 func (r *Renderer) fieldText(f FieldValue) string {
 	if f.Single && len(f.Rows) == 1 {
-		if l, ok := f.Rows[0].V.(LogValue); ok {
+		row := f.Rows[0]
+		if l, ok := row.V.(LogValue); ok {
 			if len(l) == 0 {
-				return "[] (empty log)"
+				return emptyLogText(f, row)
 			}
 			lines := make([]string, len(l))
 			for i, e := range l {
@@ -245,7 +249,7 @@ func (r *Renderer) fieldText(f FieldValue) string {
 			}
 			return strings.Join(lines, "\n")
 		}
-		return fieldValueText(f.Rows[0].V)
+		return fieldValueText(row.V)
 	}
 	if len(f.Rows) == 0 {
 		return "no servers yet (start some with: startServers 3)"
@@ -255,10 +259,63 @@ func (r *Renderer) fieldText(f FieldValue) string {
 		w = max(w, len(fmt.Sprint(int(row.ID))))
 	}
 	lines := make([]string, len(f.Rows))
+	abbreviated := false
 	for i, row := range f.Rows {
-		lines[i] = r.server(row.ID, fmt.Sprintf("S%-*d", w, row.ID)) + "  " + fieldValueText(row.V)
+		text := fieldValueText(row.V)
+		if l, ok := row.V.(LogValue); ok {
+			text = logText(l)
+			abbreviated = abbreviated || len(l) > logWhole
+			if len(l) == 0 && f.Range != "" {
+				text = "[] (" + emptyLogText(f, row) + ")"
+			}
+			for _, prev := range f.Rows[:i] {
+				// Short logs stay whole, to be compared by eye.
+				if p, ok := prev.V.(LogValue); ok && len(l) > logWhole && reflect.DeepEqual(p, l) {
+					text = fmt.Sprintf("same as S%d", prev.ID)
+					break
+				}
+			}
+		}
+		lines[i] = r.server(row.ID, fmt.Sprintf("S%-*d", w, row.ID)) + "  " + text
+	}
+	if abbreviated {
+		lines = append(lines, "(getAll log ID shows one whole log; getAll log FROM..TO a part of every log)")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// A log longer than logWhole entries shows only its first logHead and
+// last logTail entries in a row of getAll log: sixteen still fit a wide
+// terminal line or two, and can be compared by eye.
+const logWhole, logHead, logTail = 16, 4, 4
+
+// logText is one row of getAll log: every entry, or the head and the
+// tail of a long log with the number left out between them.
+func logText(l LogValue) string {
+	if len(l) <= logWhole {
+		return fieldValueText(l)
+	}
+	var parts []string
+	for _, e := range l[:logHead] {
+		parts = append(parts, entryText(e))
+	}
+	parts = append(parts, fmt.Sprintf("... %d more ...", len(l)-logHead-logTail))
+	for _, e := range l[len(l)-logTail:] {
+		parts = append(parts, entryText(e))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// emptyLogText says why a log shows no entries: it is empty, or the range
+// asked for lies past its end.
+func emptyLogText(f FieldValue, row FieldRow) string {
+	switch {
+	case f.Range == "" || row.LastIndex == 0:
+		return "[] (empty log)"
+	case f.Single:
+		return fmt.Sprintf("no entries in %s: the log of S%d ends at %d", f.Range, row.ID, row.LastIndex)
+	}
+	return fmt.Sprintf("ends at %d", row.LastIndex)
 }
 
 func fieldValueText(v any) string {

@@ -177,3 +177,42 @@ func cluster(t *testing.T) (*session.Session, raft.NodeID) {
 	require.True(t, l.Known)
 	return s, l.ID
 }
+
+// logOf builds a log of n entries of term 1: a no-op, then writes.
+func logOf(n int) render.LogValue {
+	l := render.LogValue{{Index: 1, Term: 1, Kind: raft.EntryNoop}}
+	for i := 2; i <= n; i++ {
+		l = append(l, raft.Entry{Index: uint64(i), Term: 1, Cmd: raft.Command{Op: raft.OpSet, Key: "k", Value: "1"}})
+	}
+	return l
+}
+
+// A long log is abbreviated in getAll log, and a long log equal to an
+// earlier one says so (issue 8: 141 entries on 5 servers were 60 wrapped
+// lines); short logs stay whole, to be compared by eye.
+func TestGetAllLogAbbreviated(t *testing.T) {
+	long, short := logOf(141), logOf(3)
+	v := render.FieldValue{Field: "log", Rows: []render.FieldRow{
+		{ID: 0, V: long, LastIndex: 141}, {ID: 1, V: long, LastIndex: 141}, {ID: 2, V: short, LastIndex: 3}, {ID: 3, V: short, LastIndex: 3},
+	}}
+	lines := strings.Split((&render.Renderer{}).Plain(v), "\n")
+	require.Len(t, lines, 5)
+	assert.Contains(t, lines[0], "... 133 more ...")
+	assert.Equal(t, 9, strings.Count(lines[0], ", ")+1, "4 entries, the gap, 4 entries: %s", lines[0])
+	assert.Equal(t, "S1  same as S0", lines[1])
+	assert.NotContains(t, lines[3], "same as", "short logs stay whole")
+	assert.Contains(t, lines[4], "getAll log ID shows one whole log")
+}
+
+// A range past the end of a log says so (issue 8: it said "[] (empty
+// log)" of a log of 2 entries).
+func TestGetAllLogRangePastTheEnd(t *testing.T) {
+	s := session.New(session.Options{Seed: 1})
+	s.Exec("startServers 3")
+	s.Exec("clientRequest set a 1")
+	r := (&render.Renderer{}).Plain(s.Exec("getAll log 0 5..9").Value)
+	assert.Equal(t, "no entries in 5..9: the log of S0 ends at 2", r)
+	r = (&render.Renderer{}).Plain(s.Exec("getAll log 5..9").Value)
+	assert.Contains(t, r, "S1  [] (ends at 2)")
+	assert.Equal(t, `{"cmd":"getAll log 0 5..9","t_ms":T,"ok":true,"result":[]}`+"\n", tMs.ReplaceAllString(jsonOf(s, "getAll log 0 5..9"), `"t_ms":T`))
+}

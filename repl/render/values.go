@@ -93,13 +93,17 @@ type Message string
 type FieldValue struct {
 	Field  string
 	Rows   []FieldRow
-	Single bool // getAll FIELD ID: render the value alone
+	Single bool   // getAll FIELD ID: render the value alone
+	Range  string // getAll log [ID] FROM..TO: the range asked for, as typed
 }
 
 // FieldRow is one server's value of a field.
 type FieldRow struct {
 	ID raft.NodeID
 	V  any // nil renders as null
+	// LastIndex is the index of the last entry of the whole log, for a
+	// range past its end ("the log of S0 ends at 2").
+	LastIndex uint64
 }
 
 // Status is the value of the status command: one row per server.

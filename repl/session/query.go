@@ -61,7 +61,9 @@ func fieldOf(field string, in sim.ServerInfo) any {
 func (s *Session) getAll(c lang.Command) render.Result {
 	// getAll log [ID] FROM..TO shows part of a long log.
 	var lo, hi uint64
+	rangeText := ""
 	if n := len(c.Args); n >= 2 && c.Args[n-1].Kind == lang.ArgWord && strings.Contains(c.Args[n-1].Text, "..") {
+		rangeText = c.Args[n-1].Text
 		var err error
 		if lo, hi, err = indexRange(c.Args[n-1].Text); err != nil {
 			return render.Result{Err: err}
@@ -99,10 +101,16 @@ func (s *Session) getAll(c lang.Command) render.Result {
 		if err != nil {
 			return render.Result{Err: simErr("getAll", err)}
 		}
+		row := render.FieldRow{ID: id}
+		if n := len(in.Log); n > 0 {
+			row.LastIndex = in.Log[n-1].Index
+		}
 		if hi > 0 {
+			v.Range = rangeText
 			in.Log = slices.DeleteFunc(in.Log, func(e raft.Entry) bool { return e.Index < lo || e.Index > hi })
 		}
-		v.Rows = append(v.Rows, render.FieldRow{ID: id, V: fieldOf(field, in)})
+		row.V = fieldOf(field, in)
+		v.Rows = append(v.Rows, row)
 	}
 	return render.Result{OK: true, Value: v}
 }
