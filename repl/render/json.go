@@ -76,8 +76,10 @@ type jsonExpect struct {
 }
 
 type jsonUntil struct {
-	Reached string      `json:"reached"`
-	AfterMs json.Number `json:"after_ms"`
+	Reached string       `json:"reached"`
+	AfterMs json.Number  `json:"after_ms"`
+	Leader  *raft.NodeID `json:"leader,omitempty"` // until leader: who, and in which term
+	Term    uint64       `json:"term,omitempty"`
 }
 
 type jsonSourced struct {
@@ -255,7 +257,12 @@ func ValueJSON(v any) json.RawMessage {
 	case Stepped:
 		return mustJSON(x.Done)
 	case Reached:
-		return mustJSON(jsonUntil{Reached: x.Cond, AfterMs: Millis(x.After)})
+		u := jsonUntil{Reached: x.Cond, AfterMs: Millis(x.After)}
+		if x.Leader != raft.None {
+			l := x.Leader
+			u.Leader, u.Term = &l, x.Term
+		}
+		return mustJSON(u)
 	case DebugState:
 		return mustJSON(debugName(x.Level))
 	case SeedValue:

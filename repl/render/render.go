@@ -180,7 +180,11 @@ func (r *Renderer) Plain(v any) string {
 		}
 		return fmt.Sprintf("processed %s, t=%s", Plural(uint64(x.Done), "event", "events"), Seconds(x.Now))
 	case Reached:
-		return fmt.Sprintf("%s after %s, t=%s", x.Cond, x.After.Round(time.Microsecond), Seconds(x.Now))
+		cond := x.Cond
+		if x.Leader != raft.None {
+			cond = fmt.Sprintf("leader %s in term %d", r.server(x.Leader, fmt.Sprintf("S%d", x.Leader)), x.Term)
+		}
+		return fmt.Sprintf("%s after %s, t=%s", cond, x.After.Round(time.Microsecond), Seconds(x.Now))
 	case DebugState:
 		return "debug " + debugName(x.Level)
 	case SeedValue:

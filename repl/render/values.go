@@ -163,6 +163,10 @@ type Reached struct {
 	Cond  string
 	After time.Duration // virtual time it took
 	Now   time.Duration
+	// Leader and Term name the leader `until leader` found (Leader is
+	// raft.None for the other conditions).
+	Leader raft.NodeID
+	Term   uint64
 }
 
 // DebugState is the value of debug.

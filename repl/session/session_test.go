@@ -549,3 +549,18 @@ func TestStatusRowStateText(t *testing.T) {
 	assert.Equal(t, "-", render.Group(0))
 	assert.Equal(t, "C", render.Group(3))
 }
+
+// until leader names the leader and its term (issue 8).
+func TestExecUntilLeaderNamesIt(t *testing.T) {
+	s, l := cluster(t)
+	execOK(t, s, "crash $lid")
+	r := execOK(t, s, "until leader")
+	v := r.Value.(render.Reached)
+	nl, ok := s.Sim().LeaderID(false)
+	require.True(t, ok)
+	assert.NotEqual(t, l, nl)
+	assert.Equal(t, nl, v.Leader)
+	assert.Contains(t, (&render.Renderer{}).Text(r), fmt.Sprintf("leader S%d in term %d after ", nl, v.Term))
+	v = execOK(t, s, "until committed 1").Value.(render.Reached)
+	assert.Equal(t, raft.None, v.Leader)
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"raftsim/raft"
 	"raftsim/repl/lang"
 	"raftsim/repl/render"
 	"raftsim/sim"
@@ -90,9 +91,15 @@ func (s *Session) until(c lang.Command) render.Result {
 	}
 	start := s.sim.Now()
 	if !s.sim.RunUntil(cond, timeout) {
-		return render.Result{Err: fmt.Errorf("until %s: not reached within %s (now t=%s)", desc, timeout, render.Seconds(s.sim.Now()))}
+		return render.Result{Err: fmt.Errorf("until %s: not reached within %s (now t=%s)", desc, render.Duration(timeout), render.Seconds(s.sim.Now()))}
 	}
-	return render.Result{OK: true, Value: render.Reached{Cond: desc, After: s.sim.Now() - start, Now: s.sim.Now()}}
+	v := render.Reached{Cond: desc, After: s.sim.Now() - start, Now: s.sim.Now(), Leader: raft.None}
+	if l, ok := s.sim.LeaderID(false); ok && kind == "leader" {
+		if in, err := s.sim.Info(l); err == nil {
+			v.Leader, v.Term = l, in.Term
+		}
+	}
+	return render.Result{OK: true, Value: v}
 }
 
 func (s *Session) debugCmd(c lang.Command) render.Result {
