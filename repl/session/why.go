@@ -255,6 +255,13 @@ func (x *explainer) timeoutCause(id raft.NodeID, i int) string {
 // a lossy network.
 func (x *explainer) silence(l, id raft.NodeID, from, to time.Duration) string {
 	ln := fmt.Sprintf("S%d", l)
+	// The last message left l before it arrived: l may have crashed
+	// while it was on its way.
+	if snd := x.last(from, func(e *sim.TraceEvent) bool {
+		return e.Kind == sim.EvSend && e.Msg != nil && e.Msg.From == l && e.Msg.To == id && leaderMsg(e.Msg)
+	}); snd >= 0 {
+		from = x.evs[snd].Time
+	}
 	i := x.first(from, to, func(e *sim.TraceEvent) bool {
 		switch {
 		case e.Kind == sim.EvCrash:

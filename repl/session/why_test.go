@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -71,5 +72,79 @@ func TestWhyExplainsEveryServerOfEveryScript(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// why cites what caused the state: the crash that silenced the old leader,
+// a partition that keeps a candidate from its voters, a vote refused for
+// having gone to someone else.
+func TestWhyCitesTheCause(t *testing.T) {
+	s, l := cluster(t)
+	execOK(t, s, "crash $lid")
+	execOK(t, s, "until leader")
+	nl, ok := s.Sim().LeaderID(false)
+	require.True(t, ok)
+	w := execOK(t, s, fmt.Sprint("why ", nl)).Value.(render.Why)
+	assert.Contains(t, w.Text, fmt.Sprintf("S%d crashed at", l))
+	kinds := map[string]bool{}
+	for _, c := range w.Causes {
+		kinds[c.Kind] = true
+	}
+	assert.True(t, kinds["crash"] && kinds["timeout"] && kinds["leader"], "causes %v", w.Causes)
+
+	var other raft.NodeID
+	for _, id := range s.Sim().Servers() {
+		if id != l && id != nl {
+			other = id
+		}
+	}
+	execOK(t, s, fmt.Sprintf("partition %d", other))
+	execOK(t, s, "run 1s")
+	w = execOK(t, s, fmt.Sprint("why ", other)).Value.(render.Why)
+	assert.Contains(t, w.Text, "(partition)", w.Text)
+
+	w = execOK(t, s, fmt.Sprint("why ", l)).Value.(render.Why)
+	assert.True(t, strings.HasPrefix(w.Text, fmt.Sprintf("S%d is down since", l)), w.Text)
+
+	// A vote refused because it went to another candidate.
+	h := New(Options{Seed: 1})
+	execOK(t, h, "startServers 3 classic")
+	execOK(t, h, "timeout 1")
+	execOK(t, h, "deliver 1->0")
+	execOK(t, h, "timeout 2")
+	execOK(t, h, "deliver 2->0")
+	execOK(t, h, "deliver 0->2")
+	w = execOK(t, h, "why 2").Value.(render.Why)
+	assert.Contains(t, w.Text, "S0 refused")
+	assert.Contains(t, w.Text, "it had voted for S1 in term 1")
+	assert.Contains(t, w.Text, "fired by hand")
+}
+
+// why's JSON is {"text", "causes": [{"t_ms", "kind", "server", "peer", "text"}]}.
+func TestWhyJSON(t *testing.T) {
+	s, _ := cluster(t)
+	var b strings.Builder
+	(&render.Renderer{W: &b, JSON: true}).Render(s.Exec("why 0"))
+	var line struct {
+		OK     bool `json:"ok"`
+		Result struct {
+			Text   string `json:"text"`
+			Causes []struct {
+				TMs    float64 `json:"t_ms"`
+				Kind   string  `json:"kind"`
+				Server *int    `json:"server"`
+				Peer   *int    `json:"peer"`
+				Text   string  `json:"text"`
+			} `json:"causes"`
+		} `json:"result"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(b.String()), &line))
+	assert.True(t, line.OK)
+	assert.True(t, strings.HasPrefix(line.Result.Text, "S0 is leader of term 1"))
+	require.NotEmpty(t, line.Result.Causes)
+	for _, c := range line.Result.Causes {
+		assert.NotEmpty(t, c.Kind)
+		assert.NotEmpty(t, c.Text)
+		require.NotNil(t, c.Server)
 	}
 }
