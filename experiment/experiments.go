@@ -171,7 +171,7 @@ func SplitVote(c Config) []Line {
 			for _, lat := range lats {
 				st := Setup{Servers: or(c.Servers, 5), Timeout: r, Latency: lat, Fsync: fsyncOr(c, 0),
 					CrashWithin: false, Variant: v, Cap: capOr(c.Cap, 100*time.Second)}
-				name := fmt.Sprintf("%s latency %s", r, lat.latencyString())
+				name := fmt.Sprintf("%sms latency %s", r, lat.latencyString())
 				l := Line{Name: lineName(name, v, c.Variants), Setup: st, Panel: "latency"}
 				if p, ok := dissertationSplits[lat.Min]; ok && lat.Min == lat.Max && r.Max-r.Min == 100*ms1 && st.Servers == 5 && st.Fsync == 0 && v == Classic {
 					l.Paper = []Reported{{Stat: "split_vote_rate", Value: p, Source: dissSplit,
@@ -199,7 +199,7 @@ func WAN(c Config) []Line {
 			for failed := 1; failed <= 2; failed++ {
 				st := Setup{Servers: or(c.Servers, 5), Timeout: r, Latency: lat, Fsync: fsyncOr(c, 0),
 					Failed: failed - 1, Variant: v, Cap: capOr(c.Cap, 100*time.Second)}
-				name := fmt.Sprintf("%s, %d failed", r, failed)
+				name := fmt.Sprintf("%sms, %d failed", r, failed)
 				l := Line{Name: lineName(name, v, c.Variants), Setup: st, Panel: "wan"}
 				if st.Servers == 5 && r == (Range{300 * ms1, 600 * ms1}) && lat == (Range{30 * ms1, 40 * ms1}) && st.Fsync == 0 && v == Classic {
 					mean, p999 := 475.0, 1500.0

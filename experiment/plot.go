@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -94,7 +95,7 @@ func newPlot(p panel) (*plot.Plot, error) {
 			// legend, with nothing to draw.
 			l := &plotter.Line{}
 			style(l, i)
-			pl.Legend.Add(fmt.Sprintf("%s ms: none within %s", r.Name, fmtMS(r.Setup.Cap)), l)
+			pl.Legend.Add(fmt.Sprintf("%s: none within %s", label(r), fmtMS(r.Setup.Cap)), l)
 			continue
 		}
 		lo, hi = math.Min(lo, pts[0].X), math.Max(hi, pts[len(pts)-1].X)
@@ -105,7 +106,7 @@ func newPlot(p panel) (*plot.Plot, error) {
 		l.StepStyle = plotter.PostStep
 		style(l, i)
 		pl.Add(l)
-		pl.Legend.Add(r.Name+" ms", l)
+		pl.Legend.Add(label(r), l)
 	}
 	if math.IsInf(lo, 1) {
 		lo, hi = 1, 1000
@@ -121,6 +122,15 @@ func newPlot(p panel) (*plot.Plot, error) {
 		pl.X.Tick.Marker = wholeTicks{}
 	}
 	return pl, nil
+}
+
+// label names a line in the legend: with its unit, as the paper does.
+func label(r *Result) string {
+	if strings.Contains(r.Name, "ms") {
+		return r.Name
+	}
+	rng, rest, _ := strings.Cut(r.Name, " ")
+	return strings.TrimSpace(rng + "ms " + rest)
 }
 
 // wholeTicks are the default ticks labelled without decimals (the

@@ -53,8 +53,14 @@ func (rep *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "%s\n", rep.Title)
 	if len(rep.Results) > 0 {
 		st := rep.Results[0].Setup
+		lat := st.Latency.latencyString()
+		for _, r := range rep.Results {
+			if r.Setup.Latency != st.Latency {
+				lat = "as named"
+			}
+		}
 		fmt.Fprintf(w, "%d trials per line, seed %d; %d servers, latency %s one way, fsync %s, heartbeat = min timeout / 2\n",
-			rep.Trials, rep.Seed, st.Servers, st.Latency.latencyString(), fmtDur(st.Fsync))
+			rep.Trials, rep.Seed, st.Servers, lat, fmtDur(st.Fsync))
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "line\tmedian\tp90\tp99\tmax\tmean\tterms\tsplit votes\tfirst commit\treported")

@@ -70,6 +70,11 @@ func (s *Sim) queueWrite(srv *server, rd *raft.Ready) {
 		if m := &rd.Messages[i]; !m.WaitsForDisk() {
 			s.send(m)
 		} else {
+			if held == nil {
+				// Sized once: a message is large, and growing the slice
+				// copied the held ones again at every doubling.
+				held = make([]raft.Message, 0, len(rd.Messages)-i)
+			}
 			held = append(held, *m)
 		}
 	}
