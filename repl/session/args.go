@@ -22,6 +22,9 @@ const (
 	maxStep       = 1_000_000
 	maxRun        = 24 * time.Hour
 	maxTimeoutOpt = time.Hour
+	// minTimerOpt is the shortest heartbeat interval and election
+	// timeout: a microsecond heartbeat made `run 1s` take a minute.
+	minTimerOpt = time.Millisecond
 )
 
 // argFromJSON turns a stored variable back into an argument of the kind its

@@ -57,11 +57,17 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 			if err != nil {
 				return o, 0, nil, err
 			}
+			if lo < minTimerOpt {
+				return o, 0, nil, fmt.Errorf("%s electionTimeout: %s is too short (at least %s: shorter, elections follow each other faster than messages cross the network, and the votes alone are more events than a run can process)", c.Name, render.Duration(lo), render.Duration(minTimerOpt))
+			}
 			o.ElectionTimeout, o.ElectionTimeoutMax = lo, hi
 		case "heartbeattime", "heartbeatinterval", "heartbeat":
 			d, err := s.durationArg(lang.Command{Name: c.Name + " heartbeatTime", Args: []lang.Arg{a}}, 0, maxTimeoutOpt)
 			if err != nil {
 				return o, 0, nil, err
+			}
+			if d < minTimerOpt {
+				return o, 0, nil, fmt.Errorf("%s heartbeatTime: %s is too short (at least %s: shorter, the heartbeats alone are more events than a run can process)", c.Name, render.Duration(d), render.Duration(minTimerOpt))
 			}
 			o.HeartbeatInterval = d
 		case "prevote":

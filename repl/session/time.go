@@ -21,6 +21,9 @@ func (s *Session) run(c lang.Command) render.Result {
 	if err != nil {
 		return render.Result{Err: err}
 	}
+	if err := s.fits("run "+render.Duration(d), d); err != nil {
+		return render.Result{Err: err}
+	}
 	s.sim.Run(d)
 	return render.Result{OK: true, Value: render.Advanced{By: d, Now: s.sim.Now()}}
 }
