@@ -222,11 +222,9 @@ func (x *explainer) timeoutCause(id raft.NodeID, i int) string {
 	}
 	fired := "its election timer fired " + x.cite(i, "timeout", name+"'s election timer fired")
 	// Did it time out as a candidate already (a split or lost vote)?
-	prev := x.last(t-1, func(e *sim.TraceEvent) bool {
-		return e.Kind == sim.EvRaft && e.Raft.Node == id && (e.Raft.Kind == raft.EvTimeout || (e.Raft.Kind == raft.EvBecome && e.Raft.Role == raft.Follower))
-	})
+	prev := x.last(t-1, raftEv(id, raft.EvTimeout))
 	hb := x.last(t, func(e *sim.TraceEvent) bool { return e.Kind == sim.EvDeliver && e.Peer == id && leaderMsg(e.Msg) })
-	if prev >= 0 && x.evs[prev].Raft.Kind == raft.EvTimeout && (hb < 0 || hb < prev) {
+	if prev >= 0 && (hb < 0 || hb < prev) {
 		pv := &x.evs[prev].Raft
 		what := "election"
 		if pv.Pre {
@@ -287,6 +285,10 @@ func (x *explainer) silence(l, id raft.NodeID, from, to time.Duration) string {
 		} else if d := x.last(e.Time, func(d *sim.TraceEvent) bool { return raftEv(l, raft.EvCheckQuorum)(d) && d.Time == e.Time }); d >= 0 {
 			q := &x.evs[d].Raft
 			why = fmt.Sprintf(": only %d of its %d voters had answered within an election timeout (check-quorum, §6.2)", q.Index, q.Index2)
+		} else if d := x.last(e.Time, func(d *sim.TraceEvent) bool {
+			return raftEv(l, raft.EvConfig)(d) && len(d.Raft.Config) > 0 && !slices.Contains(d.Raft.Config, l)
+		}); d >= 0 {
+			why = fmt.Sprintf(", once the configuration that removes it (entry %d) committed", x.evs[d].Raft.Index)
 		}
 		return fmt.Sprintf(": %s stopped leading %s%s", ln, x.cite(i, "step-down", ln+" stopped leading"), why)
 	}
