@@ -45,7 +45,9 @@ type executor struct {
 }
 
 func newExecutor(seed uint64) *executor {
-	return &executor{s: session.New(session.Options{Seed: seed}), sc: Script{Seed: seed}, out: Outcome{Line: -1}}
+	// A seed's run is never exported (its replay is, as a script), so it
+	// records no trace: that saves about a seventh of the runner's time.
+	return &executor{s: session.New(session.Options{Seed: seed, Untraced: true}), sc: Script{Seed: seed}, out: Outcome{Line: -1}}
 }
 
 // failed says whether a line has failed yet.

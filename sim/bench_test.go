@@ -46,9 +46,17 @@ func BenchmarkEventQueue(b *testing.B) {
 
 // BenchmarkEventLoop measures one event of an idle 5-server cluster
 // (heartbeats and their answers): the queue, the network, the Ready
-// handling and the node's own work. No safety checks, no tracing.
-func BenchmarkEventLoop(b *testing.B) {
-	s := New(Options{NoSafetyCheck: true})
+// handling and the node's own work, and the trace. No safety checks.
+func BenchmarkEventLoop(b *testing.B) { benchEventLoop(b, Options{NoSafetyCheck: true}) }
+
+// BenchmarkEventLoopUntraced is BenchmarkEventLoop without the trace: the
+// difference is what the always-on trace costs an event.
+func BenchmarkEventLoopUntraced(b *testing.B) {
+	benchEventLoop(b, Options{NoSafetyCheck: true, TraceCap: -1})
+}
+
+func benchEventLoop(b *testing.B, o Options) {
+	s := New(o)
 	if err := s.StartServers(5, ServerOptions{}); err != nil {
 		b.Fatal(err)
 	}
@@ -101,6 +109,11 @@ func BenchmarkBench(b *testing.B) { benchProposals(b, Options{Seed: 1, NoSafetyC
 
 // BenchmarkBenchWindow1 is BenchmarkBench with one proposal in flight.
 func BenchmarkBenchWindow1(b *testing.B) { benchProposals(b, Options{Seed: 1, NoSafetyCheck: true}, 1) }
+
+// BenchmarkBenchWindow1Untraced is BenchmarkBenchWindow1 without the trace.
+func BenchmarkBenchWindow1Untraced(b *testing.B) {
+	benchProposals(b, Options{Seed: 1, NoSafetyCheck: true, TraceCap: -1}, 1)
+}
 
 // BenchmarkBenchChecked is BenchmarkBench with the safety checks on.
 func BenchmarkBenchChecked(b *testing.B) { benchProposals(b, Options{Seed: 1}, 64) }

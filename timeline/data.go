@@ -97,13 +97,12 @@ type Lane struct {
 
 // Bands are the role intervals of servers: Role indexes Data.Roles.
 type Bands struct {
-	Lane  []int   `json:"lane"`
-	T0    []int64 `json:"t0"`
-	T1    []int64 `json:"t1"`
-	Role  []int   `json:"role"`
-	Term  []int64 `json:"term"`
-	Lead  []int   `json:"lead"` // follower: the leader it follows (lane), or -1
-	Voted []int   `json:"voted"`
+	Lane []int   `json:"lane"`
+	T0   []int64 `json:"t0"`
+	T1   []int64 `json:"t1"`
+	Role []int   `json:"role"`
+	Term []int64 `json:"term"`
+	Lead []int   `json:"lead"` // follower: the leader it follows (lane), or -1
 }
 
 // Shades are labelled intervals laid over lanes: partitions and cuts.
@@ -296,7 +295,7 @@ func (b *builder) addLanes(in Input) {
 		}
 	}
 	for _, op := range in.History {
-		if b.inWindow(op.Call, op.Return, op.Done) {
+		if b.inWindow(op.Return, op.Done) {
 			add(op.Client)
 		}
 	}
@@ -330,7 +329,9 @@ func ids(l []raft.NodeID) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-func (b *builder) inWindow(call, ret time.Duration, done bool) bool {
+// inWindow says whether an operation that returned at ret (if done) ends
+// inside the page.
+func (b *builder) inWindow(ret time.Duration, done bool) bool {
 	return !done || int64(ret) >= b.d.Start
 }
 
@@ -348,7 +349,7 @@ func (b *builder) network(in Input) {
 	end := in.Now
 	closeState := func(at time.Duration) {
 		if at > since && (part != "" || len(cuts) > 0) {
-			desc := strings.Join(append(strings.Fields(part+" "), cuts...), ", ")
+			desc := strings.Join(cuts, ", ")
 			if part != "" {
 				desc = strings.Join(append([]string{part}, cuts...), ", ")
 			}
@@ -549,7 +550,6 @@ func (b *builder) band(id raft.NodeID, s *laneState, end time.Duration) {
 	bd.Role = append(bd.Role, s.role)
 	bd.Term = append(bd.Term, int64(s.term))
 	bd.Lead = append(bd.Lead, b.lane(s.lead))
-	bd.Voted = append(bd.Voted, -1)
 }
 
 // messages pairs each message's send with its arrival or loss. The trace
@@ -834,7 +834,7 @@ func (b *builder) points(in Input) {
 func (b *builder) ops(in Input) {
 	o := &b.d.Ops
 	for _, op := range in.History {
-		if !b.inWindow(op.Call, op.Return, op.Done) {
+		if !b.inWindow(op.Return, op.Done) {
 			continue
 		}
 		t1 := int64(-1)

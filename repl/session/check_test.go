@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"raftsim/repl/render"
+	"raftsim/sim"
 )
 
 // staleSession builds the stale read by hand: S0..S2 with the planted bug,
@@ -199,4 +200,11 @@ func TestExecTraceAndExportTrace(t *testing.T) {
 	execErr(t, s, "export trace "+filepath.Join(dir, "x", "t.jsonl"), "no such file or directory")
 	execOK(t, s, "reset")
 	assert.Zero(t, s.sim.TraceStats().Kept, "the old cluster's trace goes with it")
+
+	u := New(Options{Seed: 1, Untraced: true})
+	execOK(t, u, "startServers 3")
+	execOK(t, u, "run 1s")
+	assert.Equal(t, sim.TraceStats{}, u.sim.TraceStats(), "an untraced session records nothing")
+	execOK(t, u, "reset")
+	assert.Equal(t, sim.TraceStats{}, u.sim.TraceStats(), "nor after a reset")
 }

@@ -19,10 +19,11 @@ const maxEventsPerCommand = 20000
 // Session is one shell session: a simulated cluster, the user's variables
 // and the display options. It is not safe for concurrent use.
 type Session struct {
-	sim   *sim.Sim
-	seed  uint64
-	vars  map[string]variable
-	debug int
+	sim      *sim.Sim
+	untraced bool // Options.Untraced
+	seed     uint64
+	vars     map[string]variable
+	debug    int
 	// debugServers are servers started with the debug (or verbose) option:
 	// their events are shown even when `debug` is off.
 	debugServers map[raft.NodeID]int
@@ -65,12 +66,16 @@ type Options struct {
 	// Seed drives every random choice of the simulation; the same seed and
 	// the same lines give byte-identical results.
 	Seed uint64
+	// Untraced turns off the trace the simulation always records (for
+	// export timeline and export trace), for runs nobody can export from:
+	// the chaos runner's seeds, which replay as scripts.
+	Untraced bool
 }
 
 // New returns a session with a fresh cluster (no servers yet) built from
 // o.Seed.
 func New(o Options) *Session {
-	s := &Session{vars: map[string]variable{}}
+	s := &Session{vars: map[string]variable{}, untraced: o.Untraced}
 	s.resetSim(o.Seed)
 	s.restartHistory()
 	return s
@@ -82,7 +87,11 @@ func (s *Session) Sim() *sim.Sim { return s.sim }
 // resetSim throws the cluster away and builds an empty one from seed. The
 // variables go with it: they named things in the old cluster.
 func (s *Session) resetSim(seed uint64) {
-	s.sim = sim.New(sim.Options{Seed: seed})
+	o := sim.Options{Seed: seed}
+	if s.untraced {
+		o.TraceCap = -1
+	}
+	s.sim = sim.New(o)
 	s.sim.SetPoll(s.poll)
 	s.seed = s.sim.Seed()
 	s.vars = map[string]variable{}

@@ -114,7 +114,7 @@ func (s *Session) restartHistory() {
 func (s *Session) Goto(t time.Duration) (render.Travelled, error) {
 	from := s.sim.Now()
 	t = max(t, 0)
-	f := New(Options{Seed: s.hist.from.seed})
+	f := New(Options{Seed: s.hist.from.seed, Untraced: s.untraced})
 	f.debug = s.hist.from.debug
 	f.updateListener()
 	f.SetPoll(s.poll) // Ctrl-C stops a long replay, and works after it
