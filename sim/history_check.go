@@ -48,11 +48,8 @@ func CheckOperations(h []HistoryOp) []check.Operation {
 // opNote describes an operation for the visualisation's tooltip.
 func opNote(op HistoryOp) string {
 	var b strings.Builder
-	if op.Shell {
-		b.WriteString("shell, ")
-	} else {
-		b.WriteString("client " + strconv.Itoa(int(op.Client)) + ", ")
-	}
+	// One name per client everywhere: the shell's is an id like the load's.
+	b.WriteString("client " + strconv.Itoa(int(op.Client)) + ", ")
 	b.WriteString("seq " + strconv.FormatUint(op.Seq, 10))
 	if op.ReadOnly {
 		b.WriteString(", ro (ReadIndex)")

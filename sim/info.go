@@ -10,6 +10,16 @@ import (
 // Servers returns every server ever created, ascending.
 func (s *Sim) Servers() []raft.NodeID { return slices.Clone(s.ids) }
 
+// Entry returns entry index of server id's log, if it has it: what the
+// debug output says was appended or applied, without copying the log.
+func (s *Sim) Entry(id raft.NodeID, index uint64) (raft.Entry, bool) {
+	srv := s.server(id)
+	if srv == nil || srv.node == nil {
+		return raft.Entry{}, false
+	}
+	return srv.node.Entry(index)
+}
+
 // Info returns everything the shell can show about server id. The slices
 // and maps are copies the caller may keep.
 func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {

@@ -24,10 +24,28 @@ type Renderer struct {
 	Echo bool
 }
 
-// serverColors gives each server its own colour; green and red are kept
-// for ok / failed.
-var serverColors = []color.Attribute{color.FgCyan, color.FgMagenta, color.FgYellow, color.FgBlue,
-	color.FgHiCyan, color.FgHiMagenta, color.FgHiYellow, color.FgHiBlue}
+// serverColors gives each server its own colour from the 256-colour
+// palette: nine hues apart from each other (no bright twin of another), each
+// of middle lightness so that it reads on dark and light backgrounds alike
+// (S3's blue is 5f87ff, not the dark 0000ff of the 16 colours); green and
+// red are kept for ok / failed.
+var serverColors = [][]color.Attribute{
+	fg256(37),  // S0 cyan 00afaf
+	fg256(170), // S1 orchid d75fd7
+	fg256(178), // S2 gold d7af00
+	fg256(69),  // S3 blue 5f87ff
+	fg256(208), // S4 orange ff8700
+	fg256(141), // S5 violet af87ff
+	fg256(211), // S6 pink ff87af
+	fg256(137), // S7 tan af875f
+	fg256(103), // S8 slate 8787af
+}
+
+// fg256 is the escape attributes of foreground colour n of the 256-colour
+// palette (ESC[38;5;Nm).
+func fg256(n int) []color.Attribute {
+	return []color.Attribute{38, 5, color.Attribute(n)}
+}
 
 func (r *Renderer) paint(s string, attrs ...color.Attribute) string {
 	if !r.Color || s == "" {
@@ -42,7 +60,7 @@ func (r *Renderer) server(id raft.NodeID, s string) string {
 	if id < 0 || id >= sim.ClientIDBase {
 		return s // clients keep the terminal's own colour, apart from every server
 	}
-	return r.paint(s, serverColors[int(id)%len(serverColors)])
+	return r.paint(s, serverColors[int(id)%len(serverColors)]...)
 }
 
 // Render prints one result (and, for source, the results it holds).
@@ -367,9 +385,16 @@ func fieldValueText(v any) string {
 	return fmt.Sprint(v)
 }
 
-// entryText is a compact log entry: "2:t1 set a=1".
+// EntryRef names a log position the one way the shell writes it
+// everywhere (getAll, debug, history, trace): index@tTERM, as in 2@t1.
+func EntryRef(index, term uint64) string { return fmt.Sprintf("%d@t%d", index, term) }
+
+// EntryText is a compact log entry: "2@t1 set a=1".
+func EntryText(e raft.Entry) string { return entryText(e) }
+
+// entryText is a compact log entry: "2@t1 set a=1".
 func entryText(e raft.Entry) string {
-	head := fmt.Sprintf("%d:t%d ", e.Index, e.Term)
+	head := EntryRef(e.Index, e.Term) + " "
 	switch e.Kind {
 	case raft.EntryNoop:
 		return head + "noop"

@@ -216,3 +216,25 @@ func TestGetAllLogRangePastTheEnd(t *testing.T) {
 	assert.Contains(t, r, "S1  [] (ends at 2)")
 	assert.Equal(t, `{"cmd":"getAll log 0 5..9","t_ms":T,"ok":true,"result":[]}`+"\n", tMs.ReplaceAllString(jsonOf(s, "getAll log 0 5..9"), `"t_ms":T`))
 }
+
+// Servers 0..8 get nine different colours, none the bright twin of
+// another (issue 8: S4-S6 were S0-S2 made bright).
+func TestServerColoursDistinct(t *testing.T) {
+	r := &render.Renderer{Color: true}
+	seen := map[string]raft.NodeID{}
+	for id := raft.NodeID(0); id < 9; id++ {
+		var out bytes.Buffer
+		r.W = &out
+		s := session.New(session.Options{Seed: 1})
+		res := s.Exec("print 1")
+		res.Events = []render.EventLine{{Node: id, Text: "x"}}
+		res.Value = nil
+		r.Render(res)
+		code := out.String()[strings.Index(out.String(), "\x1b"):strings.Index(out.String(), "x")]
+		assert.Contains(t, code, "38;5;", "a 256-colour code")
+		if prev, ok := seen[code]; ok {
+			t.Errorf("S%d and S%d share colour %q", prev, id, code)
+		}
+		seen[code] = id
+	}
+}

@@ -329,7 +329,7 @@ type jsonLoad struct {
 }
 
 type jsonHistoryOp struct {
-	Client   json.RawMessage `json:"client"` // the client id, or "shell"
+	Client   json.RawMessage `json:"client"` // the client id (the shell's is 1000)
 	Seq      uint64          `json:"seq"`
 	Op       string          `json:"op"`
 	Key      string          `json:"key"`
@@ -345,9 +345,6 @@ type jsonHistoryOp struct {
 func historyOpJSON(op sim.HistoryOp) jsonHistoryOp {
 	j := jsonHistoryOp{Client: mustJSON(op.Client), Seq: op.Seq, Op: op.Op.String(), Key: op.Key, RO: op.ReadOnly,
 		CallMs: Millis(op.Call), ReturnMs: json.RawMessage("null"), Status: "pending", Result: json.RawMessage("null")}
-	if op.Shell {
-		j.Client = mustJSON("shell")
-	}
 	switch op.Op {
 	case raft.OpSet:
 		j.Value = rawValue(op.Value)

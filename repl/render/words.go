@@ -10,11 +10,9 @@ import (
 	"raftsim/sim"
 )
 
-// clientName names the client of an operation: the shell or a load client.
+// clientName names the client of an operation by its id, the shell's
+// (1000) as the load's (1001, ...): the name debug output gives it too.
 func clientName(op sim.HistoryOp) string {
-	if op.Shell {
-		return "shell"
-	}
 	return strconv.Itoa(int(op.Client))
 }
 

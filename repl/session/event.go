@@ -31,7 +31,9 @@ func (s *Session) onEvent(ev sim.TraceEvent) {
 	if l, ok := s.debugServers[ev.Peer]; ok && l > level && ev.Msg != nil {
 		level = l
 	}
-	if !shown(ev, level) {
+	s.trackReads(ev)
+	readRound := level == render.DebugOn && s.reads > 0 && heartbeatTraffic(ev)
+	if !shown(ev, level) && !readRound {
 		return
 	}
 	if level < render.DebugVerbose && ev.Msg != nil && s.down[ev.Msg.To] && (ev.Kind == sim.EvSend || ev.Kind == sim.EvDrop) {
@@ -42,6 +44,26 @@ func (s *Session) onEvent(ev sim.TraceEvent) {
 		return
 	}
 	s.events = append(s.events, s.describe(ev))
+}
+
+// trackReads counts the ReadIndex reads (ro gets) in flight, so that
+// `debug on` shows the heartbeat round that confirms each (§6.4).
+func (s *Session) trackReads(ev sim.TraceEvent) {
+	switch {
+	case ev.Kind == sim.EvClientCall && ev.Msg != nil && ev.Msg.Cmd.ReadOnly:
+		s.reads++
+	case ev.Kind == sim.EvClientReply && ev.Msg != nil && s.reads > 0 && ev.Reason != "late":
+		s.reads-- // answered, refused or timed out: the round is over
+	}
+}
+
+// heartbeatTraffic says whether ev sends a heartbeat or its answer.
+func heartbeatTraffic(ev sim.TraceEvent) bool {
+	if ev.Kind != sim.EvSend || ev.Msg == nil {
+		return false
+	}
+	m := ev.Msg
+	return m.Type == raft.MsgApp && len(m.Entries) == 0 || m.Type == raft.MsgAppResp && !m.Reject
 }
 
 // shown filters events by debug level: `debug on` leaves out the traffic
@@ -85,6 +107,52 @@ func (s *Session) name(id raft.NodeID) string {
 		return fmt.Sprintf("S%d", id)
 	}
 	return fmt.Sprintf("client %d", id)
+}
+
+// ref is entry index of node's log as index@tTERM (the bare index when the
+// node no longer has it).
+func (s *Session) ref(node raft.NodeID, index uint64) string {
+	if e, ok := s.sim.Entry(node, index); ok {
+		return render.EntryRef(e.Index, e.Term)
+	}
+	return fmt.Sprint(index)
+}
+
+// entryAt words entry index of node's log with what it holds: "4@t2 set
+// a=1", "1@t1 noop". term is the entry's term if known, else 0.
+func (s *Session) entryAt(node raft.NodeID, index, term uint64) string {
+	if e, ok := s.sim.Entry(node, index); ok && (term == 0 || e.Term == term) {
+		return render.EntryText(e)
+	}
+	if term == 0 {
+		return fmt.Sprintf("entry %d", index)
+	}
+	return render.EntryRef(index, term)
+}
+
+// commitWhy says, for a leader's commit, which servers' acknowledgements
+// made it: those that have the entry (the leader among them), a majority
+// of the configuration.
+func (s *Session) commitWhy(node raft.NodeID, index uint64) string {
+	in, _, err := s.sim.InfoTail(node, 0)
+	if err != nil || in.Role != raft.Leader || len(in.MatchIndex) == 0 {
+		return ""
+	}
+	var have []raft.NodeID
+	for _, id := range in.Config {
+		if id == node || in.MatchIndex[id] >= index {
+			have = append(have, id)
+		}
+	}
+	names := make([]string, len(have))
+	for i, id := range have {
+		names[i] = fmt.Sprintf("S%d", id)
+	}
+	verb := "have"
+	if len(have) == 1 {
+		verb = "has"
+	}
+	return fmt.Sprintf(": %s %s it (%d of %d, a majority)", strings.Join(names, ", "), verb, len(have), len(in.Config))
 }
 
 // describe words one trace event.
@@ -179,27 +247,19 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 		}
 		return "vote-received", fmt.Sprintf("%s got a vote from %s (%s in term %d)", n, p, render.Plural(e.Index, "vote", "votes"), e.Term)
 	case raft.EvAppend:
-		count := uint64(1)
-		if e.Index2 >= e.Index {
-			count = e.Index2 - e.Index + 1
+		if e.Index2 <= e.Index {
+			return "append", fmt.Sprintf("%s appended %s", n, s.entryAt(e.Node, e.Index, e.EntryTerm))
 		}
-		at := fmt.Sprint(e.Index)
-		if count > 1 {
-			at = fmt.Sprintf("%d..%d", e.Index, e.Index2)
-		}
-		terms := fmt.Sprintf("term %d", e.EntryTerm)
-		if e.EntryTerm2 != e.EntryTerm {
-			terms = fmt.Sprintf("terms %d..%d", e.EntryTerm, e.EntryTerm2)
-		}
-		return "append", fmt.Sprintf("%s appended %s at %s (%s)", n, render.Plural(count, "entry", "entries"), at, terms)
+		count := e.Index2 - e.Index + 1
+		return "append", fmt.Sprintf("%s appended %s..%s (%d entries)", n, render.EntryRef(e.Index, e.EntryTerm), render.EntryRef(e.Index2, e.EntryTerm2), count)
 	case raft.EvTruncate:
 		return "truncate", fmt.Sprintf("%s dropped its conflicting entries from %d on", n, e.Index)
 	case raft.EvAppendRejected:
 		return "append-rejected", fmt.Sprintf("%s rejected AppendEntries from %s: %s", n, p, e.Reason)
 	case raft.EvCommit:
-		return "commit", fmt.Sprintf("%s committed up to %d", n, e.Index)
+		return "commit", fmt.Sprintf("%s committed up to %s%s", n, s.ref(e.Node, e.Index), s.commitWhy(e.Node, e.Index))
 	case raft.EvApply:
-		return "apply", fmt.Sprintf("%s applied entry %d", n, e.Index)
+		return "apply", fmt.Sprintf("%s applied %s", n, s.entryAt(e.Node, e.Index, 0))
 	case raft.EvConfig:
 		if len(e.Config) == 0 {
 			return "config", fmt.Sprintf("%s starts with no configuration: it waits for a leader to contact it", n)
@@ -207,13 +267,15 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 		if e.Index == 0 {
 			return "config", fmt.Sprintf("%s starts with configuration [%s]", n, render.JoinIDs(e.Config, ", "))
 		}
-		return "config", fmt.Sprintf("%s now follows configuration [%s] (entry %d)", n, render.JoinIDs(e.Config, ", "), e.Index)
+		return "config", fmt.Sprintf("%s now follows configuration [%s] (entry %s)", n, render.JoinIDs(e.Config, ", "), s.ref(e.Node, e.Index))
 	case raft.EvStepDown:
 		// Also reported for a follower that only moves to the new term,
 		// so the wording does not claim it was leading.
 		return "step-down", fmt.Sprintf("%s saw term %d from %s: now a follower in term %d", n, e.Term, p, e.Term)
 	case raft.EvRead:
-		return "read", fmt.Sprintf("%s served a linearizable read at index %d", n, e.Index)
+		// ReadIndex (§6.4): the read waited for a heartbeat round that a
+		// majority answered, which shows no newer leader has taken over.
+		return "read", fmt.Sprintf("%s served a linearizable read at commit index %d: a majority answered its heartbeat round, so it still leads", n, e.Index)
 	case raft.EvCatchUp:
 		return "catch-up", fmt.Sprintf("%s: new server %s caught up to %d (round %d)", n, p, e.Index, e.Index2)
 	case raft.EvCheckQuorum:
@@ -229,9 +291,9 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 	head := fmt.Sprintf("%s %s %s %s", s.name(m.From), arrow, s.name(m.To), m.Type)
 	switch m.Type {
 	case raft.MsgVote:
-		return fmt.Sprintf("%s term %d (last log %d/t%d)", head, m.Term, m.LastIndex, m.LastTerm)
+		return fmt.Sprintf("%s term %d (last log %s)", head, m.Term, render.EntryRef(m.LastIndex, m.LastTerm))
 	case raft.MsgPreVote:
-		return fmt.Sprintf("%s for term %d (last log %d/t%d)", head, m.Term, m.LastIndex, m.LastTerm)
+		return fmt.Sprintf("%s for term %d (last log %s)", head, m.Term, render.EntryRef(m.LastIndex, m.LastTerm))
 	case raft.MsgPreVoteResp:
 		if m.Reject {
 			return fmt.Sprintf("%s refused (term %d)", head, m.Term)
@@ -244,14 +306,15 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 		return fmt.Sprintf("%s term %d granted", head, m.Term)
 	case raft.MsgApp:
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s term %d prev %d/t%d", head, m.Term, m.PrevIndex, m.PrevTerm)
+		fmt.Fprintf(&b, "%s term %d prev %s", head, m.Term, render.EntryRef(m.PrevIndex, m.PrevTerm))
 		switch k := len(m.Entries); k {
 		case 0:
 			b.WriteString(" heartbeat")
 		case 1:
-			fmt.Fprintf(&b, " entry %d", m.Entries[0].Index)
+			b.WriteString(" entry " + render.EntryText(m.Entries[0]))
 		default:
-			fmt.Fprintf(&b, " entries %d..%d", m.Entries[0].Index, m.Entries[k-1].Index)
+			first, last := m.Entries[0], m.Entries[k-1]
+			fmt.Fprintf(&b, " entries %s..%s (%d)", render.EntryRef(first.Index, first.Term), render.EntryRef(last.Index, last.Term), k)
 		}
 		fmt.Fprintf(&b, " commit %d", m.Commit)
 		return b.String()

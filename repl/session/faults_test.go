@@ -169,7 +169,7 @@ func TestDebugShowsDuplicatesAndDiskWrites(t *testing.T) {
 	execOK(t, s, "debug verbose")
 	out := text(execOK(t, s, "clientRequest set a 1"))
 	assert.Contains(t, out, "(duplicate)")
-	assert.Contains(t, out, "S"+itoa(f)+" appended 1 entry at 2")
+	assert.Contains(t, out, "S"+itoa(f)+" appended 2@t1 set a=1")
 	out = text(execOK(t, s, "crash "+itoa(f)))
 	assert.Contains(t, out, "S"+itoa(f)+": the crash lost 1 disk write not yet durable (entry 2) and ")
 	execOK(t, s, "restart "+itoa(f))

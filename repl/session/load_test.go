@@ -92,10 +92,10 @@ func TestExecHistory(t *testing.T) {
 	require.Len(t, lines, 6, (&render.Renderer{}).Text(r))
 	assert.Equal(t, "4 operations recorded, 0 pending", lines[0])
 	assert.Regexp(t, `^call\s+return\s+client\s+seq\s+operation\s+status\s+result$`, lines[1])
-	assert.Regexp(t, `^\d\.\d{3}s\s+\d\.\d{3}s\s+shell\s+1\s+set a 1\s+success$`, lines[2])
-	assert.Regexp(t, `\s+shell\s+2\s+get a ro\s+success\s+1$`, lines[3])
-	assert.Regexp(t, `\s+shell\s+3\s+cas a 1 2\s+success\s+true$`, lines[4])
-	assert.Regexp(t, `\s+shell\s+4\s+del a\s+NOT_LEADER$`, lines[5])
+	assert.Regexp(t, `^\d\.\d{3}s\s+\d\.\d{3}s\s+1000\s+1\s+set a 1\s+success$`, lines[2])
+	assert.Regexp(t, `\s+1000\s+2\s+get a ro\s+success\s+1$`, lines[3])
+	assert.Regexp(t, `\s+1000\s+3\s+cas a 1 2\s+success\s+true$`, lines[4])
+	assert.Regexp(t, `\s+1000\s+4\s+del a\s+NOT_LEADER$`, lines[5])
 
 	r = execOK(t, s, "history 2")
 	assert.True(t, strings.HasPrefix((&render.Renderer{}).Text(r), "the last 2 of 4 operations recorded, 0 pending\n"))
@@ -130,14 +130,14 @@ func TestExecHistoryJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(got), &line), got)
 	require.Len(t, line.Result, 3)
 	first := line.Result[0]
-	assert.Equal(t, "shell", first["client"])
+	assert.Equal(t, 1000.0, first["client"])
 	assert.Equal(t, 1.0, first["seq"])
 	assert.Equal(t, "set", first["op"])
 	assert.Equal(t, 1.0, first["value"])
 	assert.Equal(t, "success", first["status"])
 	assert.Equal(t, 1.0, first["result"])
 	assert.Greater(t, first["return_ms"], first["call_ms"])
-	assert.Equal(t, map[string]any{"client": "shell", "seq": 2.0, "op": "cas", "key": "a", "old": 1.0, "value": "x",
+	assert.Equal(t, map[string]any{"client": 1000.0, "seq": 2.0, "op": "cas", "key": "a", "old": 1.0, "value": "x",
 		"call_ms": line.Result[1]["call_ms"], "return_ms": line.Result[1]["return_ms"], "status": "success", "result": true}, line.Result[1])
 	assert.Equal(t, true, line.Result[2]["ro"])
 	assert.Equal(t, "x", line.Result[2]["result"])

@@ -33,6 +33,8 @@ type Session struct {
 	// down holds the servers crashed through this session, to quiet the
 	// retries sent to them at `debug on`.
 	down map[raft.NodeID]bool
+	// reads counts the ro reads in flight (trackReads).
+	reads int
 	// stepping is set while `step` runs: every event is shown.
 	stepping bool
 	// events collects the current command's debug lines.
@@ -99,6 +101,7 @@ func (s *Session) resetSim(seed uint64) {
 	s.down = map[raft.NodeID]bool{}
 	s.fired = nil
 	s.removed = map[raft.NodeID]bool{}
+	s.reads = 0
 	s.updateListener()
 }
 

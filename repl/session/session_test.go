@@ -245,7 +245,7 @@ func TestExecGetAll(t *testing.T) {
 	v := r.Value.(render.FieldValue)
 	require.True(t, v.Single)
 	assert.Equal(t, lid, v.Rows[0].ID)
-	assert.Equal(t, "1:t1 noop\n2:t1 set a=1", (&render.Renderer{}).Plain(v))
+	assert.Equal(t, "1@t1 noop\n2@t1 set a=1", (&render.Renderer{}).Plain(v))
 	execErr(t, s, "getAll lgo", "unknown field", "did you mean log?")
 	execErr(t, s, "getAll log 9", "server 9 does not exist")
 	execErr(t, s, "getAll", "give a field")
@@ -253,7 +253,7 @@ func TestExecGetAll(t *testing.T) {
 	// A range of a long log: FROM..TO, or FROM.. to the end.
 	execOK(t, s, "clientRequest set b 2")
 	r = execOK(t, s, "getAll log $lid 2..2")
-	assert.Equal(t, "2:t1 set a=1", (&render.Renderer{}).Plain(r.Value))
+	assert.Equal(t, "2@t1 set a=1", (&render.Renderer{}).Plain(r.Value))
 	r = execOK(t, s, "getAll log 2..")
 	for _, row := range r.Value.(render.FieldValue).Rows {
 		assert.Len(t, row.V, 2, "entries 2 and 3 of S%d", row.ID)
