@@ -16,7 +16,7 @@ import (
 // so f sees the state the simulation was in between the two: a viewer that
 // records what it sees gets every state the run passed through, with the
 // time it began. f must not call back into the simulation except to read
-// it (Now, Info, InFlight, TimerAt, Linked).
+// it (Now, Info, InFlight, Timers, Linked).
 func (s *Sim) Observe(f func()) { s.observer = f }
 
 // Flight is a message on the network: sent, not yet delivered or dropped.
@@ -57,17 +57,6 @@ func (s *Sim) FlightIDs(dst []uint64) []uint64 {
 		}
 	}
 	return dst
-}
-
-// TimerAt returns when server id's timer fires next: its election timeout
-// for a follower or candidate, its next heartbeat for a leader. It is 0
-// when the server is down, unknown, or has no timer (not a member).
-func (s *Sim) TimerAt(id raft.NodeID) time.Duration {
-	srv := s.server(id)
-	if srv == nil || !srv.up {
-		return 0
-	}
-	return srv.node.Deadline()
 }
 
 // InfoTail is Info with only the last n entries of the log and without

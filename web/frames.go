@@ -190,13 +190,17 @@ func (r *recorder) next(v time.Duration) (time.Duration, bool) {
 func snapshot(s *sim.Sim, r *recorder) frame {
 	now := s.Now()
 	ids := s.Servers()
+	due := map[raft.NodeID]time.Duration{}
+	for _, t := range s.Timers() {
+		due[t.Server] = t.Due
+	}
 	f := frame{T: now, Servers: make([]serverView, 0, len(ids)), Flights: []flightView{}, Links: make([]linkView, 0, len(ids)*(len(ids)-1)/2)}
 	for _, id := range ids {
 		info, last, err := s.InfoTail(id, logTail)
 		if err != nil {
 			continue
 		}
-		f.Servers = append(f.Servers, serverFrom(info, last, r.timer(id, s.TimerAt(id), now)))
+		f.Servers = append(f.Servers, serverFrom(info, last, r.timer(id, due[id], now)))
 	}
 	seen := make(map[uint64]bool, len(r.sent))
 	for _, fl := range s.InFlight() {
