@@ -269,4 +269,12 @@ func TestBrowserTimeoutAndWhy(t *testing.T) {
 	b.serverMenu(2, "why")
 	b.waitFor("why in the console", `document.getElementById("out").textContent.includes("S2 is leader")`)
 	b.screenshot("timeout-why")
+
+	// A command that would run for long is stopped with the stop button.
+	b.setSpeed(60)
+	b.typeCommand("run 24h")
+	b.waitFor("the stop button", `!document.getElementById("stop").hidden`)
+	b.click("#stop")
+	b.waitFor("the run interrupted", `document.getElementById("out").textContent.includes("run: interrupted")`)
+	b.waitFor("the stop button gone", `document.getElementById("stop").hidden`)
 }

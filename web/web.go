@@ -172,6 +172,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /events", s.events)
 	s.mux.HandleFunc("POST /api/exec", s.apiExec)
 	s.mux.HandleFunc("POST /api/control", s.apiControl)
+	s.mux.HandleFunc("POST /api/stop", func(rw http.ResponseWriter, r *http.Request) {
+		s.w.stop.Store(true) // no lock: the running command holds it
+		writeJSON(rw, map[string]bool{"ok": true})
+	})
 	s.mux.HandleFunc("GET /api/scenario", s.apiGetScenario)
 	s.mux.HandleFunc("POST /api/scenario", s.apiLoadScenario)
 	s.mux.HandleFunc("GET /api/lessons", s.apiLessons)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"raftsim/repl/lang"
@@ -18,6 +19,9 @@ import (
 type entry struct {
 	At, End time.Duration
 	Line    string
+	// Cut says the command was stopped at End, in its middle (the page's
+	// stop button): a replay stops it there too.
+	Cut bool
 }
 
 // output is what one command printed, for the consoles of every page.
@@ -50,6 +54,11 @@ type world struct {
 
 	lesson *lesson
 
+	// stop asks the running command to stop (the page's stop button); it
+	// is read by the simulation's poll function, without the lock.
+	stop      atomic.Bool
+	inCommand bool // a command of the user's is running (only it can be stopped)
+
 	// outputs is filled by exec and emptied by the server (ready), which
 	// sends the lines to the pages.
 	outputs []output
@@ -73,6 +82,7 @@ func (w *world) sim() *sim.Sim { return w.sess.Sim() }
 // rebuild starts a new session from the seed, with nothing run.
 func (w *world) rebuild() {
 	w.sess = session.New(session.Options{Seed: w.seed})
+	w.sess.SetPoll(func(sim.Progress) bool { return !(w.inCommand && w.stop.Load()) })
 	w.cursor = 0
 	w.observe()
 	w.rec.reset()
@@ -139,8 +149,13 @@ func (w *world) run(line, where string, keep bool) output {
 	if w.speed > 0 {
 		w.rec.budget = commandFrames // the display plays the command back
 	}
+	w.stop.Store(false)
+	w.inCommand = true
 	res := w.sess.Exec(line)
+	w.inCommand = false
 	w.rec.budget = 0
+	cut := w.sim().Interrupted()
+	w.sim().ClearInterrupt() // the page's clock runs on
 	r := render.Renderer{}
 	o := output{Line: line, Text: r.Text(res), OK: res.OK, Where: where}
 	if res.Err != nil && !strings.Contains(o.Text, res.Err.Error()) {
@@ -157,7 +172,7 @@ func (w *world) run(line, where string, keep bool) output {
 	}
 	w.rec.capture(s)
 	if keep {
-		w.entries = append(w.entries, entry{At: at, End: s.Now(), Line: line})
+		w.entries = append(w.entries, entry{At: at, End: s.Now(), Line: line, Cut: cut})
 		w.cursor = len(w.entries)
 	}
 	w.horizon = max(w.horizon, s.Now())
@@ -204,7 +219,11 @@ func (w *world) advance(t time.Duration) {
 			s.Run(e.At - s.Now())
 		}
 		w.cursor++
+		if e.Cut {
+			s.SetHorizon(e.End) // stopped in its middle, as it was
+		}
 		w.run(e.Line, "replay", false)
+		s.SetHorizon(sim.NoHorizon)
 		s = w.sim()
 	}
 	if t > s.Now() {
@@ -329,7 +348,14 @@ func (w *world) script() string {
 		if e.At > end {
 			fmt.Fprintf(&b, "run %s\n", e.At-end)
 		}
-		b.WriteString(e.Line + "\n")
+		switch d, isRun := runDuration(e.Line); {
+		case e.Cut && isRun:
+			fmt.Fprintf(&b, "run %s\n", min(d, e.End-e.At)) // a run stopped early is a shorter run
+		case e.Cut:
+			fmt.Fprintf(&b, "%s\ngoto %s\n", e.Line, e.End) // the shell's goto stops it where it was
+		default:
+			b.WriteString(e.Line + "\n")
+		}
 		end = e.End
 	}
 	if now := w.sim().Now(); now > end {

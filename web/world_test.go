@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"raftsim/repl"
 	"raftsim/repl/render"
+	"raftsim/sim"
 )
 
 // status is what `status` prints: the whole visible state of the cluster.
@@ -503,5 +505,39 @@ func TestEveryScriptPlaysAsALesson(t *testing.T) {
 				t.Errorf("the lesson ends in\n%s\n`raftsim run` in\n%s", got, want)
 			}
 		})
+	}
+}
+
+// A command stopped in its middle (the stop button) is replayed stopped
+// where it was, and saved so.
+func TestStoppedCommandReplaysStopped(t *testing.T) {
+	w := newWorld(1)
+	w.exec("startServers 3", "test")
+	w.stop.Store(true)
+	// The stop is read every sim.PollEvery events: 24 hours are plenty.
+	w.inCommand = true
+	w.sess.SetPoll(func(p sim.Progress) bool { return p.Now < 3*time.Second })
+	o := w.run("run 24h", "test", true)
+	w.sess.SetPoll(func(sim.Progress) bool { return !(w.inCommand && w.stop.Load()) })
+	end := w.sim().Now()
+	if o.OK || end >= 24*time.Hour || end < 3*time.Second {
+		t.Fatalf("the stopped run: ok %v, at %v: %q", o.OK, end, o.Text)
+	}
+	e := w.entries[len(w.entries)-1]
+	if !e.Cut || e.End != end {
+		t.Fatalf("entry %+v, want cut at %v", e, end)
+	}
+	w.advance(end + time.Second)
+	if w.sim().Interrupted() || w.sim().Now() != end+time.Second {
+		t.Fatalf("the clock must run on after a stop: at %v", w.sim().Now())
+	}
+	want := status(t, w)
+	w.seek(end - time.Millisecond)
+	w.advance(end + time.Second)
+	if got := status(t, w); got != want || w.sim().Now() != end+time.Second {
+		t.Errorf("replayed through the stopped run: at %v\n%s\nwant\n%s", w.sim().Now(), got, want)
+	}
+	if !strings.Contains(w.script(), fmt.Sprintf("\nrun %s\n", end)) {
+		t.Errorf("the script holds the run as long as it ran (%v):\n%s", end, w.script())
 	}
 }

@@ -32,8 +32,18 @@ function connect() {
   es.onerror = () => { $("clock").textContent = "disconnected"; };
 }
 
+// While a command runs, the server sends nothing: after a moment the
+// stop button appears, and stops it where it is.
+let running = 0;
 async function post(path, body) {
-  const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const isExec = path === "api/exec";
+  if (isExec && running++ === 0) setTimeout(() => { $("stop").hidden = running === 0; }, 400);
+  let r;
+  try {
+    r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  } finally {
+    if (isExec && --running === 0) $("stop").hidden = true;
+  }
   if (!r.ok) { printOut({ line: path, text: await r.text(), ok: false, where: "page" }); return null; }
   return r.json();
 }
@@ -373,6 +383,7 @@ $("speedLabel").textContent = speedText(speedOf(+$("speed").value));
 $("play").addEventListener("click", () => control(view && view.playing ? "pause" : "play"));
 $("step").addEventListener("click", () => control("step"));
 $("skip").addEventListener("click", () => control("now"));
+$("stop").addEventListener("click", () => fetch("api/stop", { method: "POST" }));
 $("slider").addEventListener("input", () => { $("clock").textContent = "seek " + fmtT(+$("slider").value); });
 $("slider").addEventListener("change", () => control("seek", +$("slider").value));
 $("lessonNext").addEventListener("click", () => control("play"));
