@@ -38,7 +38,8 @@ var scripts embed.FS
 
 const usage = `usage:
   raftsim [--seed N] [--json] [--no-color]     interactive shell (reads stdin plainly when it is not a terminal)
-  raftsim run FILE.raft                         replay a script: print each command and its output;
+  raftsim run [--quiet-comments] FILE.raft      replay a script: print its # comments (dimmed), each command
+                                                and its output;
                                                 exit 1 if a command failed or an expect did not hold
   raftsim test [-rewrite] FILE_OR_DIR...        run .raft files as golden tests (expected output after ----);
                                                 -rewrite refreshes the expected blocks; --json: one
@@ -147,6 +148,7 @@ func realMain(args []string) int {
 	case "run":
 		sfs := newFlagSet("run")
 		g.register(sfs)
+		quiet := sfs.Bool("quiet-comments", false, "do not print the script's # comments")
 		files, err := parse(sfs, subArgs)
 		if err != nil {
 			return usageError(err)
@@ -154,7 +156,7 @@ func realMain(args []string) int {
 		if len(files) != 1 {
 			return usageError(fmt.Errorf("run: give one script file (raftsim run scripts/tutorial.raft)"))
 		}
-		ok := repl.Run(files[0], repl.RunOptions{Seed: g.seed, JSON: g.json, Color: g.color()}, os.Stdout, os.Stderr)
+		ok := repl.Run(files[0], repl.RunOptions{Seed: g.seed, JSON: g.json, Color: g.color(), QuietComments: *quiet}, os.Stdout, os.Stderr)
 		if !ok {
 			return 1
 		}

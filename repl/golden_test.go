@@ -82,6 +82,6 @@ func TestParseScriptJoinsMultiLineCalls(t *testing.T) {
 	require.NoError(t, err)
 	cmds := sc.Commands()
 	require.Len(t, cmds, 2)
-	require.Equal(t, lang.ScriptCmd{Line: 2, Text: "t.getAll(\n'log'\n);"}, cmds[0])
+	require.Equal(t, lang.ScriptCmd{Line: 2, Text: "t.getAll(\n'log'\n);", Comments: []string{"# c"}}, cmds[0])
 	require.Equal(t, lang.ScriptCmd{Line: 5, Text: "status"}, cmds[1])
 }

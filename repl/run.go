@@ -17,6 +17,9 @@ type RunOptions struct {
 	Seed  uint64
 	JSON  bool
 	Color bool
+	// QuietComments hides the script's # comments, which Run otherwise
+	// prints (dimmed) before the commands they narrate.
+	QuietComments bool
 }
 
 // Run replays a script: it prints each command (`> cmd`) and its output to
@@ -36,7 +39,16 @@ func Run(file string, o RunOptions, out, errw io.Writer) bool {
 	s := session.New(session.Options{Seed: o.Seed})
 	r := &render.Renderer{W: out, JSON: o.JSON, Color: o.Color, Echo: !o.JSON}
 	var failed []string
+	narrate := func(comments []string) {
+		if o.QuietComments || o.JSON {
+			return
+		}
+		for _, l := range comments {
+			r.Comment(l)
+		}
+	}
 	for _, c := range sc.Commands() {
+		narrate(c.Comments)
 		res := s.Exec(c.Text)
 		if res.Cmd.Name == "" && res.Err == nil {
 			continue // nothing but a trailing ; or comment
@@ -52,6 +64,7 @@ func Run(file string, o RunOptions, out, errw io.Writer) bool {
 			break
 		}
 	}
+	narrate(sc.TailComments())
 	if len(failed) > 0 {
 		fmt.Fprintf(errw, "%s: %s failed: %s\n", file, render.Plural(uint64(len(failed)), "command", "commands"), strings.Join(failed, ", "))
 		return false

@@ -60,3 +60,23 @@ func TestRunNamesFailingLines(t *testing.T) {
 	assert.Contains(t, out.String(), f+":4: ✗ expect leader 2")
 	assert.Equal(t, f+": 2 commands failed: "+f+":2, "+f+":4\n", errw.String())
 }
+
+// run FILE shows the script's # comments, its narration, before the
+// commands they precede; --quiet-comments hides them (issue 8: the
+// narration of figure8-bug.raft never showed during a replay).
+func TestRunPrintsComments(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "c.raft")
+	require.NoError(t, os.WriteFile(f, []byte("# Start three servers.\nstartServers 3\n----\nstarted servers 0, 1, 2\n\n# Then crash one.\ncrash 1\n# the end\n"), 0o644))
+	var out, errw bytes.Buffer
+	require.True(t, Run(f, RunOptions{Seed: 1}, &out, &errw), errw.String())
+	assert.Equal(t, "# Start three servers.\n> startServers 3\nstarted servers 0, 1, 2\n# Then crash one.\n> crash 1\nS1 crashed (its disk is kept)\n# the end\n", out.String())
+	out.Reset()
+	require.True(t, Run(f, RunOptions{Seed: 1, QuietComments: true}, &out, &errw))
+	assert.NotContains(t, out.String(), "#")
+	out.Reset()
+	require.True(t, Run(f, RunOptions{Seed: 1, Color: true}, &out, &errw))
+	assert.Contains(t, out.String(), "\x1b[2m# Start three servers.\x1b[22m", "dimmed")
+	out.Reset()
+	require.True(t, Run(f, RunOptions{Seed: 1, JSON: true}, &out, &errw))
+	assert.NotContains(t, out.String(), "# Start", "JSON lines stay JSON")
+}

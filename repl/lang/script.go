@@ -24,6 +24,9 @@ import (
 type ScriptCmd struct {
 	Line int    // the line number, from 1
 	Text string // the command's text (continuation lines joined with "\n")
+	// Comments are the # comment lines just before the command (its
+	// narration), as written; `run` shows them.
+	Comments []string
 }
 
 // Block is a group of commands with the output a golden test expects of
@@ -48,7 +51,26 @@ type Script struct {
 func (sc *Script) Commands() []ScriptCmd {
 	var out []ScriptCmd
 	for _, b := range sc.Blocks {
-		out = append(out, b.Cmds...)
+		for i, c := range b.Cmds {
+			if i == 0 {
+				c.Comments = comments(b.pre)
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TailComments are the # comment lines after the last command.
+func (sc *Script) TailComments() []string { return comments(sc.tail) }
+
+// comments keeps the # comment lines of lines.
+func comments(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "#") {
+			out = append(out, strings.TrimSpace(l))
+		}
 	}
 	return out
 }

@@ -25,7 +25,7 @@ func TestScriptUnclosedCallEndsAtACommand(t *testing.T) {
 	require.NoError(t, err)
 	var got []ScriptCmd
 	got = append(got, sc.Commands()...)
-	assert.Equal(t, []ScriptCmd{{1, "startServers 3"}, {2, "t.crash("}, {3, "status"}, {4, "crash 1"}, {5, "expect safe"}}, got)
+	assert.Equal(t, []ScriptCmd{{Line: 1, Text: "startServers 3"}, {Line: 2, Text: "t.crash("}, {Line: 3, Text: "status"}, {Line: 4, Text: "crash 1"}, {Line: 5, Text: "expect safe"}}, got)
 
 	// The tutorial's multi-line calls still read as one command each.
 	sc, err = ParseScript("x.raft", "t.serverPool[lid].clientRequest({ op: \"set\", key: 'a', value: 1 }, function(results) {\nconsole.log(\"results: \", results);\n});\nt.getAll('log');\n")

@@ -63,6 +63,12 @@ func (r *Renderer) server(id raft.NodeID, s string) string {
 	return r.paint(s, serverColors[int(id)%len(serverColors)]...)
 }
 
+// Comment prints a script's # comment line, dimmed: the narration `run
+// FILE` shows between the commands.
+func (r *Renderer) Comment(line string) {
+	io.WriteString(r.W, r.paint(line, color.Faint)+"\n")
+}
+
 // Render prints one result (and, for source, the results it holds).
 func (r *Renderer) Render(res Result) {
 	if r.JSON {
