@@ -171,7 +171,11 @@ func readLine(in *bufio.Reader, limit int) (line string, long int, err error) {
 		if long > 0 {
 			return "", long - (len(chunk) - len(bytes.TrimRight(chunk, "\r\n"))), err
 		}
-		return strings.TrimRight(string(b), "\r\n"), 0, err
+		line := strings.TrimRight(string(b), "\r\n")
+		if len(line) > limit {
+			return "", len(line), err
+		}
+		return line, 0, err
 	}
 }
 

@@ -101,3 +101,24 @@ func (b neverEnding) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// FuzzPipedShell feeds arbitrary multi-line input to the piped shell:
+// unclosed calls, long and blank lines, commands after them. Nothing may
+// reach the panic guard, and every line that starts a command after an
+// unclosed call still runs.
+func FuzzPipedShell(f *testing.F) {
+	for _, seed := range []string{"startServers 3\nt.crash(\nstatus\n", "t.getAll(\n\n)\nseed\n", "t.f({\na: 1,\n})\n",
+		"x = t.getAll('log'\nprint $x\n", "seed 2\nrun 10ms\n", "\r\n\r\n", "t.f(\nt.g(\nt.h(\n"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, input string) {
+		if strings.Contains(strings.ToLower(input), "export") || strings.Contains(strings.ToLower(input), "save") {
+			t.Skip("writes files")
+		}
+		var out bytes.Buffer
+		Shell(ShellOptions{Seed: 1, In: strings.NewReader(input), Out: &out, JSON: true})
+		if strings.Contains(out.String(), "internal error") {
+			t.Fatalf("%q: %s", input, out.String())
+		}
+	})
+}

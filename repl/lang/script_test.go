@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,4 +39,31 @@ func TestReadScriptBoundsDevices(t *testing.T) {
 	_, err := ReadScript("/dev/zero")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "too big for a script")
+}
+
+// FuzzParseScript reads arbitrary scripts: no panic, every command starts
+// on a line of its own, and an unclosed call never swallows a line that
+// starts a command.
+func FuzzParseScript(f *testing.F) {
+	for _, seed := range []string{"startServers 3\nt.crash(\nstatus\ncrash 1\n", "t.f({\na: 1,\n})\nstatus\n", "x\n----\ny\n\nz\n",
+		"t.getAll(\n\n)\n", "----\n", "a\n----\n----\nb\n\nc\n----\n----\n", "lid = t.getLeaderId(\nlid = 2\n"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		sc, err := ParseScript("f.raft", text)
+		if err != nil {
+			return
+		}
+		lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+		for _, c := range sc.Commands() {
+			if c.Line < 1 || c.Line > len(lines) {
+				t.Fatalf("command %q at line %d of %d", c.Text, c.Line, len(lines))
+			}
+			for _, l := range strings.Split(c.Text, "\n")[1:] {
+				if StartsCommand(l) {
+					t.Fatalf("the call at line %d swallowed %q", c.Line, l)
+				}
+			}
+		}
+	})
 }

@@ -62,3 +62,24 @@ func TestCompleterContexts(t *testing.T) {
 	assert.Empty(t, complete("run 1"), "run DURATION is not a file")
 	assert.Equal(t, []string{"export timeline " + dir + "/notes.txt "}, complete("export timeline "+dir+"/n"))
 }
+
+// FuzzCompleter: completion never panics, whatever the line and the
+// cursor, and what it completes is within the line.
+func FuzzCompleter(f *testing.F) {
+	for _, seed := range []string{"getAll state", "t.getAll('", "t.serverPool[lid].", "cut 0->", "startServers bug=", "expect value ",
+		"source ", "run s", "export timeline ", "x = t.getAll(\"st", "cut ->", "t.", "$", "a = b = c", "source /"} {
+		f.Add(seed, len(seed))
+	}
+	s := New(Options{Seed: 1})
+	s.Exec("startServers 3")
+	s.Exec("clientRequest set a 1")
+	c := s.Completer()
+	f.Fuzz(func(t *testing.T, line string, pos int) {
+		r := []rune(line)
+		pos = min(max(pos, 0), len(r))
+		_, n := c.Do(r, pos)
+		if n < 0 || n > pos {
+			t.Fatalf("%q at %d: completes %d runes", line, pos, n)
+		}
+	})
+}
