@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -117,3 +118,27 @@ func BenchmarkBenchWindow1Untraced(b *testing.B) {
 
 // BenchmarkBenchChecked is BenchmarkBench with the safety checks on.
 func BenchmarkBenchChecked(b *testing.B) { benchProposals(b, Options{Seed: 1}, 64) }
+
+// BenchmarkScale elects a leader and commits 1,000 sets, one in flight, in
+// clusters of 5 to 5,000 servers, and reports the wall time per commit with
+// the election included. Between two sizes ten times apart, the ratio of
+// ns/commit is 10^k for a cost that grows as servers^k: k=1 is linear.
+// The big sizes take long; run one with -bench 'Scale/servers=500$'.
+func BenchmarkScale(b *testing.B) {
+	const commits = 1000
+	for _, n := range []int{5, 50, 500, 5000} {
+		b.Run("servers="+strconv.Itoa(n), func(b *testing.B) {
+			o := Options{Seed: 1, NoSafetyCheck: true, TraceCap: -1}
+			done := 0
+			for b.Loop() {
+				r, err := BenchWith(o, n, commits, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				done += r.Commits
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(done), "ns/commit")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(done)/float64(n), "ns/commit/server")
+		})
+	}
+}
