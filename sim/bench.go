@@ -63,8 +63,11 @@ func BenchWith(o Options, servers, proposals, window int) (BenchResult, error) {
 	if err := s.StartServers(servers, ServerOptions{}); err != nil {
 		return res, fmt.Errorf("bench: %w", err)
 	}
-	lid, ok := s.LeaderID(true)
-	if !ok {
+	// A big cluster needs election timeouts spread wider than the
+	// default's, and so longer to elect: wait ten of the longest.
+	s.runUntil(func() bool { return s.leader() != raft.None }, s.now+10*max(s.opts.ElectionTimeout, s.opts.ElectionTimeoutMax))
+	lid := s.leader()
+	if lid == raft.None {
 		return res, fmt.Errorf("bench: no leader elected")
 	}
 	b := &benchRun{total: proposals}

@@ -128,7 +128,11 @@ func BenchmarkScale(b *testing.B) {
 	const commits = 1000
 	for _, n := range []int{5, 50, 500, 5000} {
 		b.Run("servers="+strconv.Itoa(n), func(b *testing.B) {
-			o := Options{Seed: 1, NoSafetyCheck: true, TraceCap: -1}
+			// Election timeouts spread over n x 2ms: with the default
+			// 150-300ms, a few hundred servers time out within one
+			// message latency of each other and split the vote forever.
+			o := Options{Seed: 1, NoSafetyCheck: true, TraceCap: -1,
+				ElectionTimeout: DefaultElectionTimeout, ElectionTimeoutMax: DefaultElectionTimeout + time.Duration(n)*2*time.Millisecond}
 			done := 0
 			for b.Loop() {
 				r, err := BenchWith(o, n, commits, 1)
