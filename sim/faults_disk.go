@@ -156,6 +156,8 @@ func (s *Sim) diskDone(srv *server, seq uint64) bool {
 	}
 	if srv.node.HasReady() {
 		s.afterInput(srv, p, false)
+	} else {
+		s.noteRole(srv)
 	}
 	return true
 }

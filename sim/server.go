@@ -108,6 +108,7 @@ func (s *Sim) stepServer(srv *server, m *raft.Message) {
 // Tick. With a slow disk (or writes still queued) the write and the
 // messages go through the disk queue instead (faults_disk.go).
 func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
+	s.noteRole(srv)
 	rd := srv.node.Ready()
 	if !s.opts.NoSafetyCheck {
 		// The checks follow the node's log in memory: that is the log it
@@ -145,7 +146,21 @@ func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 		s.afterInput(srv, prior{role: srv.node.Role(), term: srv.node.Term()}, ticked)
 		return
 	}
+	s.noteRole(srv) // counting its own vote may have made it leader
 	s.armTimer(srv, s.nextDeadline(rd.Deadline, ticked))
+}
+
+// noteRole adds srv to s.leaders if it leads. It is called after every
+// input to a node (a node changes role only on an input), so no leader is
+// ever missing from the set; one that stepped down or crashed leaves it
+// lazily, when leader() next looks.
+func (s *Sim) noteRole(srv *server) {
+	if srv.node.Role() != raft.Leader {
+		return
+	}
+	if i, found := slices.BinarySearch(s.leaders, srv.id); !found {
+		s.leaders = slices.Insert(s.leaders, i, srv.id)
+	}
 }
 
 // nextDeadline is the deadline d of a Ready, moved a little into the future

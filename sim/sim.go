@@ -56,6 +56,11 @@ type Sim struct {
 	servers []*server
 	ids     []raft.NodeID // ids of created servers, ascending
 	started bool
+	// leaders holds, ascending, every server seen as leader since it was
+	// last seen otherwise (noteRole): a superset of the live leaders, so
+	// that leader() looks at a handful of servers, not at all of them,
+	// after every event while it waits for an election.
+	leaders []raft.NodeID
 
 	net network
 

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"raftsim/raft"
@@ -138,9 +139,16 @@ func (s *Sim) LeaderID(wait bool) (raft.NodeID, bool) {
 // not the leader, even before it learns so.
 func (s *Sim) leader() raft.NodeID {
 	best, bestTerm := raft.None, uint64(0)
-	for _, id := range s.ids {
+	// s.leaders holds every live leader, ascending like s.ids, so the
+	// answer is the one a scan of every server would give. Those that no
+	// longer lead leave it here.
+	s.leaders = slices.DeleteFunc(s.leaders, func(id raft.NodeID) bool {
 		srv := s.servers[id]
-		if !srv.up || srv.node.Role() != raft.Leader || srv.node.Term() < bestTerm {
+		return !srv.up || srv.node.Role() != raft.Leader
+	})
+	for _, id := range s.leaders {
+		srv := s.servers[id]
+		if srv.node.Term() < bestTerm {
 			continue
 		}
 		if s.reachesMajority(srv) {
