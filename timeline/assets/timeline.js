@@ -374,12 +374,19 @@
       }
     }
 
+    // The time each part takes is kept on the body (data-split, with
+    // data-draw-ms and data-render-ms), to measure big runs in a headless browser.
+    const tA = performance.now();
     // client operations
     if (show.ops) drawOps(xa, xb);
+    const tB = performance.now();
     // points
     drawPoints(xa, xb);
+    const tC = performance.now();
     // messages on top
     drawMsgs(xa, xb);
+    const tD = performance.now();
+    document.body.dataset.split = `pre ${(tA - start).toFixed(0)} ops ${(tB - tA).toFixed(0)} points ${(tC - tB).toFixed(0)} msgs ${(tD - tC).toFixed(0)}`;
     ctx.font = "bold 15px system-ui, sans-serif";
     for (const [text, x, yy, col, bg] of bandLabels) {
       ctx.save();
