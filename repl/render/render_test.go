@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"raftsim/check"
 	"raftsim/raft"
 	"raftsim/repl/lang"
 	"raftsim/repl/render"
@@ -237,4 +238,14 @@ func TestServerColoursDistinct(t *testing.T) {
 		}
 		seen[code] = id
 	}
+}
+
+// A linearizability check that could not decide fails, with the reason
+// (issue 8: "unknown" exited 0).
+func TestCheckUnknownFails(t *testing.T) {
+	rep := render.CheckReport{Lin: check.Result{Verdict: check.Unknown, Ops: 9, Keys: 1}}
+	assert.True(t, rep.Failed())
+	text := (&render.Renderer{}).Plain(rep)
+	assert.Contains(t, text, "no verdict, a failure: unknown: the check ran out of time")
+	assert.False(t, render.CheckReport{Lin: check.Result{Verdict: check.OK}}.Failed())
 }

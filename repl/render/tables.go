@@ -100,7 +100,7 @@ func checkReportText(r *Renderer, rep CheckReport) string {
 	case l.Verdict == check.OK:
 		b.WriteString(ok("linearizability") + ": " + l.String())
 	case l.Verdict == check.Unknown:
-		b.WriteString(r.paint("? linearizability", color.FgYellow) + ": " + l.String() + "; try again with fewer operations")
+		b.WriteString(bad("linearizability") + ": no verdict, a failure: " + l.String() + "; check a shorter history (fewer operations, or fewer left without a reply)")
 	default:
 		b.WriteString(bad("linearizability") + ": " + l.String() + "\n  (export history FILE.html shows it in a browser)")
 	}

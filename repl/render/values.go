@@ -202,9 +202,11 @@ type CheckReport struct {
 	Lin        check.Result
 }
 
-// Failed says whether the report found something wrong.
+// Failed says whether the report found something wrong, or could not
+// decide.
 func (rep CheckReport) Failed() bool {
-	return len(rep.Violations) > 0 || rep.Lin.Verdict == check.Violation
+	// A verdict that could not be reached is no pass: it fails, saying why.
+	return len(rep.Violations) > 0 || rep.Lin.Verdict != check.OK
 }
 
 func (rep CheckReport) asJSON() json.RawMessage {
