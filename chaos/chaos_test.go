@@ -3,6 +3,8 @@ package chaos
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,9 +105,13 @@ func TestConfigErrors(t *testing.T) {
 		{Seeds: 1, Servers: 99},
 		{Seeds: 1, Duration: time.Millisecond},
 		{Seeds: 1, Bug: "off-by-one"},
+		{Seeds: 3, Start: math.MaxUint64 - 1},      // would wrap to seed 0 (issue 8)
+		{Seeds: 1, Out: "/nonexistent-parent/out"}, // parents are never made (issue 8)
 	} {
 		assert.Error(t, c.Validate(), "%+v", c)
 	}
+	ok := Config{Seeds: 2, Start: math.MaxUint64 - 1, Out: filepath.Join(t.TempDir(), "out")}
+	assert.NoError(t, ok.Validate(), "the last two seeds; a missing directory whose parent exists")
 }
 
 // ddmin finds the one item a test needs, and the pair of two.

@@ -11,6 +11,9 @@ package chaos
 
 import (
 	"fmt"
+	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -127,6 +130,10 @@ func (c *Config) Validate() error {
 	if c.Seeds < 1 || c.Seeds > 100_000_000 {
 		return fmt.Errorf("--seeds %d is out of range (1 to 100000000)", c.Seeds)
 	}
+	if last := c.Start + uint64(c.Seeds) - 1; last < c.Start {
+		// Seeds near 2^64 would wrap around to 0.
+		return fmt.Errorf("--start %d with --seeds %d runs past the last seed, %d (start at most %d)", c.Start, c.Seeds, uint64(math.MaxUint64), uint64(math.MaxUint64)-uint64(c.Seeds)+1)
+	}
 	if c.Servers != 0 && (c.Servers < 1 || c.Servers > maxServers) {
 		return fmt.Errorf("--servers %d is out of range (1 to %d)", c.Servers, maxServers)
 	}
@@ -144,6 +151,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Bug != "" && !slices.Contains(Bugs, c.Bug) {
 		return fmt.Errorf("--bug %q is not a planted bug (bugs: %s)", c.Bug, strings.Join(Bugs, ", "))
+	}
+	if c.Out != "" {
+		// The directory itself is made when missing, its parents never: a
+		// typo in a path must not build a tree of directories silently.
+		if parent := filepath.Dir(filepath.Clean(c.Out)); parent != "." {
+			if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+				return fmt.Errorf("--out %s: the directory %s does not exist (create it first, or choose another --out)", c.Out, parent)
+			}
+		}
 	}
 	if c.Workers < 0 {
 		return fmt.Errorf("workers %d must not be negative", c.Workers)

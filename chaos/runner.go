@@ -101,7 +101,8 @@ func Run(cfg Config) (Summary, error) {
 		return Summary{}, err
 	}
 	if cfg.Out != "" {
-		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		// Validate made sure the parent exists: only the directory is made.
+		if err := os.Mkdir(cfg.Out, 0o755); err != nil && !os.IsExist(err) {
 			return Summary{}, fmt.Errorf("chaos: creating the output directory: %w", err)
 		}
 	}

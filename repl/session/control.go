@@ -92,6 +92,11 @@ func (s *Session) source(c lang.Command) render.Result {
 	if err != nil {
 		return render.Result{Err: fmt.Errorf("source: %v", err)}
 	}
+	if cmds := sc.Commands(); len(cmds) > 0 && !looksLikeCommand(cmds[0].Text) {
+		// Not a script (source /etc/shadow): say so without showing its
+		// lines, and run none of them.
+		return render.Result{Err: fmt.Errorf("source: %s:%d is not a raftsim command, so %s does not look like a script: nothing of it ran (its lines are not shown)", file, cmds[0].Line, file)}
+	}
 	s.depth++
 	defer func() { s.depth-- }()
 	v := render.Sourced{File: file}
@@ -135,6 +140,17 @@ func (s *Session) Exec(text string) render.Result {
 		c.Line = text
 	}
 	return s.ExecCommand(c)
+}
+
+// looksLikeCommand says whether text parses as a command the shell knows
+// (or a variable to print): what the first line of a script must be.
+func looksLikeCommand(text string) bool {
+	c, err := lang.Parse(lang.Statements(text)[0])
+	if err != nil {
+		return false
+	}
+	_, known := handlers[c.Name]
+	return known || c.Name == ""
 }
 
 // execAll runs the statements of one line (`crash 1; restart 1`) in

@@ -564,3 +564,15 @@ func TestExecUntilLeaderNamesIt(t *testing.T) {
 	v = execOK(t, s, "until committed 1").Value.(render.Reached)
 	assert.Equal(t, raft.None, v.Leader)
 }
+
+// source of a file that is no script runs nothing and never shows its
+// lines (issue 8: source /etc/shadow printed the file line by line).
+func TestExecSourceNotAScript(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "shadow")
+	require.NoError(t, os.WriteFile(f, []byte("root:$6$secret:20228:0:99999:7:::\nstartServers 3\n"), 0o600))
+	s := New(Options{Seed: 1})
+	r := execErr(t, s, "source "+f, "does not look like a script", "nothing of it ran")
+	assert.NotContains(t, r.Err.Error(), "secret")
+	assert.Empty(t, r.Sub)
+	assert.Empty(t, s.Sim().Servers())
+}
