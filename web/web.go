@@ -37,6 +37,8 @@ var assets embed.FS
 
 // Options configures a Server.
 type Options struct {
+	// Seed is the seed of the simulation (and of lessons and shared
+	// scenarios, which start afresh from it); 0 means 1.
 	Seed uint64
 	// Script, if set, is run at the start instead of `startServers 3`:
 	// the page opens on the state it leaves. ScriptName names it.
@@ -136,6 +138,8 @@ func (s *Server) Close() {
 	s.subMu.Unlock()
 }
 
+// ServeHTTP serves the page (/), its event stream (/events) and its API
+// (/api/...).
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(rw, r) }
 
 // ListenAndServe serves on addr until ctx is done. It prints the address
