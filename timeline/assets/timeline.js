@@ -718,10 +718,10 @@
         const i = h.i, f = M.flags[i];
         let s = str(M.textStr[i]) + "\n";
         if (f & 16) s += `sent before the trace starts`;
-        else s += `sent at ${fmtT(M.t0[i], 1)}`;
-        if (f & 1) s += `, lost at ${fmtT(M.t1[i], 1)} (${str(M.whyStr[i])})`;
+        else s += `sent at ${fmtT(M.t0[i], 1000)}`;
+        if (f & 1) s += `, lost at ${fmtT(M.t1[i], 1000)} (${str(M.whyStr[i])})`;
         else if (f & 32) s += `, still in flight at the end`;
-        else s += `, arrived at ${fmtT(M.t1[i], 1)} (after ${fmtDur(M.t1[i] - M.t0[i])})`;
+        else s += `, arrived at ${fmtT(M.t1[i], 1000)} (after ${fmtDur(M.t1[i] - M.t0[i])})`;
         if (f & 2) s += "\na duplicate made by the network";
         if (f & 8) s += "\nlate: it answers an earlier attempt, the client ignores it";
         return s;
@@ -729,18 +729,18 @@
       case "band": {
         const i = h.i, role = D.roles[D.bands.role[i]], ln = lanes[D.bands.lane[i]].name;
         const t0 = D.bands.t0[i], t1 = D.bands.t1[i];
-        let s = role === "down" ? `${ln} is down` : role === "unknown" ? `${ln}: role not known (older events are no longer kept)` : `${ln} is ${role} in term ${D.bands.term[i]}`;
+        let s = role === "down" || role === "up" ? `${ln} is ${role}` : role === "unknown" ? `${ln}: role not known (older events are no longer kept)` : `${ln} is ${role} in term ${D.bands.term[i]}`;
         if (D.bands.lead[i] >= 0) s += `, following ${lanes[D.bands.lead[i]].name}`;
-        s += `\nfrom ${fmtT(t0, 1)} to ${fmtT(t1, 1)} (${fmtDur(t1 - t0)})`;
+        s += `\nfrom ${fmtT(t0, 1000)} to ${fmtT(t1, 1000)} (${fmtDur(t1 - t0)})`;
         const now = lanes[D.bands.lane[i]].now;
         if (now) s += "\n" + now;
         return s;
       }
-      case "point": return `${str(D.points.textStr[h.i])}\nat ${fmtT(D.points.t[h.i], 1)}`;
+      case "point": return `${str(D.points.textStr[h.i])}\nat ${fmtT(D.points.t[h.i], 1000)}`;
       case "op": {
         const O = D.ops, i = h.i, done = O.t1[i] >= 0;
-        let s = `${lanes[O.lane[i]].name}, seq ${O.seq[i]}: ${str(O.textStr[i])}\ncalled at ${fmtT(O.t0[i], 1)}`;
-        if (done) s += `, returned at ${fmtT(O.t1[i], 1)} (${fmtDur(O.t1[i] - O.t0[i])})\nstatus ${str(O.statusStr[i])}` + (str(O.resultStr[i]) ? `, result ${str(O.resultStr[i])}` : "");
+        let s = `${lanes[O.lane[i]].name}, seq ${O.seq[i]}: ${str(O.textStr[i])}\ncalled at ${fmtT(O.t0[i], 1000)}`;
+        if (done) s += `, returned at ${fmtT(O.t1[i], 1000)} (${fmtDur(O.t1[i] - O.t0[i])})\nstatus ${str(O.statusStr[i])}` + (str(O.resultStr[i]) ? `, result ${str(O.resultStr[i])}` : "");
         else s += "\nno answer yet";
         if (O.server[i] >= 0) s += `, answered by ${lanes[O.server[i]].name}`;
         if (O.order.length) {
@@ -852,5 +852,23 @@
   if (m) { view.a = parseFloat(m[1]) * 1e9; view.b = parseFloat(m[2]) * 1e9; }
   resize();
   draw();
+  if (/selftest/.test(location.hash)) {
+    // #selftest: word every hoverable thing once and keep one of each kind
+    // on the body, so that a headless browser can check the tooltips.
+    let n = 0, errors = 0;
+    const samples = {};
+    for (const h of hits) {
+      try {
+        const text = describe(h);
+        if (!text) errors++;
+        if (!(h.kind in samples)) samples[h.kind] = text;
+        n++;
+      } catch (e) {
+        errors++;
+        samples.error = String(e);
+      }
+    }
+    document.body.dataset.selftest = JSON.stringify({ n, errors, samples });
+  }
   document.body.dataset.renderMs = (performance.now() - t0Render).toFixed(1);
 })();
