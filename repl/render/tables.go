@@ -122,14 +122,47 @@ func loadText(r *Renderer, v LoadShown) string {
 		Plural(uint64(st.Issued), "operation", "operations"), st.Answered, st.Issued-st.Answered, Plural(uint64(st.Resends), "resend", "resends"))
 	switch {
 	case v.Action == "started":
-		return fmt.Sprintf("load: %s from t=%s to t=%s; the clients work as time advances (run %s)",
+		text := fmt.Sprintf("load: %s from t=%s to t=%s; the clients work as time advances (run %s)",
 			what, Seconds(st.Start), Seconds(st.End), st.Duration.Round(time.Millisecond))
+		if perClient := st.Rate / float64(len(st.Clients)); perClient > closedLoopPerClient {
+			text += fmt.Sprintf("\n  note: each client has one operation at a time (a closed loop), and one client completes about %d a second on the default network, so %s/s may be out of reach: about %d clients (clients=%d) could reach it",
+				closedLoopPerClient, strconv.FormatFloat(st.Rate, 'g', -1, 64), clientsFor(st.Rate), clientsFor(st.Rate))
+		}
+		return text
 	case v.Action == "stopped":
-		return fmt.Sprintf("load stopped at t=%s: %s; pending operations are retried until answered", Seconds(st.End), progress)
+		return fmt.Sprintf("load stopped at t=%s: %s; pending operations are retried until answered", Seconds(st.End), progress) + shortfall(st, v.Now)
 	case st.Running:
-		return fmt.Sprintf("load running until t=%s: %s; %s", Seconds(st.End), what, progress)
+		return fmt.Sprintf("load running until t=%s: %s; %s", Seconds(st.End), what, progress) + shortfall(st, v.Now)
 	}
-	return fmt.Sprintf("load over at t=%s: %s; %s", Seconds(st.End), what, progress)
+	return fmt.Sprintf("load over at t=%s: %s; %s", Seconds(st.End), what, progress) + shortfall(st, v.Now)
+}
+
+// closedLoopPerClient is about how many operations one load client
+// completes a second on the default network (5-15 ms links): a round
+// trip to the leader and a replication round. With one operation at a
+// time per client, it caps the rate a load can reach.
+const closedLoopPerClient = 25
+
+// clientsFor is the number of clients a rate needs, at closedLoopPerClient.
+func clientsFor(rate float64) int {
+	return int(rate/closedLoopPerClient) + 1
+}
+
+// shortfall says when a load started clearly fewer operations than its
+// rate asks for: the closed loop (one operation at a time per client)
+// holds it back, which the numbers alone do not tell.
+func shortfall(st sim.LoadStatus, now time.Duration) string {
+	elapsed := min(now, st.End) - st.Start
+	asked := st.Rate * elapsed.Seconds()
+	if elapsed < time.Second || float64(st.Issued) >= 0.8*asked {
+		return ""
+	}
+	why := "the cluster answered slower than that (faults, elections, slow disks?)"
+	if n := clientsFor(st.Rate); n > len(st.Clients) {
+		why = fmt.Sprintf("more clients (clients=%d) come closer", n)
+	}
+	return fmt.Sprintf("\n  only %d of the about %.0f operations %s/s asks for in %s were started (%.0f%%): each client has one operation at a time (a closed loop) and waits for its answer; %s",
+		st.Issued, asked, strconv.FormatFloat(st.Rate, 'g', -1, 64), Duration(elapsed.Round(time.Millisecond)), 100*float64(st.Issued)/asked, why)
 }
 
 func historyText(r *Renderer, v HistoryShown) string {

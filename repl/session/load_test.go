@@ -165,3 +165,23 @@ func TestCompleterWorkloadCommands(t *testing.T) {
 	assert.Equal(t, []string{"history all "}, complete("history a"))
 	assert.Equal(t, []string{"expect linearizable "}, complete("expect lin"))
 }
+
+// A load that cannot reach its rate says so: each client has one
+// operation at a time (issue 8: 4 clients topped out near 98/s silently).
+func TestLoadSaysWhenTheRateIsOutOfReach(t *testing.T) {
+	s, _ := cluster(t)
+	r := execOK(t, s, "load clients=1 rate=200/s for=3s")
+	text := (&render.Renderer{}).Text(r)
+	assert.Contains(t, text, "a closed loop")
+	assert.Contains(t, text, "clients=9")
+	execOK(t, s, "run 2s")
+	text = (&render.Renderer{}).Text(execOK(t, s, "load status"))
+	assert.Contains(t, text, "of the about 400 operations 200/s asks for in 2s were started")
+	assert.Contains(t, text, "more clients (clients=9) come closer")
+
+	s, _ = cluster(t)
+	text = (&render.Renderer{}).Text(execOK(t, s, "load clients=3 rate=30/s for=3s"))
+	assert.NotContains(t, text, "closed loop", "a rate the clients can reach")
+	execOK(t, s, "run 2s")
+	assert.NotContains(t, (&render.Renderer{}).Text(execOK(t, s, "load status")), "only")
+}
