@@ -175,7 +175,7 @@ func TestBrowserClass(t *testing.T) {
 	// Real time: the first election takes a few hundred milliseconds.
 	b.setSpeed(30)
 	lead := b.leader()
-	b.click("#play") // pause
+	// A page that opens on a script's state starts paused.
 	b.waitFor("paused", `document.getElementById("play").textContent.includes("play")`)
 
 	// A request sent by clicking the leader, watched 100x slower: its
@@ -257,8 +257,12 @@ func TestBrowserLesson(t *testing.T) {
 // The commands at the grain of one message, from the server menu: time a
 // follower out, and ask why.
 func TestBrowserTimeoutAndWhy(t *testing.T) {
-	b := newBrowser(t, Options{Seed: 1})
-	b.click("#play") // pause before the first election
+	// Election timers of a minute: no server times out by itself while the
+	// test runs, however slow the machine, so the only election is the one
+	// the menu starts (with the default timers a loaded machine could elect
+	// a leader before the pause, and S2's pre-vote would then be refused).
+	b := newBrowser(t, Options{Seed: 1, Script: "startServers 3 electionTimeout=60s heartbeatTime=1s\n", ScriptName: "long-timers.raft"})
+	// A page that opens on a script's state starts paused.
 	b.waitFor("paused", `document.getElementById("play").textContent.includes("play")`)
 	b.waitFor("the menus know the commands", `features.timeout === true && features.why === true`)
 	b.serverMenu(2, "timeout")
