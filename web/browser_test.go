@@ -175,7 +175,7 @@ func TestBrowserClass(t *testing.T) {
 	// Real time: the first election takes a few hundred milliseconds.
 	b.setSpeed(30)
 	lead := b.leader()
-	// A page that opens on a script's state starts paused.
+	b.click("#play") // pause
 	b.waitFor("paused", `document.getElementById("play").textContent.includes("play")`)
 
 	// A request sent by clicking the leader, watched 100x slower: its
