@@ -97,6 +97,19 @@ func (p *ptyShell) expect(mark int, re string) int {
 	return 0
 }
 
+// waitExit waits for the shell to end, with the same far deadline as
+// expect, so a shell that does not leave fails the test instead of hanging it.
+func (p *ptyShell) waitExit() {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(time.Minute):
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.t.Fatalf("the shell did not leave; it printed:\n%s", p.out.String())
+	}
+}
+
 func (p *ptyShell) send(s string) {
 	p.t.Helper()
 	_, err := p.pty.WriteString(s)
@@ -123,9 +136,10 @@ func TestPtyCtrlCStopsALongRun(t *testing.T) {
 	p.send("print $lid\r")
 	m = p.expect(m, `[^\d.]\d\r?\n`) // the leader id, after the redraw codes
 	p.send("expect safe\r")
-	p.expect(m, `✓ expect safe`)
+	m = p.expect(m, `✓ expect safe`)
+	p.expect(m, `L=\d> `) // the editor reads again: a Ctrl-D sent earlier could be lost
 	p.send("\x04") // Ctrl-D at an empty prompt leaves
-	<-p.done
+	p.waitExit()
 	require.NoError(t, p.cmd.Wait())
 }
 
@@ -141,7 +155,7 @@ func TestPtyHugeLineIsRefused(t *testing.T) {
 	p.send("startServers 3\r")
 	m = p.expect(m, `started servers 0, 1, 2`)
 	p.send("quit\r")
-	<-p.done
+	p.waitExit()
 	require.NoError(t, p.cmd.Wait())
 	hist, err := os.ReadFile(filepath.Join(p.home, ".raftsim_history"))
 	require.NoError(t, err)
