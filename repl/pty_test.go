@@ -138,7 +138,7 @@ func TestPtyCtrlCStopsALongRun(t *testing.T) {
 	p.send("expect safe\r")
 	m = p.expect(m, `✓ expect safe`)
 	p.expect(m, `L=\d> `) // the editor reads again: a Ctrl-D sent earlier could be lost
-	p.send("\x04") // Ctrl-D at an empty prompt leaves
+	p.send("\x04")        // Ctrl-D at an empty prompt leaves
 	p.waitExit()
 	require.NoError(t, p.cmd.Wait())
 }
