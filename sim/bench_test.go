@@ -2,11 +2,14 @@ package sim
 
 import (
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"raftsim/raft"
 )
 
 func TestBenchCommitsEverything(t *testing.T) {
@@ -120,20 +123,18 @@ func BenchmarkBenchWindow1Untraced(b *testing.B) {
 func BenchmarkBenchChecked(b *testing.B) { benchProposals(b, Options{Seed: 1}, 64) }
 
 // BenchmarkScale elects a leader and commits 1,000 sets, one in flight, in
-// clusters of 5 to 5,000 servers, and reports the wall time per commit with
-// the election included. Between two sizes ten times apart, the ratio of
+// clusters of 5 to 5,000 servers, and reports the time per commit with the
+// election included: wall time, and the process's CPU time (steadier on a
+// shared machine). Between two sizes ten times apart, the ratio of
 // ns/commit is 10^k for a cost that grows as servers^k: k=1 is linear.
 // The big sizes take long; run one with -bench 'Scale/servers=500$'.
 func BenchmarkScale(b *testing.B) {
 	const commits = 1000
 	for _, n := range []int{5, 50, 500, 5000} {
 		b.Run("servers="+strconv.Itoa(n), func(b *testing.B) {
-			// Election timeouts spread over n x 2ms: with the default
-			// 150-300ms, a few hundred servers time out within one
-			// message latency of each other and split the vote forever.
-			o := Options{Seed: 1, NoSafetyCheck: true, TraceCap: -1,
-				ElectionTimeout: DefaultElectionTimeout, ElectionTimeoutMax: DefaultElectionTimeout + time.Duration(n)*2*time.Millisecond}
+			o := scaleOptions(n)
 			done := 0
+			cpu0 := cpuTime()
 			for b.Loop() {
 				r, err := BenchWith(o, n, commits, 1)
 				if err != nil {
@@ -142,7 +143,46 @@ func BenchmarkScale(b *testing.B) {
 				done += r.Commits
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(done), "ns/commit")
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(done)/float64(n), "ns/commit/server")
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(done), "cpu-ns/commit")
 		})
 	}
+}
+
+// BenchmarkScaleElection is the election alone of BenchmarkScale, at 100 to
+// 5,000 servers: time per election (wall and CPU).
+func BenchmarkScaleElection(b *testing.B) {
+	for _, n := range []int{100, 1000, 5000} {
+		b.Run("servers="+strconv.Itoa(n), func(b *testing.B) {
+			o := scaleOptions(n)
+			cpu0 := cpuTime()
+			for b.Loop() {
+				s := New(o)
+				if err := s.StartServers(n, ServerOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				if !s.runUntil(func() bool { return s.leader() != raft.None }, s.now+10*o.ElectionTimeoutMax) {
+					b.Fatal("no leader")
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// scaleOptions are the options of the scale benchmarks for n servers:
+// election timeouts spread over n x 2ms, since with the default 150-300ms a
+// few hundred servers time out within one message latency of each other
+// and split the vote for ever.
+func scaleOptions(n int) Options {
+	return Options{Seed: 1, NoSafetyCheck: true, TraceCap: -1,
+		ElectionTimeout: DefaultElectionTimeout, ElectionTimeoutMax: DefaultElectionTimeout + time.Duration(n)*2*time.Millisecond}
+}
+
+// cpuTime is the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
