@@ -261,7 +261,7 @@ func TestBrowserTimeoutAndWhy(t *testing.T) {
 	// test runs, however slow the machine, so the only election is the one
 	// the menu starts (with the default timers a loaded machine could elect
 	// a leader before the pause, and S2's pre-vote would then be refused).
-	b := newBrowser(t, Options{Seed: 1, Script: "startServers 3 electionTimeout=60s heartbeatTime=1s\n", ScriptName: "long-timers.raft"})
+	b := newBrowser(t, Options{Seed: 1, Script: "startServers 3 electionTimeout=60s\n", ScriptName: "long-timers.raft"})
 	// A page that opens on a script's state starts paused.
 	b.waitFor("paused", `document.getElementById("play").textContent.includes("play")`)
 	b.waitFor("the menus know the commands", `features.timeout === true && features.why === true`)
