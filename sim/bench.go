@@ -50,7 +50,9 @@ type benchRun struct {
 // checks and tracing are off. Wall time and allocations cover the
 // proposals and the final catch-up, not the setup.
 func Bench(servers, proposals, window int, seed uint64) (BenchResult, error) {
-	return BenchWith(Options{Seed: seed, NoSafetyCheck: true}, servers, proposals, window)
+	// TraceCap -1: nobody exports from a bench, and the always-on trace
+	// would otherwise be a third of its CPU.
+	return BenchWith(Options{Seed: seed, NoSafetyCheck: true, TraceCap: -1}, servers, proposals, window)
 }
 
 // BenchWith is Bench with explicit options (e.g. with the safety checks on).
