@@ -57,7 +57,6 @@ func (n *Node) preCampaign() {
 	n.role = PreCandidate
 	n.leader = None
 	n.votes = map[NodeID]bool{}
-	n.rejects = 0
 	n.event(Event{Kind: EvTimeout, Term: n.term + 1, Pre: true})
 	n.event(Event{Kind: EvBecome, Role: PreCandidate})
 	n.resetElectionTimer()
@@ -133,8 +132,18 @@ func (n *Node) handlePreVoteResp(m Message) {
 		if m.Term > n.term {
 			return // Step has made us a follower of that term
 		}
-		n.rejects++
-		if n.rejects >= n.quorum() {
+		if _, answered := n.votes[m.From]; !answered {
+			n.votes[m.From] = false
+		}
+		// Give up once the servers that refused leave too few to make a
+		// majority: with 4 members and a quorum of 3, two refusals do.
+		refused := 0
+		for id, granted := range n.votes {
+			if !granted && n.isMember(id) {
+				refused++
+			}
+		}
+		if refused > len(n.members)-n.quorum() {
 			n.becomeFollower(n.term, None)
 		}
 		return
@@ -148,8 +157,8 @@ func (n *Node) handlePreVoteResp(m Message) {
 
 func (n *Node) tallyPreVotes(from NodeID) {
 	granted := 0
-	for id := range n.votes {
-		if n.isMember(id) {
+	for id, yes := range n.votes {
+		if yes && n.isMember(id) {
 			granted++
 		}
 	}
@@ -165,8 +174,8 @@ func (n *Node) tallyPreVotes(from NodeID) {
 // takes office on a quorum.
 func (n *Node) tallyVotes(from NodeID) {
 	granted := 0
-	for id := range n.votes {
-		if n.isMember(id) {
+	for id, yes := range n.votes {
+		if yes && n.isMember(id) {
 			granted++
 		}
 	}

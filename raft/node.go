@@ -34,8 +34,10 @@ type Node struct {
 	heartbeatDeadline time.Duration
 	lastLeaderContact time.Duration
 
-	votes   map[NodeID]bool // candidate, pre-candidate: who granted
-	rejects int             // pre-candidate: how many refused
+	// votes holds the answers a candidate or pre-candidate has: true for a
+	// grant, false for a refusal, one per server however often the network
+	// delivers it.
+	votes map[NodeID]bool
 	// leaderSince is when this server took office: check-quorum judges a
 	// leader only after a whole election timeout of it.
 	leaderSince time.Duration

@@ -138,3 +138,41 @@ func TestCheckQuorumHealsPartialPartition_6_2(t *testing.T) {
 	assert.Equal(t, 1, leaders, "one of S0, S1, S2 leads")
 	assert.NotEqual(t, Leader, tn.nodes[3].Role())
 }
+
+// Dissertation §9.6: a pre-candidate gives up only when the servers that
+// refused leave too few to make a majority. A refusal the network delivers
+// twice is still one server's refusal: with three servers, S1's duplicated
+// no must not end a pre-vote that S2's yes still wins.
+func TestPreVoteCountsRefusalsPerServer_9_6(t *testing.T) {
+	tn := newTestNetProto(t, idsUpTo(3), BugNone, protocol{preVote: true})
+	tn.fire(0)
+	n := tn.nodes[0]
+	require.Equal(t, PreCandidate, n.Role())
+	tn.queue = nil // the pre-votes are answered by hand
+	no := Message{Type: MsgPreVoteResp, From: 1, To: 0, Term: 0, Reject: true}
+	n.Step(0, no)
+	n.Step(0, no)
+	tn.collect(n)
+	assert.Equal(t, PreCandidate, n.Role(), "one server's refusal, twice, is not a majority of refusals")
+	n.Step(0, Message{Type: MsgPreVoteResp, From: 2, To: 0, Term: 1})
+	tn.collect(n)
+	assert.NotEqual(t, PreCandidate, n.Role(), "S0's and S2's yes are a majority: the real election starts")
+	assert.Equal(t, uint64(1), n.Term())
+}
+
+// Dissertation §9.6 with an even cluster: of four servers three make a
+// majority, so two refusals already leave too few; the pre-candidate stops
+// asking instead of waiting for a third.
+func TestPreVoteGivesUpWhenItCannotWin_9_6(t *testing.T) {
+	tn := newTestNetProto(t, idsUpTo(4), BugNone, protocol{preVote: true})
+	tn.fire(0)
+	n := tn.nodes[0]
+	require.Equal(t, PreCandidate, n.Role())
+	tn.queue = nil
+	n.Step(0, Message{Type: MsgPreVoteResp, From: 1, To: 0, Term: 0, Reject: true})
+	tn.collect(n)
+	assert.Equal(t, PreCandidate, n.Role(), "one refusal of four: it can still win")
+	n.Step(0, Message{Type: MsgPreVoteResp, From: 2, To: 0, Term: 0, Reject: true})
+	tn.collect(n)
+	assert.Equal(t, Follower, n.Role(), "two refusals of four: at most two yeses remain, not a majority")
+}
