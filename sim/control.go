@@ -131,31 +131,10 @@ func (q *eventQueue) remove(i int) event {
 	h = q.h
 	// Put e in the hole at i: up towards the root if it is earlier than
 	// the parent, else down.
-	for i > 0 {
-		p := (i - 1) / 4
-		if !e.before(&h[p]) {
-			break
-		}
-		h[i] = h[p]
-		i = p
+	if i > 0 && e.before(&h[(i-1)/4]) {
+		siftUp(h, i, e)
+	} else {
+		siftDown(h, i, e)
 	}
-	for {
-		c := 4*i + 1
-		if c >= last {
-			break
-		}
-		m := c
-		for k := c + 1; k < min(c+4, last); k++ {
-			if h[k].before(&h[m]) {
-				m = k
-			}
-		}
-		if !h[m].before(&e) {
-			break
-		}
-		h[i] = h[m]
-		i = m
-	}
-	h[i] = e
 	return out
 }

@@ -58,8 +58,12 @@ func (q *eventQueue) push(e event) {
 	q.seq++
 	e.seq = q.seq
 	q.h = append(q.h, e)
-	h := q.h
-	i := len(h) - 1
+	siftUp(q.h, len(q.h)-1, e)
+}
+
+// siftUp fills the hole at i with e, moving it towards the root past every
+// parent it comes before.
+func siftUp(h []event, i int, e event) {
 	for i > 0 {
 		p := (i - 1) / 4
 		if !e.before(&h[p]) {
@@ -67,6 +71,30 @@ func (q *eventQueue) push(e event) {
 		}
 		h[i] = h[p]
 		i = p
+	}
+	h[i] = e
+}
+
+// siftDown fills the hole at i with e, moving it away from the root past
+// every child that comes before it (the heap has four children per node).
+func siftDown(h []event, i int, e event) {
+	last := len(h)
+	for {
+		c := 4*i + 1
+		if c >= last {
+			break
+		}
+		m := c
+		for k := c + 1; k < min(c+4, last); k++ {
+			if h[k].before(&h[m]) {
+				m = k
+			}
+		}
+		if !h[m].before(&e) {
+			break
+		}
+		h[i] = h[m]
+		i = m
 	}
 	h[i] = e
 }
@@ -86,25 +114,7 @@ func (q *eventQueue) pop() event {
 	if last == 0 {
 		return top
 	}
-	i := 0
-	for {
-		c := 4*i + 1
-		if c >= last {
-			break
-		}
-		m := c
-		for k := c + 1; k < min(c+4, last); k++ {
-			if h[k].before(&h[m]) {
-				m = k
-			}
-		}
-		if !h[m].before(&e) {
-			break
-		}
-		h[i] = h[m]
-		i = m
-	}
-	h[i] = e
+	siftDown(h, 0, e)
 	return top
 }
 
