@@ -47,16 +47,12 @@ func (g *gen) figure8() {
 	if !ok {
 		return
 	}
-	in, err := g.sim().Info(l1)
-	if err != nil {
+	members, ok := g.wholeCluster(l1)
+	if !ok {
 		return
 	}
-	members := in.Config
 	n := len(members)
 	maj := n/2 + 1
-	if n < 3 || len(without(members, g.up())) > 0 {
-		return
-	}
 	others := without(g.servers(), members) // no votes: they go anywhere
 	followers := without(members, []raft.NodeID{l1})
 	g.rnd.Shuffle(len(followers), func(i, j int) { followers[i], followers[j] = followers[j], followers[i] })
@@ -148,6 +144,20 @@ func (g *gen) partitionGroups(groups ...[]raft.NodeID) {
 		g.netBroken = true
 		g.later(g.now()+g.duration(100*time.Millisecond, time.Second), Line{Text: "heal", Kind: KindUndo})
 	}
+}
+
+// wholeCluster returns leader l's configuration if it has at least three
+// members and every one of them is up: the aimed plays split a whole
+// cluster, and say nothing about a smaller or a damaged one.
+func (g *gen) wholeCluster(l raft.NodeID) ([]raft.NodeID, bool) {
+	in, err := g.sim().Info(l)
+	if err != nil {
+		return nil, false
+	}
+	if len(in.Config) < 3 || len(without(in.Config, g.up())) > 0 {
+		return nil, false
+	}
+	return in.Config, true
 }
 
 // awaitLeader runs the clock in small steps until a leader is in place,

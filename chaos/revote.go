@@ -42,15 +42,11 @@ func (g *gen) revote() {
 	if !ok || !g.healthy() {
 		return
 	}
-	in, err := g.sim().Info(l)
-	if err != nil {
+	members, ok := g.wholeCluster(l)
+	if !ok {
 		return
 	}
-	members := in.Config
 	n := len(members)
-	if n < 3 || len(without(members, g.up())) > 0 {
-		return
-	}
 	k := 1 + (n+1)%2
 	s := (n - k) / 2
 	followers := without(members, []raft.NodeID{l})
