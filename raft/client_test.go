@@ -205,7 +205,7 @@ func TestReadIndexIgnoresEchoOfOldTermRound_6_4(t *testing.T) {
 	tn.fire(0)
 	var old Message
 	for _, m := range tn.queue {
-		if m.Type == MsgApp && m.To == 1 {
+		if (m.Type == MsgApp || m.Type == MsgHeartbeat) && m.To == 1 {
 			old = m
 		}
 	}
@@ -250,7 +250,7 @@ func TestReadIndexCoalescesRounds_6_4(t *testing.T) {
 			n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: cmd})
 			for _, m := range tn.collect(n).Messages {
 				switch m.Type {
-				case MsgApp:
+				case MsgApp, MsgHeartbeat:
 					apps++
 				case MsgClientResp:
 					replies++

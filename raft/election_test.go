@@ -286,7 +286,7 @@ func TestExpireStartsElectionNow_5_2(t *testing.T) {
 	tn.collect(n)
 	require.Len(t, tn.queue, 2, "a heartbeat to each follower")
 	for _, m := range tn.queue {
-		assert.Equal(t, MsgApp, m.Type)
+		assert.Equal(t, MsgHeartbeat, m.Type)
 	}
 	assert.Equal(t, uint64(1), n.Term(), "a leader's timer does not start an election")
 	assert.GreaterOrEqual(t, n.Deadline(), before, "the next heartbeat is a full interval away")

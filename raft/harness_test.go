@@ -28,6 +28,8 @@ type testNet struct {
 	// entriesTo counts the entries carried by AppendEntries sent to each
 	// server, delivered or not.
 	entriesTo map[NodeID]int
+	// drop, when set, loses the messages it returns true for.
+	drop func(m Message) bool
 }
 
 const clientA NodeID = 1000
@@ -138,7 +140,7 @@ func (tn *testNet) deliver() {
 }
 
 func (tn *testNet) deliverOne(m Message) {
-	if tn.cut[[2]NodeID{m.From, m.To}] {
+	if tn.cut[[2]NodeID{m.From, m.To}] || (tn.drop != nil && tn.drop(m)) {
 		return
 	}
 	if m.Type == MsgClientResp {

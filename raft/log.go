@@ -77,7 +77,8 @@ func (l *raftLog) sliceAll(lo, hi uint64) []Entry {
 	return out
 }
 
-// append adds e at lastIndex+1 and marks it for persisting.
+// append adds e at lastIndex+1 and marks it for persisting. The caller has
+// checked that e.Index is lastIndex+1 (see Node.violation).
 func (l *raftLog) append(e Entry) {
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == chunkSize {
 		c := chunkSize

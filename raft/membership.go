@@ -78,7 +78,7 @@ func (n *Node) handleMembership(from NodeID, cmd Command) {
 			deadline: n.now + time.Duration(catchupRounds)*2*et,
 		}
 		n.addProgress(cmd.Server, false)
-		n.sendAppend(cmd.Server, n.prs[cmd.Server], true)
+		n.sendAppend(cmd.Server, n.prs[cmd.Server])
 	default:
 		n.ensureTermEntry()
 		n.configWait = &pendingReply{to: from, term: n.term, cmd: cmd}
@@ -153,7 +153,7 @@ func (n *Node) configCommitted(e Entry) {
 	for _, id := range slices.Clone(n.peers) {
 		if !n.prs[id].voter && (n.catchup == nil || n.catchup.server != id) {
 			// Tell it the entry is committed once more, then let it go.
-			n.sendAppend(id, n.prs[id], true)
+			n.sendHeartbeat(id, n.prs[id])
 			n.removeProgress(id)
 		}
 	}

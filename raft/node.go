@@ -34,6 +34,9 @@ type Node struct {
 	heartbeatDeadline time.Duration
 	lastLeaderContact time.Duration
 
+	// held: AppendEntries of the leader that arrived ahead of their
+	// predecessors (holdApp).
+	held []Message
 	// votes holds the answers a candidate or pre-candidate has: true for a
 	// grant, false for a refusal, one per server however often the network
 	// delivers it.
@@ -55,27 +58,12 @@ type Node struct {
 	configWait *pendingReply // leader: the membership request whose entry is in the log
 
 	hsDirty bool
+	broken  []Invariant // since the last Ready; rare, so not double-buffered
 	// Output buffers, double-buffered: what one Ready hands out stays valid
 	// until the next Ready, and the hot path allocates no new slices.
 	msgs, spareMsgs     []Message
 	events, spareEvents []Event
 	scratch             []uint64
-}
-
-// progress is the leader's view of one follower (Figure 2 nextIndex and
-// matchIndex), plus what pipelining and ReadIndex need.
-type progress struct {
-	next     uint64
-	match    uint64
-	inflight int
-	// probing: the peer has been silent for a heartbeat interval with
-	// entries in flight. Send only empty AppendEntries from nextIndex until
-	// it answers: its answer (or its fast-backtracking hint) says where to
-	// resume, instead of resending from matchIndex blindly.
-	probing bool
-	lastAck time.Duration
-	readAck uint64 // highest ReadSeq this peer echoed in the current term
-	voter   bool
 }
 
 type pendingReply struct {
@@ -198,13 +186,14 @@ func (n *Node) Deadline() time.Duration {
 
 // HasReady reports whether Ready has anything to act on besides the deadline.
 func (n *Node) HasReady() bool {
-	return n.hsDirty || n.log.unstable != 0 || len(n.msgs) > 0 || len(n.events) > 0
+	return n.hsDirty || n.log.unstable != 0 || len(n.msgs) > 0 || len(n.events) > 0 || len(n.broken) > 0
 }
 
 // Ready returns the pending output and clears it. Its slices stay valid
 // until the next call of Ready: copy what must live longer.
 func (n *Node) Ready() Ready {
 	rd := Ready{
+		Invariants:       n.broken,
 		HardStateChanged: n.hsDirty,
 		HardState:        HardState{Term: n.term, VotedFor: n.votedFor},
 		Messages:         n.msgs,
@@ -221,6 +210,7 @@ func (n *Node) Ready() Ready {
 		}
 	}
 	n.hsDirty = false
+	n.broken = nil
 	n.log.unstable = 0
 	n.msgs, n.spareMsgs = n.spareMsgs[:0], n.msgs
 	n.events, n.spareEvents = n.spareEvents[:0], n.events
@@ -313,7 +303,7 @@ func (n *Node) Step(now time.Duration, m Message) {
 		default:
 			// Figure 2, all servers: a higher term makes us a follower.
 			lead := None
-			if m.Type == MsgApp {
+			if m.Type == MsgApp || m.Type == MsgHeartbeat {
 				lead = m.From
 			}
 			n.event(Event{Kind: EvStepDown, Peer: m.From, Term: m.Term})
@@ -331,6 +321,10 @@ func (n *Node) Step(now time.Duration, m Message) {
 		n.handleApp(m)
 	case MsgAppResp:
 		n.handleAppResp(m)
+	case MsgHeartbeat:
+		n.handleHeartbeat(m)
+	case MsgHeartbeatResp:
+		n.handleHeartbeatResp(m)
 	}
 }
 
@@ -340,6 +334,11 @@ func (n *Node) send(m Message) {
 		m.Term = n.term
 	}
 	n.msgs = append(n.msgs, m)
+}
+
+// violation records a broken invariant for the next Ready.
+func (n *Node) violation(what string, index, other uint64) {
+	n.broken = append(n.broken, Invariant{What: what, Index: index, Other: other})
 }
 
 func (n *Node) event(e Event) {

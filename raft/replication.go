@@ -10,7 +10,7 @@ func (n *Node) addProgress(id NodeID, voter bool) {
 		pr.voter = pr.voter || voter
 		return
 	}
-	n.prs[id] = &progress{next: n.log.lastIndex() + 1, voter: voter, lastAck: n.now}
+	n.prs[id] = &progress{next: n.log.lastIndex() + 1, voter: voter, lastAck: n.now, lastProgress: n.now}
 	if id != n.id {
 		n.peers = append(n.peers, id)
 		slices.Sort(n.peers)
@@ -60,12 +60,12 @@ func (n *Node) StableTo(now time.Duration, index, term uint64) {
 	}
 }
 
-// heartbeat sends AppendEntries to every peer: new entries where there are
-// any, an empty heartbeat otherwise (§5.2). A peer whose pipeline has been
-// silent for a whole interval (lost messages, or a crashed or cut-off
-// server) is probed with empty AppendEntries until it answers; the answer
-// or its hint says where to resume (§5.3), so a returning follower is not
-// sent its whole log again.
+// heartbeat is the leader's periodic round (§5.2): a Heartbeat to every
+// peer, which confirms leadership for ReadIndex and carries the commit
+// index, but never the log. It also keeps replication going where answers
+// stopped: a probed follower gets its probe again, and a pipeline that made
+// no progress for a whole interval (lost messages or answers, a crash, a
+// cut) falls back to probing from matchIndex.
 func (n *Node) heartbeat() {
 	n.heartbeatDeadline = n.now + n.cfg.HeartbeatInterval
 	if k := len(n.reads); k > 0 && n.reads[k-1].seq > n.readSeq {
@@ -75,51 +75,88 @@ func (n *Node) heartbeat() {
 			pr.readAck = n.readSeq
 		}
 	}
+	hb := n.cfg.HeartbeatInterval
 	for _, id := range n.peers {
 		pr := n.prs[id]
-		if pr.inflight > 0 && n.now-pr.lastAck >= n.cfg.HeartbeatInterval {
-			pr.inflight = 0
-			pr.probing = true
+		switch pr.state {
+		case stateProbe:
+			pr.probeSent = false
+		case stateReplicate:
+			// Entries unacknowledged for a whole interval: a message or
+			// its answer was lost (or the follower is gone). Probe from
+			// match, whose answer says where the follower stands.
+			if len(pr.inflight) > 0 && n.now-pr.lastProgress >= hb {
+				pr.becomeProbe(pr.match + 1)
+			}
 		}
-		n.sendAppend(id, pr, true)
+		if !n.sendAppend(id, pr) {
+			n.sendHeartbeat(id, pr)
+		}
 	}
+}
+
+// sendHeartbeat sends a Heartbeat: the commit index as far as this
+// follower's log is known to match the leader's, so that it can never
+// commit an entry it holds from another leader.
+//
+// It also names the leader's commit index with the term of its entry there
+// (PrevIndex, PrevTerm): a follower whose log holds that entry holds the
+// leader's log up to it (Log Matching, §5.3), so it may commit that far
+// even before the leader has heard that it has the entry.
+func (n *Node) sendHeartbeat(id NodeID, pr *progress) {
+	n.send(Message{Type: MsgHeartbeat, To: id, Commit: min(pr.match, n.commit),
+		PrevIndex: n.commit, PrevTerm: n.log.term(n.commit), ReadSeq: n.readSeq})
 }
 
 // broadcastAppend sends new entries to every peer whose pipeline has room.
 func (n *Node) broadcastAppend() {
 	for _, id := range n.peers {
-		pr := n.prs[id]
-		if pr.next <= n.log.lastIndex() {
-			n.sendAppend(id, pr, false)
-		}
+		n.sendAppend(id, n.prs[id])
 	}
 }
 
-// sendAppend sends one AppendEntries from pr.next (§5.3). With entries to
-// send, it pipelines: nextIndex moves past them before the answer comes, up
-// to MaxInflight messages. Without, it sends a heartbeat if asked to.
-func (n *Node) sendAppend(id NodeID, pr *progress, heartbeat bool) {
+// sendAppend sends one AppendEntries from pr.next (§5.3) if the follower's
+// state lets it, and reports whether it did. Probing, one message is out
+// at a time, with entries if there are any (an empty one checks where the
+// follower stands). Replicating, it pipelines entries: next moves past
+// them before the answer comes, up to MaxInflight messages.
+func (n *Node) sendAppend(id NodeID, pr *progress) bool {
 	last := n.log.lastIndex()
 	if pr.next > last+1 {
+		n.violation("nextIndex beyond the log", pr.next, last)
 		pr.next = last + 1
 	}
+	switch pr.state {
+	case stateProbe:
+		if pr.probeSent {
+			return false
+		}
+	case stateReplicate:
+		if pr.next > last || len(pr.inflight) >= n.cfg.MaxInflight {
+			return false
+		}
+	}
 	var ents []Entry
-	if pr.next <= last && pr.inflight < n.cfg.MaxInflight && !pr.probing {
-		hi := min(last, pr.next+uint64(n.cfg.MaxBatch)-1)
-		ents = n.log.slice(pr.next, hi)
-	} else if !heartbeat {
-		return
+	if pr.next <= last {
+		ents = n.log.slice(pr.next, min(last, pr.next+uint64(n.cfg.MaxBatch)-1))
 	}
 	prev := pr.next - 1
 	n.send(Message{
 		Type: MsgApp, To: id,
 		PrevIndex: prev, PrevTerm: n.log.term(prev),
-		Entries: ents, Commit: n.commit, ReadSeq: n.readSeq,
+		Entries: ents, Probe: pr.state == stateProbe, Commit: n.commit, ReadSeq: n.readSeq,
 	})
-	if len(ents) > 0 {
+	switch pr.state {
+	case stateProbe:
+		pr.probeSent = true
+	case stateReplicate:
+		if len(pr.inflight) == 0 {
+			pr.lastProgress = n.now // the clock for "no progress" starts now
+		}
 		pr.next += uint64(len(ents))
-		pr.inflight++
+		pr.inflight = append(pr.inflight, pr.next-1)
 	}
+	return true
 }
 
 // handleApp is the follower side of AppendEntries (Figure 2).
@@ -144,6 +181,9 @@ func (n *Node) handleApp(m Message) {
 
 	// Consistency check (§5.3) with the fast-backtracking hint.
 	if m.PrevIndex > n.log.lastIndex() {
+		if n.holdApp(&m) {
+			return
+		}
 		n.event(Event{Kind: EvAppendRejected, Peer: m.From, Reason: "log too short", Index: m.PrevIndex})
 		n.send(Message{Type: MsgAppResp, To: m.From, Reject: true, PrevIndex: m.PrevIndex,
 			ConflictIndex: n.log.lastIndex() + 1, ReadSeq: m.ReadSeq})
@@ -155,6 +195,14 @@ func (n *Node) handleApp(m Message) {
 			ConflictTerm: t, ConflictIndex: n.log.firstIndexOfTerm(m.PrevIndex), ReadSeq: m.ReadSeq})
 		return
 	}
+	for i := range m.Entries {
+		if m.Entries[i].Index != m.PrevIndex+1+uint64(i) {
+			// A leader sends consecutive entries after PrevIndex; anything
+			// else would be appended at the wrong index.
+			n.violation("AppendEntries entry at the wrong index", m.Entries[i].Index, m.PrevIndex+1+uint64(i))
+			return
+		}
+	}
 	// Append what is new; an existing entry that conflicts is dropped with
 	// everything after it (§5.3). Matching entries are kept, so a delayed,
 	// shorter AppendEntries never truncates a longer log.
@@ -163,6 +211,12 @@ func (n *Node) handleApp(m Message) {
 		if e.Index <= n.log.lastIndex() {
 			if n.log.term(e.Index) == e.Term {
 				continue
+			}
+			if e.Index <= n.commit {
+				// Log Matching and Leader Completeness say a committed
+				// entry never conflicts with a leader's: only a broken
+				// Raft gets here (the figure8 bug does).
+				n.violation("truncating a committed entry", e.Index, n.commit)
 			}
 			n.event(Event{Kind: EvTruncate, Index: e.Index, Index2: n.log.lastIndex()})
 			if n.configIndex >= e.Index {
@@ -191,10 +245,70 @@ func (n *Node) handleApp(m Message) {
 		n.applyCommitted()
 	}
 	n.send(Message{Type: MsgAppResp, To: m.From, Match: match, ReadSeq: m.ReadSeq})
+	n.releaseHeld()
+}
+
+// holdApp keeps an AppendEntries of the current leader that arrived ahead
+// of the ones before it (the network reorders: each message has its own
+// delay), instead of refusing it: refused, it and every later message
+// would be sent again. It is handled when its predecessors arrive, as a
+// TCP stream would deliver it; if they were lost, the leader, hearing
+// nothing, probes within a heartbeat interval. A probe is never held (its
+// answer is what the leader waits for), and the hold is bounded.
+func (n *Node) holdApp(m *Message) bool {
+	if m.Probe || len(n.held) >= 2*n.cfg.MaxInflight {
+		return false
+	}
+	for i := range n.held {
+		if n.held[i].PrevIndex == m.PrevIndex && n.held[i].Term == m.Term {
+			n.held[i] = *m // a duplicate, or a resend: keep the newest
+			return true
+		}
+	}
+	n.held = append(n.held, *m)
+	return true
+}
+
+// releaseHeld handles the held AppendEntries that now follow on from the
+// log, and drops those of another term or leader.
+func (n *Node) releaseHeld() {
+	for len(n.held) > 0 {
+		k := -1
+		for i := range n.held {
+			h := &n.held[i]
+			if h.Term != n.term || h.From != n.leader || h.PrevIndex <= n.log.lastIndex() {
+				k = i
+				break
+			}
+		}
+		if k < 0 {
+			return
+		}
+		h := n.held[k]
+		n.held = append(n.held[:k], n.held[k+1:]...)
+		if h.Term == n.term && h.From == n.leader {
+			n.handleApp(h)
+			return // handleApp releases what follows
+		}
+	}
+}
+
+// ackRead notes that m.From answered heartbeat round m.ReadSeq (§6.4).
+// Any answer in our term to a round of ours confirms we were still leader
+// when the round was sent; rounds are never reset, so no answer to a round
+// of an earlier term matches one of this term.
+func (n *Node) ackRead(pr *progress, m *Message) {
+	pr.lastAck = n.now
+	if m.ReadSeq > pr.readAck && m.ReadSeq <= n.readSeq {
+		pr.readAck = m.ReadSeq
+		n.serveReads()
+	}
 }
 
 // handleAppResp is the leader side: advance matchIndex and commit, or back
-// up nextIndex using the follower's hint (§5.3).
+// up nextIndex using the follower's hint (§5.3). A refusal that answers a
+// message already superseded is ignored as stale, so that reordered
+// answers never rewind a pipeline that is working.
 func (n *Node) handleAppResp(m Message) {
 	if n.role != Leader || m.Term != n.term {
 		return
@@ -203,47 +317,119 @@ func (n *Node) handleAppResp(m Message) {
 	if pr == nil {
 		return
 	}
-	pr.lastAck = n.now
-	pr.probing = false
-	if m.ReadSeq > pr.readAck && m.ReadSeq <= n.readSeq {
-		// Any answer in our term to a round of ours confirms we were
-		// still leader when the round was sent (§6.4). Rounds are never
-		// reset, so no answer to a round of an earlier term matches one
-		// of this term.
-		pr.readAck = m.ReadSeq
-		n.serveReads()
-	}
-	if m.Reject {
-		if m.PrevIndex < pr.match || m.PrevIndex >= pr.next {
-			return // stale: answered an AppendEntries we have moved past
-		}
-		next := m.ConflictIndex
-		if m.ConflictTerm != 0 {
-			if li := n.log.lastIndexOfTerm(m.ConflictTerm); li != 0 {
-				next = li + 1
-			}
-		}
-		next = max(min(next, m.PrevIndex), pr.match+1, 1)
-		pr.next = next
-		pr.inflight = 0
-		n.sendAppend(m.From, pr, true)
+	n.ackRead(pr, &m)
+	if n.role != Leader {
 		return
 	}
-	if pr.inflight > 0 {
-		pr.inflight--
+	if m.Reject {
+		n.appRejected(m.From, pr, &m)
+		return
 	}
+	pr.freeTo(m.Match)
 	if m.Match > pr.match {
 		pr.match = m.Match
-		if pr.next <= pr.match {
-			pr.next = pr.match + 1
-		}
+		pr.lastProgress = n.now
 		if m.Match > n.commit && pr.voter {
 			n.maybeCommit() // only a voter's new match above commit can move it
 		}
 		n.checkCatchup()
+		if n.role != Leader {
+			return
+		}
 	}
-	if pr.next <= n.log.lastIndex() {
-		n.sendAppend(m.From, pr, false)
+	switch {
+	case pr.state == stateProbe:
+		// The follower's log matches ours up to m.Match: pipeline from there.
+		pr.becomeReplicate(n.now)
+	case pr.gapPrev != 0 && pr.match >= pr.gapPrev:
+		// The gap is filled: what the follower refused, and everything
+		// sent after it, goes again from here.
+		pr.becomeReplicate(n.now)
+	case pr.next <= pr.match:
+		pr.next = pr.match + 1
+	}
+	n.sendAppend(m.From, pr)
+}
+
+// appRejected handles a refused AppendEntries.
+func (n *Node) appRejected(id NodeID, pr *progress, m *Message) {
+	if m.PrevIndex < pr.match {
+		return // stale: the follower matched beyond it since
+	}
+	switch pr.state {
+	case stateProbe:
+		if m.PrevIndex != pr.next-1 {
+			return // stale: an answer to an earlier probe
+		}
+	case stateReplicate:
+		if m.PrevIndex >= pr.next {
+			return // stale: from before a fallback to probing
+		}
+		if m.ConflictTerm == 0 && m.ConflictIndex > pr.match {
+			// "Log too short", and the entries it lacks (from
+			// ConflictIndex on) are in messages already sent and not
+			// yet acknowledged: it overtook them. Resend it once they
+			// arrive (handleAppResp); heartbeat probes if they were lost.
+			if pr.gapPrev == 0 || m.PrevIndex < pr.gapPrev {
+				pr.gapPrev = m.PrevIndex
+			}
+			return
+		}
+	}
+	next := m.ConflictIndex
+	if m.ConflictTerm != 0 {
+		if li := n.log.lastIndexOfTerm(m.ConflictTerm); li != 0 {
+			next = li + 1
+		}
+	}
+	pr.becomeProbe(max(min(next, m.PrevIndex), 1))
+	n.sendAppend(id, pr)
+}
+
+// handleHeartbeat is the follower side of a Heartbeat: the leader of this
+// term is alive. It moves the commit index up to what the leader says,
+// which is never beyond where this log is known to match the leader's.
+func (n *Node) handleHeartbeat(m Message) {
+	if m.Term < n.term {
+		// A stale leader learns our term and steps down; no round echo
+		// (see handleApp).
+		n.send(Message{Type: MsgHeartbeatResp, To: m.From})
+		return
+	}
+	if n.role != Follower || n.leader != m.From {
+		n.becomeFollower(n.term, m.From)
+	}
+	n.lastLeaderContact = n.now
+	n.resetElectionTimer()
+	if m.Commit > n.log.lastIndex() {
+		n.violation("heartbeat commit index beyond the log", m.Commit, n.log.lastIndex())
+	}
+	c := min(m.Commit, n.log.lastIndex())
+	if m.PrevIndex > c && m.PrevIndex <= n.log.lastIndex() && n.log.term(m.PrevIndex) == m.PrevTerm {
+		c = m.PrevIndex // our entry there is the leader's, and so is all before it
+	}
+	if c > n.commit {
+		n.commit = c
+		n.event(Event{Kind: EvCommit, Index: c})
+		n.applyCommitted()
+	}
+	n.send(Message{Type: MsgHeartbeatResp, To: m.From, ReadSeq: m.ReadSeq})
+}
+
+// handleHeartbeatResp is the leader side: the follower is alive (check-
+// quorum) and answered a round (ReadIndex). A probed follower gets its
+// probe again at once if it is not out.
+func (n *Node) handleHeartbeatResp(m Message) {
+	if n.role != Leader || m.Term != n.term {
+		return
+	}
+	pr := n.prs[m.From]
+	if pr == nil {
+		return
+	}
+	n.ackRead(pr, &m)
+	if n.role == Leader && pr.match < n.log.lastIndex() {
+		n.sendAppend(m.From, pr)
 	}
 }
 
@@ -288,8 +474,12 @@ func (n *Node) maybeCommit() {
 // and answers the clients waiting on them.
 func (n *Node) applyCommitted() {
 	for n.applied < n.commit {
+		e, ok := n.log.entry(n.applied + 1)
+		if !ok {
+			n.violation("applying an entry missing from the log", n.applied+1, n.log.lastIndex())
+			return
+		}
 		n.applied++
-		e, _ := n.log.entry(n.applied)
 		n.event(Event{Kind: EvApply, Index: e.Index})
 		switch e.Kind {
 		case EntryCommand:

@@ -17,7 +17,7 @@ func TestConsistencyCheckWithHint_5_3(t *testing.T) {
 	tn.disks[1].HardState = HardState{Term: 3, VotedFor: None}
 	n := tn.start(1)
 
-	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 7, PrevTerm: 3})
+	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 7, PrevTerm: 3, Probe: true})
 	m := tn.collect(n).Messages[0]
 	assert.True(t, m.Reject)
 	assert.Equal(t, uint64(0), m.ConflictTerm)
@@ -28,6 +28,25 @@ func TestConsistencyCheckWithHint_5_3(t *testing.T) {
 	assert.True(t, m.Reject)
 	assert.Equal(t, uint64(2), m.ConflictTerm)
 	assert.Equal(t, uint64(2), m.ConflictIndex, "first index of the conflicting term")
+}
+
+// A pipelined AppendEntries that overtook the ones before it is held, not
+// refused, and handled when they arrive: each entry crosses once. A probe
+// beyond the log is refused at once (TestConsistencyCheckWithHint_5_3).
+func TestAppendAheadOfItsPredecessorIsHeld(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	n := tn.nodes[1]
+	last := n.LastIndex()
+	e := func(i uint64) []Entry { return []Entry{{Index: i, Term: 1, Kind: EntryCommand, Cmd: set("k", "1")}} }
+	n.Step(tn.now, Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: last + 1, PrevTerm: 1, Entries: e(last + 2)})
+	assert.Empty(t, tn.collect(n).Messages, "held: no refusal")
+	n.Step(tn.now, Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: last, PrevTerm: 1, Entries: e(last + 1)})
+	rd := tn.collect(n)
+	require.Len(t, rd.Messages, 2, "both answered once the first arrived")
+	assert.Equal(t, last+1, rd.Messages[0].Match)
+	assert.Equal(t, last+2, rd.Messages[1].Match)
+	assert.Equal(t, last+2, n.LastIndex())
 }
 
 // §5.3: an existing entry that conflicts with a new one is deleted with all
@@ -269,4 +288,33 @@ func TestReturningFollowerGetsOnlyWhatItLacks_5_3(t *testing.T) {
 	tn.advance(300 * time.Millisecond)
 	assert.Equal(t, tn.nodes[1].Log(), tn.nodes[4].Log())
 	assert.LessOrEqual(t, tn.entriesTo[4]-before, 5, "entries resent to the returning follower")
+}
+
+// MaxInflight bounds the AppendEntries in flight to a follower: answers to
+// heartbeats free nothing (only an acknowledgement of the entries does), so
+// a follower that hears the heartbeats but loses every entry is sent one
+// window of messages, then probed one message at a time.
+func TestInflightWindowIsABound(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.advance(60 * time.Millisecond)
+	msgsTo1 := 0
+	tn.drop = func(m Message) bool {
+		if m.Type == MsgApp && m.To == 1 && len(m.Entries) > 0 {
+			msgsTo1++
+			return true
+		}
+		return false
+	}
+	for i := range 100 {
+		tn.request(0, Command{ClientID: 9, Seq: uint64(i + 1), Op: OpSet, Key: "k", Value: "1"})
+	}
+	assert.Equal(t, DefaultMaxInflight, msgsTo1, "a full window, no more")
+	tn.advance(45 * time.Millisecond) // a heartbeat round, answered
+	assert.Equal(t, DefaultMaxInflight, msgsTo1, "heartbeat answers free no slot")
+	tn.advance(60 * time.Millisecond) // no progress for a whole interval: probe
+	assert.Equal(t, stateProbe, tn.nodes[0].prs[1].state)
+	assert.Equal(t, DefaultMaxInflight+1, msgsTo1, "then one probe at a time")
+	tn.advance(50 * time.Millisecond) // unanswered: the next heartbeat probes again
+	assert.Equal(t, DefaultMaxInflight+2, msgsTo1)
 }

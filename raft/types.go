@@ -167,7 +167,7 @@ type Response struct {
 // MsgType is the kind of a Message.
 type MsgType uint8
 
-// Message kinds. Heartbeats are MsgApp with no entries (§5.2).
+// Message kinds.
 const (
 	MsgVote MsgType = iota
 	MsgVoteResp
@@ -180,6 +180,11 @@ const (
 	// the asked term when granted and the voter's own when refused.
 	MsgPreVote
 	MsgPreVoteResp
+	// MsgHeartbeat is the leader's periodic message (§5.2): it confirms
+	// leadership (ReadSeq, §6.4) and carries Commit, never entries, so it
+	// never rewinds or checks a log; MsgHeartbeatResp echoes ReadSeq.
+	MsgHeartbeat
+	MsgHeartbeatResp
 )
 
 func (t MsgType) String() string {
@@ -200,6 +205,10 @@ func (t MsgType) String() string {
 		return "PreVote"
 	case MsgPreVoteResp:
 		return "PreVoteResp"
+	case MsgHeartbeat:
+		return "Heartbeat"
+	case MsgHeartbeatResp:
+		return "HeartbeatResp"
 	}
 	return "unknown"
 }
@@ -220,7 +229,12 @@ type Message struct {
 	PrevIndex uint64
 	PrevTerm  uint64
 	Entries   []Entry
-	Commit    uint64
+	// Probe marks an AppendEntries sent while the leader does not know
+	// where the follower's log ends: it must be answered at once. One
+	// without it is pipelined, and a follower may hold it until the
+	// messages before it arrive.
+	Probe  bool
+	Commit uint64
 	// ReadSeq numbers the leader's heartbeat rounds; a follower echoes it so
 	// the leader can confirm leadership for ReadIndex (§6.4).
 	ReadSeq uint64
@@ -252,7 +266,7 @@ type Message struct {
 // nobody's state.
 func (m *Message) WaitsForDisk() bool {
 	switch m.Type {
-	case MsgApp, MsgClientResp, MsgPreVote, MsgPreVoteResp:
+	case MsgApp, MsgHeartbeat, MsgClientResp, MsgPreVote, MsgPreVoteResp:
 		return false
 	}
 	return true
@@ -298,6 +312,11 @@ type Storage struct {
 // Committed entries are applied inside the node (the key/value state machine
 // is part of the replicated server), so the caller has nothing to apply.
 type Ready struct {
+	// Invariants lists what the node caught broken in itself since the
+	// last Ready (whatever Trace says): never a state Raft allows, always a
+	// bug, of this package, of a planted mistake, or of the caller. The
+	// caller reports them; the node goes on as well as it can.
+	Invariants       []Invariant
 	HardStateChanged bool
 	HardState        HardState
 	TruncateFrom     uint64
@@ -305,6 +324,13 @@ type Ready struct {
 	Messages         []Message
 	Events           []Event
 	Deadline         time.Duration
+}
+
+// Invariant is one broken invariant: What broke, at Index, against Other
+// (what the index had to stay at or below, or to equal).
+type Invariant struct {
+	What         string
+	Index, Other uint64
 }
 
 // Bug selects a deliberately broken rule, to show that the checkers catch it.

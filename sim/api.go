@@ -109,7 +109,7 @@ type TraceEvent struct {
 // find it: which rule, when, on which servers, which entries.
 type Violation struct {
 	Time     time.Duration
-	Property string // "Election Safety", "Leader Append-Only", "Log Matching", "Leader Completeness", "State Machine Safety", "Log Integrity"
+	Property string // "Election Safety", "Leader Append-Only", "Log Matching", "Leader Completeness", "State Machine Safety", "Log Integrity", "Core Invariant" (one the Raft core caught broken in itself)
 	Servers  []raft.NodeID
 	Index    uint64
 	Detail   string

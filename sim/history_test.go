@@ -69,6 +69,7 @@ func TestShellStaleRead(t *testing.T) {
 		r, err := s.ClientRequest(raft.None, set("a", "2"))
 		require.NoError(t, err)
 		require.Equal(t, raft.StatusSuccess, r.Status)
+		s.Run(10 * time.Millisecond) // the read starts strictly after the write returned
 		r, err = s.ClientRequest(old, raft.Command{Op: raft.OpGet, Key: "a", ReadOnly: true})
 		require.NoError(t, err)
 		res, err := s.Linearizable(time.Second)

@@ -187,6 +187,12 @@ func (s *Sim) StuckTimers() int { return s.stuckTimers }
 func (s *Sim) checkServer(srv *server, p prior, rd *raft.Ready) {
 	n, c := srv.node, s.check
 	c.now = s.now
+	for _, iv := range rd.Invariants {
+		c.report(fmt.Sprintf("core %d %s %d", srv.id, iv.What, iv.Index), Violation{
+			Property: "Core Invariant", Servers: []raft.NodeID{srv.id}, Index: iv.Index,
+			Detail: fmt.Sprintf("server %d caught itself %s at index %d (against %d)", srv.id, iv.What, iv.Index, iv.Other),
+		})
+	}
 	role, term := n.Role(), n.Term()
 	if rd.TruncateFrom != 0 || len(rd.Entries) > 0 {
 		sameLeader := p.role == raft.Leader && role == raft.Leader && p.term == term

@@ -62,6 +62,9 @@ const (
 	recReject
 	recReadOnly
 	recPre // a raft event of a pre-vote (raft.Event.Pre)
+	// recProbe is recPre's bit on a message record (a probing
+	// AppendEntries, raft.Message.Probe): the two never meet.
+	recProbe = recPre
 )
 
 // traceRing keeps the newest cap events. extras has the same bound and
@@ -192,6 +195,9 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 	if m.Reject {
 		p.flags |= recReject
 	}
+	if m.Probe {
+		p.flags |= recProbe
+	}
 	noCmd, noResp := m.Cmd == (raft.Command{}), m.Resp == (raft.Response{})
 	switch {
 	case noCmd && noResp:
@@ -302,7 +308,8 @@ func (r *traceRing) event(p *traceRec) TraceEvent {
 		e.Reason = ""
 		return e
 	}
-	m := &raft.Message{Type: raft.MsgType(p.typ), From: raft.NodeID(p.a), To: raft.NodeID(p.b), Reject: p.flags&recReject != 0}
+	m := &raft.Message{Type: raft.MsgType(p.typ), From: raft.NodeID(p.a), To: raft.NodeID(p.b), Reject: p.flags&recReject != 0,
+		Probe: p.flags&recProbe != 0}
 	e.Node, e.Peer = msgEnds(p.kind, m.From, m.To)
 	switch {
 	case p.flags&recCmd != 0:

@@ -30,6 +30,7 @@ func staleSession(t *testing.T, bug string) (*Session, render.Result) {
 	execOK(t, s, "partition $old")
 	execOK(t, s, "until leader")
 	execOK(t, s, "clientRequest set a 2")
+	execOK(t, s, "run 10ms") // the read starts strictly after the write returned
 	r := s.Exec("clientRequest $old get a ro")
 	return s, r
 }

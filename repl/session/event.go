@@ -92,6 +92,8 @@ func routine(m *raft.Message) bool {
 		return len(m.Entries) == 0
 	case raft.MsgAppResp:
 		return !m.Reject
+	case raft.MsgHeartbeat, raft.MsgHeartbeatResp:
+		return true
 	case raft.MsgVoteResp, raft.MsgPreVoteResp, raft.MsgClient, raft.MsgClientResp:
 		// Vote replies show as raft events, client traffic as client lines.
 		return true
@@ -318,6 +320,10 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 		}
 		fmt.Fprintf(&b, " commit %d", m.Commit)
 		return b.String()
+	case raft.MsgHeartbeat:
+		return fmt.Sprintf("%s term %d commit %d", head, m.Term, m.Commit)
+	case raft.MsgHeartbeatResp:
+		return fmt.Sprintf("%s term %d", head, m.Term)
 	case raft.MsgAppResp:
 		if m.Reject {
 			return fmt.Sprintf("%s term %d rejected (conflict term %d at %d)", head, m.Term, m.ConflictTerm, m.ConflictIndex)

@@ -1,0 +1,91 @@
+package raft
+
+import "time"
+
+// progressState is how a leader replicates to one follower (the shape of
+// etcd's raft tracker, dissertation §3.5 and §10.2.1).
+type progressState uint8
+
+const (
+	// stateProbe: where the follower's log ends is not known. One
+	// AppendEntries is out at a time; its answer (or the fast-backtracking
+	// hint of a refusal, §5.3) says where to go on. A follower is probed
+	// when a leader takes office, after a refusal, and after it fell silent.
+	stateProbe progressState = iota
+	// stateReplicate: the follower's log matches up to match and the
+	// entries up to next-1 are on their way: the leader pipelines up to
+	// MaxInflight AppendEntries, moving next past them before the answers.
+	stateReplicate
+	// A stateSnapshot (sending a snapshot to a follower whose entries were
+	// compacted away) takes its place here with snapshots.
+)
+
+func (s progressState) String() string {
+	if s == stateReplicate {
+		return "replicate"
+	}
+	return "probe"
+}
+
+// progress is the leader's view of one follower (Figure 2's nextIndex and
+// matchIndex), plus what pipelining, check-quorum and ReadIndex need.
+type progress struct {
+	state progressState
+	next  uint64
+	match uint64
+	// inflight holds, oldest first, the last index of every AppendEntries
+	// with entries sent in stateReplicate and not yet acknowledged. An
+	// acknowledgement of index i frees every message ending at or below i,
+	// whatever order the answers arrive in; the window is full at
+	// MaxInflight messages, which really bounds what is in flight.
+	inflight []uint64
+	// probeSent: in stateProbe, an AppendEntries is out; wait for its
+	// answer (or the next heartbeat) before sending another.
+	probeSent bool
+	// gapPrev: in stateReplicate, the lowest PrevIndex of a message the
+	// follower refused because its log ends before it, while the entries
+	// it lacks were already on their way (messages overtake each other).
+	// Nothing is resent at once: when the follower's match reaches
+	// gapPrev, the pipeline resumes from there; if match does not move for
+	// a heartbeat interval, the entries were lost and the follower is
+	// probed.
+	// 0 when there is no gap.
+	gapPrev uint64
+	// lastProgress is when match last moved, or when the window went from
+	// empty to not: a window that stays full of the same messages for a
+	// heartbeat interval has lost some.
+	lastProgress time.Duration
+	lastAck      time.Duration // last answer of any kind, for check-quorum
+	readAck      uint64        // highest ReadSeq this peer echoed in the current term
+	voter        bool
+}
+
+// becomeProbe starts probing at next.
+func (pr *progress) becomeProbe(next uint64) {
+	pr.state = stateProbe
+	pr.next = max(next, pr.match+1)
+	pr.inflight = pr.inflight[:0]
+	pr.probeSent = false
+	pr.gapPrev = 0
+}
+
+// becomeReplicate starts pipelining after match.
+func (pr *progress) becomeReplicate(now time.Duration) {
+	pr.state = stateReplicate
+	pr.next = pr.match + 1
+	pr.inflight = pr.inflight[:0]
+	pr.probeSent = false
+	pr.gapPrev = 0
+	pr.lastProgress = now
+}
+
+// freeTo frees the window's messages that end at or below index.
+func (pr *progress) freeTo(index uint64) {
+	k := 0
+	for k < len(pr.inflight) && pr.inflight[k] <= index {
+		k++
+	}
+	if k > 0 {
+		pr.inflight = append(pr.inflight[:0], pr.inflight[k:]...)
+	}
+}
