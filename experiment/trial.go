@@ -64,7 +64,7 @@ type observer struct {
 func (o *observer) event(e sim.TraceEvent) {
 	switch e.Kind {
 	case sim.EvSend:
-		if e.Node == o.leader && e.Msg != nil && e.Msg.Type == raft.MsgApp && !o.crashed {
+		if e.Node == o.leader && e.Msg != nil && (e.Msg.Type == raft.MsgApp || e.Msg.Type == raft.MsgHeartbeat) && !o.crashed {
 			if e.Time != o.lastSend {
 				o.lastSend, o.sendsAt = e.Time, 0
 			}

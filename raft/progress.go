@@ -42,6 +42,10 @@ type progress struct {
 	// probeSent: in stateProbe, an AppendEntries is out; wait for its
 	// answer (or the next heartbeat) before sending another.
 	probeSent bool
+	// reprobe: the next probe is a heartbeat's, to a follower that did not
+	// answer the last one; it goes without entries (the follower may be
+	// down, or cut off from us: entries would cross for nothing).
+	reprobe bool
 	// gapPrev: in stateReplicate, the lowest PrevIndex of a message the
 	// follower refused because its log ends before it, while the entries
 	// it lacks were already on their way (messages overtake each other).

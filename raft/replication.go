@@ -80,6 +80,10 @@ func (n *Node) heartbeat() {
 		pr := n.prs[id]
 		switch pr.state {
 		case stateProbe:
+			// A probe still unanswered a whole interval later: the next
+			// one goes without entries. A leader's first probes (nothing
+			// sent yet) carry its no-op at once.
+			pr.reprobe = pr.probeSent
 			pr.probeSent = false
 		case stateReplicate:
 			// Entries unacknowledged for a whole interval: a message or
@@ -87,6 +91,7 @@ func (n *Node) heartbeat() {
 			// match, whose answer says where the follower stands.
 			if len(pr.inflight) > 0 && n.now-pr.lastProgress >= hb {
 				pr.becomeProbe(pr.match + 1)
+				pr.reprobe = true
 			}
 		}
 		if !n.sendAppend(id, pr) {
@@ -137,7 +142,7 @@ func (n *Node) sendAppend(id NodeID, pr *progress) bool {
 		}
 	}
 	var ents []Entry
-	if pr.next <= last {
+	if pr.next <= last && !(pr.state == stateProbe && pr.reprobe) {
 		ents = n.log.slice(pr.next, min(last, pr.next+uint64(n.cfg.MaxBatch)-1))
 	}
 	prev := pr.next - 1
@@ -149,6 +154,7 @@ func (n *Node) sendAppend(id NodeID, pr *progress) bool {
 	switch pr.state {
 	case stateProbe:
 		pr.probeSent = true
+		pr.reprobe = false
 	case stateReplicate:
 		if len(pr.inflight) == 0 {
 			pr.lastProgress = n.now // the clock for "no progress" starts now

@@ -300,7 +300,7 @@ func TestInflightWindowIsABound(t *testing.T) {
 	tn.advance(60 * time.Millisecond)
 	msgsTo1 := 0
 	tn.drop = func(m Message) bool {
-		if m.Type == MsgApp && m.To == 1 && len(m.Entries) > 0 {
+		if m.Type == MsgApp && m.To == 1 && (len(m.Entries) > 0 || m.Probe) {
 			msgsTo1++
 			return true
 		}

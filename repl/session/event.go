@@ -311,7 +311,9 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 		fmt.Fprintf(&b, "%s term %d prev %s", head, m.Term, render.EntryRef(m.PrevIndex, m.PrevTerm))
 		switch k := len(m.Entries); k {
 		case 0:
-			b.WriteString(" heartbeat")
+			// An empty AppendEntries checks where the follower's log
+			// stands (a probe); heartbeats are messages of their own.
+			b.WriteString(" no entries")
 		case 1:
 			b.WriteString(" entry " + render.EntryText(m.Entries[0]))
 		default:
