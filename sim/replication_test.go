@@ -44,6 +44,7 @@ func TestEachEntrySentToEachFollowerAboutOnce(t *testing.T) {
 	entries := s.server(l).node.LastIndex()
 	require.Greater(t, entries, uint64(500))
 	for id, c := range copies {
+		t.Logf("S%d: %d entry copies for %d entries (%.2f each); %d of %d answers refusals", id, c, entries, float64(c)/float64(entries), rejects, answers)
 		assert.LessOrEqual(t, float64(c)/float64(entries), 1.2, "S%d got %d copies of %d entries", id, c, entries)
 	}
 	assert.Less(t, rejects*10, answers, "%d of %d answers were refusals", rejects, answers)
