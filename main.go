@@ -14,6 +14,7 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -95,6 +96,13 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				// raftsim chaos -h: that subcommand's flags, on stdout.
+				fmt.Printf("raftsim %s flags:\n", fs.Name())
+				fs.SetOutput(os.Stdout)
+				fs.PrintDefaults()
+				return nil, errHelpShown
+			}
 			if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
 				return nil, fmt.Errorf("%s: unknown flag %s", fs.Name(), name)
 			}
@@ -192,7 +200,7 @@ func realMain(args []string) int {
 }
 
 // subcommands are the first words realMain knows.
-var subcommands = []string{"run", "test", "bench", "chaos", "serve", "help"}
+var subcommands = []string{"run", "test", "bench", "chaos", "experiment", "serve", "help"}
 
 // subcommandAt returns the index of the first argument that names a
 // subcommand, or -1.
@@ -207,9 +215,15 @@ func subcommandAt(args []string) int {
 	return -1
 }
 
+// errHelpShown says that parse printed a subcommand's flags for -h.
+var errHelpShown = errors.New("help shown")
+
 // usageError reports a bad command line in one line, with a hint, and
 // returns exit status 2 (help asked for with -h prints the usage, status 0).
 func usageError(err error) int {
+	if err == errHelpShown {
+		return 0
+	}
 	if err == flag.ErrHelp {
 		fmt.Print(usage)
 		return 0

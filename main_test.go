@@ -57,10 +57,24 @@ func TestBadFlagIsOneLine(t *testing.T) {
 		"--bogus":        "raftsim: unknown flag -bogus; raftsim help shows every subcommand and flag\n",
 		"bench --bogus":  "raftsim: bench: unknown flag -bogus; raftsim help shows every subcommand and flag\n",
 		"test -rewrite=": "raftsim: test: invalid boolean value \"\" for -rewrite: parse error; raftsim help shows every subcommand and flag\n",
-		"frob":           "raftsim: unknown subcommand \"frob\" (the subcommands: run, test, bench, chaos, serve, help); raftsim help shows every subcommand and flag\n",
+		"frob":           "raftsim: unknown subcommand \"frob\" (the subcommands: run, test, bench, chaos, experiment, serve, help); raftsim help shows every subcommand and flag\n",
 	} {
 		out, code := captureStderr(t, func() int { return realMain(strings.Fields(args)) })
 		assert.Equal(t, 2, code, args)
 		assert.Equal(t, want, out, args)
 	}
+}
+
+// -h after a subcommand lists that subcommand's flags and exits 0 (it
+// used to report "flag: help requested" as an error).
+func TestSubcommandHelp(t *testing.T) {
+	for _, sub := range []string{"chaos", "bench", "run", "test", "serve"} {
+		out, code := captureStdout(t, func() int { return realMain([]string{sub, "-h"}) })
+		assert.Equal(t, 0, code, sub)
+		assert.Contains(t, out, "raftsim "+sub+" flags:", sub)
+		assert.Contains(t, out, "-seed", sub)
+	}
+	out, code := captureStdout(t, func() int { return realMain([]string{"chaos", "--help"}) })
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "-servers")
 }
