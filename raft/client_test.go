@@ -288,3 +288,25 @@ func TestReadIndexCoalescesRounds_6_4(t *testing.T) {
 	assert.Empty(t, n.reads)
 	assert.Equal(t, maxReads, len(tn.replies[clientA]))
 }
+
+// §6.4: a leader acknowledges its own heartbeat rounds. Re-elected, it
+// carries its round number over from its earlier term; its own
+// acknowledgement must come along, or its first read waits for a round
+// no quorum of the others alone can confirm (with a follower down, until
+// the next heartbeat).
+func TestReadIndexFirstReadOfReelectedLeader_6_4(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.request(0, set("a", "1"))
+	tn.request(0, Command{Op: OpGet, Key: "a", ReadOnly: true})
+	require.NotZero(t, tn.nodes[0].readSeq)
+	tn.elect(1)
+	tn.advance(60 * time.Millisecond)
+	tn.isolate(1, true)
+	tn.elect(0) // term 3: S0 leads again, its round number carried over
+	tn.replies[clientA] = nil
+	tn.request(0, Command{Op: OpGet, Key: "a", ReadOnly: true}) // no clock moves
+	r, ok := tn.lastReply()
+	require.True(t, ok, "the read waits for a round the leader's own acknowledgement would have confirmed")
+	assert.Equal(t, Value("1"), r.Result)
+}

@@ -236,6 +236,12 @@ func (n *Node) becomeLeader() {
 	}
 	if pr := n.prs[n.id]; pr != nil {
 		pr.match = n.stable // what is already durable counts from the start
+		// The leader acknowledges its own rounds (§6.4). readSeq carries
+		// over from an earlier term (round numbers are never reused), so
+		// at 0 its own acknowledgement would lag the round its first
+		// heartbeats carry, and its first read would wait for the next
+		// heartbeat whenever the others alone are no quorum.
+		pr.readAck = n.readSeq
 	}
 	if n.cfg.Bug != BugFigure8 {
 		// The figure8 bug is raft.js's design: no no-op, and commits by
