@@ -10,7 +10,19 @@ func (n *Node) handleClient(m Message) {
 		n.replyNotLeader(m.From, cmd)
 		return
 	}
+	if t := n.transfer; t != nil && cmd.Op != OpTransferLeader {
+		// A transfer is under way (§3.10): new requests would lengthen the
+		// log the target must catch up to. The client is sent on to the
+		// server about to lead.
+		n.send(Message{Type: MsgClientResp, To: m.From, Resp: Response{
+			ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusNotLeader, LeaderHint: t.target,
+		}})
+		return
+	}
 	switch cmd.Op {
+	case OpTransferLeader:
+		n.handleTransfer(m.From, cmd)
+		return
 	case OpAddServer, OpRemoveServer:
 		n.handleMembership(m.From, cmd)
 		return
@@ -81,6 +93,13 @@ func (n *Node) handleRead(from NodeID, cmd Command) {
 		return
 	}
 	n.ensureTermEntry()
+	if n.leaseHeld() {
+		// Within the lease no other leader can have been elected, so
+		// this leader's state machine is current (§6.4.1): no round.
+		n.event(Event{Kind: EvRead, Index: n.commit, Reason: "lease"})
+		n.reply(from, n.kv.read(cmd))
+		return
+	}
 	if cmd.ClientID != 0 {
 		for i := range n.reads {
 			if r := &n.reads[i]; r.cmd.ClientID == cmd.ClientID && r.cmd.Seq == cmd.Seq {
@@ -104,10 +123,7 @@ func (n *Node) handleRead(from NodeID, cmd Command) {
 // startReadRound sends a new heartbeat round, which every read waiting
 // for a round rides on.
 func (n *Node) startReadRound() {
-	n.readSeq++
-	if pr := n.prs[n.id]; pr != nil {
-		pr.readAck = n.readSeq
-	}
+	n.newRound()
 	n.serveReads()
 	if len(n.reads) > 0 {
 		n.heartbeat()

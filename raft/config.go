@@ -3,6 +3,7 @@ package raft
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -13,7 +14,15 @@ const (
 	DefaultHeartbeatInterval = 50 * time.Millisecond
 	DefaultMaxBatch          = 64
 	DefaultMaxInflight       = 16
+	// DefaultMaxDriftPPM is the clock drift lease reads allow for: 5%.
+	DefaultMaxDriftPPM = 50_000
 )
+
+// ErrLeaseNeedsCheckQuorum is returned by NewNode for LeaseRead without
+// CheckQuorum: a lease holds only while the followers that acknowledged
+// it refuse to vote for another (§4.2.3), which they do only with
+// check-quorum.
+var ErrLeaseNeedsCheckQuorum = errors.New("raft: Config.LeaseRead needs CheckQuorum (the lease relies on followers ignoring vote requests while they hear from a leader, §4.2.3)")
 
 // ErrNoRand is returned by NewNode for a Config without Rand: without it
 // every server would time out at the same instant, and split votes forever
@@ -52,6 +61,15 @@ func (c Config) normalized() (Config, error) {
 	if c.MaxInflight == 0 {
 		c.MaxInflight = DefaultMaxInflight
 	}
+	if c.MaxDriftPPM < 0 || c.MaxDriftPPM >= 1_000_000 {
+		return c, fmt.Errorf("raft: Config.MaxDriftPPM %d: a drift bound is between 0 and 100%% (1,000,000)", c.MaxDriftPPM)
+	}
+	if c.MaxDriftPPM == 0 {
+		c.MaxDriftPPM = DefaultMaxDriftPPM
+	}
+	if c.LeaseRead && !c.CheckQuorum {
+		return c, ErrLeaseNeedsCheckQuorum
+	}
 	if c.HeartbeatInterval >= c.ElectionTimeout {
 		// Followers would time out between two heartbeats of a healthy
 		// leader (§5.2: broadcastTime << electionTimeout).
@@ -87,4 +105,19 @@ func lastTermOf(log []Entry) uint64 {
 		return 0
 	}
 	return log[len(log)-1].Term
+}
+
+// leaseDuration is how long after the start of a heartbeat round that a
+// majority acknowledged the leader may serve reads from its lease
+// (§6.4.1), on its own clock: an election timeout measured on a follower
+// clock up to d fast is ET/(1+d) of true time, and true time t reads as
+// t*(1-d) on a leader clock up to d slow. The planted bug forgets both.
+func (c Config) leaseDuration() time.Duration {
+	if c.Bug == BugLeaseNoDrift {
+		return c.ElectionTimeout
+	}
+	d := uint64(c.MaxDriftPPM)
+	hi, lo := bits.Mul64(uint64(c.ElectionTimeout), 1_000_000-d)
+	q, _ := bits.Div64(hi, lo, 1_000_000+d) // hi < divisor: the product is of a smaller factor
+	return time.Duration(q)
 }

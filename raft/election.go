@@ -8,22 +8,29 @@ import "time"
 // a lone voter would otherwise lead, and write, in a term a crash can make
 // it forget, then win that term again and write different entries under
 // the same (index, term) (Figure 2: persist before responding to RPCs).
-func (n *Node) campaign() {
-	why := ""
-	if n.role == PreCandidate {
+//
+// A campaign that TimeoutNow started (transfer, §3.10) names the leader
+// that asked for it, and its vote requests say so: voters grant them past
+// the recent-leader rule.
+func (n *Node) campaign(transfer bool) {
+	why, from := "", None
+	switch {
+	case transfer:
+		why, from = "leadership handed over", n.leader
+	case n.role == PreCandidate:
 		why = "won the pre-vote"
 	}
 	n.setTerm(n.term+1, n.id)
 	n.role = Candidate
 	n.leader = None
 	n.votes = map[NodeID]bool{}
-	n.event(Event{Kind: EvTimeout, Reason: why})
+	n.event(Event{Kind: EvTimeout, Peer: from, Reason: why})
 	n.event(Event{Kind: EvBecome, Role: Candidate})
 	n.resetElectionTimer()
 	last, lastTerm := n.log.lastIndex(), n.log.lastTerm()
 	for _, id := range n.members {
 		if id != n.id {
-			n.send(Message{Type: MsgVote, To: id, LastIndex: last, LastTerm: lastTerm})
+			n.send(Message{Type: MsgVote, To: id, LastIndex: last, LastTerm: lastTerm, Transfer: transfer})
 		}
 	}
 }
@@ -100,7 +107,8 @@ func (n *Node) handleVote(m Message) {
 		// One vote per term (§5.2); a leader or candidate has voted for
 		// itself, so it never votes again in its own term.
 		reject("already voted")
-	case n.cfg.Bug != BugShortLogVote && !n.log.isUpToDate(m.LastIndex, m.LastTerm):
+	case n.cfg.Bug != BugShortLogVote && !n.log.isUpToDate(m.LastIndex, m.LastTerm) &&
+		!(m.Transfer && n.cfg.Bug == BugTransferBehind):
 		// Election restriction (§5.4.1).
 		reject("log not up to date")
 	case pre:
@@ -166,7 +174,7 @@ func (n *Node) tallyPreVotes(from NodeID) {
 		n.event(Event{Kind: EvVoteReceived, Peer: from, Term: n.term + 1, Index: uint64(granted), Pre: true})
 	}
 	if granted >= n.quorum() {
-		n.campaign()
+		n.campaign(false)
 	}
 }
 
@@ -214,8 +222,13 @@ func (n *Node) checkQuorum() bool {
 // the election timeout (a leader: is one), so that with check-quorum it
 // ignores vote requests and pre-votes (§4.2.3): that leader is working,
 // since with check-quorum it would have stepped down otherwise.
+//
+// With lease reads, a server that has just booted keeps quiet for an
+// election timeout too: it cannot know whether it acknowledged a leader's
+// lease just before it crashed, and a vote now could elect another leader
+// while that lease runs (§6.4.1).
 func (n *Node) inLease() bool {
-	if n.role == Leader {
+	if n.role == Leader || (n.cfg.LeaseRead && n.now-n.bootedAt < n.cfg.ElectionTimeout) {
 		return true
 	}
 	return n.leader != None && n.now-n.lastLeaderContact < n.cfg.ElectionTimeout
@@ -228,6 +241,8 @@ func (n *Node) becomeLeader() {
 	n.leader = n.id
 	n.leaderSince = n.now
 	n.votes = nil
+	n.leaseBroken = false
+	n.leaseRounds = n.leaseRounds[:0]
 	n.event(Event{Kind: EvBecome, Role: Leader})
 	n.prs = map[NodeID]*progress{}
 	n.peers = n.peers[:0]
@@ -274,6 +289,7 @@ func (n *Node) abandonLeadership() {
 		n.replyNotLeader(w.to, w.cmd)
 		n.configWait = nil
 	}
+	n.endTransfer()
 	n.prs = nil
 	n.peers = nil
 }

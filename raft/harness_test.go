@@ -43,10 +43,11 @@ func newTestNet(t *testing.T, n int) *testNet {
 }
 
 // protocol says which extensions of Figure 2 the nodes of a testNet run.
-type protocol struct{ preVote, checkQuorum bool }
+type protocol struct{ preVote, checkQuorum, leaseRead bool }
 
 var (
 	modern  = protocol{preVote: true, checkQuorum: true} // the default
+	leased  = protocol{preVote: true, checkQuorum: true, leaseRead: true}
 	classic = protocol{}                                 // Figure 2 alone
 )
 
@@ -80,7 +81,7 @@ func newTestNetProto(t *testing.T, ids []NodeID, bug Bug, p protocol) *testNet {
 func (tn *testNet) config(id NodeID) Config {
 	return Config{ID: id, ElectionTimeout: 150 * time.Millisecond, HeartbeatInterval: 50 * time.Millisecond,
 		Rand: rand.New(rand.NewPCG(uint64(id), 7)), Trace: true, Bug: tn.bug,
-		PreVote: tn.proto.preVote, CheckQuorum: tn.proto.checkQuorum}
+		PreVote: tn.proto.preVote, CheckQuorum: tn.proto.checkQuorum, LeaseRead: tn.proto.leaseRead}
 }
 
 // start (re)creates node id from its disk.

@@ -6,7 +6,8 @@ import (
 )
 
 // Node is one Raft server: the rules of Figure 2 plus client sessions,
-// ReadIndex and single-server membership changes. It is driven by Step and
+// ReadIndex, lease reads, single-server membership changes and leadership
+// transfer. It is driven by Step and
 // Tick and answers through Ready; it never blocks and never does I/O.
 type Node struct {
 	cfg Config
@@ -56,6 +57,15 @@ type Node struct {
 	reads      []readRequest
 	catchup    *catchup
 	configWait *pendingReply // leader: the membership request whose entry is in the log
+	transfer   *transfer     // leader: a leadership transfer under way (§3.10)
+	// leaseBroken: this leader sent TimeoutNow in its term, so another may
+	// be elected before its lease runs out (lease reads, §6.4.1).
+	leaseBroken bool
+	// leaseRounds: with LeaseRead, when each heartbeat round of this term
+	// not yet superseded by a confirmed one was sent, oldest first.
+	leaseRounds []leaseRound
+	leaseDur    time.Duration // see Config.leaseDuration
+	bootedAt    time.Duration
 
 	hsDirty bool
 	broken  []Invariant // since the last Ready; rare, so not double-buffered
@@ -116,6 +126,7 @@ func NewNode(cfg Config, st Storage, now time.Duration) (*Node, error) {
 	n.stable = n.log.lastIndex()
 	n.refreshConfig()
 	n.resetElectionTimer()
+	n.leaseDur, n.bootedAt = cfg.leaseDuration(), now
 	return n, nil
 }
 
@@ -177,6 +188,9 @@ func (n *Node) Deadline() time.Duration {
 		if c := n.catchup; c != nil && !c.ready && c.deadline < d {
 			d = c.deadline
 		}
+		if t := n.transfer; t != nil && t.deadline < d {
+			d = t.deadline
+		}
 		return d
 	case n.isMember(n.id):
 		return n.electionDeadline
@@ -230,12 +244,13 @@ func (n *Node) Tick(now time.Duration) {
 			n.heartbeat()
 		}
 		n.checkCatchup()
+		n.checkTransfer()
 	default:
 		if n.isMember(n.id) && now >= n.electionDeadline {
 			if n.cfg.PreVote {
 				n.preCampaign()
 			} else {
-				n.campaign()
+				n.campaign(false)
 			}
 		}
 	}
@@ -283,7 +298,9 @@ func (n *Node) Step(now time.Duration, m Message) {
 		if pre {
 			asked = m.Term
 		}
-		if vote && n.cfg.CheckQuorum && n.inLease() {
+		// A vote request of a transfer (§3.10) passes: the leader itself
+		// asked for that election.
+		if vote && n.cfg.CheckQuorum && n.inLease() && !m.Transfer {
 			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Term: asked, Reason: "heard from the leader recently", Pre: pre})
 			return
 		}
@@ -303,8 +320,11 @@ func (n *Node) Step(now time.Duration, m Message) {
 		default:
 			// Figure 2, all servers: a higher term makes us a follower.
 			lead := None
-			if m.Type == MsgApp || m.Type == MsgHeartbeat {
+			if m.Type == MsgApp || m.Type == MsgHeartbeat || m.Type == MsgTimeoutNow {
 				lead = m.From
+			}
+			if t := n.transfer; t != nil && m.From == t.target {
+				t.handedOver = true // the target campaigned, or leads
 			}
 			n.event(Event{Kind: EvStepDown, Peer: m.From, Term: m.Term})
 			n.becomeFollower(m.Term, lead)
@@ -325,6 +345,8 @@ func (n *Node) Step(now time.Duration, m Message) {
 		n.handleHeartbeat(m)
 	case MsgHeartbeatResp:
 		n.handleHeartbeatResp(m)
+	case MsgTimeoutNow:
+		n.handleTimeoutNow(m)
 	}
 }
 

@@ -68,12 +68,12 @@ func (n *Node) StableTo(now time.Duration, index, term uint64) {
 // cut) falls back to probing from matchIndex.
 func (n *Node) heartbeat() {
 	n.heartbeatDeadline = n.now + n.cfg.HeartbeatInterval
-	if k := len(n.reads); k > 0 && n.reads[k-1].seq > n.readSeq {
-		// Reads wait for a round not yet sent: this heartbeat is it.
-		n.readSeq++
-		if pr := n.prs[n.id]; pr != nil {
-			pr.readAck = n.readSeq
-		}
+	if k := len(n.reads); n.cfg.LeaseRead || (k > 0 && n.reads[k-1].seq > n.readSeq) {
+		// Reads wait for a round not yet sent: this heartbeat is it. With
+		// lease reads every heartbeat is a round: each one a majority
+		// answers renews the lease from the time it was sent.
+		n.trimLeaseRounds()
+		n.newRound()
 	}
 	hb := n.cfg.HeartbeatInterval
 	for _, id := range n.peers {
@@ -342,6 +342,7 @@ func (n *Node) handleAppResp(m Message) {
 		if n.role != Leader {
 			return
 		}
+		n.maybeSendTimeoutNow(m.From)
 	}
 	switch {
 	case pr.state == stateProbe:

@@ -101,6 +101,9 @@ const (
 	OpCAS
 	OpAddServer
 	OpRemoveServer
+	// OpTransferLeader asks the leader to hand its leadership over to
+	// Server (dissertation §3.10).
+	OpTransferLeader
 )
 
 func (o Op) String() string {
@@ -117,6 +120,8 @@ func (o Op) String() string {
 		return "addServer"
 	case OpRemoveServer:
 		return "removeServer"
+	case OpTransferLeader:
+		return "transferLeadership"
 	}
 	return "unknown"
 }
@@ -135,7 +140,8 @@ type Command struct {
 	// ReadOnly asks for a linearizable read through ReadIndex (§6.4)
 	// instead of a trip through the log. Only meaningful for OpGet.
 	ReadOnly bool
-	// Server is the server to add or remove, for membership operations.
+	// Server is the server to add or remove, for membership operations,
+	// and the one to hand leadership to, for OpTransferLeader.
 	Server NodeID
 }
 
@@ -185,6 +191,10 @@ const (
 	// never rewinds or checks a log; MsgHeartbeatResp echoes ReadSeq.
 	MsgHeartbeat
 	MsgHeartbeatResp
+	// MsgTimeoutNow tells its receiver to start an election at once
+	// (dissertation §3.10): the leader hands its leadership over to a
+	// server whose log it has brought up to date.
+	MsgTimeoutNow
 )
 
 func (t MsgType) String() string {
@@ -209,6 +219,8 @@ func (t MsgType) String() string {
 		return "Heartbeat"
 	case MsgHeartbeatResp:
 		return "HeartbeatResp"
+	case MsgTimeoutNow:
+		return "TimeoutNow"
 	}
 	return "unknown"
 }
@@ -235,6 +247,10 @@ type Message struct {
 	// messages before it arrive.
 	Probe  bool
 	Commit uint64
+	// Transfer marks a RequestVote of an election that a leader asked for
+	// with TimeoutNow (§3.10): voters grant it even while they heard from
+	// that leader recently (the rule of §4.2.3 would refuse it).
+	Transfer bool
 	// ReadSeq numbers the leader's heartbeat rounds; a follower echoes it so
 	// the leader can confirm leadership for ReadIndex (§6.4).
 	ReadSeq uint64
@@ -262,11 +278,11 @@ type Message struct {
 // was durable before it could count its own vote, and its own copy of the
 // entries counts only from StableTo, so it may replicate while it writes:
 // dissertation §10.2.1), client replies (they report committed state,
-// which is durable on a quorum, or a redirect), and pre-votes, which change
-// nobody's state.
+// which is durable on a quorum, or a redirect), pre-votes, which change
+// nobody's state, and TimeoutNow, which vouches only for the leader's term.
 func (m *Message) WaitsForDisk() bool {
 	switch m.Type {
-	case MsgApp, MsgHeartbeat, MsgClientResp, MsgPreVote, MsgPreVoteResp:
+	case MsgApp, MsgHeartbeat, MsgClientResp, MsgPreVote, MsgPreVoteResp, MsgTimeoutNow:
 		return false
 	}
 	return true
@@ -344,6 +360,14 @@ const (
 	BugStaleRead        // ro reads served without confirming leadership
 	BugShortLogVote     // vote for candidates with less up-to-date logs
 	BugEvenMajority     // half of the servers count as a majority
+	// BugTransferBehind sends TimeoutNow without bringing the target up to
+	// date, and voters grant a transfer's vote past the log check (the
+	// leader vouches for it, they think): a target missing committed
+	// entries can win (§3.10 and §5.4.1).
+	BugTransferBehind
+	// BugLeaseNoDrift serves lease reads for a whole election timeout,
+	// with no margin for clocks that drift (§6.4.1).
+	BugLeaseNoDrift
 )
 
 // Rand is the source of randomness for election timeouts; math/rand/v2's
@@ -386,6 +410,20 @@ type Config struct {
 	// from a leader within the election timeout ignore vote requests
 	// (§4.2.3): only then does a loyal follower mean a leader that works.
 	CheckQuorum bool
+	// LeaseRead serves read-only gets from a leader lease (dissertation
+	// §6.4.1) instead of a heartbeat round: for a lease after the start of
+	// the last heartbeat round a majority acknowledged, no other leader can
+	// have been elected, since each of that majority ignores vote requests
+	// for an election timeout after it heard from the leader (§4.2.3, which
+	// needs CheckQuorum: NewNode refuses LeaseRead without it). The lease is
+	// the election timeout shortened for clocks that drift by up to
+	// MaxDriftPPM: ElectionTimeout * (1-d)/(1+d), a slow leader clock
+	// against a fast follower clock.
+	LeaseRead bool
+	// MaxDriftPPM bounds how far any server's clock may run fast or slow,
+	// in parts per million (50,000 is 5%); 0 means DefaultMaxDriftPPM.
+	// Only lease reads depend on it.
+	MaxDriftPPM int
 	// Trace asks for Events in every Ready. Off, the node builds none.
 	Trace bool
 	Bug   Bug
@@ -396,7 +434,7 @@ type EventKind uint8
 
 // Events a node reports when Config.Trace is on.
 const (
-	EvTimeout        EventKind = iota // election timer fired, or a pre-vote was won (Reason says so); Term is the new term
+	EvTimeout        EventKind = iota // election timer fired, a pre-vote was won, or TimeoutNow came from Peer (Reason says which); Term is the new term
 	EvBecome                          // role changed to Role in Term
 	EvVoteGranted                     // voted for Peer in Term
 	EvVoteRejected                    // refused Peer's vote request; Reason says why
@@ -411,6 +449,7 @@ const (
 	EvRead                            // served a linearizable read at read index Index
 	EvCatchUp                         // new server Peer caught up to Index (round Index2)
 	EvCheckQuorum                     // leader stepped down: only Index of its Index2 voters answered within an election timeout (§6.2)
+	EvTransfer                        // leadership transfer to Peer (§3.10): Reason says what happened ("started", "timeout now sent", "abandoned", ...)
 )
 
 // Event is one traced step of a node. Reason is a constant string, so
