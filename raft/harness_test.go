@@ -48,7 +48,7 @@ type protocol struct{ preVote, checkQuorum, leaseRead bool }
 var (
 	modern  = protocol{preVote: true, checkQuorum: true} // the default
 	leased  = protocol{preVote: true, checkQuorum: true, leaseRead: true}
-	classic = protocol{}                                 // Figure 2 alone
+	classic = protocol{} // Figure 2 alone
 )
 
 func newTestNetIDs(t *testing.T, ids []NodeID, bug Bug) *testNet {
