@@ -187,7 +187,8 @@ func (r *traceRing) addRaft(at time.Duration, id raft.NodeID, e *raft.Event) {
 func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
 	p := r.slot()
 	why, ok := r.intern(reason)
-	if !ok || !endpoints(kind, node, peer, m) {
+	if !ok || !endpoints(kind, node, peer, m) || m.Transfer {
+		// A transfer's vote requests are rare: kept whole.
 		r.addFullMsg(p, at, kind, node, peer, m, reason)
 		return
 	}
