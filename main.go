@@ -246,8 +246,8 @@ func bench(args []string, g *globals) int {
 		return usageError(fmt.Errorf("bench: unexpected argument %q (flags only, e.g. bench -n 5 -k 100000)", pos[0]))
 	}
 	switch {
-	case *n < 1 || *n > 1000:
-		return usageError(fmt.Errorf("bench: -n %d servers is out of range (1 to 1000)", *n))
+	case *n < 1 || *n > sim.MaxServers:
+		return usageError(fmt.Errorf("bench: -n %d servers is out of range (1 to %d)", *n, sim.MaxServers))
 	case *k < 1 || *k > 100_000_000:
 		return usageError(fmt.Errorf("bench: -k %d proposals is out of range (1 to 100000000)", *k))
 	case *w < 1 || *w > 100_000:

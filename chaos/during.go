@@ -128,7 +128,7 @@ func (w *liveWatch) violation(s liveSource) (kind int, note string) {
 	// The oldest open operation is the first to have waited too long.
 	if op, ok := s.OldestOpen(); ok && now-max(op.Call, from) >= duringOpBound {
 		return duringOps, fmt.Sprintf("# liveness during faults: %s live since t=%s (a connected majority), client %d's %s %s (seq %d), called at t=%s, unanswered at t=%s",
-			group, secs(since), op.Client, op.Op, op.Key, op.Seq, secs(op.Call), secs(now))
+			group, secs(since), sim.ShownID(op.Client), op.Op, op.Key, op.Seq, secs(op.Call), secs(now))
 	}
 	return duringNone, ""
 }

@@ -79,13 +79,25 @@ func (c Config) normalized() (Config, error) {
 	return c, nil
 }
 
+func strictlyIncreasing(ids []NodeID) bool {
+	for i := 1; i < len(ids); i++ {
+		if ids[i] <= ids[i-1] {
+			return false
+		}
+	}
+	return true
+}
+
 // normalizedStorage returns st with its bootstrap membership sorted and
 // without duplicates (membership lookups are binary searches), or why its
-// log cannot be a Raft log.
+// log cannot be a Raft log. A membership already sorted and without
+// duplicates is kept, not copied (see Storage.Bootstrap).
 func normalizedStorage(st Storage) (Storage, error) {
-	st.Bootstrap = slices.Clone(st.Bootstrap)
-	slices.Sort(st.Bootstrap)
-	st.Bootstrap = slices.Compact(st.Bootstrap)
+	if !strictlyIncreasing(st.Bootstrap) {
+		st.Bootstrap = slices.Clone(st.Bootstrap)
+		slices.Sort(st.Bootstrap)
+		st.Bootstrap = slices.Compact(st.Bootstrap)
+	}
 	for i, e := range st.Log {
 		if e.Index != uint64(i)+1 {
 			return st, fmt.Errorf("raft: Storage.Log[%d] has index %d, want %d", i, e.Index, i+1)

@@ -302,7 +302,10 @@ type Storage struct {
 	Log []Entry
 	// Bootstrap is the membership the server was created with, used until a
 	// config entry in the log supersedes it. Empty for a server that joins
-	// through addServer: it waits to be contacted by a leader.
+	// through addServer: it waits to be contacted by a leader. The node
+	// keeps a sorted slice as it is and only reads it, so the servers of a
+	// cluster may share one (10,000 servers holding a copy each would hold
+	// 10^8 ids); the caller must not change it afterwards.
 	Bootstrap []NodeID
 }
 

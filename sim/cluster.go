@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"slices"
 
 	"raftsim/raft"
 )
@@ -14,8 +13,8 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 	if s.started {
 		return fmt.Errorf("startServers: %w", ErrAlreadyStarted)
 	}
-	if n < 1 || n > int(MaxServerID)+1 {
-		return fmt.Errorf("startServers %d: the number of servers must be between 1 and %d", n, MaxServerID+1)
+	if n < 1 || n > MaxServers {
+		return fmt.Errorf("startServers %d: the number of servers must be between 1 and %d", n, MaxServers)
 	}
 	if err := s.validate("startServers", o); err != nil {
 		return err
@@ -43,7 +42,7 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 		if s.server(id) != nil {
 			return fmt.Errorf("startServers: server %d already exists", id)
 		}
-		srvs[i] = s.newServer(id, raft.Storage{HardState: raft.HardState{VotedFor: raft.None}, Bootstrap: slices.Clone(ids)}, o)
+		srvs[i] = s.newServer(id, raft.Storage{HardState: raft.HardState{VotedFor: raft.None}, Bootstrap: ids}, o)
 	}
 	s.started = true
 	for _, srv := range srvs {

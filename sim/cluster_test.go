@@ -53,7 +53,7 @@ func TestErrorsNameTheOperation(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNoSuchServer)
 	_, err = s.ClientRequest(raft.None, raft.Command{Op: 200})
 	assert.Error(t, err)
-	_, err = s.AddServer(1000, ServerOptions{})
+	_, err = s.AddServer(MaxServerID+1, ServerOptions{})
 	assert.ErrorIs(t, err, ErrBadServerID)
 	_, err = s.AddServer(-3, ServerOptions{})
 	assert.ErrorIs(t, err, ErrBadServerID)
@@ -71,7 +71,7 @@ func TestStartServersValidates(t *testing.T) {
 	}{
 		{0, ServerOptions{}},
 		{-1, ServerOptions{}},
-		{1001, ServerOptions{}},
+		{MaxServers + 1, ServerOptions{}},
 		{3, ServerOptions{HeartbeatInterval: time.Second}},
 		{3, ServerOptions{ElectionTimeout: 10 * time.Millisecond}}, // below the 50ms heartbeat
 		{3, ServerOptions{Bug: 99}},
@@ -256,5 +256,71 @@ func TestLargeCluster(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, raft.StatusSuccess, r.Status)
 	requireValueEverywhere(t, s, "a", "1")
+	requireSafe(t, s)
+}
+
+// TestServerIDsPastClients: server ids run past 999, where client ids once
+// began (issue 11): servers 1000 and 5000 join and take messages meant for
+// them, while the clients keep their numbers from 1000 in what people see.
+func TestServerIDsPastClients(t *testing.T) {
+	s, _ := newCluster(t, 1, 3)
+	for _, id := range []raft.NodeID{1000, 5000} {
+		r, err := s.AddServer(id, ServerOptions{})
+		require.NoError(t, err)
+		require.Equal(t, raft.StatusOK, r.Status, "addServer %d: %s", id, r.Err)
+	}
+	r, err := s.ClientRequest(raft.None, set("a", "1"))
+	require.NoError(t, err)
+	require.Equal(t, raft.StatusSuccess, r.Status)
+	s.Run(time.Second)
+	for _, id := range []raft.NodeID{1000, 5000} {
+		info, err := s.Info(id)
+		require.NoError(t, err)
+		assert.Equal(t, raft.Value("1"), info.StateMachine["a"], "server %d", id)
+	}
+	h := s.History()
+	require.NotEmpty(t, h)
+	for _, op := range h {
+		assert.True(t, IsClient(op.Client))
+		assert.GreaterOrEqual(t, ShownID(op.Client), FirstClientNumber)
+	}
+	assert.Equal(t, FirstClientNumber, ShownID(h[0].Client))
+	assert.Equal(t, 1000, ShownID(1000), "a server is shown by its id")
+	assert.Equal(t, -1, ShownID(raft.None))
+	requireSafe(t, s)
+}
+
+// TestStartServersLimits: the most servers a cluster may have starts; one
+// more is refused with the limit.
+func TestStartServersLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 10,000 servers")
+	}
+	s := New(Options{Seed: 1, NoSafetyCheck: true})
+	require.NoError(t, s.StartServers(MaxServers, ServerOptions{}))
+	assert.Len(t, s.Servers(), MaxServers)
+	err := New(Options{}).StartServers(MaxServers+1, ServerOptions{})
+	assert.ErrorContains(t, err, "between 1 and 10000")
+}
+
+// TestThousandAndOneServers: a cluster of 1,001 servers, past the 999 where
+// server ids once stopped, elects a leader and commits an entry that server
+// 1000 applies too (issue 11). The timeouts are spread over seconds so that
+// a thousand candidates do not split the vote for ever.
+func TestThousandAndOneServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 1,001 servers")
+	}
+	s := New(Options{Seed: 1})
+	require.NoError(t, s.StartServers(1001, ServerOptions{ElectionTimeout: 2 * time.Second, ElectionTimeoutMax: 4 * time.Second}))
+	_, ok := s.LeaderID(true)
+	require.True(t, ok, "no leader")
+	r, err := s.ClientRequest(raft.None, set("a", "1"))
+	require.NoError(t, err)
+	require.Equal(t, raft.StatusSuccess, r.Status)
+	requireValueEverywhere(t, s, "a", "1")
+	info, err := s.Info(1000)
+	require.NoError(t, err)
+	assert.Equal(t, raft.Value("1"), info.StateMachine["a"])
 	requireSafe(t, s)
 }

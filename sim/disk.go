@@ -26,7 +26,9 @@ type disk struct {
 }
 
 func newDisk(st raft.Storage) *disk {
-	d := &disk{hard: st.HardState, bootstrap: slices.Clone(st.Bootstrap)}
+	// The bootstrap membership is read only, by the disk and the node, so
+	// every server of a cluster shares the one StartServers made.
+	d := &disk{hard: st.HardState, bootstrap: st.Bootstrap}
 	d.append(st.Log)
 	return d
 }
@@ -88,7 +90,7 @@ func (d *disk) log() []raft.Entry {
 
 // storage returns a copy of the disk's contents to build a node from.
 func (d *disk) storage() raft.Storage {
-	return raft.Storage{HardState: d.hard, Log: d.log(), Bootstrap: slices.Clone(d.bootstrap)}
+	return raft.Storage{HardState: d.hard, Log: d.log(), Bootstrap: d.bootstrap}
 }
 
 // config returns the membership recorded on the disk: the latest config

@@ -13,7 +13,7 @@ import (
 // the shell's clientRequest and of the load's clients is recorded;
 // membership requests and Bench's proposals are not.
 type HistoryOp struct {
-	Client   raft.NodeID // the client endpoint (ClientIDBase and up)
+	Client   raft.NodeID // the client endpoint (ClientIDBase and up; ShownID to print)
 	Seq      uint64      // the session sequence number (retries reuse it)
 	Op       raft.Op     // get, set, del or cas
 	Key      string
@@ -170,5 +170,5 @@ func (s *Sim) WaitQuiet(bound time.Duration) (ok bool, why string) {
 		ops = "client operation is"
 	}
 	return false, fmt.Sprintf("%d %s still without an answer %v after t=%v; the oldest: client %d %s %s (seq %d) called at t=%v",
-		left, ops, bound, start, first.Client, first.Op, first.Key, first.Seq, first.Call)
+		left, ops, bound, start, ShownID(first.Client), first.Op, first.Key, first.Seq, first.Call)
 }

@@ -19,7 +19,7 @@ func CheckOperations(h []HistoryOp) []check.Operation {
 	out := make([]check.Operation, 0, len(h))
 	for _, op := range h {
 		c := check.Operation{
-			Client: int(op.Client), Key: op.Key, Value: string(op.Value), Old: string(op.Old),
+			Client: ShownID(op.Client), Key: op.Key, Value: string(op.Value), Old: string(op.Old),
 			Call: op.Call, Return: op.Return,
 			Completed: op.Done && op.Status == raft.StatusSuccess,
 			Output:    string(op.Result),
@@ -49,7 +49,7 @@ func CheckOperations(h []HistoryOp) []check.Operation {
 func opNote(op HistoryOp) string {
 	var b strings.Builder
 	// One name per client everywhere: the shell's is an id like the load's.
-	b.WriteString("client " + strconv.Itoa(int(op.Client)) + ", ")
+	b.WriteString("client " + strconv.Itoa(ShownID(op.Client)) + ", ")
 	b.WriteString("seq " + strconv.FormatUint(op.Seq, 10))
 	if op.ReadOnly {
 		b.WriteString(", ro (ReadIndex)")

@@ -211,7 +211,7 @@ func (s *Sim) loadTimer(c *client) bool {
 func (s *Sim) loadIssue(c *client) {
 	lc, r, rnd := c.load, c.load.run, s.loadRand()
 	key := r.keys[rnd.IntN(len(r.keys))]
-	val := raft.Value(strconv.FormatUint(uint64(c.id)*1_000_000+c.seq+1, 10))
+	val := raft.Value(strconv.FormatUint(uint64(ShownID(c.id))*1_000_000+c.seq+1, 10))
 	cmd := raft.Command{Key: key}
 	m := r.opts.Mix
 	switch x := rnd.IntN(m[0] + m[1] + m[2]); {

@@ -23,7 +23,7 @@ type network struct {
 	model netModel
 }
 
-func isClient(id raft.NodeID) bool { return id >= ClientIDBase }
+func isClient(id raft.NodeID) bool { return IsClient(id) }
 
 // latency draws one message's one-way delay on a link of a plain global
 // model (the hot path): one draw from the network stream, exactly as the

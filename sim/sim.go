@@ -21,12 +21,31 @@ const (
 	DefaultUntilTimeout = 10 * time.Second
 )
 
-// Id ranges. Servers have ids 0..MaxServerID; client endpoints start at
-// ClientIDBase so that the two never collide on the network.
+// Id spaces. Servers have ids 0..MaxServerID, and a cluster has at most
+// MaxServers of them: every server holds the membership, so memory grows
+// as the square of their number (10,000 servers hold 10^8 ids, about a
+// gigabyte). Client endpoints live apart, from ClientIDBase up, far above
+// any server id, so that neither space limits the other. People see a
+// client by its number (ShownID): 1000 for the first, then 1001, ..., as
+// before servers could pass 999, so outputs naming clients did not change.
 const (
-	MaxServerID  raft.NodeID = 999
-	ClientIDBase raft.NodeID = 1000
+	MaxServerID       raft.NodeID = 999_999
+	MaxServers                    = 10_000
+	ClientIDBase      raft.NodeID = 1 << 30 // events hold ids in an int32
+	FirstClientNumber             = 1000
 )
+
+// IsClient says whether id is a client endpoint rather than a server.
+func IsClient(id raft.NodeID) bool { return id >= ClientIDBase }
+
+// ShownID is the number people see for id: a server's id, a client's
+// number (FirstClientNumber for the first client, then up), None's -1.
+func ShownID(id raft.NodeID) int {
+	if IsClient(id) {
+		return int(id-ClientIDBase) + FirstClientNumber
+	}
+	return int(id)
+}
 
 // Errors returned by Sim's methods, wrapped with the operation and the id
 // (test them with errors.Is).
@@ -36,7 +55,7 @@ var (
 	ErrServerUp       = errors.New("server is already up")
 	ErrAlreadyStarted = errors.New("servers already started (reset to start again)")
 	ErrNotStarted     = errors.New("no servers yet: run startServers first")
-	ErrBadServerID    = errors.New("server ids must be between 0 and 999")
+	ErrBadServerID    = fmt.Errorf("server ids must be between 0 and %d", MaxServerID)
 	ErrBadOption      = errors.New("bad option")
 )
 

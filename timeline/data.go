@@ -247,8 +247,8 @@ func (b *builder) lane(id raft.NodeID) int {
 }
 
 func laneName(id raft.NodeID) string {
-	if id >= sim.ClientIDBase {
-		return "client " + strconv.Itoa(int(id))
+	if sim.IsClient(id) {
+		return "client " + strconv.Itoa(sim.ShownID(id))
 	}
 	return "S" + strconv.Itoa(int(id))
 }
@@ -302,7 +302,7 @@ func (b *builder) addLanes(in Input) {
 	slices.Sort(ids)
 	for _, id := range ids {
 		b.lanes[id] = len(b.d.Lanes)
-		l := Lane{Name: laneName(id), Server: id < sim.ClientIDBase, ID: int(id)}
+		l := Lane{Name: laneName(id), Server: !sim.IsClient(id), ID: sim.ShownID(id)}
 		if si, ok := b.servers[id]; ok {
 			l.Now = serverNow(si)
 		}
@@ -694,8 +694,14 @@ func fieldText(f reflect.Value) string {
 	case reflect.Struct:
 		var parts []string
 		for i := range f.NumField() {
-			if g := f.Field(i); !g.IsZero() {
-				parts = append(parts, lowerFirst(f.Type().Field(i).Name)+" "+fieldText(g))
+			g, name := f.Field(i), f.Type().Field(i).Name
+			switch {
+			case g.IsZero():
+			case name == "ClientID" && g.CanUint():
+				// a client session is its client's number, as everywhere people read it
+				parts = append(parts, "clientID "+strconv.Itoa(sim.ShownID(raft.NodeID(g.Uint()))))
+			default:
+				parts = append(parts, lowerFirst(name)+" "+fieldText(g))
 			}
 		}
 		return "{" + strings.Join(parts, ", ") + "}"

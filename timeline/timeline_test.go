@@ -180,9 +180,13 @@ func TestMessagesReadGenerically(t *testing.T) {
 	require.Equal(t, 1, category(m)) // appends
 	m.Entries = nil
 	require.Equal(t, 2, category(m)) // heartbeats
-	r := &raft.Message{Type: raft.MsgClientResp, From: 1, To: 1000, Resp: raft.Response{Status: raft.StatusNotLeader, LeaderHint: raft.None}}
+	r := &raft.Message{Type: raft.MsgClientResp, From: 1, To: sim.ClientIDBase, Resp: raft.Response{Status: raft.StatusNotLeader, LeaderHint: raft.None}}
 	require.Equal(t, "ClientResponse S1 → client 1000, resp {status NOT_LEADER, leaderHint -1}", MessageText(r))
 	require.Equal(t, 4, category(r)) // client
+	c := &raft.Message{Type: raft.MsgClient, From: sim.ClientIDBase + 1, To: 1000,
+		Cmd: raft.Command{ClientID: uint64(sim.ClientIDBase + 1), Seq: 2, Op: raft.OpSet, Key: "a", Value: "1"}}
+	require.Equal(t, "ClientRequest client 1001 → S1000, cmd {clientID 1001, seq 2, op set, key a, value 1}", MessageText(c),
+		"a client by its number, a server by its id, past 999 too")
 	require.True(t, strings.HasSuffix(raft.MsgVoteResp.String(), "Resp"))
 	require.Equal(t, 3, category(&raft.Message{Type: raft.MsgVoteResp})) // replies
 	require.Equal(t, 0, category(&raft.Message{Type: raft.MsgVote}))     // votes
@@ -202,10 +206,10 @@ func TestHistoryPage(t *testing.T) {
 		Title: "stale read", Now: 100 * ms,
 		Servers: []sim.ServerInfo{{ID: 0, Up: true}, {ID: 1, Up: true}},
 		History: []sim.HistoryOp{
-			op(1000, raft.OpSet, "x", "1", 0, 10, "1", 0),
-			op(1000, raft.OpSet, "x", "2", 20, 30, "2", 0),
-			op(1001, raft.OpGet, "x", "", 40, 50, "1", 1), // stale: 2 was acknowledged before
-			op(1001, raft.OpSet, "y", "5", 60, 70, "5", 0),
+			op(sim.ClientIDBase, raft.OpSet, "x", "1", 0, 10, "1", 0),
+			op(sim.ClientIDBase, raft.OpSet, "x", "2", 20, 30, "2", 0),
+			op(sim.ClientIDBase+1, raft.OpGet, "x", "", 40, 50, "1", 1), // stale: 2 was acknowledged before
+			op(sim.ClientIDBase+1, raft.OpSet, "y", "5", 60, 70, "5", 0),
 		},
 		Faults: []sim.FaultEvent{{Time: 35 * ms, Kind: sim.EvCrash, Node: 0}, {Time: 80 * ms, Kind: sim.EvRestart, Node: 0}},
 	}

@@ -58,14 +58,16 @@ type entryView struct {
 // flightView is a message on the network, drawn along its link between
 // Sent and Due.
 type flightView struct {
-	ID    uint64      `json:"id"`
-	From  raft.NodeID `json:"from"`
-	To    raft.NodeID `json:"to"`
-	Type  string      `json:"type"`
-	Kind  string      `json:"kind"` // vote, append, heartbeat, reply, client: the colour
-	Label string      `json:"label"`
-	Sent  float64     `json:"sent"`
-	Due   float64     `json:"due"`
+	ID       uint64  `json:"id"`
+	From     int     `json:"from"` // a server's id, or -1 for a client (drawn in the ring's middle)
+	To       int     `json:"to"`
+	FromName string  `json:"fromName"` // "S3", "client 1000": server ids pass 999, so a number cannot tell
+	ToName   string  `json:"toName"`
+	Type     string  `json:"type"`
+	Kind     string  `json:"kind"` // vote, append, heartbeat, reply, client: the colour
+	Label    string  `json:"label"`
+	Sent     float64 `json:"sent"`
+	Due      float64 `json:"due"`
 }
 
 // linkView says which ways the link between A and B carries messages now.
@@ -303,7 +305,8 @@ func entryText(e raft.Entry) string {
 func flightFrom(fl sim.Flight, sent time.Duration) flightView {
 	m := &fl.Msg
 	t := m.Type.String()
-	v := flightView{ID: fl.ID, From: m.From, To: m.To, Type: t, Sent: ms(sent), Due: ms(fl.Due)}
+	v := flightView{ID: fl.ID, From: endID(m.From), To: endID(m.To), FromName: endName(m.From), ToName: endName(m.To),
+		Type: t, Sent: ms(sent), Due: ms(fl.Due)}
 	lt := strings.ToLower(t)
 	reply := strings.Contains(lt, "resp") || strings.Contains(lt, "reply")
 	switch {
@@ -320,6 +323,23 @@ func flightFrom(fl sim.Flight, sent time.Duration) flightView {
 	}
 	v.Label = flightLabel(m, t, reply)
 	return v
+}
+
+// endID is a message end as the page places it: a server by its id, every
+// client at -1 (the middle of the ring).
+func endID(id raft.NodeID) int {
+	if sim.IsClient(id) {
+		return -1
+	}
+	return int(id)
+}
+
+// endName names a message end as the shell does: S3, client 1000.
+func endName(id raft.NodeID) string {
+	if sim.IsClient(id) {
+		return "client " + strconv.Itoa(sim.ShownID(id))
+	}
+	return "S" + strconv.Itoa(int(id))
 }
 
 func flightLabel(m *raft.Message, t string, reply bool) string {

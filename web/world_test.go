@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"raftsim/raft"
 	"raftsim/repl"
 	"raftsim/repl/render"
 	"raftsim/sim"
@@ -541,5 +542,16 @@ func TestStoppedCommandReplaysStopped(t *testing.T) {
 	}
 	if !strings.Contains(w.script(), fmt.Sprintf("\nrun %s\n", end)) {
 		t.Errorf("the script holds the run as long as it ran (%v):\n%s", end, w.script())
+	}
+}
+
+// TestFlightEnds: the page places a message by server id (every client in
+// the middle of the ring, at -1) and names its ends as the shell does, so
+// server 1000 and the shell's client 1000 stay apart.
+func TestFlightEnds(t *testing.T) {
+	fl := sim.Flight{ID: 1, Msg: raft.Message{Type: raft.MsgClientResp, From: 1000, To: sim.ClientIDBase}}
+	v := flightFrom(fl, 0)
+	if v.From != 1000 || v.To != -1 || v.FromName != "S1000" || v.ToName != "client 1000" {
+		t.Fatalf("ends %d (%s) -> %d (%s), want 1000 (S1000) -> -1 (client 1000)", v.From, v.FromName, v.To, v.ToName)
 	}
 }

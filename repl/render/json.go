@@ -138,7 +138,7 @@ func nodeJSON(id raft.NodeID) json.RawMessage {
 	if id == raft.None {
 		return json.RawMessage("null")
 	}
-	return json.RawMessage(strconv.Itoa(int(id)))
+	return json.RawMessage(strconv.Itoa(sim.ShownID(id)))
 }
 
 func mustJSON(v any) json.RawMessage {

@@ -57,7 +57,7 @@ func (r *Renderer) paint(s string, attrs ...color.Attribute) string {
 }
 
 func (r *Renderer) server(id raft.NodeID, s string) string {
-	if id < 0 || id >= sim.ClientIDBase {
+	if id < 0 || sim.IsClient(id) {
 		return s // clients keep the terminal's own colour, apart from every server
 	}
 	return r.paint(s, serverColors[int(id)%len(serverColors)]...)

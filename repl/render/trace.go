@@ -65,6 +65,10 @@ type jsonRaftEvent struct {
 	Config []raft.NodeID   `json:"config,omitempty"`
 }
 
+// sessionNumber is a client session's id as people see it: the client's
+// number (1000 for the shell's), not its network endpoint.
+func sessionNumber(id uint64) uint64 { return uint64(sim.ShownID(raft.NodeID(id))) }
+
 // TraceEventJSON is the JSON form of one trace event as `export trace`
 // writes it, one object a line; line is the event as the debug output words
 // it.
@@ -80,11 +84,11 @@ func TraceEventJSON(ev sim.TraceEvent, line EventLine) any {
 		}
 		switch m.Type {
 		case raft.MsgClient:
-			jm.Cmd = &jsonTraceCmd{jsonCommand: commandJSON(m.Cmd), ClientID: m.Cmd.ClientID, Seq: m.Cmd.Seq, RO: m.Cmd.ReadOnly}
+			jm.Cmd = &jsonTraceCmd{jsonCommand: commandJSON(m.Cmd), ClientID: sessionNumber(m.Cmd.ClientID), Seq: m.Cmd.Seq, RO: m.Cmd.ReadOnly}
 		case raft.MsgClientResp:
 			r := m.Resp
 			jm.Resp = &jsonTraceResp{jsonReply: jsonReply{Status: r.Status, Result: rawValue(r.Result), LeaderHint: nodeJSON(r.LeaderHint), Error: r.Err},
-				ClientID: r.ClientID, Seq: r.Seq}
+				ClientID: sessionNumber(r.ClientID), Seq: r.Seq}
 		}
 		j.Msg = jm
 	}

@@ -256,7 +256,7 @@ type LoadShown struct {
 func (v LoadShown) asJSON() json.RawMessage {
 	st := v.St
 	mix := object{{"set", mustJSON(st.Mix[0])}, {"get", mustJSON(st.Mix[1])}, {"cas", mustJSON(st.Mix[2])}}
-	return mustJSON(jsonLoad{Action: v.Action, Clients: st.Clients, Rate: st.Rate, Keys: st.Keys, ForMs: Millis(st.Duration), Mix: mix,
+	return mustJSON(jsonLoad{Action: v.Action, Clients: shownIDs(st.Clients), Rate: st.Rate, Keys: st.Keys, ForMs: Millis(st.Duration), Mix: mix,
 		StartMs: Millis(st.Start), EndMs: Millis(st.End), Running: st.Running, Issued: st.Issued, Answered: st.Answered,
 		Pending: st.Issued - st.Answered, Resends: st.Resends})
 }
@@ -315,19 +315,19 @@ type jsonCheck struct {
 }
 
 type jsonLoad struct {
-	Action   string        `json:"action"`
-	Clients  []raft.NodeID `json:"clients"`
-	Rate     float64       `json:"rate"`
-	Keys     int           `json:"keys"`
-	ForMs    json.Number   `json:"for_ms"`
-	Mix      object        `json:"mix"`
-	StartMs  json.Number   `json:"start_ms"`
-	EndMs    json.Number   `json:"end_ms"`
-	Running  bool          `json:"running"`
-	Issued   int           `json:"issued"`
-	Answered int           `json:"answered"`
-	Pending  int           `json:"pending"`
-	Resends  int           `json:"resends"`
+	Action   string      `json:"action"`
+	Clients  []int       `json:"clients"`
+	Rate     float64     `json:"rate"`
+	Keys     int         `json:"keys"`
+	ForMs    json.Number `json:"for_ms"`
+	Mix      object      `json:"mix"`
+	StartMs  json.Number `json:"start_ms"`
+	EndMs    json.Number `json:"end_ms"`
+	Running  bool        `json:"running"`
+	Issued   int         `json:"issued"`
+	Answered int         `json:"answered"`
+	Pending  int         `json:"pending"`
+	Resends  int         `json:"resends"`
 }
 
 type jsonHistoryOp struct {
@@ -345,7 +345,7 @@ type jsonHistoryOp struct {
 }
 
 func historyOpJSON(op sim.HistoryOp) jsonHistoryOp {
-	j := jsonHistoryOp{Client: mustJSON(op.Client), Seq: op.Seq, Op: op.Op.String(), Key: op.Key, RO: op.ReadOnly,
+	j := jsonHistoryOp{Client: mustJSON(sim.ShownID(op.Client)), Seq: op.Seq, Op: op.Op.String(), Key: op.Key, RO: op.ReadOnly,
 		CallMs: Millis(op.Call), ReturnMs: json.RawMessage("null"), Status: "pending", Result: json.RawMessage("null")}
 	switch op.Op {
 	case raft.OpSet:
@@ -367,3 +367,12 @@ const (
 	DebugOn      = 1 // elections, appends, commits, non-heartbeat messages
 	DebugVerbose = 2 // also heartbeats, acks and deliveries
 )
+
+// shownIDs is sim.ShownID of each id: clients as people number them.
+func shownIDs(ids []raft.NodeID) []int {
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = sim.ShownID(id)
+	}
+	return out
+}

@@ -13,7 +13,7 @@ import (
 // clientName names the client of an operation by its id, the shell's
 // (1000) as the load's (1001, ...): the name debug output gives it too.
 func clientName(op sim.HistoryOp) string {
-	return strconv.Itoa(int(op.Client))
+	return strconv.Itoa(sim.ShownID(op.Client))
 }
 
 // opText describes a client operation in shell words: "cas k0 7 -> 9".

@@ -17,8 +17,8 @@ import (
 
 // Limits that keep a typo from freezing the shell or eating the memory.
 const (
-	maxServers    = int64(sim.MaxServerID) + 1
-	maxServerID   = sim.MaxServerID // the simulator's limit, so both say the same
+	maxServers    = sim.MaxServers // the simulator's limits, so both say the same
+	maxServerID   = sim.MaxServerID
 	maxStep       = 1_000_000
 	maxRun        = 24 * time.Hour
 	maxTimeoutOpt = time.Hour

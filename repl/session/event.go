@@ -108,7 +108,7 @@ func (s *Session) name(id raft.NodeID) string {
 	if slices.Contains(s.sim.Servers(), id) || s.debugServers[id] > 0 {
 		return fmt.Sprintf("S%d", id)
 	}
-	return fmt.Sprintf("client %d", id)
+	return fmt.Sprintf("client %d", sim.ShownID(id))
 }
 
 // ref is entry index of node's log as index@tTERM (the bare index when the

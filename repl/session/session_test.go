@@ -121,7 +121,7 @@ func TestExecAddRemoveServer(t *testing.T) {
 	r = execOK(t, s, "removeServer 3")
 	assert.Equal(t, raft.StatusOK, r.Value.(render.MemberStatus).Status)
 	execErr(t, s, "removeServer 42", "server 42 does not exist", "servers: 0, 1, 2, 3")
-	execErr(t, s, "addServer 1000000", "addServer: server id 1000000 is out of range (0 to 999")
+	execErr(t, s, "addServer 1000000", "addServer: server id 1000000 is out of range (0 to 999999;")
 }
 
 // A refused membership change fails and says why; its value is still the

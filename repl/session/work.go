@@ -8,7 +8,7 @@ import (
 )
 
 // Bounds on the work of one command, so that a combination of settings
-// each within its own limit (1000 servers, a load at 100000/s, latency
+// each within its own limit (10,000 servers, a load at 100000/s, latency
 // 24h, run 24h) is refused with the reason before it eats hours or the
 // memory, rather than after. They count events and messages, never wall
 // time, so a refusal is the same on every machine.

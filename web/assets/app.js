@@ -181,7 +181,7 @@ function drawRing() {
       return g;
     });
     set(g, { class: "msg " + m.kind, "data-type": m.type, "data-from": m.from, "data-to": m.to, transform: `translate(${x},${y}) rotate(${deg})` });
-    text(g.children[0], `${m.type} ${name(m.from)} → ${name(m.to)}: ${m.label}\nsent ${fmtT(m.sent)}, arrives ${fmtT(m.due)}`);
+    text(g.children[0], `${m.type} ${m.fromName} → ${m.toName}: ${m.label}\nsent ${fmtT(m.sent)}, arrives ${fmtT(m.due)}`);
     // the label sits to the left of the direction of travel, so that the two
     // directions of a link keep their labels apart
     set(g.children[3], { transform: `translate(0,-22) rotate(${-deg})`, "text-anchor": "middle" });
@@ -189,8 +189,6 @@ function drawRing() {
   }
   sweep(M);
 }
-
-function name(id) { return id >= 0 && id < 1000 ? "S" + id : "client"; }
 
 function short(m) {
   if (m.kind === "heartbeat") return "♥";
