@@ -24,7 +24,7 @@ func (g *gen) bounce() {
 	// The votes are followed through the trace rather than by polling
 	// Info, which copies every log each millisecond. Chaos never turns
 	// the shell's debug output on, so the listener is free; the trace
-	// changes nothing in the run (docs/design.md, principle 3), and the
+	// changes nothing in the run (docs/design.md, principle 4), and the
 	// replay, which has no listener, runs the same.
 	w := &voteWatch{cand: map[raft.NodeID]uint64{}, voted: map[raft.NodeID]vote{}, term: map[raft.NodeID]uint64{}, leader: map[raft.NodeID]bool{}}
 	g.sim().OnEvent(w.on)

@@ -35,8 +35,8 @@ func (n *Node) handleClient(m Message) {
 	if cmd.ClientID != 0 {
 		// A retry of a command already applied is answered from the
 		// session table (§6.3) without a second trip through the log.
-		if s, ok := n.kv.sessions[cmd.ClientID]; ok && cmd.Seq == s.seq {
-			n.reply(m.From, s.resp)
+		if r, ok := n.sm.Applied(cmd.ClientID, cmd.Seq); ok {
+			n.reply(m.From, r)
 			return
 		}
 		// A retry of a command already in this leader's log waits for that
@@ -89,7 +89,7 @@ const maxReads = 1024
 // (same session and sequence number) replaces it.
 func (n *Node) handleRead(from NodeID, cmd Command) {
 	if n.cfg.Bug == BugStaleRead {
-		n.reply(from, n.kv.read(cmd))
+		n.reply(from, n.sm.Read(cmd))
 		return
 	}
 	n.ensureTermEntry()
@@ -97,7 +97,7 @@ func (n *Node) handleRead(from NodeID, cmd Command) {
 		// Within the lease no other leader can have been elected, so
 		// this leader's state machine is current (§6.4.1): no round.
 		n.event(Event{Kind: EvRead, Index: n.commit, Reason: "lease"})
-		n.reply(from, n.kv.read(cmd))
+		n.reply(from, n.sm.Read(cmd))
 		return
 	}
 	if cmd.ClientID != 0 {
@@ -174,7 +174,7 @@ func (n *Node) serveReads() {
 			break
 		}
 		n.event(Event{Kind: EvRead, Index: r.index})
-		n.reply(r.to, n.kv.read(r.cmd))
+		n.reply(r.to, n.sm.Read(r.cmd))
 		done++
 	}
 	n.reads = n.reads[done:]

@@ -41,16 +41,9 @@ func TestLeaderRepliesAfterApply(t *testing.T) {
 // that reaches the log twice (a retry through a new leader) is applied once;
 // the copy gets the first answer. A retry after the command was applied is
 // answered from the session table without touching the log.
+// (The state machine's side, a copy applied once, is kv's
+// TestSessionAppliesRetryOnce_6_3.)
 func TestSessionAppliesRetryOnce_6_3(t *testing.T) {
-	kv := newKV()
-	kv.apply(Command{ClientID: 7, Seq: 1, Op: OpSet, Key: "n", Value: "1"})
-	cas := Command{ClientID: 7, Seq: 2, Op: OpCAS, Key: "n", Old: "1", Value: "2"}
-	assert.Equal(t, Value("true"), kv.apply(cas).Result)
-	assert.Equal(t, Value("true"), kv.apply(cas).Result, "the copy gets the first answer, not false")
-	assert.Equal(t, Value("2"), kv.data["n"])
-	assert.Equal(t, StatusError, kv.apply(Command{ClientID: 7, Seq: 1, Op: OpSet, Key: "n", Value: "9"}).Status)
-	assert.Equal(t, Value("2"), kv.data["n"], "a stale sequence number is not applied")
-
 	tn := newTestNet(t, 3)
 	tn.elect(0)
 	tn.request(0, cas0)
@@ -85,7 +78,7 @@ func TestOverwrittenEntryNeverReportsSuccess(t *testing.T) {
 	for _, resp := range r {
 		assert.NotEqual(t, StatusSuccess, resp.Status)
 	}
-	assert.Equal(t, Value(`"new"`), tn.nodes[0].StateMachine()["a"])
+	assert.Equal(t, Value(`"new"`), tn.sm(0)["a"])
 }
 
 // Dissertation §6.4: a read-only request is served only after a heartbeat
@@ -143,17 +136,6 @@ func TestReadWaitsForNoop_6_4(t *testing.T) {
 	r, ok := tn.lastReply()
 	require.True(t, ok)
 	assert.Equal(t, StatusSuccess, r.Status)
-}
-
-func TestKVOperations(t *testing.T) {
-	kv := newKV()
-	assert.Equal(t, Value("1"), kv.apply(Command{Op: OpSet, Key: "a", Value: "1"}).Result)
-	assert.Equal(t, Value("1"), kv.apply(Command{Op: OpGet, Key: "a"}).Result)
-	assert.Equal(t, Value("false"), kv.apply(Command{Op: OpCAS, Key: "a", Old: "2", Value: "3"}).Result)
-	assert.Equal(t, Value("true"), kv.apply(Command{Op: OpCAS, Key: "a", Old: "1", Value: "3"}).Result)
-	assert.Equal(t, Value("3"), kv.apply(Command{Op: OpDel, Key: "a"}).Result)
-	assert.Equal(t, Value(""), kv.apply(Command{Op: OpGet, Key: "a"}).Result)
-	assert.Equal(t, Value("true"), kv.apply(Command{Op: OpCAS, Key: "b", Old: "", Value: "1"}).Result, "cas from absent")
 }
 
 // A client that retries a command still waiting in the leader's log (its

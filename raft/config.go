@@ -39,6 +39,9 @@ func (c Config) normalized() (Config, error) {
 	if c.Rand == nil {
 		return c, ErrNoRand
 	}
+	if c.StateMachine == nil {
+		return c, ErrNoStateMachine
+	}
 	if c.ElectionTimeout < 0 || c.ElectionTimeoutMax < 0 || c.HeartbeatInterval < 0 || c.MaxBatch < 0 || c.MaxInflight < 0 {
 		return c, fmt.Errorf("raft: Config has a negative value (electionTimeout %v, heartbeat %v, maxBatch %d, maxInflight %d)",
 			c.ElectionTimeout, c.HeartbeatInterval, c.MaxBatch, c.MaxInflight)

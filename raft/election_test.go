@@ -215,7 +215,7 @@ func TestRefusedVoteDoesNotResetTimer_5_2(t *testing.T) {
 // once the caller reports the new term and vote durable. A lone voter stays
 // a candidate, writing nothing of the new term, until then.
 func TestSelfVoteCountsOnceDurable_5_2(t *testing.T) {
-	n, err := NewNode(Config{ID: 0, Rand: rand.New(rand.NewPCG(1, 2))}, Storage{Bootstrap: []NodeID{0}}, 0)
+	n, err := NewNode(Config{ID: 0, Rand: rand.New(rand.NewPCG(1, 2)), StateMachine: newTestSM()}, Storage{Bootstrap: []NodeID{0}}, 0)
 	require.NoError(t, err)
 	n.Ready()
 	now := n.Deadline()
@@ -244,7 +244,7 @@ func TestElectionTimeoutRange_5_2(t *testing.T) {
 		{150 * time.Millisecond, 150 * time.Millisecond},
 	} {
 		cfg := Config{ID: 0, ElectionTimeout: c.lo, ElectionTimeoutMax: c.hi, HeartbeatInterval: c.lo / 2,
-			Rand: rand.New(rand.NewPCG(1, 2))}
+			Rand: rand.New(rand.NewPCG(1, 2)), StateMachine: newTestSM()}
 		n, err := NewNode(cfg, Storage{Bootstrap: []NodeID{0, 1, 2}}, 0)
 		require.NoError(t, err)
 		seen := map[time.Duration]bool{}

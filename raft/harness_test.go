@@ -30,6 +30,8 @@ type testNet struct {
 	entriesTo map[NodeID]int
 	// drop, when set, loses the messages it returns true for.
 	drop func(m Message) bool
+	// sms holds each node's state machine; a restart gets a new one.
+	sms map[NodeID]*testSM
 }
 
 const clientA NodeID = 1000
@@ -70,7 +72,7 @@ func idsUpTo(n int) []NodeID {
 
 func newTestNetProto(t *testing.T, ids []NodeID, bug Bug, p protocol) *testNet {
 	tn := &testNet{t: t, nodes: map[NodeID]*Node{}, disks: map[NodeID]*Storage{},
-		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, bug: bug, entriesTo: map[NodeID]int{}, proto: p}
+		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, bug: bug, entriesTo: map[NodeID]int{}, proto: p, sms: map[NodeID]*testSM{}}
 	for _, id := range ids {
 		tn.disks[id] = &Storage{Bootstrap: slices.Clone(ids)}
 		tn.start(id)
@@ -86,7 +88,10 @@ func (tn *testNet) config(id NodeID) Config {
 
 // start (re)creates node id from its disk.
 func (tn *testNet) start(id NodeID) *Node {
-	n, err := NewNode(tn.config(id), *tn.disks[id], tn.now)
+	cfg := tn.config(id)
+	tn.sms[id] = newTestSM()
+	cfg.StateMachine = tn.sms[id]
+	n, err := NewNode(cfg, *tn.disks[id], tn.now)
 	require.NoError(tn.t, err)
 	tn.nodes[id] = n
 	tn.collect(n)
@@ -246,5 +251,8 @@ func (tn *testNet) lastReply() (Response, bool) {
 	}
 	return r[len(r)-1], true
 }
+
+// sm returns the key/value state node id has applied.
+func (tn *testNet) sm(id NodeID) map[string]Value { return tn.sms[id].state() }
 
 func set(k string, v Value) Command { return Command{Op: OpSet, Key: k, Value: v} }

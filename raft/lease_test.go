@@ -79,7 +79,7 @@ func TestLeaseRunsFromLastAcknowledgedRound_6_4_1(t *testing.T) {
 // election timeout times (1-d)/(1+d). The planted bug takes the whole
 // election timeout.
 func TestLeaseDurationAllowsForDrift_6_4_1(t *testing.T) {
-	c, err := Config{Rand: rand.New(rand.NewPCG(1, 1)), CheckQuorum: true, LeaseRead: true}.normalized()
+	c, err := Config{Rand: rand.New(rand.NewPCG(1, 1)), CheckQuorum: true, LeaseRead: true, StateMachine: newTestSM()}.normalized()
 	require.NoError(t, err)
 	assert.Equal(t, time.Duration(135_714_285), c.leaseDuration(), "150ms * 0.95 / 1.05")
 	c.MaxDriftPPM = 10_000
@@ -91,7 +91,7 @@ func TestLeaseDurationAllowsForDrift_6_4_1(t *testing.T) {
 // §6.4.1 relies on §4.2.3, which needs check-quorum: lease reads without
 // it are refused.
 func TestLeaseNeedsCheckQuorum_6_4_1(t *testing.T) {
-	_, err := NewNode(Config{Rand: rand.New(rand.NewPCG(1, 1)), LeaseRead: true}, Storage{Bootstrap: []NodeID{0}}, 0)
+	_, err := NewNode(Config{Rand: rand.New(rand.NewPCG(1, 1)), LeaseRead: true, StateMachine: newTestSM()}, Storage{Bootstrap: []NodeID{0}}, 0)
 	assert.ErrorIs(t, err, ErrLeaseNeedsCheckQuorum)
 }
 

@@ -37,7 +37,7 @@ func TestAddServerCatchesUpThenCommits_4_1(t *testing.T) {
 		assert.Equal(t, []NodeID{0, 1, 2, 3}, tn.nodes[id].Members(), "server %d", id)
 	}
 	assert.Equal(t, tn.nodes[0].Log(), n3.Log())
-	assert.Equal(t, Value("1"), n3.StateMachine()["k"])
+	assert.Equal(t, Value("1"), tn.sm(3)["k"])
 	assert.NotZero(t, n3.Deadline(), "a member now: it has an election timer")
 }
 

@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// Node is one Raft server: the rules of Figure 2 plus client sessions,
+// Node is one Raft server: the rules of Figure 2 plus client requests,
 // ReadIndex, lease reads, single-server membership changes and leadership
-// transfer. It is driven by Step and
+// transfer; the commands it commits are applied to the StateMachine of its
+// Config. It is driven by Step and
 // Tick and answers through Ready; it never blocks and never does I/O.
 type Node struct {
 	cfg Config
@@ -23,7 +24,7 @@ type Node struct {
 	applied  uint64
 	stable   uint64    // the log is durable up to here (StableTo; all of it at boot)
 	durable  HardState // the term and vote on the disk (HardStateStable; at boot, st's)
-	kv       *kvStore
+	sm       StateMachine
 
 	// members is the configuration in force: the latest config entry in the
 	// log, committed or not (dissertation §4.1), else the bootstrap one.
@@ -109,7 +110,7 @@ func NewNode(cfg Config, st Storage, now time.Duration) (*Node, error) {
 		votedFor:  st.VotedFor,
 		durable:   st.HardState,
 		leader:    None,
-		kv:        newKV(),
+		sm:        cfg.StateMachine,
 		bootstrap: st.Bootstrap,
 		pending:   map[uint64]pendingReply{},
 		proposed:  map[uint64]uint64{},
@@ -159,9 +160,6 @@ func (n *Node) Log() []Entry { return n.log.all() }
 
 // Entry returns entry i.
 func (n *Node) Entry(i uint64) (Entry, bool) { return n.log.entry(i) }
-
-// StateMachine returns a copy of the key/value state.
-func (n *Node) StateMachine() map[string]Value { return n.kv.snapshot() }
 
 // Members returns the configuration this node follows, ascending.
 func (n *Node) Members() []NodeID { return slices.Clone(n.members) }

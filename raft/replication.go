@@ -490,7 +490,7 @@ func (n *Node) applyCommitted() {
 		n.event(Event{Kind: EvApply, Index: e.Index})
 		switch e.Kind {
 		case EntryCommand:
-			resp := n.kv.apply(e.Cmd)
+			resp := n.sm.Apply(&e)
 			if p, ok := n.pending[e.Index]; ok {
 				delete(n.pending, e.Index)
 				if n.proposed[p.cmd.ClientID] == e.Index {

@@ -238,15 +238,15 @@ func TestRestartRebuildsStateMachine(t *testing.T) {
 	tn.request(0, set("a", "1"))
 	tn.request(0, set("b", `"x"`))
 	tn.advance(60 * time.Millisecond)
-	require.Equal(t, map[string]Value{"a": "1", "b": `"x"`}, tn.nodes[2].StateMachine())
+	require.Equal(t, map[string]Value{"a": "1", "b": `"x"`}, tn.sm(2))
 	log := tn.nodes[2].Log()
 	tn.crash(2)
 	n := tn.start(2)
 	assert.Equal(t, uint64(0), n.CommitIndex())
-	assert.Empty(t, n.StateMachine())
+	assert.Empty(t, tn.sm(2))
 	assert.Equal(t, log, n.Log())
 	tn.advance(60 * time.Millisecond)
-	assert.Equal(t, map[string]Value{"a": "1", "b": `"x"`}, n.StateMachine())
+	assert.Equal(t, map[string]Value{"a": "1", "b": `"x"`}, tn.sm(2))
 	assert.Equal(t, uint64(3), n.LastApplied())
 }
 

@@ -26,7 +26,7 @@ func TestTransferHandsLeadershipOver_3_10(t *testing.T) {
 	r, ok := tn.lastReply()
 	require.True(t, ok)
 	assert.Equal(t, StatusOK, r.Status)
-	assert.Equal(t, Value("1"), tn.nodes[2].StateMachine()["a"])
+	assert.Equal(t, Value("1"), tn.sm(2)["a"])
 }
 
 // §3.10: a target that lags is brought up to date before TimeoutNow, so
@@ -53,7 +53,7 @@ func TestTransferCatchesTargetUpFirst_3_10(t *testing.T) {
 	tn.advance(60 * time.Millisecond) // the next heartbeat probes S2 again
 	assert.True(t, sawTimeoutNow)
 	require.Equal(t, Leader, tn.nodes[2].Role())
-	assert.Equal(t, Value("2"), tn.nodes[2].StateMachine()["b"])
+	assert.Equal(t, Value("2"), tn.sm(2)["b"])
 }
 
 // §3.10: while a transfer is under way the leader takes no new client

@@ -328,8 +328,8 @@ type Storage struct {
 // the hot path allocates nothing): copy what must outlive that, such as
 // messages held back until a slow disk write is durable.
 //
-// Committed entries are applied inside the node (the key/value state machine
-// is part of the replicated server), so the caller has nothing to apply.
+// Committed entries are applied by the node to Config.StateMachine, which
+// the caller supplies, so the caller has nothing to apply.
 type Ready struct {
 	// Invariants lists what the node caught broken in itself since the
 	// last Ready (whatever Trace says): never a state Raft allows, always a
@@ -403,6 +403,10 @@ type Config struct {
 	MaxInflight int
 	// Rand draws the election timeouts; NewNode fails without it.
 	Rand Rand
+	// StateMachine receives the committed commands and serves the reads;
+	// NewNode fails without it. A restarted node needs a fresh one: the
+	// state machine is volatile and rebuilt from the log.
+	StateMachine StateMachine
 	// PreVote runs a pre-vote before every election (dissertation §9.6):
 	// a server increments its term only once a majority would vote for it,
 	// so a server that was cut off cannot depose a working leader with the

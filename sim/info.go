@@ -42,7 +42,7 @@ func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {
 	si.Role, si.Term, si.VotedFor, si.Leader = n.Role(), n.Term(), n.VotedFor(), n.Leader()
 	si.CommitIndex, si.LastApplied = n.CommitIndex(), n.LastApplied()
 	si.Log = slices.Clone(n.Log())
-	si.StateMachine = n.StateMachine()
+	si.StateMachine = srv.kv.Data()
 	si.NextIndex, si.MatchIndex = n.Progress()
 	si.Config = n.Members()
 	return si, nil
@@ -66,13 +66,13 @@ func (s *Sim) Converged() (bool, string) {
 		return false, "no server is up"
 	}
 	rn := s.server(ref).node
-	rlog, rsm := rn.Log(), rn.StateMachine()
+	rlog, rsm := rn.Log(), s.server(ref).kv.Data()
 	why := ""
 	s.reachable(ref, func(srv *server) bool {
 		if srv.id == ref {
 			return true
 		}
-		why = diffServers(ref, rlog, rsm, srv.id, srv.node.Log(), srv.node.StateMachine())
+		why = diffServers(ref, rlog, rsm, srv.id, srv.node.Log(), srv.kv.Data())
 		return why == ""
 	})
 	return why == "", why

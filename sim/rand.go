@@ -6,7 +6,7 @@ import (
 )
 
 // Randomness comes from one seed split into independent named streams
-// (docs/design.md, principle 3). Each stream's PCG state is derived from the seed
+// (docs/design.md, principle 4). Each stream's PCG state is derived from the seed
 // and the stream's name alone, so adding a stream, a server or a trace
 // listener never shifts the numbers another stream draws.
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"raftsim/kv"
 	"raftsim/raft"
 )
 
@@ -14,6 +15,7 @@ import (
 type server struct {
 	id    raft.NodeID
 	node  *raft.Node // nil while down: volatile state is gone
+	kv    *kv.Store  // the key/value service the node applies to; nil while down
 	disk  *disk
 	up    bool
 	group int // partition group; 0 when not named in a partition
@@ -84,15 +86,18 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 	}
 }
 
-// boot starts srv's node from its disk. The node gets its own copy of the
-// log, so that nothing it does in memory can reach the disk except through
-// Ready. It fails if the node refuses its configuration or its disk.
+// boot starts srv's node from its disk, with an empty key/value store that
+// the node rebuilds from the log. The node gets its own copy of the log, so
+// that nothing it does in memory can reach the disk except through Ready. It fails if the node refuses its configuration or its disk.
 func (s *Sim) boot(srv *server) error {
-	n, err := raft.NewNode(s.nodeConfig(srv), srv.disk.storage(), s.now)
+	cfg := s.nodeConfig(srv)
+	store := kv.New()
+	cfg.StateMachine = store
+	n, err := raft.NewNode(cfg, srv.disk.storage(), s.now)
 	if err != nil {
 		return fmt.Errorf("server %d: %w", srv.id, err)
 	}
-	srv.node, srv.up = n, true
+	srv.node, srv.kv, srv.up = n, store, true
 	s.afterInput(srv, prior{role: raft.Follower, term: srv.disk.hard.Term}, false)
 	return nil
 }
@@ -247,7 +252,7 @@ func (s *Sim) Crash(id raft.NodeID) error {
 	if !srv.up {
 		return fmt.Errorf("crash %d: %w", id, ErrServerDown)
 	}
-	srv.node, srv.up = nil, false
+	srv.node, srv.kv, srv.up = nil, nil, false
 	srv.timerGen++
 	srv.timerArmed = false
 	s.check.crashed(id)
