@@ -1,7 +1,5 @@
 package raft
 
-import "slices"
-
 // handleClient takes a client request (dissertation chapter 6): only the
 // leader accepts; others redirect with a hint.
 func (n *Node) handleClient(m Message) {
@@ -133,21 +131,10 @@ func (n *Node) startReadRound() {
 // readConfirmed returns the latest round a quorum of the configuration has
 // answered in this term.
 func (n *Node) readConfirmed() uint64 {
-	acks := n.scratch[:0]
-	for _, id := range n.members {
-		if pr := n.prs[id]; pr != nil {
-			acks = append(acks, pr.readAck)
-		} else {
-			acks = append(acks, 0)
-		}
-	}
-	n.scratch = acks
-	q := n.quorum()
-	if q > len(acks) || q < 1 {
+	if len(n.members) == 0 {
 		return 0
 	}
-	slices.Sort(acks)
-	return acks[len(acks)-q]
+	return n.q.CommittedIndex(readAcks(n.prs))
 }
 
 // serveReads answers the reads whose round a quorum has acknowledged and

@@ -1,6 +1,10 @@
 package raft
 
-import "time"
+import (
+	"time"
+
+	"raftsim/raft/quorum"
+)
 
 // campaign starts an election (§5.2): a new term, a vote for itself, and a
 // RequestVote to every other member. The candidate counts its own vote only
@@ -144,14 +148,8 @@ func (n *Node) handlePreVoteResp(m Message) {
 			n.votes[m.From] = false
 		}
 		// Give up once the servers that refused leave too few to make a
-		// majority: with 4 members and a quorum of 3, two refusals do.
-		refused := 0
-		for id, granted := range n.votes {
-			if !granted && n.isMember(id) {
-				refused++
-			}
-		}
-		if refused > len(n.members)-n.quorum() {
+		// quorum: with 4 members and a quorum of 3, two refusals do.
+		if n.voteResult() == quorum.VoteLost {
 			n.becomeFollower(n.term, None)
 		}
 		return
@@ -164,33 +162,21 @@ func (n *Node) handlePreVoteResp(m Message) {
 }
 
 func (n *Node) tallyPreVotes(from NodeID) {
-	granted := 0
-	for id, yes := range n.votes {
-		if yes && n.isMember(id) {
-			granted++
-		}
+	if from != n.id && n.cfg.Trace {
+		n.event(Event{Kind: EvVoteReceived, Peer: from, Term: n.term + 1, Index: uint64(n.granted()), Pre: true})
 	}
-	if from != n.id {
-		n.event(Event{Kind: EvVoteReceived, Peer: from, Term: n.term + 1, Index: uint64(granted), Pre: true})
-	}
-	if granted >= n.quorum() {
+	if n.voteResult() == quorum.VoteWon {
 		n.campaign(false)
 	}
 }
 
 // tallyVotes counts the votes granted by members (from just added one) and
-// takes office on a quorum.
+// takes office on a quorum (of each half, during a joint change).
 func (n *Node) tallyVotes(from NodeID) {
-	granted := 0
-	for id, yes := range n.votes {
-		if yes && n.isMember(id) {
-			granted++
-		}
+	if from != n.id && n.cfg.Trace {
+		n.event(Event{Kind: EvVoteReceived, Peer: from, Index: uint64(n.granted())})
 	}
-	if from != n.id {
-		n.event(Event{Kind: EvVoteReceived, Peer: from, Index: uint64(granted)})
-	}
-	if granted >= n.quorum() {
+	if n.voteResult() == quorum.VoteWon {
 		n.becomeLeader()
 	}
 }
@@ -204,16 +190,19 @@ func (n *Node) checkQuorum() bool {
 	if !n.cfg.CheckQuorum || n.now < n.leaderSince+n.cfg.ElectionTimeout {
 		return false
 	}
-	heard := 0
+	if n.heard == nil {
+		n.heard = map[NodeID]bool{}
+	}
+	clear(n.heard)
 	for _, id := range n.members {
 		if pr := n.prs[id]; pr != nil && (id == n.id || n.now-pr.lastAck < n.cfg.ElectionTimeout) {
-			heard++
+			n.heard[id] = true
 		}
 	}
-	if heard >= n.quorum() {
+	if n.q.VoteResult(n.heard) == quorum.VoteWon {
 		return false
 	}
-	n.event(Event{Kind: EvCheckQuorum, Index: uint64(heard), Index2: uint64(len(n.members))})
+	n.event(Event{Kind: EvCheckQuorum, Index: uint64(len(n.heard)), Index2: uint64(len(n.members))})
 	n.becomeFollower(n.term, None)
 	return true
 }
@@ -249,8 +238,9 @@ func (n *Node) becomeLeader() {
 	for _, id := range n.members {
 		n.addProgress(id, true)
 	}
+	n.recountAbove()
 	if pr := n.prs[n.id]; pr != nil {
-		pr.match = n.stable // what is already durable counts from the start
+		n.setMatch(n.id, pr, n.stable) // what is already durable counts from the start
 		// The leader acknowledges its own rounds (§6.4). readSeq carries
 		// over from an earlier term (round numbers are never reused), so
 		// at 0 its own acknowledgement would lag the round its first

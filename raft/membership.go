@@ -3,6 +3,8 @@ package raft
 import (
 	"slices"
 	"time"
+
+	"raftsim/raft/quorum"
 )
 
 // catchupRounds bounds the catch-up phase of a new server (dissertation
@@ -32,6 +34,7 @@ func (n *Node) refreshConfig() {
 			break
 		}
 	}
+	n.setConf(quorum.JointConfig{quorum.NewMajorityConfig(n.members...)})
 	n.event(Event{Kind: EvConfig, Index: n.configIndex, Config: n.members})
 	if n.role != Leader {
 		return
@@ -47,6 +50,7 @@ func (n *Node) refreshConfig() {
 			pr.voter = false
 		}
 	}
+	n.recountAbove()
 }
 
 func (n *Node) configPending() bool {

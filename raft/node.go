@@ -3,6 +3,8 @@ package raft
 import (
 	"slices"
 	"time"
+
+	"raftsim/raft/quorum"
 )
 
 // Node is one Raft server: the rules of Figure 2 plus client requests,
@@ -26,8 +28,13 @@ type Node struct {
 	durable  HardState // the term and vote on the disk (HardStateStable; at boot, st's)
 	sm       StateMachine
 
-	// members is the configuration in force: the latest config entry in the
+	// conf is the configuration in force: the latest config entry in the
 	// log, committed or not (dissertation §4.1), else the bootstrap one.
+	// Every decision that needs a quorum asks it. members lists its
+	// voters, ascending.
+	conf        quorum.JointConfig
+	q           Quorum // decides for conf: conf itself, unless a rule is planted
+	planted     bool   // q is a planted rule
 	members     []NodeID
 	configIndex uint64
 	bootstrap   []NodeID
@@ -43,6 +50,14 @@ type Node struct {
 	// grant, false for a refusal, one per server however often the network
 	// delivers it.
 	votes map[NodeID]bool
+	// heard is check-quorum's scratch: the voters heard from within an
+	// election timeout, as a vote (checkQuorum).
+	heard map[NodeID]bool
+	// above counts, for each half of conf, the voters whose match is above
+	// the commit index: the commit index can move only once each half has
+	// a quorum of them (commitGate), so the quorum is asked once per move,
+	// not on every acknowledgement.
+	above [2]int
 	// leaderSince is when this server took office: check-quorum judges a
 	// leader only after a whole election timeout of it.
 	leaderSince time.Duration
@@ -74,7 +89,6 @@ type Node struct {
 	// until the next Ready, and the hot path allocates no new slices.
 	msgs, spareMsgs     []Message
 	events, spareEvents []Event
-	scratch             []uint64
 }
 
 type pendingReply struct {
@@ -425,14 +439,5 @@ func (n *Node) ensureTermEntry() {
 	}
 }
 
-func (n *Node) quorum() int {
-	if n.cfg.Bug == BugEvenMajority {
-		return (len(n.members) + 1) / 2
-	}
-	return len(n.members)/2 + 1
-}
-
-func (n *Node) isMember(id NodeID) bool {
-	_, ok := slices.BinarySearch(n.members, id)
-	return ok
-}
+// isMember reports whether id is a voter of the configuration in force.
+func (n *Node) isMember(id NodeID) bool { return n.conf.Contains(id) }

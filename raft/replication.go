@@ -22,6 +22,7 @@ func (n *Node) removeProgress(id NodeID) {
 	if i, ok := slices.BinarySearch(n.peers, id); ok {
 		n.peers = slices.Delete(n.peers, i, i+1)
 	}
+	n.recountAbove()
 }
 
 // appendEntry appends a new entry of the current term to the leader's log
@@ -54,8 +55,7 @@ func (n *Node) StableTo(now time.Duration, index, term uint64) {
 	if n.role != Leader {
 		return
 	}
-	if pr := n.prs[n.id]; pr != nil && index > pr.match {
-		pr.match = index
+	if pr := n.prs[n.id]; pr != nil && n.setMatch(n.id, pr, index) {
 		n.maybeCommit()
 	}
 }
@@ -332,12 +332,9 @@ func (n *Node) handleAppResp(m Message) {
 		return
 	}
 	pr.freeTo(m.Match)
-	if m.Match > pr.match {
-		pr.match = m.Match
+	if n.setMatch(m.From, pr, m.Match) {
 		pr.lastProgress = n.now
-		if m.Match > n.commit && pr.voter {
-			n.maybeCommit() // only a voter's new match above commit can move it
-		}
+		n.maybeCommit()
 		n.checkCatchup()
 		if n.role != Leader {
 			return
@@ -443,32 +440,23 @@ func (n *Node) handleHeartbeatResp(m Message) {
 // maybeCommit advances commitIndex to the highest index replicated on a
 // quorum of the configuration, but only through an entry of the current
 // term (§5.4.2, Figure 8): earlier terms' entries commit indirectly.
+//
+// It is gated (commitGate): the quorum is asked only once enough voters
+// are above the commit index for it to move, and it answers in time linear
+// in the number of voters.
 func (n *Node) maybeCommit() {
-	if n.role != Leader {
+	if n.role != Leader || !n.commitGate() {
 		return
 	}
-	m := n.scratch[:0]
-	for _, id := range n.members {
-		if pr := n.prs[id]; pr != nil {
-			m = append(m, pr.match)
-		} else {
-			m = append(m, 0)
-		}
-	}
-	n.scratch = m
-	slices.Sort(m)
-	q := n.quorum()
-	if q > len(m) || q < 1 {
-		return
-	}
-	idx := m[len(m)-q]
-	if idx <= n.commit {
+	idx := n.q.CommittedIndex(matchAcks(n.prs))
+	if idx <= n.commit || idx > n.log.lastIndex() {
 		return
 	}
 	if n.cfg.Bug != BugFigure8 && n.log.term(idx) != n.term {
 		return
 	}
 	n.commit = idx
+	n.recountAbove()
 	n.event(Event{Kind: EvCommit, Index: idx})
 	n.applyCommitted()
 	if n.role == Leader {

@@ -10,11 +10,17 @@
 // Ongaro's dissertation.
 package raft
 
-import "time"
+import (
+	"time"
+
+	"raftsim/raft/quorum"
+)
 
 // NodeID names a server or a client endpoint on the simulated network.
-// Servers use small non-negative ids; None means "no server".
-type NodeID int
+// Servers use small non-negative ids; None means "no server". It is the
+// quorum package's ID, so that a list of servers is a quorum configuration
+// as it stands.
+type NodeID = quorum.ID
 
 // None is the NodeID meaning "nobody" (no vote, no known leader).
 const None NodeID = -1

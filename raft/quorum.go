@@ -1,0 +1,152 @@
+package raft
+
+import (
+	"slices"
+
+	"raftsim/raft/quorum"
+)
+
+// This file is where the node asks its configuration for a quorum: the
+// commit index (§5.3, §5.4.2), ReadIndex rounds (§6.4), elections and
+// pre-votes (§5.2, §9.6) and check-quorum (§6.2) all go through the
+// quorum package, so that a joint configuration (§6, dissertation §4.3)
+// needs both its majorities for every one of them, in one place.
+
+// Quorum makes the decisions that need a quorum of a configuration:
+// quorum.JointConfig is Raft's rule. A node asks it for its commit index
+// and ReadIndex rounds (CommittedIndex) and for elections, pre-votes and
+// check-quorum (VoteResult).
+type Quorum interface {
+	CommittedIndex(quorum.AckedIndexer) quorum.Index
+	VoteResult(votes map[quorum.ID]bool) quorum.VoteResult
+}
+
+// matchAcks reads the leader's progress as acknowledged indexes: each
+// server's matchIndex.
+type matchAcks map[NodeID]*progress
+
+func (a matchAcks) AckedIndex(id quorum.ID) (quorum.Index, bool) {
+	if pr := a[id]; pr != nil {
+		return pr.match, true
+	}
+	return 0, false
+}
+
+// readAcks reads the leader's progress as the heartbeat rounds each
+// server has answered in this term (§6.4).
+type readAcks map[NodeID]*progress
+
+func (a readAcks) AckedIndex(id quorum.ID) (quorum.Index, bool) {
+	if pr := a[id]; pr != nil {
+		return pr.readAck, true
+	}
+	return 0, false
+}
+
+// setMatch raises the leader's matchIndex of server id to idx and keeps
+// the commit gate's counts. It reports whether match moved.
+func (n *Node) setMatch(id NodeID, pr *progress, idx uint64) bool {
+	if idx <= pr.match {
+		return false
+	}
+	if pr.match <= n.commit && idx > n.commit {
+		for k, half := range n.conf {
+			if half.Contains(id) {
+				n.above[k]++
+			}
+		}
+	}
+	pr.match = idx
+	return true
+}
+
+// recountAbove counts again, for each half of the configuration, the
+// voters whose match is above the commit index. It runs when the commit
+// index, the configuration or the set of progresses changes.
+func (n *Node) recountAbove() {
+	for k, half := range n.conf {
+		c := 0
+		for _, id := range half {
+			if pr := n.prs[id]; pr != nil && pr.match > n.commit {
+				c++
+			}
+		}
+		n.above[k] = c
+	}
+}
+
+// commitGate reports whether an acknowledgement could have moved the
+// commit index: only once every half of the configuration has a quorum of
+// voters above it. Below that the quorum's answer is the commit index as
+// it is, and asking would cost a pass over every voter for nothing (at
+// 1,000 servers that was most of the leader's time).
+func (n *Node) commitGate() bool {
+	if n.planted {
+		// A planted rule is opaque: ask it whenever a voter is above.
+		return n.above[0]+n.above[1] > 0
+	}
+	for k, half := range n.conf {
+		if len(half) > 0 && n.above[k] < half.Quorum() {
+			return false
+		}
+	}
+	return true
+}
+
+// voteResult is the state of the election or pre-vote in progress.
+func (n *Node) voteResult() quorum.VoteResult { return n.q.VoteResult(n.votes) }
+
+// setConf puts conf in force and takes the rule that decides for it.
+func (n *Node) setConf(conf quorum.JointConfig) {
+	n.conf, n.q, n.planted = conf, conf, false
+	if n.cfg.Bug == BugEvenMajority {
+		n.q, n.planted = evenMajority{conf[0]}, true
+	}
+}
+
+// evenMajority counts half of the voters as a quorum (a planted bug).
+type evenMajority struct{ c quorum.MajorityConfig }
+
+func (e evenMajority) need() int { return (len(e.c) + 1) / 2 }
+
+func (e evenMajority) CommittedIndex(l quorum.AckedIndexer) quorum.Index {
+	var acked []uint64
+	for _, id := range e.c {
+		idx, _ := l.AckedIndex(id)
+		acked = append(acked, idx)
+	}
+	slices.Sort(acked)
+	if e.need() < 1 {
+		return 0
+	}
+	return acked[len(acked)-e.need()]
+}
+
+func (e evenMajority) VoteResult(votes map[quorum.ID]bool) quorum.VoteResult {
+	yes, no := 0, 0
+	for _, id := range e.c {
+		if g, ok := votes[id]; ok && g {
+			yes++
+		} else if ok {
+			no++
+		}
+	}
+	switch {
+	case yes >= e.need():
+		return quorum.VoteWon
+	case len(e.c)-no >= e.need():
+		return quorum.VotePending
+	}
+	return quorum.VoteLost
+}
+
+// granted counts the yeses of voters so far, for the trace.
+func (n *Node) granted() int {
+	k := 0
+	for id, yes := range n.votes {
+		if yes && n.isMember(id) {
+			k++
+		}
+	}
+	return k
+}
