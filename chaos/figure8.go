@@ -52,7 +52,7 @@ func (g *gen) figure8() {
 		return
 	}
 	n := len(members)
-	maj := n/2 + 1
+	maj := raft.Majority(members)
 	others := without(g.servers(), members) // no votes: they go anywhere
 	followers := without(members, []raft.NodeID{l1})
 	g.rnd.Shuffle(len(followers), func(i, j int) { followers[i], followers[j] = followers[j], followers[i] })

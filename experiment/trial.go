@@ -325,7 +325,7 @@ func eligible(s *sim.Sim, leader raft.NodeID) int {
 		}
 		live = append(live, p)
 	}
-	majority := len(s.Servers())/2 + 1
+	majority := raft.Majority(s.Servers())
 	n := 0
 	for _, c := range live {
 		votes := 0

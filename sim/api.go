@@ -72,7 +72,8 @@ type ServerInfo struct {
 	StateMachine map[string]raft.Value
 	NextIndex    map[raft.NodeID]uint64 // leader only, else nil
 	MatchIndex   map[raft.NodeID]uint64 // leader only, else nil
-	Config       []raft.NodeID          // the membership this server follows
+	Config       []raft.NodeID          // the membership this server follows: every voter, ascending
+	Membership   raft.Membership        // the same, as raft decides for it (quorums, joint changes)
 	Group        int                    // partition group (0 when not partitioned)
 }
 

@@ -36,6 +36,7 @@ func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {
 		}
 		si.Log = d.log()
 		si.Config = d.config()
+		si.Membership = raft.Membership{Voters: si.Config}
 		return si, nil
 	}
 	n := srv.node
@@ -45,6 +46,7 @@ func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {
 	si.StateMachine = srv.kv.Data()
 	si.NextIndex, si.MatchIndex = n.Progress()
 	si.Config = n.Members()
+	si.Membership = n.Membership()
 	return si, nil
 }
 

@@ -42,7 +42,7 @@ func (s *Sim) LiveGroups() [][]raft.NodeID {
 				cand = append(cand, id)
 			}
 		}
-		q := len(conf)/2 + 1
+		q := raft.Majority(conf)
 		if len(cand) < q {
 			continue
 		}

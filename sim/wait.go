@@ -159,7 +159,7 @@ func (s *Sim) leader() raft.NodeID {
 }
 
 func (s *Sim) reachesMajority(srv *server) bool {
-	return 2*len(s.Backers(srv.id)) > len(srv.node.Members())
+	return srv.node.Membership().HasQuorum(s.Backers(srv.id))
 }
 
 // Backers returns the members of leader id's configuration that stand

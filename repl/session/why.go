@@ -484,7 +484,7 @@ func (x *explainer) leader(n string) {
 	since := x.evs[b].Time
 	x.say("%s is leader of term %d since %s: %s", n, in.Term, x.citeT(b, "leader", fmt.Sprintf("%s became leader of term %d", n, in.Term)),
 		x.campaign(x.id, in.Term, since, false))
-	if back := x.s.sim.Backers(x.id); 2*len(back) <= len(in.Config) {
+	if back := x.s.sim.Backers(x.id); !in.Membership.HasQuorum(back) {
 		x.say("it reaches only %s now, not a majority of %d: it can commit nothing new, and a majority elsewhere may elect another leader",
 			serverNames(back), len(in.Config))
 	}
@@ -499,14 +499,14 @@ func (x *explainer) candidate(n string) {
 	if b >= 0 {
 		since = at(x.evs[b].Time)
 	}
-	need := len(in.Config)/2 + 1
+	need := raft.Majority(in.Config)
 	x.say("%s is a candidate in term %d since %s, short of a majority (it needs %d of %d votes): %s", n, in.Term, since, need, len(in.Config),
 		x.campaign(x.id, in.Term, x.now, false))
 }
 
 func (x *explainer) preCandidate(n string) {
 	in := x.info
-	need := len(in.Config)/2 + 1
+	need := raft.Majority(in.Config)
 	x.say("%s is a pre-candidate in term %d: before starting an election for term %d it asks whether a majority (%d of %d) would vote for it (pre-vote, dissertation §9.6), so that a server cut off cannot disrupt a working leader with a higher term: %s",
 		n, in.Term, in.Term+1, need, len(in.Config), x.campaign(x.id, in.Term+1, x.now, true))
 }
@@ -701,12 +701,12 @@ func (x *explainer) earlier(c uint64) string {
 }
 
 func (x *explainer) onMajority(index uint64) bool {
-	return 2*len(x.storing(index)) > len(x.info.Config)
+	return x.info.Membership.HasQuorum(x.storing(index))
 }
 
 // storing lists the members whose log (on disk, for one that is down)
 // holds this server's entry at index: the same index and term.
-func (x *explainer) storing(index uint64) []string {
+func (x *explainer) storing(index uint64) []raft.NodeID {
 	in := x.info
 	var want raft.Entry
 	for _, e := range in.Log {
@@ -714,7 +714,7 @@ func (x *explainer) storing(index uint64) []string {
 			want = e
 		}
 	}
-	var have []string
+	var have []raft.NodeID
 	for _, id := range in.Config {
 		o, err := x.s.sim.Info(id)
 		if err != nil {
@@ -722,7 +722,7 @@ func (x *explainer) storing(index uint64) []string {
 		}
 		for _, e := range o.Log {
 			if e.Index == index && e.Term == want.Term {
-				have = append(have, fmt.Sprintf("S%d", id))
+				have = append(have, id)
 				break
 			}
 		}
@@ -738,8 +738,12 @@ func (x *explainer) holders(index uint64) string {
 		return "no server yet"
 	}
 	maj := "a majority"
-	if 2*len(have) <= len(x.info.Config) {
+	if !x.info.Membership.HasQuorum(have) {
 		maj = "not a majority"
 	}
-	return fmt.Sprintf("%s: %s of %d", joinNames(have), maj, len(x.info.Config))
+	names := make([]string, len(have))
+	for i, id := range have {
+		names[i] = fmt.Sprintf("S%d", id)
+	}
+	return fmt.Sprintf("%s: %s of %d", joinNames(names), maj, len(x.info.Config))
 }

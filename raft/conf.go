@@ -1,0 +1,56 @@
+package raft
+
+import (
+	"slices"
+
+	"raftsim/raft/quorum"
+)
+
+// Membership is a cluster configuration as the shell, the simulator and
+// the checkers see it. Outside the raft package, every question of the
+// form "is this a majority?" goes through it, so that nothing recomputes
+// a quorum by hand.
+type Membership struct {
+	// Voters are the voting members (C_new during a joint change).
+	Voters []NodeID
+	// Outgoing are the voters of the configuration being left while a
+	// change goes through joint consensus (C_old); empty otherwise.
+	Outgoing []NodeID
+}
+
+// Joint reports whether m is in the middle of a joint change (C_old,new).
+func (m Membership) Joint() bool { return len(m.Outgoing) > 0 }
+
+// quorum returns m as the quorum package decides for it.
+func (m Membership) quorum() quorum.JointConfig {
+	return quorum.JointConfig{quorum.NewMajorityConfig(m.Voters...), quorum.NewMajorityConfig(m.Outgoing...)}
+}
+
+// IsVoter reports whether id votes in m (in either half of a joint
+// configuration).
+func (m Membership) IsVoter(id NodeID) bool {
+	return slices.Contains(m.Voters, id) || slices.Contains(m.Outgoing, id)
+}
+
+// AllVoters returns the voters of both halves, ascending, each once.
+func (m Membership) AllVoters() []NodeID { return m.quorum().IDs() }
+
+// HasQuorum reports whether the servers ids make a quorum of m: a
+// majority of its voters and, during a joint change, a majority of the
+// outgoing voters too. Servers that do not vote are ignored.
+func (m Membership) HasQuorum(ids []NodeID) bool {
+	votes := make(map[NodeID]bool, len(ids))
+	for _, id := range ids {
+		votes[id] = true
+	}
+	return m.quorum().VoteResult(votes) == quorum.VoteWon
+}
+
+// Majority returns how many of voters make a majority of them: more than
+// half (§5.2).
+func Majority(voters []NodeID) int { return quorum.NewMajorityConfig(voters...).Quorum() }
+
+// Membership returns the configuration this node follows.
+func (n *Node) Membership() Membership {
+	return Membership{Voters: slices.Clone(n.conf[0]), Outgoing: slices.Clone(n.conf[1])}
+}
