@@ -100,7 +100,8 @@ const (
 	maxDuration     = time.Hour
 )
 
-// Bugs are the planted bugs chaos knows how to provoke (docs/language.md).
+// Bugs are the planted bugs (package bugs) chaos knows how to provoke
+// (docs/language.md, "Planted bugs").
 var Bugs = []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority"}
 
 // ParseFaults reads a comma-separated --faults list.

@@ -86,7 +86,7 @@ const maxReads = 1024
 // heartbeat interval, not one per read. A retry of a read still waiting
 // (same session and sequence number) replaces it.
 func (n *Node) handleRead(from NodeID, cmd Command) {
-	if n.cfg.Bug == BugStaleRead {
+	if n.cfg.Rules.UnconfirmedReads {
 		n.reply(from, n.sm.Read(cmd))
 		return
 	}

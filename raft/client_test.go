@@ -85,8 +85,8 @@ func TestOverwrittenEntryNeverReportsSuccess(t *testing.T) {
 // round confirms leadership. A deposed leader cut off from the cluster
 // never answers from its stale state machine.
 func TestReadIndexRefusesStaleLeader_6_4(t *testing.T) {
-	for _, bug := range []Bug{BugNone, BugStaleRead} {
-		tn := newTestNetIDs(t, []NodeID{0, 1, 2}, bug)
+	for _, rules := range []Rules{{}, unconfirmedReads} {
+		tn := newTestNetIDs(t, []NodeID{0, 1, 2}, rules)
 		tn.elect(0)
 		tn.request(0, set("a", "1"))
 		tn.isolate(0, true)
@@ -98,11 +98,11 @@ func TestReadIndexRefusesStaleLeader_6_4(t *testing.T) {
 		delete(tn.cut, [2]NodeID{0, clientA})
 		tn.request(0, Command{Op: OpGet, Key: "a", ReadOnly: true})
 		r, ok := tn.lastReply()
-		if bug == BugNone {
+		if !rules.UnconfirmedReads {
 			assert.False(t, ok, "no answer without a quorum's confirmation, got %+v", r)
 		} else {
 			require.True(t, ok)
-			assert.Equal(t, Value("1"), r.Result, "the stale-read bug serves the stale value")
+			assert.Equal(t, Value("1"), r.Result, "Rules.UnconfirmedReads (the stale-read bug) serves the stale value")
 		}
 	}
 }
@@ -157,11 +157,11 @@ func TestRetryOfPendingCommandNotAppendedTwice_6_3(t *testing.T) {
 	assert.Equal(t, StatusSuccess, r[0].Status)
 }
 
-// The figure8 bug has no no-op at the start of a term; a read or a
-// membership change then appends one itself, so the broken Raft still
-// answers (its mistake is in counting, not in liveness).
-func TestBugFigure8ReadAppendsNoop(t *testing.T) {
-	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, BugFigure8)
+// With Rules.NoNoop (the figure8 bug) a leader has no no-op at the start of
+// a term; a read or a membership change then appends one itself, so the
+// broken Raft still answers (its mistake is in counting, not in liveness).
+func TestNoNoopReadAppendsNoop(t *testing.T) {
+	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, anyTermCommits)
 	tn.elect(0)
 	require.Equal(t, uint64(0), tn.nodes[0].LastIndex())
 	tn.request(0, Command{Op: OpGet, Key: "a", ReadOnly: true})

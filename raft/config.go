@@ -126,10 +126,10 @@ func lastTermOf(log []Entry) uint64 {
 // majority acknowledged the leader may serve reads from its lease
 // (§6.4.1), on its own clock: an election timeout measured on a follower
 // clock up to d fast is ET/(1+d) of true time, and true time t reads as
-// t*(1-d) on a leader clock up to d slow. The planted bug forgets both.
+// t*(1-d) on a leader clock up to d slow. Rules.Lease may replace it.
 func (c Config) leaseDuration() time.Duration {
-	if c.Bug == BugLeaseNoDrift {
-		return c.ElectionTimeout
+	if f := c.Rules.Lease; f != nil {
+		return f(c.ElectionTimeout, c.MaxDriftPPM)
 	}
 	d := uint64(c.MaxDriftPPM)
 	hi, lo := bits.Mul64(uint64(c.ElectionTimeout), 1_000_000-d)

@@ -48,10 +48,9 @@ func (n *Node) HardStateStable(now time.Duration, hs HardState) {
 		return // an older write finishing late
 	}
 	n.durable = hs
+	// A candidate of this term voted for itself when it entered the term
+	// (campaign), so a durable write of the term holds that vote.
 	if n.role != Candidate || hs.Term != n.term || n.votes[n.id] {
-		return
-	}
-	if hs.VotedFor != n.id && n.cfg.Bug != BugForgetVote {
 		return
 	}
 	n.votes[n.id] = true
@@ -111,8 +110,7 @@ func (n *Node) handleVote(m Message) {
 		// One vote per term (§5.2); a leader or candidate has voted for
 		// itself, so it never votes again in its own term.
 		reject("already voted")
-	case n.cfg.Bug != BugShortLogVote && !n.log.isUpToDate(m.LastIndex, m.LastTerm) &&
-		!(m.Transfer && n.cfg.Bug == BugTransferBehind):
+	case !n.upToDate(m.LastIndex, m.LastTerm, m.Transfer):
 		// Election restriction (§5.4.1).
 		reject("log not up to date")
 	case pre:
@@ -124,6 +122,17 @@ func (n *Node) handleVote(m Message) {
 		n.event(Event{Kind: EvVoteGranted, Peer: m.From})
 		n.send(Message{Type: MsgVoteResp, To: m.From})
 	}
+}
+
+// upToDate is the election restriction (§5.4.1) for a candidate whose log
+// ends at (lastIndex, lastTerm), unless a rule is planted; transfer says
+// the candidate campaigns on a leader's TimeoutNow (§3.10), which changes
+// nothing in the paper's rule.
+func (n *Node) upToDate(lastIndex, lastTerm uint64, transfer bool) bool {
+	if f := n.cfg.Rules.UpToDate; f != nil {
+		return f(LogPos{lastIndex, lastTerm}, LogPos{n.log.lastIndex(), n.log.lastTerm()}, transfer)
+	}
+	return n.log.isUpToDate(lastIndex, lastTerm)
 }
 
 func (n *Node) handleVoteResp(m Message) {
@@ -248,10 +257,7 @@ func (n *Node) becomeLeader() {
 		// heartbeat whenever the others alone are no quorum.
 		pr.readAck = n.readSeq
 	}
-	if n.cfg.Bug != BugFigure8 {
-		// The figure8 bug is raft.js's design: no no-op, and commits by
-		// counting replicas of any term. With the no-op an old entry would
-		// almost always travel with an entry of the new term.
+	if !n.cfg.Rules.NoNoop {
 		n.appendEntry(Entry{Kind: EntryNoop})
 	}
 	n.heartbeat()

@@ -83,10 +83,11 @@ func TestOneVotePerTermPersisted_5_2(t *testing.T) {
 	assert.True(t, tn.collect(n).Messages[0].Reject, "vote survives restart")
 }
 
-// The forget-vote planted bug loses votedFor across a restart: the same
-// server then votes twice in one term. This is what the bug must look like.
-func TestBugForgetVoteVotesTwice(t *testing.T) {
-	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, BugForgetVote)
+// The persisted state is a seam (Rules.Persist): the forget-vote bug writes
+// no vote, so a restarted server votes twice in one term. This is what the
+// bug must look like.
+func TestPersistSeamForgetsVote(t *testing.T) {
+	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, forgetVote)
 	n := tn.nodes[2]
 	n.Step(0, Message{Type: MsgVote, From: 0, To: 2, Term: 1})
 	tn.collect(n)
@@ -137,9 +138,10 @@ func TestVoteRequiresUpToDateLog_5_4_1(t *testing.T) {
 	}
 }
 
-// The short-log-vote planted bug grants votes the §5.4.1 check refuses.
-func TestBugShortLogVoteGrants(t *testing.T) {
-	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, BugShortLogVote)
+// The vote check is a seam (Rules.UpToDate): the short-log-vote bug grants
+// votes the §5.4.1 check refuses.
+func TestUpToDateSeamGrants(t *testing.T) {
+	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, anyLogVotes)
 	tn.disks[2].Log = []Entry{{Index: 1, Term: 2}}
 	tn.disks[2].HardState = HardState{Term: 2, VotedFor: None}
 	n := tn.start(2)

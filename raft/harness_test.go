@@ -20,7 +20,7 @@ type testNet struct {
 	queue   []Message
 	cut     map[[2]NodeID]bool
 	replies map[NodeID][]Response // client id -> responses received
-	bug     Bug
+	rules   Rules                 // planted by the tests of the seams
 	// proto is the protocol the nodes run: both extensions on, as servers
 	// run by default, unless a test asks for another.
 	proto protocol
@@ -41,7 +41,7 @@ func newTestNet(t *testing.T, n int) *testNet {
 	for i := range ids {
 		ids[i] = NodeID(i)
 	}
-	return newTestNetIDs(t, ids, BugNone)
+	return newTestNetIDs(t, ids, Rules{})
 }
 
 // protocol says which extensions of Figure 2 the nodes of a testNet run.
@@ -53,13 +53,13 @@ var (
 	classic = protocol{} // Figure 2 alone
 )
 
-func newTestNetIDs(t *testing.T, ids []NodeID, bug Bug) *testNet {
-	return newTestNetProto(t, ids, bug, modern)
+func newTestNetIDs(t *testing.T, ids []NodeID, rules Rules) *testNet {
+	return newTestNetProto(t, ids, rules, modern)
 }
 
 // newClassic is a testNet of n servers that run Figure 2 alone.
 func newClassic(t *testing.T, n int) *testNet {
-	return newTestNetProto(t, idsUpTo(n), BugNone, classic)
+	return newTestNetProto(t, idsUpTo(n), Rules{}, classic)
 }
 
 func idsUpTo(n int) []NodeID {
@@ -70,9 +70,9 @@ func idsUpTo(n int) []NodeID {
 	return ids
 }
 
-func newTestNetProto(t *testing.T, ids []NodeID, bug Bug, p protocol) *testNet {
+func newTestNetProto(t *testing.T, ids []NodeID, rules Rules, p protocol) *testNet {
 	tn := &testNet{t: t, nodes: map[NodeID]*Node{}, disks: map[NodeID]*Storage{},
-		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, bug: bug, entriesTo: map[NodeID]int{}, proto: p, sms: map[NodeID]*testSM{}}
+		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, rules: rules, entriesTo: map[NodeID]int{}, proto: p, sms: map[NodeID]*testSM{}}
 	for _, id := range ids {
 		tn.disks[id] = &Storage{Bootstrap: slices.Clone(ids)}
 		tn.start(id)
@@ -82,7 +82,7 @@ func newTestNetProto(t *testing.T, ids []NodeID, bug Bug, p protocol) *testNet {
 
 func (tn *testNet) config(id NodeID) Config {
 	return Config{ID: id, ElectionTimeout: 150 * time.Millisecond, HeartbeatInterval: 50 * time.Millisecond,
-		Rand: rand.New(rand.NewPCG(uint64(id), 7)), Trace: true, Bug: tn.bug,
+		Rand: rand.New(rand.NewPCG(uint64(id), 7)), Trace: true, Rules: tn.rules,
 		PreVote: tn.proto.preVote, CheckQuorum: tn.proto.checkQuorum, LeaseRead: tn.proto.leaseRead}
 }
 

@@ -34,7 +34,7 @@ func leaderSends(tn *testNet, leader NodeID, cmd Command) (rounds int, r Respons
 // its own; without them (ReadIndex, §6.4) the read costs a round.
 func TestLeaseReadServedWithoutRound_6_4_1(t *testing.T) {
 	for _, p := range []protocol{leased, modern} {
-		tn := newTestNetProto(t, idsUpTo(3), BugNone, p)
+		tn := newTestNetProto(t, idsUpTo(3), Rules{}, p)
 		tn.elect(0)
 		tn.request(0, set("a", "1"))
 		tn.advance(60 * time.Millisecond)
@@ -55,7 +55,7 @@ func TestLeaseReadServedWithoutRound_6_4_1(t *testing.T) {
 // leader cut off from the others serves reads until then, and after it
 // only with a round (which nobody answers).
 func TestLeaseRunsFromLastAcknowledgedRound_6_4_1(t *testing.T) {
-	tn := newTestNetProto(t, idsUpTo(3), BugNone, leased)
+	tn := newTestNetProto(t, idsUpTo(3), Rules{}, leased)
 	tn.elect(0)
 	tn.request(0, set("a", "1"))
 	tn.advance(60 * time.Millisecond)
@@ -84,8 +84,8 @@ func TestLeaseDurationAllowsForDrift_6_4_1(t *testing.T) {
 	assert.Equal(t, time.Duration(135_714_285), c.leaseDuration(), "150ms * 0.95 / 1.05")
 	c.MaxDriftPPM = 10_000
 	assert.Equal(t, time.Duration(147_029_702), c.leaseDuration())
-	c.Bug = BugLeaseNoDrift
-	assert.Equal(t, 150*time.Millisecond, c.leaseDuration())
+	c.Rules.Lease = func(et time.Duration, _ int) time.Duration { return et } // the lease-no-drift bug
+	assert.Equal(t, 150*time.Millisecond, c.leaseDuration(), "Rules.Lease replaces it")
 }
 
 // §6.4.1 relies on §4.2.3, which needs check-quorum: lease reads without
@@ -99,7 +99,7 @@ func TestLeaseNeedsCheckQuorum_6_4_1(t *testing.T) {
 // elected at any moment past the recent-leader rule: no lease read in that
 // term again, even after the transfer is abandoned.
 func TestLeaseEndsWithTimeoutNow_6_4_1(t *testing.T) {
-	tn := newTestNetProto(t, idsUpTo(3), BugNone, leased)
+	tn := newTestNetProto(t, idsUpTo(3), Rules{}, leased)
 	tn.elect(0)
 	tn.request(0, set("a", "1"))
 	tn.advance(60 * time.Millisecond)
@@ -115,7 +115,7 @@ func TestLeaseEndsWithTimeoutNow_6_4_1(t *testing.T) {
 // it acknowledged a lease before it crashed, so with lease reads it
 // ignores vote requests for an election timeout.
 func TestLeaseRestartedServerWaitsBeforeVoting_6_4_1(t *testing.T) {
-	tn := newTestNetProto(t, idsUpTo(3), BugNone, leased)
+	tn := newTestNetProto(t, idsUpTo(3), Rules{}, leased)
 	tn.elect(0)
 	tn.advance(60 * time.Millisecond)
 	tn.crash(1)

@@ -153,7 +153,7 @@ func TestCaughtUpServerDoesNotStickDeadline(t *testing.T) {
 // check-quorum so do the followers that hear from it, so it cannot depose
 // the cluster's leaders.
 func TestRemovedServerCannotDisruptLeader_4_2_3(t *testing.T) {
-	tn := newTestNetProto(t, idsUpTo(4), BugNone, protocol{checkQuorum: true})
+	tn := newTestNetProto(t, idsUpTo(4), Rules{}, protocol{checkQuorum: true})
 	tn.elect(0)
 	tn.isolate(3, true)
 	tn.request(0, removeServer(3))

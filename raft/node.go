@@ -226,8 +226,8 @@ func (n *Node) Ready() Ready {
 		Events:           n.events,
 		Deadline:         n.Deadline(),
 	}
-	if n.cfg.Bug == BugForgetVote {
-		rd.HardState.VotedFor = None
+	if f := n.cfg.Rules.Persist; f != nil {
+		rd.HardState = f(rd.HardState)
 	}
 	if u := n.log.unstable; u != 0 {
 		rd.TruncateFrom = u
@@ -429,9 +429,9 @@ func (n *Node) becomeFollower(term uint64, lead NodeID) {
 }
 
 // ensureTermEntry appends a no-op if the leader has no entry of its own term
-// yet. Only the figure8 bug gets here without one (it skips the no-op at the
-// start of a term); ReadIndex and membership changes still need an entry of
-// the term to commit, so the broken Raft appends one lazily rather than hang.
+// yet. Only a leader planted with Rules.NoNoop gets here without one;
+// ReadIndex and membership changes still need an entry of the term to
+// commit, so the broken Raft appends one lazily rather than hang.
 func (n *Node) ensureTermEntry() {
 	if n.log.lastTerm() != n.term {
 		n.appendEntry(Entry{Kind: EntryNoop})

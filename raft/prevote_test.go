@@ -12,7 +12,7 @@ import (
 // when the asked term is above its own and the log is up to date (§5.4.1),
 // and answers with the asked term; otherwise it refuses with its own term.
 func TestPreVoteChangesNoTerm_9_6(t *testing.T) {
-	tn := newTestNetProto(t, idsUpTo(3), BugNone, protocol{preVote: true})
+	tn := newTestNetProto(t, idsUpTo(3), Rules{}, protocol{preVote: true})
 	tn.disks[2].Log = []Entry{{Index: 1, Term: 1}}
 	tn.disks[2].HardState = HardState{Term: 1, VotedFor: None}
 	n := tn.start(2)
@@ -36,7 +36,7 @@ func TestPreVoteChangesNoTerm_9_6(t *testing.T) {
 // Dissertation §9.6: a server that times out first asks for pre-votes in
 // term+1; only a majority of them starts the real election.
 func TestPreVoteMajorityStartsElection_9_6(t *testing.T) {
-	tn := newTestNetProto(t, idsUpTo(3), BugNone, protocol{preVote: true})
+	tn := newTestNetProto(t, idsUpTo(3), Rules{}, protocol{preVote: true})
 	tn.fire(0)
 	n := tn.nodes[0]
 	assert.Equal(t, PreCandidate, n.Role())
@@ -57,7 +57,7 @@ func TestPreVoteMajorityStartsElection_9_6(t *testing.T) {
 // a higher term, and its first message to the leader makes it step down.
 func TestPreVotePartitionedServerCannotDepose_9_6(t *testing.T) {
 	for _, p := range []protocol{{preVote: true}, classic} {
-		tn := newTestNetProto(t, idsUpTo(3), BugNone, p)
+		tn := newTestNetProto(t, idsUpTo(3), Rules{}, p)
 		tn.elect(0)
 		term := tn.nodes[0].Term()
 		tn.isolate(2, true)
@@ -79,7 +79,7 @@ func TestPreVotePartitionedServerCannotDepose_9_6(t *testing.T) {
 // leader cut off from its majority stays leader for ever.
 func TestCheckQuorumLeaderStepsDown_6_2(t *testing.T) {
 	for _, p := range []protocol{{checkQuorum: true}, classic} {
-		tn := newTestNetProto(t, idsUpTo(3), BugNone, p)
+		tn := newTestNetProto(t, idsUpTo(3), Rules{}, p)
 		tn.elect(0)
 		tn.advance(500 * time.Millisecond)
 		tn.isolate(0, true)
@@ -100,7 +100,7 @@ func TestCheckQuorumLeaderStepsDown_6_2(t *testing.T) {
 // request of a higher term then; without check-quorum it adopts the term.
 func TestVoteIgnoredInLeaseOnlyWithCheckQuorum_4_2_3(t *testing.T) {
 	for _, p := range []protocol{{checkQuorum: true}, classic} {
-		tn := newTestNetProto(t, idsUpTo(3), BugNone, p)
+		tn := newTestNetProto(t, idsUpTo(3), Rules{}, p)
 		tn.elect(0)
 		tn.advance(10 * time.Millisecond)
 		n := tn.nodes[1]
@@ -144,7 +144,7 @@ func TestCheckQuorumHealsPartialPartition_6_2(t *testing.T) {
 // twice is still one server's refusal: with three servers, S1's duplicated
 // no must not end a pre-vote that S2's yes still wins.
 func TestPreVoteCountsRefusalsPerServer_9_6(t *testing.T) {
-	tn := newTestNetProto(t, idsUpTo(3), BugNone, protocol{preVote: true})
+	tn := newTestNetProto(t, idsUpTo(3), Rules{}, protocol{preVote: true})
 	tn.fire(0)
 	n := tn.nodes[0]
 	require.Equal(t, PreCandidate, n.Role())
@@ -164,7 +164,7 @@ func TestPreVoteCountsRefusalsPerServer_9_6(t *testing.T) {
 // majority, so two refusals already leave too few; the pre-candidate stops
 // asking instead of waiting for a third.
 func TestPreVoteGivesUpWhenItCannotWin_9_6(t *testing.T) {
-	tn := newTestNetProto(t, idsUpTo(4), BugNone, protocol{preVote: true})
+	tn := newTestNetProto(t, idsUpTo(4), Rules{}, protocol{preVote: true})
 	tn.fire(0)
 	n := tn.nodes[0]
 	require.Equal(t, PreCandidate, n.Role())

@@ -1,10 +1,6 @@
 package raft
 
-import (
-	"slices"
-
-	"raftsim/raft/quorum"
-)
+import "raftsim/raft/quorum"
 
 // This file is where the node asks its configuration for a quorum: the
 // commit index (§5.3, §5.4.2), ReadIndex rounds (§6.4), elections and
@@ -99,45 +95,9 @@ func (n *Node) voteResult() quorum.VoteResult { return n.q.VoteResult(n.votes) }
 // setConf puts conf in force and takes the rule that decides for it.
 func (n *Node) setConf(conf quorum.JointConfig) {
 	n.conf, n.q, n.planted = conf, conf, false
-	if n.cfg.Bug == BugEvenMajority {
-		n.q, n.planted = evenMajority{conf[0]}, true
+	if f := n.cfg.Rules.Quorum; f != nil {
+		n.q, n.planted = f(conf), true
 	}
-}
-
-// evenMajority counts half of the voters as a quorum (a planted bug).
-type evenMajority struct{ c quorum.MajorityConfig }
-
-func (e evenMajority) need() int { return (len(e.c) + 1) / 2 }
-
-func (e evenMajority) CommittedIndex(l quorum.AckedIndexer) quorum.Index {
-	var acked []uint64
-	for _, id := range e.c {
-		idx, _ := l.AckedIndex(id)
-		acked = append(acked, idx)
-	}
-	slices.Sort(acked)
-	if e.need() < 1 {
-		return 0
-	}
-	return acked[len(acked)-e.need()]
-}
-
-func (e evenMajority) VoteResult(votes map[quorum.ID]bool) quorum.VoteResult {
-	yes, no := 0, 0
-	for _, id := range e.c {
-		if g, ok := votes[id]; ok && g {
-			yes++
-		} else if ok {
-			no++
-		}
-	}
-	switch {
-	case yes >= e.need():
-		return quorum.VoteWon
-	case len(e.c)-no >= e.need():
-		return quorum.VotePending
-	}
-	return quorum.VoteLost
 }
 
 // granted counts the yeses of voters so far, for the trace.

@@ -452,7 +452,7 @@ func (n *Node) maybeCommit() {
 	if idx <= n.commit || idx > n.log.lastIndex() {
 		return
 	}
-	if n.cfg.Bug != BugFigure8 && n.log.term(idx) != n.term {
+	if !n.commits(n.log.term(idx)) {
 		return
 	}
 	n.commit = idx
@@ -463,6 +463,15 @@ func (n *Node) maybeCommit() {
 		n.serveReads()
 		n.checkCatchup()
 	}
+}
+
+// commits is the rule of §5.4.2 (Figure 8): a leader commits by counting
+// replicas only an entry of its own term, unless a rule is planted.
+func (n *Node) commits(entryTerm uint64) bool {
+	if f := n.cfg.Rules.Commit; f != nil {
+		return f(entryTerm, n.term)
+	}
+	return entryTerm == n.term
 }
 
 // applyCommitted applies entries up to commitIndex (Figure 2, all servers)

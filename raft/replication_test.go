@@ -122,8 +122,8 @@ func TestFastBacktrackingRepairsLongConflict_5_3(t *testing.T) {
 // §5.4.2 (Figure 8): a leader never commits an entry of an earlier term by
 // counting replicas; it commits it only through an entry of its own term.
 func TestNoCommitOfEarlierTermByCounting_5_4_2(t *testing.T) {
-	for _, bug := range []Bug{BugNone, BugFigure8} {
-		tn := newTestNetProto(t, idsUpTo(5), bug, classic)
+	for _, rules := range []Rules{{}, anyTermCommits} {
+		tn := newTestNetProto(t, idsUpTo(5), rules, classic)
 		// Server 0 is leader of term 4 with an entry of term 2 at index 1
 		// that it has just replicated to a majority; its own no-op of
 		// term 4 (index 2) has reached nobody yet.
@@ -148,7 +148,7 @@ func TestNoCommitOfEarlierTermByCounting_5_4_2(t *testing.T) {
 			n.Step(tn.now, Message{Type: MsgAppResp, From: id, To: 0, Term: 4, Match: 1})
 		}
 		tn.collect(n)
-		if bug == BugFigure8 {
+		if rules.Commit != nil {
 			assert.Equal(t, uint64(1), n.LastIndex(), "the figure8 bug appends no no-op, as raft.js did not")
 			assert.Equal(t, uint64(1), n.CommitIndex(), "and commits the term-2 entry by counting replicas")
 			continue
@@ -162,16 +162,17 @@ func TestNoCommitOfEarlierTermByCounting_5_4_2(t *testing.T) {
 }
 
 // Majority means more than half: in a cluster of 4, two copies are not
-// enough (a raft.js bug). The even-majority planted bug gets this wrong.
+// enough (a raft.js bug). The quorum function is a seam (Rules.Quorum):
+// the even-majority bug gets this wrong through it.
 func TestEvenClusterNeedsThreeOfFour(t *testing.T) {
-	for _, bug := range []Bug{BugNone, BugEvenMajority} {
-		tn := newTestNetProto(t, idsUpTo(4), bug, classic)
+	for _, rules := range []Rules{{}, halfQuorum} {
+		tn := newTestNetProto(t, idsUpTo(4), rules, classic)
 		for _, id := range []NodeID{2, 3} {
 			tn.isolate(id, true)
 		}
 		tn.fire(0)
 		tn.deliver()
-		if bug == BugNone {
+		if rules.Quorum == nil {
 			assert.Equal(t, Candidate, tn.nodes[0].Role(), "2 votes of 4 do not elect")
 		} else {
 			assert.Equal(t, Leader, tn.nodes[0].Role(), "the even-majority bug elects with 2 of 4")

@@ -68,7 +68,7 @@ func (n *Node) maybeSendTimeoutNow(id NodeID) {
 	if pr == nil {
 		return
 	}
-	if pr.match < n.log.lastIndex() && n.cfg.Bug != BugTransferBehind {
+	if pr.match < n.log.lastIndex() && !n.cfg.Rules.TransferBehind {
 		n.sendAppend(id, pr)
 		return
 	}

@@ -127,11 +127,12 @@ func TestTransferVotePassesRecentLeaderRule_4_2_3(t *testing.T) {
 	}
 }
 
-// The transfer-behind bug sends TimeoutNow at once and has voters grant a
-// transfer's vote whatever the log: a target missing committed entries is
-// elected (Leader Completeness, §5.4, broken).
+// The transfer-behind bug (Rules.TransferBehind and Rules.UpToDate) sends
+// TimeoutNow at once and has voters grant a transfer's vote whatever the
+// log: a target missing committed entries is elected (Leader Completeness,
+// §5.4, broken).
 func TestBugTransferBehindElectsShortLog(t *testing.T) {
-	tn := newTestNetIDs(t, idsUpTo(3), BugTransferBehind)
+	tn := newTestNetIDs(t, idsUpTo(3), transferBehind)
 	tn.elect(0)
 	tn.isolate(2, true)
 	tn.request(0, set("a", "1"))

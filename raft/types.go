@@ -358,26 +358,44 @@ type Invariant struct {
 	Index, Other uint64
 }
 
-// Bug selects a deliberately broken rule, to show that the checkers catch it.
-type Bug uint8
+// Rules are the seams through which a package outside this one (bugs)
+// plants a known mistake in a node, to show that the checkers catch it.
+// The zero Rules is Raft as the paper writes it: each nil or false field
+// keeps the paper's rule, and the core holds no broken rule of its own.
+type Rules struct {
+	// Quorum, if set, gives the rule that decides for each configuration
+	// the node enters (commit index, ReadIndex rounds, elections,
+	// pre-votes, check-quorum) in place of the configuration's majorities.
+	Quorum func(quorum.JointConfig) Quorum
+	// UpToDate, if set, replaces the election restriction (§5.4.1):
+	// whether a candidate whose log ends at candidate may have the vote of
+	// a server whose log ends at own.
+	// transfer says the candidate campaigns on a leader's TimeoutNow.
+	UpToDate func(candidate, own LogPos, transfer bool) bool
+	// Persist, if set, changes the HardState a Ready hands out to be
+	// written; the node goes on with its own.
+	Persist func(HardState) HardState
+	// Commit, if set, replaces the rule of §5.4.2: whether the leader of
+	// term may commit up to an index that a quorum holds, whose entry is
+	// of entryTerm.
+	Commit func(entryTerm, term uint64) bool
+	// NoNoop: a new leader appends no entry of its term (§8).
+	NoNoop bool
+	// UnconfirmedReads: a leader serves a read-only get from its state
+	// machine at once, without the heartbeat round of ReadIndex (§6.4).
+	UnconfirmedReads bool
+	// Lease, if set, replaces the lease of §6.4.1: how long after the
+	// start of a heartbeat round a majority acknowledged the leader may
+	// serve reads from its lease, given the election timeout and the
+	// clock-drift bound.
+	Lease func(electionTimeout time.Duration, maxDriftPPM int) time.Duration
+	// TransferBehind: a leader sends TimeoutNow to a transfer's target
+	// without first bringing its log up to date (§3.10).
+	TransferBehind bool
+}
 
-// Planted bugs (docs/language.md, "Planted bugs").
-const (
-	BugNone         Bug = iota
-	BugFigure8          // commit an earlier term's entry by counting replicas
-	BugForgetVote       // votedFor not persisted
-	BugStaleRead        // ro reads served without confirming leadership
-	BugShortLogVote     // vote for candidates with less up-to-date logs
-	BugEvenMajority     // half of the servers count as a majority
-	// BugTransferBehind sends TimeoutNow without bringing the target up to
-	// date, and voters grant a transfer's vote past the log check (the
-	// leader vouches for it, they think): a target missing committed
-	// entries can win (§3.10 and §5.4.1).
-	BugTransferBehind
-	// BugLeaseNoDrift serves lease reads for a whole election timeout,
-	// with no margin for clocks that drift (§6.4.1).
-	BugLeaseNoDrift
-)
+// LogPos is where a log ends: its last entry's index and term.
+type LogPos struct{ Index, Term uint64 }
 
 // Rand is the source of randomness for election timeouts; math/rand/v2's
 // *Rand satisfies it. The caller injects it so runs replay exactly.
@@ -439,7 +457,8 @@ type Config struct {
 	MaxDriftPPM int
 	// Trace asks for Events in every Ready. Off, the node builds none.
 	Trace bool
-	Bug   Bug
+	// Rules plants broken rules; the zero value is the paper's Raft.
+	Rules Rules
 }
 
 // EventKind names something a node did that a person watching may want to see.

@@ -46,7 +46,7 @@ type ServerOptions struct {
 	Debug             bool          // trace this server's events even when `debug` is off
 	ElectionTimeout   time.Duration // 0 = the simulation's
 	HeartbeatInterval time.Duration // 0 = the simulation's
-	Bug               raft.Bug
+	Bug               string        // a planted bug (package bugs); "" for the correct Raft
 	// ElectionTimeoutMax bounds the timeouts from above, as in Options;
 	// it goes with ElectionTimeout (0: 2*ElectionTimeout).
 	ElectionTimeoutMax time.Duration

@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 
+	"raftsim/bugs"
 	"raftsim/raft"
 )
 
@@ -74,8 +75,8 @@ func (s *Sim) validate(op string, o ServerOptions) error {
 	if hb >= et {
 		return fmt.Errorf("%s: %w: heartbeatTime (%v) must be less than electionTimeout (%v)", op, ErrBadOption, hb, et)
 	}
-	if o.Bug > raft.BugEvenMajority {
-		return fmt.Errorf("%s: %w: unknown bug %d", op, ErrBadOption, o.Bug)
+	if _, ok := bugs.Lookup(o.Bug); !ok {
+		return fmt.Errorf("%s: %w: unknown bug %q", op, ErrBadOption, o.Bug)
 	}
 	return nil
 }

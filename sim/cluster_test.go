@@ -74,7 +74,7 @@ func TestStartServersValidates(t *testing.T) {
 		{MaxServers + 1, ServerOptions{}},
 		{3, ServerOptions{HeartbeatInterval: time.Second}},
 		{3, ServerOptions{ElectionTimeout: 10 * time.Millisecond}}, // below the 50ms heartbeat
-		{3, ServerOptions{Bug: 99}},
+		{3, ServerOptions{Bug: "off-by-one"}},
 		{3, ServerOptions{ElectionTimeout: 150 * time.Millisecond, ElectionTimeoutMax: 140 * time.Millisecond}}, // range upside down
 		{3, ServerOptions{ElectionTimeoutMax: 300 * time.Millisecond}},                                          // a maximum without its minimum
 	} {

@@ -263,7 +263,7 @@ func TestPlantedShortLogVoteIsCaught(t *testing.T) {
 	caught := 0
 	for seed := uint64(1); seed <= 20; seed++ {
 		s := New(Options{Seed: seed})
-		require.NoError(t, s.StartServers(3, ServerOptions{Bug: raft.BugShortLogVote}))
+		require.NoError(t, s.StartServers(3, ServerOptions{Bug: "short-log-vote"}))
 		l, ok := s.LeaderID(true)
 		require.True(t, ok)
 		behind := (l + 1) % 3

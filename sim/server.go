@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"raftsim/bugs"
 	"raftsim/kv"
 	"raftsim/raft"
 )
@@ -82,8 +83,15 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 		PreVote:            preVote,
 		CheckQuorum:        checkQuorum,
 		Trace:              s.nodeTrace(srv),
-		Bug:                srv.opts.Bug,
+		Rules:              plantedRules(srv.opts.Bug),
 	}
+}
+
+// plantedRules returns the broken rules of the bug called name (none for
+// ""); StartServers and AddServer have checked the name.
+func plantedRules(name string) raft.Rules {
+	b, _ := bugs.Lookup(name)
+	return b.Rules
 }
 
 // boot starts srv's node from its disk, with an empty key/value store that

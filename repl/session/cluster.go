@@ -6,25 +6,14 @@ import (
 	"strings"
 	"time"
 
+	"raftsim/bugs"
 	"raftsim/raft"
 	"raftsim/repl/lang"
 	"raftsim/repl/render"
 	"raftsim/sim"
 )
 
-// bugNames maps the names of the planted bugs (docs/language.md) to raft's.
-var bugNames = map[string]raft.Bug{
-	"none":           raft.BugNone,
-	"figure8":        raft.BugFigure8,
-	"forget-vote":    raft.BugForgetVote,
-	"stale-read":     raft.BugStaleRead,
-	"short-log-vote": raft.BugShortLogVote,
-	"even-majority":  raft.BugEvenMajority,
-}
-
-func bugList() []string {
-	return []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority"}
-}
+func bugList() []string { return bugs.Names() }
 
 const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, preVote=true|false, checkQuorum=true|false, classic, bug=NAME"
 
@@ -81,11 +70,11 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 			on := !truthy(a)
 			o.PreVote, o.CheckQuorum = &on, &on
 		case "bug":
-			b, ok := bugNames[strings.ToLower(a.Text)]
+			b, ok := bugs.Lookup(strings.ToLower(a.Text))
 			if !ok {
 				return o, 0, nil, fmt.Errorf("%s: unknown bug %q (%sbugs: %s)", c.Name, a.Text, didYouMean(a.Text, bugList()), strings.Join(bugList(), ", "))
 			}
-			o.Bug = b
+			o.Bug = b.Name
 		default:
 			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "preVote", "checkQuorum", "classic", "bug"}
 			return o, 0, nil, fmt.Errorf("%s: unknown option %q (%s%s)", c.Name, key, didYouMean(key, known), serverOptionsHelp)
