@@ -168,9 +168,9 @@ func (x *executor) record(l Line) bool {
 	return l.Kind != KindHeader && l.Kind != KindNote
 }
 
-// linUnknown starts what `expect linearizable` finds when the search ran
-// out of time (check.Result.String for an Unknown verdict).
-const linUnknown = "unknown:"
+// linUnknown starts what `expect linearizable` finds when the search's
+// budget could not decide (check.Result.String for an Unknown verdict).
+const linUnknown = "no verdict ("
 
 // countOps counts the client operations that completed with success, of
 // the load and of clientRequest, from the simulation's history.
@@ -193,7 +193,7 @@ func judge(l Line, r render.Result) Verdict {
 	}
 	if e, ok := r.Value.(render.Expectation); ok && !e.Held {
 		if l.Verdict == Linearizability && strings.HasPrefix(e.Found, linUnknown) {
-			return Unjudged // porcupine ran out of time: no answer either way
+			return Unjudged // the search's budget ran out: no answer either way
 		}
 		return l.Verdict
 	}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/anishathalye/porcupine"
 )
 
 // Verdict is the outcome of a linearizability check.
@@ -15,7 +13,7 @@ type Verdict uint8
 const (
 	OK        Verdict = iota // linearizable: some order of the operations explains every result
 	Violation                // not linearizable: no order does, a client saw something impossible
-	Unknown                  // the search ran out of time before deciding
+	Unknown                  // no violation found, but part of the history could not be decided within the budget
 )
 
 func (v Verdict) String() string {
@@ -30,6 +28,38 @@ func (v Verdict) String() string {
 	return "verdict?"
 }
 
+// Budget bounds the linearizability search by counts, never by time, so
+// that a verdict is the same on every machine. Each key's history is cut
+// at its quiescent points (moments with no operation of the key in
+// flight) into windows, searched one at a time; what a window costs is
+// bounded by both numbers.
+type Budget struct {
+	// Window is the most operations searched at once. A stretch of one
+	// key's history with always an operation in flight, longer than
+	// this, is not searched: it is reported as undecided.
+	Window int
+	// Steps is the most search steps spent on one window (a step tries
+	// one operation against the model in one state). A window the search
+	// cannot settle within them is reported as undecided.
+	Steps int
+}
+
+// DefaultBudget is what the shell and chaos use. The search's memory is
+// its cache, a bitset of the window for each state it reaches, so one
+// window costs at most about Steps × Window / 8 bytes: 256 MB at the
+// worst, whatever the length of the history. An ordinary load's window is
+// tens of operations and settles in a few steps per operation.
+var DefaultBudget = Budget{Window: 4096, Steps: 500_000}
+
+// Undecided is a stretch of one key's history the search could not
+// decide, and why.
+type Undecided struct {
+	Key      string
+	From, To time.Duration // the first call and the last return of the window (Infinity: still open)
+	Ops      int           // its operations
+	Reason   string        // e.g. "the search took more than 500000 steps"
+}
+
 // Result is what Linearizable found.
 type Result struct {
 	Verdict Verdict
@@ -40,13 +70,17 @@ type Result struct {
 	// possibly applied); Dropped counts reads without a result (ignored).
 	Pending, Dropped int
 	Keys             int // distinct keys checked
+	Windows          int // the windows the keys' histories were cut into
 	// BadKeys lists the keys whose history is not linearizable, in order;
 	// Key is the first of them, and Explanation says what went wrong there.
 	BadKeys     []string
 	Key         string
 	Explanation string
-	// Elapsed is the wall time the check took.
-	Elapsed time.Duration
+	// Undecided lists, in key order, the windows the budget could not
+	// decide. A violation is reported as such even when other windows are
+	// undecided; with no violation, any undecided window makes the
+	// verdict Unknown.
+	Undecided []Undecided
 }
 
 // String is a one-line summary, e.g. "not linearizable on key a: ...".
@@ -59,7 +93,7 @@ func (r Result) String() string {
 	case OK:
 		return "linearizable (" + ops + ")"
 	case Unknown:
-		return "unknown: the check ran out of time (" + ops + ")"
+		return "no verdict (" + ops + "): no violation found, but " + r.undecidedText()
 	}
 	s := "not linearizable on key " + r.Key
 	if len(r.BadKeys) > 1 {
@@ -68,80 +102,88 @@ func (r Result) String() string {
 	if r.Explanation != "" {
 		s += ": " + r.Explanation
 	}
+	if len(r.Undecided) > 0 {
+		s += " (and " + r.undecidedText() + ")"
+	}
 	return s
 }
 
-// Linearizable checks the history against the key/value model, one key at
-// a time. A timeout of 0 means no limit; when the search runs out of time
-// the verdict is Unknown. The error is for a malformed history.
-func Linearizable(ops []Operation, timeout time.Duration) (Result, error) {
-	start := time.Now()
-	conv, kept, err := convert(ops)
-	if err != nil {
-		return Result{}, err
+// undecidedText says which windows were not decided and why, the first
+// three in full: "2 stretches were not decided: key k1 from 1.200s to
+// 3.400s (5000 operations): ...".
+func (r Result) undecidedText() string {
+	var b strings.Builder
+	if len(r.Undecided) == 1 {
+		b.WriteString("1 stretch was not decided: ")
+	} else {
+		fmt.Fprintf(&b, "%d stretches were not decided: ", len(r.Undecided))
 	}
-	parts := partitionByKey(conv)
-	r := Result{Ops: len(conv), Keys: len(parts), Dropped: len(ops) - len(conv)}
-	for _, op := range kept {
-		if !op.Completed {
+	for i, u := range r.Undecided {
+		if i == 3 {
+			fmt.Fprintf(&b, "; and %d more", len(r.Undecided)-3)
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		to := "the end (a write without a reply keeps it open)"
+		if u.To != Infinity {
+			to = secs(u.To)
+		}
+		fmt.Fprintf(&b, "key %s from %s to %s (%s): %s", u.Key, secs(u.From), to, plural(u.Ops, "operation"), u.Reason)
+	}
+	return b.String()
+}
+
+// Linearizable checks the history against the key/value model, one key
+// and one window at a time, within budget b. The error is for a
+// malformed history.
+func Linearizable(ops []Operation, b Budget) (Result, error) {
+	r, _, _, err := run(ops, b, false)
+	return r, err
+}
+
+// run is Linearizable; it also returns each key's history and what the
+// search found on it (with the transitions of every window, if paths).
+func run(ops []Operation, b Budget, paths bool) (Result, []*keyHistory, []keyResult, error) {
+	if err := validate(ops); err != nil {
+		return Result{}, nil, nil, err
+	}
+	keys := byKey(ops)
+	r := Result{Keys: len(keys)}
+	for _, op := range ops {
+		switch {
+		case op.Completed:
+			r.Ops++
+		case op.Kind == Get:
+			r.Dropped++
+		default:
+			r.Ops++
 			r.Pending++
 		}
 	}
-	switch porcupine.CheckOperationsTimeout(Model, conv, timeout) {
-	case porcupine.Ok:
-		r.Verdict = OK
-	case porcupine.Unknown:
-		r.Verdict = Unknown
-	default:
+	results := make([]keyResult, len(keys))
+	for i, k := range keys {
+		kr := k.check(b, paths)
+		results[i] = kr
+		r.Windows += len(k.windows)
+		r.Undecided = append(r.Undecided, kr.undecided...)
+		if kr.bad < 0 {
+			continue
+		}
+		r.BadKeys = append(r.BadKeys, k.key)
+		if r.Key == "" {
+			r.Key = k.key
+			r.Explanation = k.explain(kr, b)
+		}
+	}
+	switch {
+	case len(r.BadKeys) > 0:
 		r.Verdict = Violation
-		// porcupine stops at the first bad partition it meets, in no fixed
-		// order; look at every key again, in order, to name them all.
-		r.BadKeys = badKeys(parts, remaining(start, timeout))
-		if len(r.BadKeys) == 0 {
-			r.Explanation = "no order of the operations explains the results (the per-key search ran out of time)"
-			break
-		}
-		r.Key = r.BadKeys[0]
-		var keyOps []Operation
-		for _, op := range kept {
-			if op.Key == r.Key {
-				keyOps = append(keyOps, op)
-			}
-		}
-		r.Explanation = explain(keyOps, remaining(start, timeout))
+	case len(r.Undecided) > 0:
+		r.Verdict = Unknown
 	}
-	r.Elapsed = time.Since(start)
-	return r, nil
-}
-
-// remaining is what is left of timeout since start: 0 (no limit) stays 0,
-// and an exhausted budget still gets a moment, so that a verdict already
-// known is not thrown away for want of a millisecond.
-func remaining(start time.Time, timeout time.Duration) time.Duration {
-	if timeout <= 0 {
-		return 0
-	}
-	return max(timeout-time.Since(start), 10*time.Millisecond)
-}
-
-// single checks one key's history on its own.
-var single = porcupine.Model{
-	Init:                      Model.Init,
-	Step:                      Model.Step,
-	DescribeOperation:         Model.DescribeOperation,
-	DescribeState:             Model.DescribeState,
-	DescribeOperationMetadata: Model.DescribeOperationMetadata,
-}
-
-// badKeys returns the keys, in order, whose history is not linearizable.
-func badKeys(parts [][]porcupine.Operation, timeout time.Duration) []string {
-	var bad []string
-	for _, p := range parts {
-		if porcupine.CheckOperationsTimeout(single, p, timeout) == porcupine.Illegal {
-			bad = append(bad, p[0].Input.(input).key)
-		}
-	}
-	return bad
+	return r, keys, results, nil
 }
 
 // plural writes "1 key", "3 keys".

@@ -3,65 +3,98 @@ package check
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/anishathalye/porcupine"
 )
 
-// explain says, for a student, why one key's history is not linearizable.
-// It takes porcupine's longest partial linearization (the most operations
-// some order explains), finds the operation that should come next (the
-// earliest to return among the rest) and says why it cannot: what it saw
-// against what the key held, and, when it is recognisable, the kind of
-// anomaly (a stale read, a lost write, a value nobody wrote).
-func explain(ops []Operation, timeout time.Duration) string {
-	conv, kept, err := convert(ops)
-	if err != nil || len(conv) == 0 {
-		return ""
-	}
-	_, info := porcupine.CheckOperationsVerbose(single, conv, timeout)
-	parts := info.PartialLinearizations()
-	if len(parts) == 0 {
-		return ""
-	}
-	best, next := pickPartial(parts[0], conv)
+// explain says, for a student, why one key's history is not
+// linearizable. It searches the window no state explains again, from each
+// state the key could hold when it began, and takes the longest partial
+// linearization porcupine found (the most operations some order
+// explains); it finds the operation that should come next (the earliest
+// to return among the rest) and says why it cannot: what it saw against
+// what the key held, and, when it is recognisable, the kind of anomaly (a
+// stale read, a lost write, a value nobody wrote).
+func (h *keyHistory) explain(kr keyResult, b Budget) string {
+	w := h.windows[kr.bad]
+	conv, kept := h.conv(w), h.kept(w[0], w[1])
+	best, next, start := h.bestPartial(kr, b)
 	if next < 0 {
 		return fmt.Sprintf("no order of its %d operations explains every result", len(conv))
 	}
-	state := ""
+	state := start
 	for _, id := range best {
-		_, state = step(state, conv[id].Input.(input), conv[id].Output.(output))
+		_, state = stepState(state, conv[id].Input.(input), conv[id].Output.(output))
 	}
 	op := kept[next]
 	s := fmt.Sprintf("%s %s cannot be ordered", describeOp(conv[next]), when(op))
 	// refused: the state itself rules the operation out (not just the
 	// real-time order of the others).
-	ok, _ := step(state, conv[next].Input.(input), conv[next].Output.(output))
+	ok, _ := stepState(state, conv[next].Input.(input), conv[next].Output.(output))
 	switch {
+	case len(best) == 0 && kr.bad == 0:
+		s += fmt.Sprintf(" first, when %s = %s", op.Key, state)
 	case len(best) == 0:
-		s += fmt.Sprintf(" first, when %s = %s", op.Key, show(state))
+		s += fmt.Sprintf(" first after %s, when every earlier operation on %s had returned and it held %s", secs(kept[0].Call), op.Key, statesText(kr.badStarts))
 	case len(best) == 1:
 		s += fmt.Sprintf(": the only operation that can be ordered before it is %s %s", describeOp(conv[best[0]]), when(kept[best[0]]))
 	default:
 		last := best[len(best)-1]
 		s += fmt.Sprintf(": the longest order found has %d operations and ends with %s %s", len(best), describeOp(conv[last]), when(kept[last]))
 	}
-	if !ok && len(best) > 0 {
-		s += fmt.Sprintf(", leaving %s = %s", op.Key, show(state))
+	if kr.bad > 0 && len(best) > 0 {
+		s += fmt.Sprintf(" (counted from %s, when every earlier operation on %s had returned and it held %s)", secs(kept[0].Call), op.Key, statesText(kr.badStarts))
 	}
-	if why := anomaly(op, kept, best); why != "" {
+	if !ok && len(best) > 0 {
+		s += fmt.Sprintf(", leaving %s = %s", op.Key, state)
+	}
+	if why := anomaly(op, kept, best, h.kept(0, len(h.idx)), w[0], kr.badStarts); why != "" {
 		s += "; " + why
 	}
 	return s
 }
 
-// pickPartial chooses, among porcupine's partial linearizations, a longest
-// one, preferring one after which the next operation (the earliest to
-// return that it leaves out) is refused by the model outright: that is the
-// clearest story. Ties go to the smallest sequence of ids, so the choice
-// does not depend on porcupine's map order. It returns the partial and the
-// next operation's index (-1 if none is left out).
-func pickPartial(partials [][]int, conv []porcupine.Operation) ([]int, int) {
+// bestPartial searches the window no state explains from each state the
+// key could hold when it began, and returns the longest partial order
+// found (see pickPartial), the operation that should come next in it, and
+// the state it starts from.
+func (h *keyHistory) bestPartial(kr keyResult, b Budget) (best []int, next int, start kstate) {
+	conv := h.conv(h.windows[kr.bad])
+	next = -1
+	found := false
+	for _, s := range kr.badStarts {
+		_, info := search(conv, s, b.Steps, true)
+		partials := [][]int{nil} // nothing could be ordered at all
+		if parts := info.PartialLinearizations(); len(parts) > 0 && len(parts[0]) > 0 {
+			partials = parts[0]
+		}
+		seq, n := pickPartial(partials, conv, s)
+		if !found || len(seq) > len(best) {
+			best, next, start, found = seq, n, s, true
+		}
+	}
+	return best, next, start
+}
+
+// statesText lists the values a key could hold: "3", "3 or 5".
+func statesText(states []kstate) string {
+	var out []string
+	for _, s := range states {
+		out = append(out, s.String())
+	}
+	return strings.Join(out, " or ")
+}
+
+// pickPartial chooses, among porcupine's partial linearizations from
+// state start, a longest one, preferring one after which the next
+// operation (the earliest to return that it leaves out) is refused by the
+// model outright: that is the clearest story. Ties go to the smallest
+// sequence of ids, so the choice does not depend on porcupine's map
+// order. It returns the partial and the next operation's index (-1 if
+// none is left out).
+func pickPartial(partials [][]int, conv []porcupine.Operation, start kstate) ([]int, int) {
 	type cand struct {
 		seq     []int
 		next    int
@@ -71,11 +104,11 @@ func pickPartial(partials [][]int, conv []porcupine.Operation) ([]int, int) {
 	for _, p := range partials {
 		c := cand{seq: p, next: nextOp(p, conv)}
 		if c.next >= 0 {
-			state := ""
+			state := start
 			for _, id := range p {
-				_, state = step(state, conv[id].Input.(input), conv[id].Output.(output))
+				_, state = stepState(state, conv[id].Input.(input), conv[id].Output.(output))
 			}
-			ok, _ := step(state, conv[c.next].Input.(input), conv[c.next].Output.(output))
+			ok, _ := stepState(state, conv[c.next].Input.(input), conv[c.next].Output.(output))
 			c.refused = !ok
 		}
 		switch {
@@ -116,7 +149,11 @@ func nextOp(seq []int, conv []porcupine.Operation) int {
 // finished before the read began (a stale read), the key read as absent
 // although a write had finished (a stale read of the initial state, or a
 // write lost: one read cannot tell which), or nobody wrote that value.
-func anomaly(op Operation, kept []Operation, prefix []int) string {
+//
+// kept is the window, prefix the order found in it; all is every
+// operation on the key, of which the first from came before the window,
+// which began with the key holding one of starts.
+func anomaly(op Operation, kept []Operation, prefix []int, all []Operation, from int, starts []kstate) string {
 	if op.Kind != Get || !op.Completed {
 		return ""
 	}
@@ -143,8 +180,18 @@ func anomaly(op Operation, kept []Operation, prefix []int) string {
 			last = &kept[id]
 		}
 	}
+	// Nothing in the window before it: the write that left the key as
+	// the window found it, if there was one state and one such write.
+	if last == nil && len(starts) == 1 && !starts[0].wild && starts[0].v != v {
+		for i := range all[:from] {
+			o := all[i]
+			if w, ok := wrote(o); ok && o.Completed && w == starts[0].v && (last == nil || o.Return >= last.Return) {
+				last = &all[i]
+			}
+		}
+	}
 	everWritten := v == ""
-	for _, o := range kept {
+	for _, o := range all {
 		if w, ok := wrote(o); ok && w == v {
 			everWritten = true
 		}

@@ -1,6 +1,13 @@
 // Package check decides whether a history of key/value client operations is
-// linearizable, with github.com/anishathalye/porcupine, and draws porcupine's
-// visualisation of it.
+// linearizable, with github.com/anishathalye/porcupine's search, and says
+// what order it found (Placements) or why there is none.
+//
+// The search is NP-hard in general, so its budget is counted, in
+// operations and in search steps, never in time: a verdict is the same on
+// every machine. Each key's history is checked on its own, cut at its
+// quiescent points into windows, so memory follows the longest window,
+// not the whole history; what the budget could not decide is reported as
+// such (which key, from when to when, why), never as linearizable.
 //
 // It knows nothing of the simulator: callers (sim, repl) turn what their
 // clients saw into Operations. The one rule they must follow is the meaning
@@ -14,7 +21,6 @@ package check
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"time"
 
@@ -59,8 +65,6 @@ type Operation struct {
 	// Completed says the reply told what happened, and Output holds it.
 	Completed bool
 	Output    string // Get: the value read; CAS: "true" / "false"; Del: the old value; Set: unused
-	// Note is shown with the operation in the visualisation (e.g. "seq 4, ro").
-	Note string
 }
 
 // Infinity is the return time given to a write whose outcome is unknown:
@@ -106,58 +110,11 @@ func step(state string, in input, out output) (bool, string) {
 	return false, state
 }
 
-// partitionByKey splits a history into one history per key, in key order
-// (a fixed order keeps the visualisation and the verdict reproducible).
-// A key/value history is linearizable iff every key's history is: each
-// operation touches one key (Herlihy and Wing's locality).
-func partitionByKey(history []porcupine.Operation) [][]porcupine.Operation {
-	byKey := map[string][]porcupine.Operation{}
-	var keys []string
-	for _, op := range history {
-		k := op.Input.(input).key
-		if _, ok := byKey[k]; !ok {
-			keys = append(keys, k)
-		}
-		byKey[k] = append(byKey[k], op)
-	}
-	slices.Sort(keys)
-	out := make([][]porcupine.Operation, len(keys))
-	for i, k := range keys {
-		out[i] = byKey[k]
-	}
-	return out
-}
-
-// Model is the key/value model for porcupine, partitioned per key. Its
-// Input and Output values are this package's own; build histories with
-// Linearizable or Visualize rather than by hand.
-var Model = porcupine.Model{
-	Partition: partitionByKey,
-	Init:      func() any { return "" },
-	Step: func(state, in, out any) (bool, any) {
-		return step(state.(string), in.(input), out.(output))
-	},
-	DescribeOperation: func(in, out any) string { return describe(in.(input), out.(output)) },
-	DescribeState: func(state any) string {
-		if state.(string) == "" {
-			return "absent"
-		}
-		return state.(string)
-	},
-	DescribeOperationMetadata: func(info any) string {
-		if info == nil {
-			return ""
-		}
-		return info.(opMeta).note
-	},
-}
-
 // opMeta is what an operation carries through porcupine: its index among
-// the operations given, so that a linearization can be mapped back, and
-// its note for the visualisation.
+// the operations given, so that a linearization can be mapped back (-1:
+// the read withEnd adds).
 type opMeta struct {
 	index int
-	note  string
 }
 
 // show renders a value for people: "" is null.
@@ -192,42 +149,48 @@ func describe(in input, out output) string {
 	return s + " -> " + show(out.value)
 }
 
-// convert turns Operations into porcupine's, dropping reads without a
-// result and giving writes without one an infinite return time. Client
-// ids become 0..n-1 in ascending order (the visualisation wants them dense).
-// It returns the operations kept, in the same order as conv.
-func convert(ops []Operation) (conv []porcupine.Operation, kept []Operation, err error) {
-	var clients []int
-	for _, op := range ops {
-		clients = append(clients, op.Client)
-	}
-	slices.Sort(clients)
-	clients = slices.Compact(clients)
+// validate checks that ops is a history: known kinds, no return before
+// its call.
+func validate(ops []Operation) error {
 	for i, op := range ops {
 		if op.Kind > Del {
-			return nil, nil, fmt.Errorf("check: operation %d: unknown kind %d", i, op.Kind)
+			return fmt.Errorf("check: operation %d: unknown kind %d", i, op.Kind)
 		}
 		if op.Completed && op.Return < op.Call {
-			return nil, nil, fmt.Errorf("check: operation %d (%s %s of client %d): returns at %v, before its call at %v", i, op.Kind, op.Key, op.Client, op.Return, op.Call)
+			return fmt.Errorf("check: operation %d (%s %s of client %d): returns at %v, before its call at %v", i, op.Kind, op.Key, op.Client, op.Return, op.Call)
 		}
-		if !op.Completed && op.Kind == Get {
-			continue // a read that told nothing constrains nothing
-		}
-		ret, out := op.Return, output{known: true, value: op.Output}
-		if !op.Completed {
-			ret, out = Infinity, output{}
-		}
-		cid, _ := slices.BinarySearch(clients, op.Client)
-		meta := opMeta{index: i, note: op.Note}
-		conv = append(conv, porcupine.Operation{
-			ClientId: cid,
-			Input:    input{kind: op.Kind, key: op.Key, value: op.Value, old: op.Old},
-			Call:     int64(op.Call),
-			Output:   out,
-			Return:   int64(ret),
-			Metadata: meta,
-		})
-		kept = append(kept, op)
 	}
-	return conv, kept, nil
+	return nil
+}
+
+// returns is when op returned, for the search: Infinity for a write
+// without a reply, which may take effect at any time after its call.
+func returns(op Operation) time.Duration {
+	if !op.Completed {
+		return Infinity
+	}
+	return op.Return
+}
+
+func toInput(op Operation) input {
+	return input{kind: op.Kind, key: op.Key, value: op.Value, old: op.Old}
+}
+
+func toOutput(op Operation) output {
+	if !op.Completed {
+		return output{}
+	}
+	return output{known: true, value: op.Output}
+}
+
+// toPorcupine is op, the index-th of those given, as porcupine's.
+func toPorcupine(op Operation, index int) porcupine.Operation {
+	return porcupine.Operation{
+		ClientId: op.Client,
+		Input:    toInput(op),
+		Call:     int64(op.Call),
+		Output:   toOutput(op),
+		Return:   int64(returns(op)),
+		Metadata: opMeta{index: index},
+	}
 }

@@ -1,11 +1,6 @@
 package sim
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
-	"time"
-
 	"raftsim/check"
 	"raftsim/raft"
 )
@@ -23,7 +18,6 @@ func CheckOperations(h []HistoryOp) []check.Operation {
 			Call: op.Call, Return: op.Return,
 			Completed: op.Done && op.Status == raft.StatusSuccess,
 			Output:    string(op.Result),
-			Note:      opNote(op),
 		}
 		switch op.Op {
 		case raft.OpGet:
@@ -45,29 +39,8 @@ func CheckOperations(h []HistoryOp) []check.Operation {
 	return out
 }
 
-// opNote describes an operation for the visualisation's tooltip.
-func opNote(op HistoryOp) string {
-	var b strings.Builder
-	// One name per client everywhere: the shell's is an id like the load's.
-	b.WriteString("client " + strconv.Itoa(ShownID(op.Client)) + ", ")
-	b.WriteString("seq " + strconv.FormatUint(op.Seq, 10))
-	if op.ReadOnly {
-		b.WriteString(", ro (ReadIndex)")
-	}
-	fmt.Fprintf(&b, ", called t=%.6fs", op.Call.Seconds())
-	switch {
-	case !op.Done:
-		b.WriteString(", no answer yet")
-	case op.Status != raft.StatusSuccess:
-		fmt.Fprintf(&b, ", %s at t=%.6fs", op.Status, op.Return.Seconds())
-	default:
-		fmt.Fprintf(&b, ", answered t=%.6fs", op.Return.Seconds())
-	}
-	return b.String()
-}
-
 // Linearizable checks the client history so far against the key/value
-// model (timeout 0: no limit).
-func (s *Sim) Linearizable(timeout time.Duration) (check.Result, error) {
-	return check.Linearizable(CheckOperations(s.work.history), timeout)
+// model, within check.DefaultBudget.
+func (s *Sim) Linearizable() (check.Result, error) {
+	return check.Linearizable(CheckOperations(s.work.history), check.DefaultBudget)
 }

@@ -33,7 +33,7 @@ func staleReadRun(t *testing.T, bug string) (*Sim, check.Result) {
 	s.Heal()
 	ok, why := s.WaitQuiet(10 * time.Second)
 	require.True(t, ok, why)
-	r, err := s.Linearizable(30 * time.Second)
+	r, err := s.Linearizable()
 	require.NoError(t, err)
 	return s, r
 }
@@ -72,7 +72,7 @@ func TestShellStaleRead(t *testing.T) {
 		s.Run(10 * time.Millisecond) // the read starts strictly after the write returned
 		r, err = s.ClientRequest(old, raft.Command{Op: raft.OpGet, Key: "a", ReadOnly: true})
 		require.NoError(t, err)
-		res, err := s.Linearizable(time.Second)
+		res, err := s.Linearizable()
 		require.NoError(t, err)
 		if bug == "stale-read" {
 			assert.Equal(t, raft.Value("1"), r.Result)

@@ -138,7 +138,7 @@ func TestHistoryRecordsShellRequests(t *testing.T) {
 	require.Len(t, ops, 3)
 	assert.True(t, ops[0].Completed)
 	assert.False(t, ops[2].Completed, "NOT_LEADER says nothing about whether a write happened")
-	r2, err := s.Linearizable(time.Second)
+	r2, err := s.Linearizable()
 	require.NoError(t, err)
 	assert.Equal(t, "linearizable (3 operations on 1 key, 1 without a reply)", r2.String())
 }
@@ -182,7 +182,7 @@ func TestLoadRetriesUntilAnswered(t *testing.T) {
 	assert.Zero(t, s.PendingOps())
 	st, _ = s.Load()
 	assert.Equal(t, st.Issued, st.Answered)
-	r, err := s.Linearizable(10 * time.Second)
+	r, err := s.Linearizable()
 	require.NoError(t, err)
 	assert.Equal(t, "linearizable", r.Verdict.String(), r.String())
 	requireSafe(t, s)

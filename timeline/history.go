@@ -17,8 +17,8 @@ import (
 // and for each key the order the check put its operations in, or where
 // no order fits. It replaces porcupine's own page, which draws time
 // warped, numbers clients from 0 and lets labels overlap.
-func WriteHistory(w io.Writer, in Input, timeout time.Duration) error {
-	d, err := BuildHistory(in, timeout)
+func WriteHistory(w io.Writer, in Input, budget check.Budget) error {
+	d, err := BuildHistory(in, budget)
 	if err != nil {
 		return err
 	}
@@ -26,16 +26,12 @@ func WriteHistory(w io.Writer, in Input, timeout time.Duration) error {
 }
 
 // BuildHistory is the data of WriteHistory.
-func BuildHistory(in Input, timeout time.Duration) (Data, error) {
+func BuildHistory(in Input, budget check.Budget) (Data, error) {
 	ops := sim.CheckOperations(in.History)
 	if len(ops) != len(in.History) {
 		return Data{}, fmt.Errorf("timeline: %d history operations, %d checked", len(in.History), len(ops))
 	}
-	places, bad, err := check.Placements(ops, timeout)
-	if err != nil {
-		return Data{}, err
-	}
-	lin, err := check.Linearizable(ops, timeout)
+	places, lin, err := check.Placements(ops, budget)
 	if err != nil {
 		return Data{}, err
 	}
@@ -43,7 +39,7 @@ func BuildHistory(in Input, timeout time.Duration) (Data, error) {
 	d := &b.d
 	d.Mode, d.Title, d.Seed, d.End = "history", in.Title, in.Seed, int64(in.Now)
 	d.Roles, d.Marks, d.Cats = roleNames, markNames, catNames
-	d.Verdict, d.BadKeys = lin.String(), bad
+	d.Verdict, d.BadKeys = lin.String(), lin.BadKeys
 	// Only the lanes matter here, not what the trace holds.
 	b.addLanes(Input{Servers: in.Servers, History: in.History})
 	b.network(in)

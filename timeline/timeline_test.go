@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"raftsim/check"
 	"raftsim/raft"
 	"raftsim/sim"
 )
@@ -213,7 +214,7 @@ func TestHistoryPage(t *testing.T) {
 		},
 		Faults: []sim.FaultEvent{{Time: 35 * ms, Kind: sim.EvCrash, Node: 0}, {Time: 80 * ms, Kind: sim.EvRestart, Node: 0}},
 	}
-	d, err := BuildHistory(in, 10*time.Second)
+	d, err := BuildHistory(in, check.DefaultBudget)
 	require.NoError(t, err)
 	require.Equal(t, "history", d.Mode)
 	require.Contains(t, d.Verdict, "not linearizable on key x")
@@ -232,6 +233,6 @@ func TestHistoryPage(t *testing.T) {
 	require.Equal(t, []string{"up 0-35", "down 35-80", "up 80-100"}, roles)
 
 	var b bytes.Buffer
-	require.NoError(t, WriteHistory(&b, in, 10*time.Second))
+	require.NoError(t, WriteHistory(&b, in, check.DefaultBudget))
 	require.Equal(t, d, pageData(t, b.Bytes()))
 }

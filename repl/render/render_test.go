@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -243,9 +244,11 @@ func TestServerColoursDistinct(t *testing.T) {
 // A linearizability check that could not decide fails, with the reason
 // (issue 8: "unknown" exited 0).
 func TestCheckUnknownFails(t *testing.T) {
-	rep := render.CheckReport{Lin: check.Result{Verdict: check.Unknown, Ops: 9, Keys: 1}}
+	rep := render.CheckReport{Lin: check.Result{Verdict: check.Unknown, Ops: 9, Keys: 1,
+		Undecided: []check.Undecided{{Key: "a", From: time.Second, To: 2 * time.Second, Ops: 9, Reason: "the search took more than 500000 steps"}}}}
 	assert.True(t, rep.Failed())
 	text := (&render.Renderer{}).Plain(rep)
-	assert.Contains(t, text, "no verdict, a failure: unknown: the check ran out of time")
+	assert.Contains(t, text, "linearizability: no verdict (9 operations on 1 key): no violation found, but 1 stretch was not decided: key a from 1.000s to 2.000s (9 operations): the search took more than 500000 steps")
+	assert.Contains(t, text, "an undecided check fails")
 	assert.False(t, render.CheckReport{Lin: check.Result{Verdict: check.OK}}.Failed())
 }

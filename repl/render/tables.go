@@ -100,7 +100,7 @@ func checkReportText(r *Renderer, rep CheckReport) string {
 	case l.Verdict == check.OK:
 		b.WriteString(ok("linearizability") + ": " + l.String())
 	case l.Verdict == check.Unknown:
-		b.WriteString(bad("linearizability") + ": no verdict, a failure: " + l.String() + "; check a shorter history (fewer operations, or fewer left without a reply)")
+		b.WriteString(bad("linearizability") + ": " + l.String() + "\n  (an undecided check fails, as a violation would: the search's budget is counted in operations and steps, the same on every machine)")
 	default:
 		b.WriteString(bad("linearizability") + ": " + l.String() + "\n  (export history FILE.html shows it in a browser)")
 	}

@@ -216,6 +216,15 @@ func (rep CheckReport) asJSON() json.RawMessage {
 	if j.BadKeys == nil {
 		j.BadKeys = []string{}
 	}
+	j.Windows, j.Undecided = l.Windows, []jsonUndecided{}
+	for _, u := range l.Undecided {
+		ju := jsonUndecided{Key: u.Key, FromMs: Millis(u.From), Ops: u.Ops, Reason: u.Reason}
+		if u.To != check.Infinity {
+			to := Millis(u.To)
+			ju.ToMs = &to
+		}
+		j.Undecided = append(j.Undecided, ju)
+	}
 	switch l.Verdict {
 	case check.OK:
 		j.Linearizable = json.RawMessage("true")
@@ -312,6 +321,18 @@ type jsonCheck struct {
 	Keys         int             `json:"keys"`
 	BadKeys      []string        `json:"bad_keys"`
 	Explanation  string          `json:"explanation,omitempty"`
+	Windows      int             `json:"windows"`
+	Undecided    []jsonUndecided `json:"undecided"`
+}
+
+// jsonUndecided is a stretch of one key's history the check could not
+// decide; to_ms is null while a write without a reply keeps it open.
+type jsonUndecided struct {
+	Key    string       `json:"key"`
+	FromMs json.Number  `json:"from_ms"`
+	ToMs   *json.Number `json:"to_ms"`
+	Ops    int          `json:"ops"`
+	Reason string       `json:"reason"`
 }
 
 type jsonLoad struct {

@@ -12,15 +12,11 @@ import (
 	"raftsim/timeline"
 )
 
-// checkTimeout bounds the linearizability search of check, expect
-// linearizable and export history; past it the verdict is "unknown".
-const checkTimeout = 20 * time.Second
-
 func (s *Session) checkCmd(c lang.Command) render.Result {
 	if len(c.Args) > 0 {
 		return render.Result{Err: fmt.Errorf("check: takes no arguments (it checks safety and linearizability; for one of them: expect safe, expect linearizable)")}
 	}
-	lin, err := s.sim.Linearizable(checkTimeout)
+	lin, err := s.sim.Linearizable()
 	if err != nil {
 		return render.Result{Err: simErr("check", err)}
 	}
@@ -35,7 +31,7 @@ func (s *Session) expectLinearizable(c lang.Command) (render.Expectation, error)
 	if err := noArgs(c, 1); err != nil {
 		return render.Expectation{}, err
 	}
-	lin, err := s.sim.Linearizable(checkTimeout)
+	lin, err := s.sim.Linearizable()
 	if err != nil {
 		return render.Expectation{}, fmt.Errorf("expect linearizable: %v", err)
 	}
@@ -95,14 +91,14 @@ func (s *Session) exportHistory(file string) render.Result {
 	if _, total := s.sim.HistoryTail(1); total == 0 {
 		return render.Result{Err: fmt.Errorf("export history: no client operations recorded yet (run a load, or clientRequest, first)")}
 	}
-	lin, err := s.sim.Linearizable(checkTimeout)
+	in := timeline.HistoryFromSim(s.sim, fmt.Sprintf("raftsim client history, seed %d, t=%s", s.sim.Seed(), render.Seconds(s.sim.Now())))
+	d, err := timeline.BuildHistory(in, check.DefaultBudget)
 	if err != nil {
 		return render.Result{Err: fmt.Errorf("export history: %v", err)}
 	}
-	in := timeline.HistoryFromSim(s.sim, fmt.Sprintf("raftsim client history, seed %d, t=%s", s.sim.Seed(), render.Seconds(s.sim.Now())))
-	if err := writeFile(file, func(w io.Writer) error { return timeline.WriteHistory(w, in, checkTimeout) }); err != nil {
+	if err := writeFile(file, func(w io.Writer) error { return timeline.WriteData(w, d) }); err != nil {
 		return render.Result{Err: fmt.Errorf("export history: %v", err)}
 	}
-	detail := "the client history and the order the check found for each key, " + lin.String() + "; open it in a browser"
+	detail := "the client history and the order the check found for each key, " + d.Verdict + "; open it in a browser"
 	return render.Result{OK: true, Value: render.Exported{What: "history", File: file, Detail: detail}}
 }

@@ -53,7 +53,7 @@ func TestExecCheckHealthy(t *testing.T) {
 	execErr(t, s, "expect linearizable k0", "too many arguments")
 
 	got := tMs.ReplaceAllString(jsonOf(s, "check"), `"t_ms":T`)
-	assert.Regexp(t, `^\{"cmd":"check","t_ms":T,"ok":true,"result":\{"safe":true,"violations":\[\],"linearizable":true,"verdict":"linearizable","operations":\d+,"pending":0,"keys":3,"bad_keys":\[\]\}\}\n$`, got)
+	assert.Regexp(t, `^\{"cmd":"check","t_ms":T,"ok":true,"result":\{"safe":true,"violations":\[\],"linearizable":true,"verdict":"linearizable","operations":\d+,"pending":0,"keys":3,"bad_keys":\[\],"windows":\d+,"undecided":\[\]\}\}\n$`, got)
 }
 
 func TestExecCheckCatchesStaleRead(t *testing.T) {

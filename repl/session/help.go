@@ -143,16 +143,18 @@ var helps = map[string]helpEntry{
 		"history 50"},
 	"check": {"check",
 		"Check now that no Raft safety property has broken, and that the client history is linearizable for the\n" +
-			"key/value model (porcupine, one key at a time). A write without an answer may or may not have happened; a\n" +
-			"read without one is ignored. A violation names the key and the operation no order explains, and makes a\n" +
-			"script fail. expect safe and expect linearizable check one of them.",
+			"key/value model (porcupine's search, one key at a time, cut into windows where nothing is in flight). A write\n" +
+			"without an answer may or may not have happened; a read without one is ignored. A violation names the key and\n" +
+			"the operation no order explains, and makes a script fail. The search's budget is counted (4096 operations in\n" +
+			"flight at once, 500000 steps per window), so a verdict is the same on every machine; a stretch it cannot\n" +
+			"decide is named, with the reason, and fails the check too. expect safe and expect linearizable check one of them.",
 		"check"},
 	"export": {"export timeline FILE.html | export history FILE.html | export trace FILE.jsonl",
 		"export timeline writes the run so far as one page (open it in a browser): a lane per server with its role and\n" +
 			"term over time, down intervals and partitions, messages as arrows, commits and applies, client operations.\n" +
 			"The newest 200000 events are always kept, so it can be exported at any moment.\n" +
-			"export history writes porcupine's visualisation of the client history (open it in a browser): a row per\n" +
-			"client, a tab per key, the linearization found or where it breaks, crashes and network changes annotated.\n" +
+			"export history writes the client history as a page (open it in a browser): a lane per client with each\n" +
+			"operation, the servers' down times; pick a key to see the order the check found, or where no order fits.\n" +
 			"export trace writes the trace (the newest 200000 events), one JSON object a line.",
 		"export timeline run.html"},
 	"pending": {"pending",
