@@ -39,6 +39,12 @@ type Options struct {
 	// run both by default, as modern deployments do; with both off they
 	// run the paper's Figure 2 alone ("classic").
 	NoPreVote, NoCheckQuorum bool
+	// LeaseRead serves read-only gets from a leader lease (dissertation
+	// §6.4.1) instead of a heartbeat round; it needs check-quorum.
+	// MaxDriftPPM is the clock drift the lease allows for, in parts per
+	// million (0: raft.DefaultMaxDriftPPM, 5%).
+	LeaseRead   bool
+	MaxDriftPPM int
 }
 
 // ServerOptions are per-server options of startServers / addServer.
@@ -54,6 +60,10 @@ type ServerOptions struct {
 	// the simulation's (see Options). Given to StartServers they become the
 	// simulation's, for servers added later too.
 	PreVote, CheckQuorum *bool
+	// LeaseRead and MaxDriftPPM are as in Options; nil and 0 mean the
+	// simulation's. Given to StartServers they become the simulation's.
+	LeaseRead   *bool
+	MaxDriftPPM int
 }
 
 // ServerInfo is everything the shell can show about one server. For a
@@ -93,6 +103,7 @@ const (
 	EvClientReply                  // client Node got Msg.Resp (Reason "late": it answers an earlier attempt and is ignored)
 	EvViolation                    // a safety property broke (Reason says which)
 	EvDisk                         // a write of server Node became durable, or a crash lost it (Reason says which)
+	EvClock                        // server Node's clock drift changed (Reason says to what)
 )
 
 // TraceEvent is one line of the trace.

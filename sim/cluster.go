@@ -20,6 +20,16 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 	if err := s.validate("startServers", o); err != nil {
 		return err
 	}
+	lease, cq := s.opts.LeaseRead, !s.opts.NoCheckQuorum
+	if o.LeaseRead != nil {
+		lease = *o.LeaseRead
+	}
+	if o.CheckQuorum != nil {
+		cq = *o.CheckQuorum
+	}
+	if lease && !cq {
+		return fmt.Errorf("startServers: %w: leaseRead needs checkQuorum (a lease holds only while the followers that renewed it refuse to vote for another leader, which they do only with checkQuorum)", ErrBadOption)
+	}
 	if o.ElectionTimeout > 0 {
 		s.opts.ElectionTimeout, s.opts.ElectionTimeoutMax = o.ElectionTimeout, o.ElectionTimeoutMax
 	}
@@ -32,7 +42,13 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 	if o.CheckQuorum != nil {
 		s.opts.NoCheckQuorum = !*o.CheckQuorum
 	}
-	o.PreVote, o.CheckQuorum = nil, nil
+	if o.LeaseRead != nil {
+		s.opts.LeaseRead = *o.LeaseRead
+	}
+	if o.MaxDriftPPM > 0 {
+		s.opts.MaxDriftPPM = o.MaxDriftPPM
+	}
+	o.PreVote, o.CheckQuorum, o.LeaseRead, o.MaxDriftPPM = nil, nil, nil, 0
 	o.ElectionTimeout, o.ElectionTimeoutMax, o.HeartbeatInterval = 0, 0, 0
 	ids := make([]raft.NodeID, n)
 	for i := range ids {
@@ -74,6 +90,9 @@ func (s *Sim) validate(op string, o ServerOptions) error {
 	}
 	if hb >= et {
 		return fmt.Errorf("%s: %w: heartbeatTime (%v) must be less than electionTimeout (%v)", op, ErrBadOption, hb, et)
+	}
+	if o.MaxDriftPPM < 0 || o.MaxDriftPPM > MaxDriftPPM {
+		return fmt.Errorf("%s: %w: a clock drift bound is between 0%% and 50%%", op, ErrBadOption)
 	}
 	if _, ok := bugs.Lookup(o.Bug); !ok {
 		return fmt.Errorf("%s: %w: unknown bug %q", op, ErrBadOption, o.Bug)
@@ -154,4 +173,34 @@ func (s *Sim) request(target raft.NodeID, cmd raft.Command) raft.Response {
 		s.settle(c.respFrom, c.respCommit)
 	}
 	return r
+}
+
+// TransferLeadership asks the leader to hand its leadership over to server
+// id (dissertation §3.10) and waits for the answer: OK once id leads (the
+// clock runs on, for at most two election timeouts, until it is the
+// cluster's leader: the old leader answers as soon as id campaigns),
+// NOT_LEADER when no leader took the request or another server won,
+// NOT_A_MEMBER when id is not a voting member, TIMEOUT when the transfer
+// was abandoned (an election timeout without a hand-over) or id was not
+// elected. A refusal for another reason is StatusError with Err saying why.
+func (s *Sim) TransferLeadership(id raft.NodeID) (raft.Response, error) {
+	if !s.started {
+		return raft.Response{}, fmt.Errorf("transferLeadership %d: %w", id, ErrNotStarted)
+	}
+	if id < 0 || id > MaxServerID {
+		return raft.Response{}, fmt.Errorf("transferLeadership %d: %w", id, ErrBadServerID)
+	}
+	r := s.request(raft.None, raft.Command{Op: raft.OpTransferLeader, Server: id})
+	if r.Status != raft.StatusOK || s.leader() == id {
+		return r, nil
+	}
+	s.runUntil(func() bool { return s.leader() == id }, s.after(2*s.opts.ElectionTimeout))
+	switch l := s.leader(); {
+	case l == id:
+	case l != raft.None:
+		r.Status, r.LeaderHint = raft.StatusNotLeader, l
+	default:
+		r.Status = raft.StatusTimeout
+	}
+	return r, nil
 }

@@ -47,7 +47,7 @@ func (s *Sim) Timers() []Timer {
 			continue
 		}
 		if d := srv.node.Deadline(); d > 0 {
-			ts = append(ts, Timer{Server: id, Due: d, Heartbeat: srv.node.Role() == raft.Leader})
+			ts = append(ts, Timer{Server: id, Due: s.trueDeadline(srv, d), Heartbeat: srv.node.Role() == raft.Leader})
 		}
 	}
 	slices.SortStableFunc(ts, func(a, b Timer) int { return cmp.Compare(a.Due, b.Due) })
@@ -113,7 +113,7 @@ func (s *Sim) FireTimer(id raft.NodeID) (heartbeat bool, err error) {
 	}
 	heartbeat = srv.node.Role() == raft.Leader
 	p := prior{role: srv.node.Role(), term: srv.node.Term()}
-	srv.node.Expire(s.now)
+	srv.node.Expire(s.localNow(srv))
 	s.afterInput(srv, p, false)
 	return heartbeat, nil
 }

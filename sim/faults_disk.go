@@ -148,11 +148,11 @@ func (s *Sim) diskDone(srv *server, seq uint64) bool {
 	}
 	p := prior{role: srv.node.Role(), term: srv.node.Term()}
 	if w.hasHard {
-		srv.node.HardStateStable(s.now, w.hard)
+		srv.node.HardStateStable(s.localNow(srv), w.hard)
 	}
 	if k := len(w.entries); k > 0 {
 		last := &w.entries[k-1]
-		srv.node.StableTo(s.now, last.Index, last.Term)
+		srv.node.StableTo(s.localNow(srv), last.Index, last.Term)
 	}
 	if srv.node.HasReady() {
 		s.afterInput(srv, p, false)

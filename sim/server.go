@@ -29,7 +29,11 @@ type server struct {
 	// deadline pushes a new event and so makes the armed one stale.
 	timerGen   uint64
 	timerArmed bool
-	timerAt    time.Duration
+	timerAt    time.Duration // true time
+
+	// clock is the server's own clock (clock.go): the node is told its
+	// time, and asks for deadlines, on it.
+	clock clock
 
 	// The disk's write queue (faults_disk.go). With fsync > 0 each Ready's
 	// write becomes durable fsync after the previous one, and the Ready's
@@ -74,6 +78,13 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 	if c := srv.opts.CheckQuorum; c != nil {
 		checkQuorum = *c
 	}
+	lease, drift := s.opts.LeaseRead, s.opts.MaxDriftPPM
+	if l := srv.opts.LeaseRead; l != nil {
+		lease = *l
+	}
+	if srv.opts.MaxDriftPPM > 0 {
+		drift = srv.opts.MaxDriftPPM
+	}
 	return raft.Config{
 		ID:                 srv.id,
 		ElectionTimeout:    et,
@@ -82,6 +93,8 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 		Rand:               srv.rnd,
 		PreVote:            preVote,
 		CheckQuorum:        checkQuorum,
+		LeaseRead:          lease,
+		MaxDriftPPM:        drift,
 		Trace:              s.nodeTrace(srv),
 		Rules:              plantedRules(srv.opts.Bug),
 	}
@@ -101,7 +114,7 @@ func (s *Sim) boot(srv *server) error {
 	cfg := s.nodeConfig(srv)
 	store := kv.New()
 	cfg.StateMachine = store
-	n, err := raft.NewNode(cfg, srv.disk.storage(), s.now)
+	n, err := raft.NewNode(cfg, srv.disk.storage(), s.localNow(srv))
 	if err != nil {
 		return fmt.Errorf("server %d: %w", srv.id, err)
 	}
@@ -112,7 +125,7 @@ func (s *Sim) boot(srv *server) error {
 
 func (s *Sim) stepServer(srv *server, m *raft.Message) {
 	p := prior{role: srv.node.Role(), term: srv.node.Term()}
-	srv.node.Step(s.now, *m)
+	srv.node.Step(s.localNow(srv), *m)
 	s.afterInput(srv, p, false)
 }
 
@@ -133,7 +146,7 @@ func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 	}
 	if srv.fsync > 0 || len(srv.writes) > 0 {
 		s.queueWrite(srv, &rd)
-		s.armTimer(srv, s.nextDeadline(rd.Deadline, ticked))
+		s.armTimer(srv, s.nextDeadline(s.trueDeadline(srv, rd.Deadline), ticked))
 		return
 	}
 	dk := srv.disk
@@ -149,18 +162,18 @@ func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 	// make the node count its own vote or its own copy of entries, and so
 	// have output of their own to act on before the timer is armed.
 	if rd.HardStateChanged {
-		srv.node.HardStateStable(s.now, rd.HardState)
+		srv.node.HardStateStable(s.localNow(srv), rd.HardState)
 	}
 	if k := len(rd.Entries); k > 0 {
 		last := &rd.Entries[k-1]
-		srv.node.StableTo(s.now, last.Index, last.Term)
+		srv.node.StableTo(s.localNow(srv), last.Index, last.Term)
 	}
 	if srv.node.HasReady() {
 		s.afterInput(srv, prior{role: srv.node.Role(), term: srv.node.Term()}, ticked)
 		return
 	}
 	s.noteRole(srv) // counting its own vote may have made it leader
-	s.armTimer(srv, s.nextDeadline(rd.Deadline, ticked))
+	s.armTimer(srv, s.nextDeadline(s.trueDeadline(srv, rd.Deadline), ticked))
 }
 
 // noteRole adds srv to s.leaders if it leads. It is called after every
@@ -240,12 +253,13 @@ func (s *Sim) fireTimer(srv *server, gen uint64) bool {
 	if d <= 0 {
 		return false
 	}
-	if s.now < d {
-		s.armTimer(srv, d)
+	now := s.localNow(srv)
+	if now < d {
+		s.armTimer(srv, s.trueDeadline(srv, d))
 		return false
 	}
 	p := prior{role: srv.node.Role(), term: srv.node.Term()}
-	srv.node.Tick(s.now)
+	srv.node.Tick(now)
 	s.afterInput(srv, p, true)
 	return true
 }

@@ -152,6 +152,8 @@ func (k EventKind) String() string {
 		return "violation"
 	case EvDisk:
 		return "disk"
+	case EvClock:
+		return "clock"
 	}
 	return "unknown"
 }

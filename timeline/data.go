@@ -202,7 +202,8 @@ func category(m *raft.Message) int {
 		return 4
 	case strings.HasSuffix(name, "Resp") || strings.HasSuffix(name, "Response") || strings.HasSuffix(name, "Reply"):
 		return 3
-	case strings.Contains(name, "Vote"):
+	case strings.Contains(name, "Vote"), strings.HasPrefix(name, "TimeoutNow"):
+		// TimeoutNow starts an election (leadership transfer): a vote's kin.
 		return 0
 	case strings.Contains(name, "Heartbeat"):
 		return 2

@@ -191,6 +191,7 @@ func TestMessagesReadGenerically(t *testing.T) {
 	require.True(t, strings.HasSuffix(raft.MsgVoteResp.String(), "Resp"))
 	require.Equal(t, 3, category(&raft.Message{Type: raft.MsgVoteResp})) // replies
 	require.Equal(t, 0, category(&raft.Message{Type: raft.MsgVote}))     // votes
+	require.Equal(t, 0, category(&raft.Message{Type: raft.MsgTimeoutNow}), "TimeoutNow starts an election: with the votes")
 }
 
 // TestHistoryPage: the history page draws every operation on its client's

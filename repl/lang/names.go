@@ -10,10 +10,11 @@ var knownCommands = []string{
 	"help", "quit", "net", "cut", "disk", "load", "history", "check",
 	"export", "print", "require", "trace",
 	"pending", "deliver", "drop", "timeout", "why", "rewind", "goto", "save",
+	"transferLeadership", "clock",
 }
 
 // commandAliases maps other spellings (lower case) to canonical names.
-var commandAliases = map[string]string{"exit": "quit"}
+var commandAliases = map[string]string{"exit": "quit", "transferleader": "transferLeadership", "transferleadership": "transferLeadership"}
 
 // canonicalByLower maps the lower-case spelling of every known command and
 // alias to its canonical name.

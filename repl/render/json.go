@@ -173,7 +173,7 @@ func commandJSON(c raft.Command) jsonCommand {
 		out.Value = rawValue(c.Value)
 	case raft.OpCAS:
 		out.Old, out.New = rawValue(c.Old), rawValue(c.Value)
-	case raft.OpAddServer, raft.OpRemoveServer:
+	case raft.OpAddServer, raft.OpRemoveServer, raft.OpTransferLeader:
 		id := c.Server
 		out.Server = &id
 	}

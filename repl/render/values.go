@@ -79,9 +79,10 @@ type Reply struct {
 	Callback bool
 }
 
-// MemberStatus is the value of addServer and removeServer.
+// MemberStatus is the value of addServer, removeServer and
+// transferLeadership.
 type MemberStatus struct {
-	Op     string // "addServer" or "removeServer"
+	Op     string // "addServer", "removeServer" or "transferLeadership"
 	ID     raft.NodeID
 	Status raft.Status
 }

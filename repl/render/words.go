@@ -50,7 +50,7 @@ func DescribeCmd(c raft.Command) string {
 			old = "null"
 		}
 		return fmt.Sprintf("cas %s %s→%s", c.Key, old, c.Value)
-	case raft.OpAddServer, raft.OpRemoveServer:
+	case raft.OpAddServer, raft.OpRemoveServer, raft.OpTransferLeader:
 		return fmt.Sprintf("%s %d", c.Op, c.Server)
 	}
 	return c.Op.String()

@@ -15,7 +15,7 @@ import (
 
 func bugList() []string { return bugs.Names() }
 
-const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, preVote=true|false, checkQuorum=true|false, classic, bug=NAME"
+const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, preVote=true|false, checkQuorum=true|false, classic, leaseRead=true|false, maxDrift=5%, bug=NAME"
 
 // serverOpts reads the options shared by startServers and addServer. The
 // positional numbers are returned for the caller to interpret.
@@ -69,6 +69,13 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 			// The paper's Figure 2 alone: neither extension.
 			on := !truthy(a)
 			o.PreVote, o.CheckQuorum = &on, &on
+		case "leaseread":
+			on := truthy(a)
+			o.LeaseRead = &on
+		case "maxdrift":
+			if o.MaxDriftPPM, err = driftBound(c, a); err != nil {
+				return o, 0, nil, err
+			}
 		case "bug":
 			b, ok := bugs.Lookup(strings.ToLower(a.Text))
 			if !ok {
@@ -76,7 +83,7 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 			}
 			o.Bug = b.Name
 		default:
-			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "preVote", "checkQuorum", "classic", "bug"}
+			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "preVote", "checkQuorum", "classic", "leaseRead", "maxDrift", "bug"}
 			return o, 0, nil, fmt.Errorf("%s: unknown option %q (%s%s)", c.Name, key, didYouMean(key, known), serverOptionsHelp)
 		}
 	}

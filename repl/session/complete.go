@@ -223,8 +223,13 @@ func (c *Completer) candidates(prev []string, word string) []string {
 				return append([]string{"on"}, ids...)
 			}
 		}
-	case "crash", "restart", "removeServer", "partition":
+	case "crash", "restart", "removeServer", "partition", "transferLeadership":
 		return ids
+	case "clock":
+		if n == 1 {
+			return ids
+		}
+		return []string{"drift="}
 	case "addServer":
 		if n == 1 {
 			return []string{fmt.Sprint(c.s.nextID())}

@@ -194,6 +194,8 @@ func (s *Session) describe(ev sim.TraceEvent) render.EventLine {
 			n = "every disk"
 		}
 		l.Kind, l.Text = "disk", n+": "+ev.Reason
+	case sim.EvClock:
+		l.Kind, l.Text = "clock", n+": "+ev.Reason
 	default:
 		l.Kind, l.Text = "other", fmt.Sprintf("%s: event %d %s", n, ev.Kind, ev.Reason)
 	}
@@ -220,6 +222,10 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 	case raft.EvTimeout:
 		if e.Pre {
 			return "timeout", fmt.Sprintf("%s timed out, asking for pre-votes for term %d", n, e.Term)
+		}
+		if e.Peer != raft.None && e.Reason != "" {
+			// TimeoutNow (§3.10): the leader asked for this election.
+			return "timeout", fmt.Sprintf("%s got TimeoutNow from %s: starting an election for term %d at once, without a pre-vote", n, p, e.Term)
 		}
 		if e.Reason != "" {
 			return "timeout", fmt.Sprintf("%s %s, starting election for term %d", n, e.Reason, e.Term)
@@ -275,6 +281,10 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 		// so the wording does not claim it was leading.
 		return "step-down", fmt.Sprintf("%s saw term %d from %s: now a follower in term %d", n, e.Term, p, e.Term)
 	case raft.EvRead:
+		if e.Reason == "lease" {
+			// §6.4.1: no round; a majority renewed the lease recently.
+			return "read", fmt.Sprintf("%s served a read from its lease at commit index %d: a majority answered a heartbeat round that began less than a lease ago, so no other leader can be elected yet", n, e.Index)
+		}
 		// ReadIndex (§6.4): the read waited for a heartbeat round that a
 		// majority answered, which shows no newer leader has taken over.
 		return "read", fmt.Sprintf("%s served a linearizable read at commit index %d: a majority answered its heartbeat round, so it still leads", n, e.Index)
@@ -282,6 +292,14 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 		return "catch-up", fmt.Sprintf("%s: new server %s caught up to %d (round %d)", n, p, e.Index, e.Index2)
 	case raft.EvCheckQuorum:
 		return "check-quorum", fmt.Sprintf("%s stepped down: heard from %d of %d servers (itself included) in the last election timeout", n, e.Index, e.Index2)
+	case raft.EvTransfer:
+		switch e.Reason {
+		case "started":
+			return "transfer", fmt.Sprintf("%s begins handing leadership over to %s: it takes no new requests and brings %s up to date", n, p, p)
+		case "timeout now sent":
+			return "transfer", fmt.Sprintf("%s sends TimeoutNow to %s, whose log matches its own up to %d", n, p, e.Index)
+		}
+		return "transfer", fmt.Sprintf("%s: leadership transfer to %s %s", n, p, e.Reason)
 	}
 	return "raft", fmt.Sprintf("%s: %s", n, e.Reason)
 }
@@ -293,6 +311,9 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 	head := fmt.Sprintf("%s %s %s %s", s.name(m.From), arrow, s.name(m.To), m.Type)
 	switch m.Type {
 	case raft.MsgVote:
+		if m.Transfer {
+			return fmt.Sprintf("%s term %d (last log %s, a leadership transfer)", head, m.Term, render.EntryRef(m.LastIndex, m.LastTerm))
+		}
 		return fmt.Sprintf("%s term %d (last log %s)", head, m.Term, render.EntryRef(m.LastIndex, m.LastTerm))
 	case raft.MsgPreVote:
 		return fmt.Sprintf("%s for term %d (last log %s)", head, m.Term, render.EntryRef(m.LastIndex, m.LastTerm))
@@ -326,6 +347,8 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 		return fmt.Sprintf("%s term %d commit %d", head, m.Term, m.Commit)
 	case raft.MsgHeartbeatResp:
 		return fmt.Sprintf("%s term %d", head, m.Term)
+	case raft.MsgTimeoutNow:
+		return fmt.Sprintf("%s term %d: campaign now", head, m.Term)
 	case raft.MsgAppResp:
 		if m.Reject {
 			return fmt.Sprintf("%s term %d rejected (conflict term %d at %d)", head, m.Term, m.ConflictTerm, m.ConflictIndex)

@@ -15,13 +15,15 @@ type helpEntry struct {
 
 // helps holds the text of `help COMMAND` for every command.
 var helps = map[string]helpEntry{
-	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [preVote=BOOL] [checkQuorum=BOOL] [classic] [bug=NAME]",
+	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [preVote=BOOL] [checkQuorum=BOOL] [classic] [leaseRead=BOOL] [maxDrift=P] [bug=NAME]",
 		"Start servers 0..N-1 (default 3) as one cluster. Times are milliseconds or durations (300ms); the election timeout is\n" +
 			"drawn from [T, 2T), or from [MIN, MAX) with electionTimeout=150ms-155ms (constant when MIN = MAX).\n" +
 			"preVote (dissertation §9.6) and checkQuorum (§6.2; with it, followers that heard from a leader recently ignore\n" +
 			"vote requests, §4.2.3) are on unless turned off; classic turns both off: the paper's Figure 2 alone.\n" +
+			"leaseRead=true serves ro reads from a leader lease (§6.4.1; needs checkQuorum): an election timeout shortened for\n" +
+			"clocks that drift by up to maxDrift (default 5%), from the start of the last heartbeat round a majority answered.\n" +
 			"debug prints these servers' events; bug=NAME plants a known mistake\n" +
-			"(figure8, forget-vote, stale-read, short-log-vote, even-majority).",
+			"(figure8, forget-vote, stale-read, short-log-vote, even-majority, transfer-behind, lease-no-drift).",
 		"startServers 5 debug electionTimeout=300ms    t.startServers({ debug: true });"},
 	"addServer": {"addServer ID [debug] [preVote=BOOL] [checkQuorum=BOOL] [classic]",
 		"Create server ID with an empty disk and add it through the leader (one server at a time); waits until the\n" +
@@ -30,6 +32,16 @@ var helps = map[string]helpEntry{
 	"removeServer": {"removeServer ID",
 		"Remove server ID through the leader; waits until the change commits. A removed leader steps down.",
 		"removeServer 2"},
+	"transferLeadership": {"transferLeadership ID",
+		"Hand leadership over to server ID (dissertation §3.10): the leader takes no new requests, brings ID up to date\n" +
+			"and sends it TimeoutNow; ID campaigns at once, past pre-vote and the recent-leader rule. Waits and prints OK once\n" +
+			"ID leads, NOT_LEADER, NOT_A_MEMBER, or TIMEOUT (the leader gives up after an election timeout).",
+		"transferLeadership 2    t.transferLeadership(2);"},
+	"clock": {"clock [ID] [drift=P]",
+		"Show every server's clock drift, or make server ID's clock run fast (drift=+5%) or slow (drift=-2%): its timers\n" +
+			"and every time it measures, lease reads' included, run at that rate. Beyond the lease's maxDrift a lease may outlast\n" +
+			"its leader: expect linearizable catches the stale read.",
+		"clock 0 drift=-30%    t.clock(0, { drift: '-30%' });"},
 	"crash": {"crash ID",
 		"Stop server ID: its volatile state is lost, its disk is kept, messages to it are lost.",
 		"crash 1"},
@@ -205,8 +217,8 @@ var helpGroups = []struct {
 	title string
 	names []string
 }{
-	{"cluster", []string{"startServers", "addServer", "removeServer", "crash", "restart", "partition", "cut", "heal"}},
-	{"faults", []string{"net", "disk"}},
+	{"cluster", []string{"startServers", "addServer", "removeServer", "transferLeadership", "crash", "restart", "partition", "cut", "heal"}},
+	{"faults", []string{"net", "disk", "clock"}},
 	{"clients and state", []string{"clientRequest", "getLeaderId", "getAll", "status"}},
 	{"time", []string{"run", "step", "until", "debug"}},
 	{"one message at a time", []string{"pending", "deliver", "drop", "timeout", "why"}},

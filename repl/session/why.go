@@ -247,6 +247,22 @@ func (x *explainer) timeoutCause(id raft.NodeID, i int) string {
 		x.cite(hb, "message", fmt.Sprintf("S%d's %s reached %s", l, msgWords(h.Msg.Type), name)), why)
 }
 
+// handedOver explains an election that TimeoutNow from leader l started
+// at event i (a leadership transfer, dissertation §3.10).
+func (x *explainer) handedOver(id, l raft.NodeID, i int) string {
+	name, ln := fmt.Sprintf("S%d", id), fmt.Sprintf("S%d", l)
+	got := fmt.Sprintf("%s got TimeoutNow from %s", name, ln)
+	sent := x.last(x.evs[i].Time, func(e *sim.TraceEvent) bool {
+		return raftEv(l, raft.EvTransfer)(e) && e.Raft.Peer == id && e.Raft.Reason == "timeout now sent"
+	})
+	if sent < 0 {
+		return fmt.Sprintf("%s handed leadership over (%s %s, so it campaigned at once, without a pre-vote)", ln, got, x.cite(i, "timeout", got))
+	}
+	e := &x.evs[sent]
+	return fmt.Sprintf("%s handed leadership over %s: once %s's log matched its own (up to %d) it sent TimeoutNow, and %s campaigned at once on it %s, without a pre-vote; voters that had just heard from %s granted it anyway",
+		ln, x.cite(sent, "transfer", fmt.Sprintf("%s sent TimeoutNow to %s", ln, name)), name, e.Raft.Index, name, x.cite(i, "timeout", got), ln)
+}
+
 // silence explains why leader l's messages stopped reaching id between
 // from and to: the first of a crash, l stepping down or a change of the
 // network after its last message; else its messages lost on the way; else
@@ -359,6 +375,8 @@ func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration, p
 		} else {
 			parts = append(parts, fmt.Sprintf("it won a pre-vote %s and started the election", x.cite(to, "timeout", name+" won the pre-vote")))
 		}
+	} else if ev := &x.evs[to].Raft; !pre && ev.Peer != raft.None && ev.Reason != "" {
+		parts = append(parts, x.handedOver(id, ev.Peer, to))
 	} else {
 		parts = append(parts, x.timeoutCause(id, to))
 	}
