@@ -23,9 +23,14 @@ type clock struct {
 	at, base time.Duration
 }
 
-// MaxDriftPPM bounds the drift `clock` accepts either way: a clock at
-// least half as fast as true time and at most twice as fast.
-const MaxDriftPPM = 500_000
+// Bounds of the drift `clock` accepts: a clock at least a tenth as fast as
+// true time and at most twice as fast. MaxDriftPPM also bounds the drift
+// a lease may be told to allow for.
+const (
+	MinClockPPM = -900_000
+	MaxDriftPPM = 500_000
+	MaxClockPPM = 1_000_000
+)
 
 // local is the time c reads at true time t (t >= c.at).
 func (c *clock) local(t time.Duration) time.Duration {
@@ -82,8 +87,8 @@ func (s *Sim) SetClockDrift(id raft.NodeID, ppm int64) error {
 	if err != nil {
 		return err
 	}
-	if ppm < -MaxDriftPPM || ppm > 2*MaxDriftPPM {
-		return fmt.Errorf("clock %d: %w: drift %s is out of range (-50%% to +100%%)", id, ErrBadOption, fmtPPM(ppm))
+	if ppm < MinClockPPM || ppm > MaxClockPPM {
+		return fmt.Errorf("clock %d: %w: drift %s is out of range (-90%% to +100%%)", id, ErrBadOption, fmtPPM(ppm))
 	}
 	srv.clock = clock{ppm: ppm, at: s.now, base: s.localNow(srv)}
 	s.emitOther(TraceEvent{Time: s.now, Kind: EvClock, Node: id, Peer: raft.None, Reason: "clock drift " + fmtPPM(ppm)})

@@ -127,8 +127,8 @@ func parseDrift(text string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a number (e.g. +5%% or -2.5%%)", num)
 	}
 	ppm := math.Round(f * 10_000)
-	if ppm < -sim.MaxDriftPPM || ppm > 2*sim.MaxDriftPPM {
-		return 0, fmt.Errorf("out of range (-50%% to +100%%)")
+	if ppm < sim.MinClockPPM || ppm > sim.MaxClockPPM {
+		return 0, fmt.Errorf("out of range (-90%% to +100%%)")
 	}
 	return int64(ppm), nil
 }
