@@ -150,7 +150,7 @@ func (g *gen) partitionGroups(groups ...[]raft.NodeID) {
 // members and every one of them is up: the aimed plays split a whole
 // cluster, and say nothing about a smaller or a damaged one.
 func (g *gen) wholeCluster(l raft.NodeID) ([]raft.NodeID, bool) {
-	in, err := g.sim().Info(l)
+	in, err := g.sim().Brief(l)
 	if err != nil {
 		return nil, false
 	}

@@ -73,7 +73,7 @@ func (g *gen) leader() (raft.NodeID, bool) { return g.sim().LeaderID(false) }
 func (g *gen) believers() []raft.NodeID {
 	var out []raft.NodeID
 	for _, id := range g.up() {
-		if in, err := g.sim().Info(id); err == nil && in.Up && in.Role == raft.Leader {
+		if in, err := g.sim().Brief(id); err == nil && in.Up && in.Role == raft.Leader {
 			out = append(out, id)
 		}
 	}
@@ -307,7 +307,7 @@ func (g *gen) membership() {
 	if !ok || !g.canChangeMembers() {
 		return
 	}
-	in, err := g.sim().Info(l)
+	in, err := g.sim().Brief(l)
 	if err != nil {
 		return
 	}

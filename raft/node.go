@@ -178,6 +178,12 @@ func (n *Node) Entry(i uint64) (Entry, bool) { return n.log.entry(i) }
 // Members returns the configuration this node follows, ascending.
 func (n *Node) Members() []NodeID { return slices.Clone(n.members) }
 
+// MembersView is Members without the copy, for callers that only read it
+// and ask often (the simulator's liveness checks): the slice is shared and
+// must not be modified. A configuration is never changed in place (a new
+// one is a new slice), so the view stays what it was when taken.
+func (n *Node) MembersView() []NodeID { return n.members }
+
 // Progress returns the leader's nextIndex and matchIndex for every peer it
 // replicates to; nil maps when not leader.
 func (n *Node) Progress() (next, match map[NodeID]uint64) {

@@ -23,9 +23,34 @@ func (s *Sim) Entry(id raft.NodeID, index uint64) (raft.Entry, bool) {
 // Info returns everything the shell can show about server id. The slices
 // and maps are copies the caller may keep.
 func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {
-	srv, err := s.lookup("info", id)
+	si, srv, err := s.brief("info", id)
 	if err != nil {
-		return ServerInfo{}, err
+		return si, err
+	}
+	if !srv.up {
+		si.Log = srv.disk.log()
+		return si, nil
+	}
+	n := srv.node
+	si.Log = slices.Clone(n.Log())
+	si.StateMachine = srv.kv.Data()
+	si.NextIndex, si.MatchIndex = n.Progress()
+	return si, nil
+}
+
+// Brief is Info without the log, the state machine and the leader's
+// progress (Log, StateMachine, NextIndex and MatchIndex are nil): what a
+// question about roles, terms or the membership needs, without copying a
+// log on every call (the chaos runner asks after every step).
+func (s *Sim) Brief(id raft.NodeID) (ServerInfo, error) {
+	si, _, err := s.brief("info", id)
+	return si, err
+}
+
+func (s *Sim) brief(op string, id raft.NodeID) (ServerInfo, *server, error) {
+	srv, err := s.lookup(op, id)
+	if err != nil {
+		return ServerInfo{}, nil, err
 	}
 	si := ServerInfo{ID: id, Up: srv.up, Group: srv.group, Leader: raft.None}
 	if !srv.up {
@@ -34,20 +59,16 @@ func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {
 		if d.hard.Term == 0 {
 			si.VotedFor = raft.None
 		}
-		si.Log = d.log()
 		si.Config = d.config()
 		si.Membership = raft.Membership{Voters: si.Config}
-		return si, nil
+		return si, srv, nil
 	}
 	n := srv.node
 	si.Role, si.Term, si.VotedFor, si.Leader = n.Role(), n.Term(), n.VotedFor(), n.Leader()
 	si.CommitIndex, si.LastApplied = n.CommitIndex(), n.LastApplied()
-	si.Log = slices.Clone(n.Log())
-	si.StateMachine = srv.kv.Data()
-	si.NextIndex, si.MatchIndex = n.Progress()
 	si.Config = n.Members()
 	si.Membership = n.Membership()
-	return si, nil
+	return si, srv, nil
 }
 
 // Converged reports whether all live, mutually connected servers of the

@@ -38,7 +38,7 @@ func (s *Sim) LiveGroups() [][]raft.NodeID {
 		var cand []raft.NodeID
 		for _, id := range conf {
 			srv := s.server(id)
-			if srv != nil && srv.up && srv.fsync == 0 && len(srv.writes) == 0 && slices.Equal(srv.node.Members(), conf) {
+			if srv != nil && srv.up && srv.fsync == 0 && len(srv.writes) == 0 && slices.Equal(srv.node.MembersView(), conf) {
 				cand = append(cand, id)
 			}
 		}
@@ -98,7 +98,7 @@ func (s *Sim) configs() [][]raft.NodeID {
 		if !srv.up {
 			continue
 		}
-		m := srv.node.Members()
+		m := srv.node.MembersView()
 		if len(m) > 0 && !slices.ContainsFunc(out, func(c []raft.NodeID) bool { return slices.Equal(c, m) }) {
 			out = append(out, m)
 		}

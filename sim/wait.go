@@ -174,7 +174,7 @@ func (s *Sim) Backers(id raft.NodeID) []raft.NodeID {
 	}
 	term := srv.node.Term()
 	var out []raft.NodeID
-	for _, m := range srv.node.Members() {
+	for _, m := range srv.node.MembersView() {
 		if m == id {
 			out = append(out, m)
 			continue
@@ -190,7 +190,7 @@ func (s *Sim) Backers(id raft.NodeID) []raft.NodeID {
 // reachable calls f for every live member of the leader's configuration
 // that the leader reaches, the leader included; f returns false to stop.
 func (s *Sim) reachable(l raft.NodeID, f func(*server) bool) {
-	for _, id := range s.server(l).node.Members() {
+	for _, id := range s.server(l).node.MembersView() {
 		srv := s.server(id)
 		if srv == nil || !srv.up || (id != l && !s.Connected(l, id)) {
 			continue

@@ -209,7 +209,7 @@ func (s *Session) refusal(id raft.NodeID, r raft.Response) string {
 	}
 	config := ""
 	if l, ok := s.sim.LeaderID(false); ok {
-		if info, err := s.sim.Info(l); err == nil {
+		if info, err := s.sim.Brief(l); err == nil {
 			config = " [" + render.JoinIDs(info.Config, ", ") + "]"
 		}
 	}
@@ -255,7 +255,7 @@ func (s *Session) oneServer(c lang.Command) (raft.NodeID, sim.ServerInfo, error)
 	if err != nil {
 		return raft.None, sim.ServerInfo{}, err
 	}
-	info, err := s.sim.Info(id)
+	info, err := s.sim.Brief(id)
 	if err != nil {
 		return raft.None, sim.ServerInfo{}, simErr(c.Name, err)
 	}

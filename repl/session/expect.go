@@ -61,10 +61,15 @@ func noArgs(c lang.Command, n int) error {
 	return nil
 }
 
-func (s *Session) infos() ([]sim.ServerInfo, error) {
+func (s *Session) infos() ([]sim.ServerInfo, error) { return s.serverInfos(s.sim.Info) }
+
+// briefs is infos without the logs and state machines (sim.Brief).
+func (s *Session) briefs() ([]sim.ServerInfo, error) { return s.serverInfos(s.sim.Brief) }
+
+func (s *Session) serverInfos(info func(raft.NodeID) (sim.ServerInfo, error)) ([]sim.ServerInfo, error) {
 	var out []sim.ServerInfo
 	for _, id := range s.sim.Servers() {
-		in, err := s.sim.Info(id)
+		in, err := info(id)
 		if err != nil {
 			return nil, fmt.Errorf("expect: %v", err)
 		}
@@ -112,7 +117,7 @@ func (s *Session) expectLeader(c lang.Command) (render.Expectation, error) {
 	if err := noArgs(c, 2); err != nil {
 		return render.Expectation{}, err
 	}
-	ins, err := s.infos()
+	ins, err := s.briefs()
 	if err != nil {
 		return render.Expectation{}, err
 	}
@@ -159,7 +164,7 @@ func backersText(ids []raft.NodeID) string {
 }
 
 func (s *Session) infoTerm(id raft.NodeID) uint64 {
-	in, err := s.sim.Info(id)
+	in, err := s.sim.Brief(id)
 	if err != nil {
 		return 0
 	}
@@ -170,13 +175,13 @@ func (s *Session) expectNoLeader(c lang.Command) (render.Expectation, error) {
 	if err := noArgs(c, 1); err != nil {
 		return render.Expectation{}, err
 	}
-	ins, err := s.infos()
+	ins, err := s.briefs()
 	if err != nil {
 		return render.Expectation{}, err
 	}
 	e := render.Expectation{Expected: "no leader with a live majority behind it", Held: true, Found: "none (" + roles(ins) + ")"}
 	if lid, ok := s.sim.LeaderID(false); ok {
-		in, _ := s.sim.Info(lid)
+		in, _ := s.sim.Brief(lid)
 		behind := s.sim.Backers(lid)
 		e.Held = false
 		e.Found = fmt.Sprintf("S%d is leader in term %d with %d of %d servers behind it (%s)", lid, in.Term, len(behind), len(in.Config), render.JoinIDs(behind, ", "))

@@ -98,7 +98,7 @@ func (s *Session) until(c lang.Command) render.Result {
 	}
 	v := render.Reached{Cond: desc, After: s.sim.Now() - start, Now: s.sim.Now(), Leader: raft.None}
 	if l, ok := s.sim.LeaderID(false); ok && kind == "leader" {
-		if in, err := s.sim.Info(l); err == nil {
+		if in, err := s.sim.Brief(l); err == nil {
 			v.Leader, v.Term = l, in.Term
 		}
 	}
