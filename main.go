@@ -52,7 +52,11 @@ const usage = `usage:
                                                 random faults on many seeds in parallel, then safety,
                                                 linearizability and liveness checks; writes a shrunk
                                                 replay script DIR/seed-S.raft for each failing seed;
-                                                exit 1 on a violation, 2 if a seed could not be judged
+                                                exit 1 on a violation, 2 if a seed could not be judged;
+                                                a progress bar on a terminal after a second
+  raftsim chaos merge [--json] A.json B.json ...
+                                                add up the --json reports of shards of one campaign
+                                                (--start/--seeds on many machines) into one report
   raftsim serve [--addr 127.0.0.1:8080] [FILE.raft]
                                                 a live web view of a cluster in the browser, driven by
                                                 the same commands; opens on the default 3-server cluster
@@ -276,6 +280,9 @@ func bench(args []string, g *globals) int {
 // chaosCmd runs `raftsim chaos`: seeds in parallel, a table (or one JSON
 // object), exit 0 / 1 / 2 as docs/language.md says.
 func chaosCmd(args []string, g *globals) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return chaosMerge(args[1:], g)
+	}
 	fs := newFlagSet("chaos")
 	g.register(fs)
 	cfg := chaos.Config{Seeds: chaos.DefaultSeeds, Start: 1, Duration: chaos.DefaultDuration, Out: chaos.DefaultOut}
@@ -307,7 +314,52 @@ func chaosCmd(args []string, g *globals) int {
 		// three times faster for about 100 MB. GOGC still overrides.
 		debug.SetGCPercent(400)
 	}
+	bar := newProgress(os.Stderr, "seeds", cfg.Seeds)
+	cfg.Progress = bar.update
 	sum, err := chaos.Run(cfg)
+	bar.finish()
+	return chaosReport(sum, err, g)
+}
+
+// chaosMerge runs `raftsim chaos merge A.json B.json ...`: the reports of
+// shards of one campaign (chaos --start S --seeds N --json), added up into
+// one, printed and judged as chaos prints and judges a run.
+func chaosMerge(args []string, g *globals) int {
+	fs := newFlagSet("chaos merge")
+	g.register(fs)
+	files, err := parse(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	if len(files) == 0 {
+		return usageError(fmt.Errorf("chaos merge: give the reports to merge (chaos merge a.json b.json), each written by chaos --json"))
+	}
+	var parts []chaos.Summary
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "raftsim: chaos merge: %v\n", err)
+			return 2
+		}
+		s, err := chaos.ReadSummary(f, name)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "raftsim: chaos merge: %v\n", err)
+			return 2
+		}
+		parts = append(parts, s)
+	}
+	sum, err := chaos.Merge(parts)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "raftsim: chaos %v\n", err)
+		return 2
+	}
+	return chaosReport(sum, nil, g)
+}
+
+// chaosReport prints a chaos summary as a table or JSON and returns the
+// exit status: 0, 1 (a violation), or 2 (unjudged seeds, or err).
+func chaosReport(sum chaos.Summary, err error, g *globals) int {
 	if g.json {
 		if jerr := sum.WriteJSON(os.Stdout); jerr != nil {
 			fmt.Fprintf(os.Stderr, "raftsim: %v\n", jerr)

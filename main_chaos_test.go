@@ -62,3 +62,29 @@ func TestChaosCommandExitCodesAndReplay(t *testing.T) {
 	_, code = captureStdout(t, func() int { return realMain([]string{"chaos", "--faults", "flood"}) })
 	assert.Equal(t, 2, code, "a bad flag is a usage error")
 }
+
+// `raftsim chaos merge` adds up the --json reports of shards (--start,
+// --seeds) into the report of the whole campaign, exits as chaos would
+// on it, and refuses overlapping shards with exit 2.
+func TestChaosMergeCommand(t *testing.T) {
+	dir := t.TempDir()
+	shard := func(name string, args ...string) string {
+		out, code := captureStdout(t, func() int {
+			return realMain(append([]string{"chaos", "--duration", "2s", "--bug", "even-majority", "--out", dir, "--json"}, args...))
+		})
+		require.Equal(t, 1, code, out)
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(out), 0o644))
+		return p
+	}
+	a, b := shard("a.json", "--seeds", "3"), shard("b.json", "--start", "4", "--seeds", "2")
+	out, code := captureStdout(t, func() int { return realMain([]string{"chaos", "merge", a, b}) })
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "chaos: seeds 1..5, servers 4")
+	assert.Regexp(t, `seeds=5 violations=\d+\n$`, out)
+
+	out, code = captureStdout(t, func() int { return realMain([]string{"chaos", "merge", a, a}) })
+	assert.Equal(t, 2, code, out)
+	_, code = captureStdout(t, func() int { return realMain([]string{"chaos", "merge"}) })
+	assert.Equal(t, 2, code)
+}

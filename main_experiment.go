@@ -141,7 +141,7 @@ func experimentCmd(args []string, g *globals) int {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(400) // as for chaos: many short-lived simulations
 	}
-	bar := newProgress(os.Stderr, n*len(lines))
+	bar := newProgress(os.Stderr, "trials", n*len(lines))
 	start := time.Now()
 	results, err := experiment.Run(lines, experiment.Options{Trials: n, Seed: g.seed, Workers: *workers, Progress: bar.update})
 	bar.finish()
@@ -182,6 +182,7 @@ func experimentError(err error) int {
 type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
+	what  string // what is counted: trials, seeds
 	total int
 	start time.Time
 	tty   bool
@@ -189,8 +190,8 @@ type progress struct {
 	done  int // the most trials reported done (reports may come out of order)
 }
 
-func newProgress(f *os.File, total int) *progress {
-	return &progress{w: f, total: total, start: time.Now(), tty: readline.IsTerminal(int(f.Fd()))}
+func newProgress(f *os.File, what string, total int) *progress {
+	return &progress{w: f, what: what, total: total, start: time.Now(), tty: readline.IsTerminal(int(f.Fd()))}
 }
 
 func (p *progress) update(done, total int) {
@@ -205,7 +206,7 @@ func (p *progress) update(done, total int) {
 		}
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription("trials"),
+			progressbar.OptionSetDescription(p.what),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),

@@ -89,6 +89,10 @@ type Config struct {
 	Out      string        // where failing seeds' scripts go ("" writes nothing)
 	Workers  int           // parallel seeds; 0: runtime.NumCPU()
 	NoShrink bool          // write failing scripts as generated
+	// Progress, if set, is called after each seed with the number done
+	// so far and the total, from the workers' goroutines (the counts may
+	// arrive out of order).
+	Progress func(done, total int)
 }
 
 // Defaults of the command line.

@@ -43,7 +43,7 @@ func (s Summary) WriteTable(w io.Writer) {
 	if bug == "" {
 		bug = "none (correct Raft)"
 	}
-	fmt.Fprintf(w, "chaos: seeds %d..%d, servers %s, duration %s, bug %s\n", c.Start, c.Start+uint64(s.Seeds)-1, servers, fmtDur(c.Duration), bug)
+	fmt.Fprintf(w, "chaos: seeds %s, servers %s, duration %s, bug %s\n", s.rangeText(), servers, fmtDur(c.Duration), bug)
 	var byKind []string
 	for _, v := range Violations {
 		byKind = append(byKind, fmt.Sprintf("%s %d", v, s.ByKind[v]))
@@ -65,7 +65,7 @@ func (s Summary) WriteTable(w io.Writer) {
 		where := ""
 		if r.File != "" {
 			where = fmt.Sprintf(" -> %s (%d lines, %d faults; generated %d lines, %d faults)",
-				r.File, len(r.Replay.Lines), r.Replay.NumFaults(), r.Lines, sum(r.Faults))
+				r.File, r.ReplayLines, r.ReplayFaults, r.Lines, sum(r.Faults))
 		}
 		fmt.Fprintf(w, "  seed %d: %s: %s%s\n", r.Seed, r.Outcome.Verdict, firstLine(r.ReplayOutcome.Detail), where)
 		if r.Err != nil {
@@ -81,14 +81,19 @@ type jsonFailure struct {
 	Verdict string `json:"verdict"`
 	Detail  string `json:"detail"`
 	File    string `json:"file,omitempty"`
-	Lines   int    `json:"lines"`
-	Faults  int    `json:"faults"`
+	Lines   int    `json:"lines"`  // of the replay (shrunk unless --no-shrink)
+	Faults  int    `json:"faults"` // in the replay
+	// GeneratedLines and GeneratedFaults are the script as generated.
+	GeneratedLines  int `json:"generated_lines"`
+	GeneratedFaults int `json:"generated_faults"`
 }
 
 // jsonSummary is the shape of --json.
 type jsonSummary struct {
 	Seeds            int            `json:"seeds"`
 	Start            uint64         `json:"start"`
+	Ranges           [][2]uint64    `json:"ranges"` // [first seed, how many] of each run of seeds
+	FaultKinds       []string       `json:"fault_kinds"`
 	Servers          int            `json:"servers"` // 0: chosen by each seed (3 to 5)
 	DurationMS       int64          `json:"duration_ms"`
 	Bug              string         `json:"bug"`
@@ -101,7 +106,7 @@ type jsonSummary struct {
 	Failures         []jsonFailure  `json:"failures"`
 	SimSeconds       float64        `json:"sim_seconds"`
 	WatchedSeconds   float64        `json:"watched_seconds"` // with a live group (liveness checked during faults)
-	WallSeconds      float64        `json:"wall_seconds"`
+	WallSeconds      float64        `json:"wall_seconds"`    // a merged report adds its parts' up
 	SeedsPerSecond   float64        `json:"seeds_per_second"`
 	SimPerWall       float64        `json:"sim_seconds_per_wall_second"`
 }
@@ -109,7 +114,7 @@ type jsonSummary struct {
 // WriteJSON prints the summary as one JSON object on one line.
 func (s Summary) WriteJSON(w io.Writer) error {
 	j := jsonSummary{
-		Seeds: s.Seeds, Start: s.Config.Start, Servers: s.Config.Servers,
+		Seeds: s.Seeds, Start: s.Config.Start, Servers: s.Config.Servers, Ranges: [][2]uint64{}, FaultKinds: []string{},
 		DurationMS: s.Config.Duration.Milliseconds(), Bug: s.Config.Bug,
 		Violations: s.Violations(), ViolationsByKind: map[string]int{}, Unjudged: s.ByKind[Unjudged],
 		FailedSeeds: s.FailedSeeds(), Operations: s.Ops, Faults: map[string]int{}, Failures: []jsonFailure{},
@@ -118,6 +123,14 @@ func (s Summary) WriteJSON(w io.Writer) error {
 	}
 	if j.Servers == 0 && j.Bug == "even-majority" {
 		j.Servers = 4 // what every seed chooses for this bug
+	}
+	for _, r := range s.ranges() {
+		j.Ranges = append(j.Ranges, [2]uint64{r.Start, uint64(r.Seeds)})
+	}
+	for _, f := range AllFaults {
+		if s.Config.wants(f) {
+			j.FaultKinds = append(j.FaultKinds, string(f))
+		}
 	}
 	for _, v := range Violations {
 		j.ViolationsByKind[v.String()] = s.ByKind[v]
@@ -128,7 +141,8 @@ func (s Summary) WriteJSON(w io.Writer) error {
 	for _, r := range s.Results {
 		j.Failures = append(j.Failures, jsonFailure{
 			Seed: r.Seed, Verdict: r.Outcome.Verdict.String(), Detail: r.ReplayOutcome.Detail,
-			File: r.File, Lines: len(r.Replay.Lines), Faults: r.Replay.NumFaults(),
+			File: r.File, Lines: r.ReplayLines, Faults: r.ReplayFaults,
+			GeneratedLines: r.Lines, GeneratedFaults: sum(r.Faults),
 		})
 	}
 	b, err := json.Marshal(j)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,17 +22,21 @@ type SeedResult struct {
 	Replay        Script
 	ReplayOutcome Outcome
 	File          string // where Replay was written, if it was
-	Err           error  // writing the file failed
+	// ReplayLines and ReplayFaults are the length of Replay and its
+	// faults: what the reports say (a merged report has no scripts).
+	ReplayLines, ReplayFaults int
+	Err                       error // writing the file failed
 }
 
 // Failed says whether the seed did not pass.
 func (r SeedResult) Failed() bool { return r.Outcome.Verdict != Pass }
 
-// Summary is the result of a chaos run.
+// Summary is the result of a chaos run, or of several merged (Merge).
 type Summary struct {
 	Config  Config
 	Results []SeedResult // failing seeds only, in seed order
 	Seeds   int
+	Ranges  []Range // the seeds run, ascending, adjacent ranges joined
 	Faults  map[Fault]int
 	Ops     int
 	Watched time.Duration   // time with a live group, liveness checked (Outcome.Watched)
@@ -84,6 +89,7 @@ func RunOne(cfg Config, seed uint64) SeedResult {
 	if out.Verdict.IsViolation() && !cfg.NoShrink {
 		r.Replay, r.ReplayOutcome = Shrink(cfg, seed, sc, out)
 	}
+	r.ReplayLines, r.ReplayFaults = len(r.Replay.Lines), r.Replay.NumFaults()
 	if cfg.Out != "" {
 		r.File = filepath.Join(cfg.Out, fmt.Sprintf("seed-%d.raft", seed))
 		if err := os.WriteFile(r.File, []byte(r.Replay.Text()), 0o644); err != nil {
@@ -116,12 +122,16 @@ func Run(cfg Config) (Summary, error) {
 	results := make([]SeedResult, cfg.Seeds)
 	next := make(chan int)
 	var wg sync.WaitGroup
+	var done atomic.Int64
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				results[i] = RunOne(cfg, cfg.Start+uint64(i))
+				if cfg.Progress != nil {
+					cfg.Progress(int(done.Add(1)), cfg.Seeds)
+				}
 			}
 		}()
 	}
@@ -130,7 +140,8 @@ func Run(cfg Config) (Summary, error) {
 	}
 	close(next)
 	wg.Wait()
-	s := Summary{Config: cfg, Seeds: cfg.Seeds, Faults: map[Fault]int{}, ByKind: map[Verdict]int{}, Wall: time.Since(start)}
+	s := Summary{Config: cfg, Seeds: cfg.Seeds, Ranges: []Range{{Start: cfg.Start, Seeds: cfg.Seeds}},
+		Faults: map[Fault]int{}, ByKind: map[Verdict]int{}, Wall: time.Since(start)}
 	var firstErr error
 	for _, r := range results {
 		for f, n := range r.Faults {
