@@ -38,7 +38,7 @@ func (s *Session) pending(c lang.Command) render.Result {
 		ts = ts[1:]
 		what := fmt.Sprintf("S%d's election timer (timeout %d fires it now)", t.Server, t.Server)
 		if t.Heartbeat {
-			what = fmt.Sprintf("S%d's heartbeat timer: the leader sends AppendEntries (timeout %d fires it now)", t.Server, t.Server)
+			what = fmt.Sprintf("S%d's heartbeat timer: the leader sends its heartbeats (timeout %d fires it now)", t.Server, t.Server)
 		}
 		p.Items = append(p.Items, render.PendingItem{ID: uint64(t.Server), Timer: true, Due: t.Due, Server: t.Server, Heartbeat: t.Heartbeat, Text: what})
 	}
