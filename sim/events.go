@@ -16,6 +16,9 @@ const (
 	evTimer
 	// evClientTimer fires client id's timer if aux is its current generation.
 	evClientTimer
+	// evArrival brings the next operation of an open-loop load, if aux is
+	// that load's generation.
+	evArrival
 )
 
 // event is one entry of the queue. It is a small value (32 bytes, no

@@ -51,6 +51,7 @@ type workload struct {
 	faults  []FaultEvent
 	load    *loadRun
 	rnd     *rand.Rand // the "load" stream, made on first use
+	loadGen uint64     // the generation of the latest open-loop load
 }
 
 // recordCall opens c's history entry for the request it is starting. It

@@ -15,6 +15,9 @@ const (
 	DefaultLoadRate     = 50.0 // operations per second, all clients together
 	DefaultLoadKeys     = 3
 	DefaultLoadDuration = 5 * time.Second
+	// DefaultOpenClients bounds the operations in flight at once of an
+	// open-loop load (each needs a client of its own).
+	DefaultOpenClients = 100
 )
 
 // Limits that keep a typo from freezing a session.
@@ -37,11 +40,21 @@ type LoadOptions struct {
 	Keys     int           // the keys are k0 .. k(Keys-1)
 	Duration time.Duration // virtual time during which operations start
 	Mix      [3]int        // relative weights of set, get and cas; gets split evenly between ro and log reads
+	// Open makes arrivals an open loop: operations arrive at Rate
+	// whatever the replies, as from a large population of users, each on
+	// a client that is free (Clients of them at most, made as needed); an
+	// arrival that finds every client busy is dropped and counted. In the
+	// default closed loop each client waits for its answer before it
+	// starts the next operation, so a slow cluster gets fewer of them.
+	Open bool
 }
 
 func (o LoadOptions) withDefaults() LoadOptions {
 	if o.Clients == 0 {
 		o.Clients = DefaultLoadClients
+		if o.Open {
+			o.Clients = DefaultOpenClients
+		}
 	}
 	if o.Rate == 0 {
 		o.Rate = DefaultLoadRate
@@ -87,6 +100,9 @@ type LoadStatus struct {
 	// is answered: redirects to the leader, tries of another server after
 	// a silence, and the new rounds after the client gave up.
 	Resends int
+	// Dropped counts the arrivals of an open loop that found all its
+	// clients busy (Clients operations in flight): they never started.
+	Dropped int
 }
 
 // loadRun is a load in progress.
@@ -97,9 +113,14 @@ type loadRun struct {
 	start   time.Duration
 	end     time.Duration
 	stopped bool
-	meanGap float64 // seconds between one client's operations, on average
+	meanGap float64 // seconds between one client's operations (open loop: between arrivals), on average
 
-	issued, answered, resends int
+	issued, answered, resends, dropped int
+
+	// The open loop's clients with nothing in flight, and the generation
+	// of its arrival events.
+	idle []*client
+	gen  uint64
 }
 
 // loadClient is what a load client keeps besides its session.
@@ -110,10 +131,13 @@ type loadClient struct {
 }
 
 // StartLoad starts a load and returns at once: its clients work as virtual
-// time advances. Each client follows its own schedule of Poisson arrivals
-// (exponential gaps, mean Clients/Rate, so Rate in all) but has at most
-// one operation outstanding: an operation starts at its arrival time, or
-// when the previous one is answered if that is later. A client that times out, or is told
+// time advances. In the closed loop (the default) each client follows its
+// own schedule of Poisson arrivals (exponential gaps, mean Clients/Rate,
+// so Rate in all) but has at most one operation outstanding: an operation
+// starts at its arrival time, or when the previous one is answered if
+// that is later. In the open loop (o.Open) one schedule of Poisson
+// arrivals at Rate feeds them all: each arrival starts at once on a free
+// client, or is dropped when all Clients are busy. A client that times out, or is told
 // NOT_LEADER by everyone, sends the same command again with the same
 // sequence number (the session makes that safe), for as long as it takes.
 // One load runs at a time; a finished or stopped one may leave pending
@@ -134,6 +158,14 @@ func (s *Sim) StartLoad(o LoadOptions) (LoadStatus, error) {
 		run.keys = append(run.keys, "k"+strconv.Itoa(i))
 	}
 	rnd := s.loadRand()
+	if o.Open {
+		run.meanGap = 1 / o.Rate
+		s.work.loadGen++
+		run.gen = s.work.loadGen
+		s.queue.push(event{at: s.now + s.loadGap(rnd, run), aux: run.gen, kind: evArrival})
+		s.work.load = run
+		return s.loadStatus(run), nil
+	}
 	for range o.Clients {
 		c := s.newClient()
 		c.load = &loadClient{run: run, seen: map[string]raft.Value{}}
@@ -168,7 +200,7 @@ func (s *Sim) Load() (LoadStatus, bool) {
 
 func (s *Sim) loadStatus(r *loadRun) LoadStatus {
 	st := LoadStatus{LoadOptions: r.opts, Start: r.start, End: r.end, Running: !r.stopped && s.now < r.end,
-		Issued: r.issued, Answered: r.answered, Resends: r.resends}
+		Issued: r.issued, Answered: r.answered, Resends: r.resends, Dropped: r.dropped}
 	for _, c := range r.clients {
 		st.Clients = append(st.Clients, c.id)
 	}
@@ -193,11 +225,39 @@ func (s *Sim) loadGap(rnd *rand.Rand, r *loadRun) time.Duration {
 // reports whether it did.
 func (s *Sim) loadTimer(c *client) bool {
 	r := c.load.run
-	if r.stopped || s.now >= r.end {
-		return false
+	if r.opts.Open || r.stopped || s.now >= r.end {
+		return false // an open loop's clients start only on arrivals
 	}
 	if s.now < c.load.next {
 		s.armClientTimer(c, c.load.next)
+		return false
+	}
+	s.loadIssue(c)
+	return true
+}
+
+// arrival brings the next operation of the open-loop load of generation
+// gen: on a free client (a new one while there are fewer than Clients),
+// or dropped when all are busy; then it schedules the one after. It
+// reports whether an operation started.
+func (s *Sim) arrival(gen uint64) bool {
+	r := s.work.load
+	if r == nil || r.gen != gen || r.stopped || s.now >= r.end {
+		return false
+	}
+	rnd := s.loadRand()
+	s.queue.push(event{at: s.now + s.loadGap(rnd, r), aux: r.gen, kind: evArrival})
+	var c *client
+	switch {
+	case len(r.idle) > 0:
+		c = r.idle[len(r.idle)-1]
+		r.idle = r.idle[:len(r.idle)-1]
+	case len(r.clients) < r.opts.Clients:
+		c = s.newClient()
+		c.load = &loadClient{run: r, seen: map[string]raft.Value{}}
+		r.clients = append(r.clients, c)
+	default:
+		r.dropped++
 		return false
 	}
 	s.loadIssue(c)
@@ -226,12 +286,15 @@ func (s *Sim) loadIssue(c *client) {
 	if s.server(target) == nil {
 		target = s.ids[rnd.IntN(len(s.ids))]
 	}
-	// The arrivals are a schedule (each the previous plus a gap), not gaps
-	// after each start: a slow answer then delays this operation but not
-	// the rate. The schedule may run at most one mean gap behind, so that
-	// a client held up by an outage does not burst to catch up.
-	behind := s.now - time.Duration(r.meanGap*float64(time.Second))
-	lc.next = max(lc.next, behind) + s.loadGap(rnd, r)
+	if !r.opts.Open {
+		// The arrivals are a schedule (each the previous plus a gap),
+		// not gaps after each start: a slow answer then delays this
+		// operation but not the rate. The schedule may run at most one
+		// mean gap behind, so that a client held up by an outage does
+		// not burst to catch up.
+		behind := s.now - time.Duration(r.meanGap*float64(time.Second))
+		lc.next = max(lc.next, behind) + s.loadGap(rnd, r)
+	}
 	r.issued++
 	s.startRequest(c, target, true, cmd)
 }
@@ -281,7 +344,10 @@ func (s *Sim) loadDone(c *client) {
 			}
 		}
 	}
-	if !lc.run.stopped && s.now < lc.run.end {
+	switch {
+	case lc.run.opts.Open:
+		lc.run.idle = append(lc.run.idle, c)
+	case !lc.run.stopped && s.now < lc.run.end:
 		s.armClientTimer(c, max(lc.next, s.now))
 	}
 }

@@ -231,3 +231,60 @@ func TestLoadErrors(t *testing.T) {
 	_, err = s.StartLoad(LoadOptions{Clients: 1, Duration: time.Second})
 	require.NoError(t, err, "a new load may start once the last one stopped")
 }
+
+// TestOpenLoopKeepsItsRate: operations arrive at the rate whatever the
+// answers. Through an outage a closed loop stalls (each client waits for
+// its answer) while the open loop keeps arriving, fills every client, and
+// drops and counts what finds them all busy; once the cluster is back
+// every operation started is answered, and the history is linearizable.
+func TestOpenLoopKeepsItsRate(t *testing.T) {
+	outage := func(open bool) (*Sim, LoadStatus) {
+		s, l := newCluster(t, 4, 3)
+		_, err := s.StartLoad(LoadOptions{Rate: 200, Clients: 10, Duration: 4 * time.Second, Open: open})
+		require.NoError(t, err)
+		s.Run(time.Second)
+		others := []raft.NodeID{(l + 1) % 3, (l + 2) % 3}
+		for _, id := range others {
+			require.NoError(t, s.Crash(id))
+		}
+		s.Run(2 * time.Second)
+		st, _ := s.Load()
+		assert.LessOrEqual(t, st.Issued-st.Answered, 10, "at most one operation per client in flight")
+		for _, id := range others {
+			require.NoError(t, s.Restart(id))
+		}
+		s.Run(time.Second)
+		ok, why := s.WaitQuiet(10 * time.Second)
+		require.True(t, ok, why)
+		st, _ = s.Load()
+		assert.Equal(t, st.Issued, st.Answered)
+		for _, op := range s.History() {
+			require.True(t, op.Done, "an operation left behind: %+v", op)
+		}
+		r, err := s.Linearizable()
+		require.NoError(t, err)
+		assert.Equal(t, "linearizable", r.Verdict.String(), r.String())
+		requireSafe(t, s)
+		return s, st
+	}
+	_, closed := outage(false)
+	_, open := outage(true)
+	asked := 200 * 4.0
+	assert.True(t, open.Open)
+	assert.Zero(t, closed.Dropped)
+	assert.Positive(t, open.Dropped, "arrivals during the outage find every client busy")
+	// Every arrival is started or dropped: the rate holds (Poisson, so
+	// within a few standard deviations of 800).
+	assert.InDelta(t, asked, open.Issued+open.Dropped, 4*28)
+	assert.Less(t, float64(closed.Issued), 0.8*asked, "the closed loop stalled through the outage")
+	assert.Len(t, open.Clients, 10, "clients are made as arrivals need them, up to the bound")
+}
+
+func TestOpenLoopMakesClientsAsNeeded(t *testing.T) {
+	_, st := runLoad(t, 1, LoadOptions{Rate: 20, Duration: 2 * time.Second, Open: true})
+	assert.Equal(t, DefaultOpenClients, st.LoadOptions.Clients)
+	// 20/s against answers in ~40 ms: one or two in flight at a time.
+	assert.Less(t, len(st.Clients), 6)
+	assert.Zero(t, st.Dropped)
+	assert.InDelta(t, 40, st.Issued, 4*6.3)
+}

@@ -27,6 +27,8 @@ func (s *Sim) process(e event) bool {
 	case evClientTimer:
 		c := s.client(e.node())
 		return c != nil && s.fireClientTimer(c, e.aux)
+	case evArrival:
+		return s.arrival(e.aux)
 	}
 	return false
 }

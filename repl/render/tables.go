@@ -116,17 +116,33 @@ func loadText(r *Renderer, v LoadShown) string {
 	if st.Keys > 1 {
 		keys = fmt.Sprintf("keys k0..k%d", st.Keys-1)
 	}
+	rate := strconv.FormatFloat(st.Rate, 'g', -1, 64)
 	what := fmt.Sprintf("%s, %s/s, %s, %s (gets half ro, half through the log)",
-		Plural(uint64(len(st.Clients)), "client", "clients"), strconv.FormatFloat(st.Rate, 'g', -1, 64), keys, mix)
+		Plural(uint64(len(st.Clients)), "client", "clients"), rate, keys, mix)
+	if st.Open {
+		made := ""
+		if len(st.Clients) > 0 {
+			made = fmt.Sprintf(" (%s so far)", Plural(uint64(len(st.Clients)), "client", "clients"))
+		}
+		what = fmt.Sprintf("open loop, %s/s arriving whatever the answers, at most %d in flight%s, %s, %s (gets half ro, half through the log)",
+			rate, st.LoadOptions.Clients, made, keys, mix)
+	}
 	progress := fmt.Sprintf("%s started, %d answered, %d pending; %s (redirects and retries)",
 		Plural(uint64(st.Issued), "operation", "operations"), st.Answered, st.Issued-st.Answered, Plural(uint64(st.Resends), "resend", "resends"))
+	if st.Open && st.Dropped > 0 {
+		progress += fmt.Sprintf("; %s dropped: they arrived while all %d clients were busy (clients=N allows more in flight)",
+			Plural(uint64(st.Dropped), "arrival", "arrivals"), st.LoadOptions.Clients)
+	}
 	switch {
+	case v.Action == "started" && st.Open:
+		return fmt.Sprintf("load: %s from t=%s to t=%s; operations arrive as time advances (run %s)",
+			what, Seconds(st.Start), Seconds(st.End), st.Duration.Round(time.Millisecond))
 	case v.Action == "started":
 		text := fmt.Sprintf("load: %s from t=%s to t=%s; the clients work as time advances (run %s)",
 			what, Seconds(st.Start), Seconds(st.End), st.Duration.Round(time.Millisecond))
 		if perClient := st.Rate / float64(len(st.Clients)); perClient > closedLoopPerClient {
-			text += fmt.Sprintf("\n  note: each client has one operation at a time (a closed loop), and one client completes about %d a second on the default network, so %s/s may be out of reach: about %d clients (clients=%d) could reach it",
-				closedLoopPerClient, strconv.FormatFloat(st.Rate, 'g', -1, 64), clientsFor(st.Rate), clientsFor(st.Rate))
+			text += fmt.Sprintf("\n  note: each client has one operation at a time (a closed loop), and one client completes about %d a second on the default network, so %s/s may be out of reach: about %d clients (clients=%d) could reach it, or loop=open keeps the rate whatever the answers",
+				closedLoopPerClient, rate, clientsFor(st.Rate), clientsFor(st.Rate))
 		}
 		return text
 	case v.Action == "stopped":
@@ -152,6 +168,9 @@ func clientsFor(rate float64) int {
 // rate asks for: the closed loop (one operation at a time per client)
 // holds it back, which the numbers alone do not tell.
 func shortfall(st sim.LoadStatus, now time.Duration) string {
+	if st.Open {
+		return "" // arrivals keep their rate; what could not start is counted as dropped
+	}
 	elapsed := min(now, st.End) - st.Start
 	asked := st.Rate * elapsed.Seconds()
 	if elapsed < time.Second || float64(st.Issued) >= 0.8*asked {

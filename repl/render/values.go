@@ -266,9 +266,13 @@ type LoadShown struct {
 func (v LoadShown) asJSON() json.RawMessage {
 	st := v.St
 	mix := object{{"set", mustJSON(st.Mix[0])}, {"get", mustJSON(st.Mix[1])}, {"cas", mustJSON(st.Mix[2])}}
+	loop := "closed"
+	if st.Open {
+		loop = "open"
+	}
 	return mustJSON(jsonLoad{Action: v.Action, Clients: shownIDs(st.Clients), Rate: st.Rate, Keys: st.Keys, ForMs: Millis(st.Duration), Mix: mix,
 		StartMs: Millis(st.Start), EndMs: Millis(st.End), Running: st.Running, Issued: st.Issued, Answered: st.Answered,
-		Pending: st.Issued - st.Answered, Resends: st.Resends})
+		Pending: st.Issued - st.Answered, Resends: st.Resends, Loop: loop, MaxClients: st.LoadOptions.Clients, Dropped: st.Dropped})
 }
 
 // HistoryShown is the value of history: the last operations recorded.
@@ -350,6 +354,12 @@ type jsonLoad struct {
 	Answered int         `json:"answered"`
 	Pending  int         `json:"pending"`
 	Resends  int         `json:"resends"`
+	// Loop is "closed" or "open"; in an open loop, max_clients bounds the
+	// operations in flight and dropped counts the arrivals that found
+	// every client busy.
+	Loop       string `json:"loop"`
+	MaxClients int    `json:"max_clients"`
+	Dropped    int    `json:"dropped"`
 }
 
 type jsonHistoryOp struct {

@@ -139,7 +139,7 @@ var helps = map[string]helpEntry{
 			"copy. A crash loses the writes not yet durable, and their messages; restart boots from what is on disk.\n" +
 			"fsync=0 (the default) makes writes durable at once.",
 		"disk 1 fsync=50ms"},
-	"load": {"load [clients=N] [rate=R/s] [keys=K] [for=DURATION] [mix=set:get:cas] | load status | load stop",
+	"load": {"load [clients=N] [rate=R/s] [keys=K] [for=DURATION] [mix=set:get:cas] [loop=closed|open] | load status | load stop",
 		"Start N concurrent clients (default 3), each with a session, issuing random operations on keys k0..k(K-1)\n" +
 			"(default 3) at R operations per second in all (default 50/s; also 600/m) for DURATION of virtual time\n" +
 			"(default 5s). mix weighs set, get and cas (default 1:1:1); gets go half through ReadIndex (ro), half through\n" +
@@ -147,7 +147,9 @@ var helps = map[string]helpEntry{
 			"has one operation at a time; arrivals are Poisson. A client that times out sends the same command again\n" +
 			"with the same seq until it is answered, so an operation may stay pending while the cluster is down.\n" +
 			"load returns at once: the clients work as time advances (run, until, ...). load status shows progress;\n" +
-			"load stop stops new operations. Every operation is recorded: see history, check, export history.",
+			"load stop stops new operations. Every operation is recorded: see history, check, export history.\n" +
+			"loop=open: operations arrive at R whatever the answers (a large population of users), each on a free client,\n" +
+			"made as needed up to N (default 100 then); an arrival that finds all N busy is dropped and counted.",
 		"load clients=5 rate=100/s keys=2 for=10s mix=1:2:1"},
 	"history": {"history [N] | history all",
 		"The last N (default 20) client operations recorded, of load and of clientRequest: call and return time,\n" +

@@ -11,7 +11,7 @@ import (
 	"raftsim/sim"
 )
 
-const loadUsage = "load [clients=N] [rate=R/s] [keys=K] [for=DURATION] [mix=set:get:cas] | load status | load stop"
+const loadUsage = "load [clients=N] [rate=R/s] [keys=K] [for=DURATION] [mix=set:get:cas] [loop=closed|open] | load status | load stop"
 
 // load starts a client load, or shows or stops the current one.
 func (s *Session) load(c lang.Command) render.Result {
@@ -89,8 +89,17 @@ func (s *Session) loadOption(c lang.Command, i int, o *sim.LoadOptions) error {
 		if o.Mix == [3]int{} {
 			return fmt.Errorf("load: bad mix %s: the weights cannot all be 0", s.show(i, a))
 		}
+	case "loop":
+		switch strings.ToLower(a.Text) {
+		case "open":
+			o.Open = true
+		case "closed":
+			o.Open = false
+		default:
+			return fmt.Errorf("load: bad loop %s (loop=closed: each client waits for its answer before its next operation, the default; loop=open: operations arrive at the rate whatever the answers)", s.show(i, a))
+		}
 	default:
-		known := []string{"clients", "rate", "keys", "for", "mix"}
+		known := []string{"clients", "rate", "keys", "for", "mix", "loop"}
 		return fmt.Errorf("load: unknown option %q (%susage: %s)", a.Key, didYouMean(a.Key, known), loadUsage)
 	}
 	return nil

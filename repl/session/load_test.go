@@ -72,6 +72,8 @@ func TestExecLoadErrors(t *testing.T) {
 		"load foo":             `unexpected "foo"`,
 		"load status now":      `unexpected "status"`,
 		"load clients=2 stop ": `unexpected "stop"`,
+		"load loop=half":       `bad loop "half" (loop=closed: each client waits for its answer`,
+		"load lop=open":        "did you mean loop?",
 	} {
 		execErr(t, s, line, want)
 	}
@@ -152,7 +154,7 @@ func TestExecHistoryJSON(t *testing.T) {
 	assert.Regexp(t, `^\{"cmd":"history 1","t_ms":[0-9.]+,"ok":true,"result":\[\{"client":1000,"seq":1,"op":"set","key":"k\d","value":1000000001,"call_ms":[0-9.]+,"return_ms":null,"status":"pending","result":null\}\]\}\n$`, got)
 
 	got = tMs.ReplaceAllString(jsonOf(s2, "load status"), `"t_ms":T`)
-	assert.Regexp(t, `^\{"cmd":"load status","t_ms":T,"ok":true,"result":\{"action":"status","clients":\[1000\],"rate":50,"keys":3,"for_ms":1000,"mix":\{"set":1,"get":0,"cas":0\},"start_ms":[0-9.]+,"end_ms":[0-9.]+,"running":false,"issued":1,"answered":0,"pending":1,"resends":0\}\}\n$`, got)
+	assert.Regexp(t, `^\{"cmd":"load status","t_ms":T,"ok":true,"result":\{"action":"status","clients":\[1000\],"rate":50,"keys":3,"for_ms":1000,"mix":\{"set":1,"get":0,"cas":0\},"start_ms":[0-9.]+,"end_ms":[0-9.]+,"running":false,"issued":1,"answered":0,"pending":1,"resends":0,"loop":"closed","max_clients":1,"dropped":0\}\}\n$`, got)
 }
 
 func TestCompleterWorkloadCommands(t *testing.T) {
@@ -184,4 +186,43 @@ func TestLoadSaysWhenTheRateIsOutOfReach(t *testing.T) {
 	assert.NotContains(t, text, "closed loop", "a rate the clients can reach")
 	execOK(t, s, "run 2s")
 	assert.NotContains(t, (&render.Renderer{}).Text(execOK(t, s, "load status")), "only")
+}
+
+// TestExecLoadOpenLoop: loop=open keeps the rate whatever the answers
+// and says what it dropped; the JSON says which loop it is.
+func TestExecLoadOpenLoop(t *testing.T) {
+	s, _ := cluster(t)
+	r := execOK(t, s, "load rate=500/s for=2s loop=open clients=5")
+	v := r.Value.(render.LoadShown)
+	assert.Equal(t, sim.LoadOptions{Clients: 5, Rate: 500, Keys: 3, Duration: 2 * time.Second, Mix: [3]int{1, 1, 1}, Open: true}, v.St.LoadOptions)
+	text := (&render.Renderer{}).Text(r)
+	assert.Contains(t, text, "load: open loop, 500/s arriving whatever the answers, at most 5 in flight, keys k0..k2")
+	assert.NotContains(t, text, "closed loop", "an open loop is never short of clients to start")
+	execOK(t, s, "run 2s")
+	text = (&render.Renderer{}).Text(execOK(t, s, "load status"))
+	assert.Regexp(t, `\d+ arrivals dropped: they arrived while all 5 clients were busy`, text)
+	assert.NotContains(t, text, "only")
+	var line struct {
+		Result struct {
+			Loop       string `json:"loop"`
+			MaxClients int    `json:"max_clients"`
+			Dropped    int    `json:"dropped"`
+			Issued     int    `json:"issued"`
+		}
+	}
+	got := jsonOf(s, "load status")
+	require.NoError(t, json.Unmarshal([]byte(got), &line), got)
+	j := line.Result
+	assert.Equal(t, "open", j.Loop)
+	assert.Equal(t, 5, j.MaxClients)
+	assert.Positive(t, j.Dropped)
+	// Every arrival of 500/s for 2s started or was dropped.
+	assert.InDelta(t, 1000, j.Issued+j.Dropped, 4*32)
+
+	s, _ = cluster(t)
+	v = execOK(t, s, "load loop=open").Value.(render.LoadShown)
+	assert.Equal(t, sim.DefaultOpenClients, v.St.LoadOptions.Clients)
+	execOK(t, s, "load stop")
+	v = execOK(t, s, "load loop=closed").Value.(render.LoadShown)
+	assert.False(t, v.St.Open)
 }
