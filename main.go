@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/chzyer/readline"
 
@@ -47,6 +48,9 @@ const usage = `usage:
                                                 object per file, then one for the run
   raftsim bench [-n 5] [-k 100000] [-w 1]       commit throughput: n servers, k proposals, window w
                                                 (--json: one object)
+  raftsim bench --clock [-n 5] [--rate 0] [--clients 4] [--for 1h]
+                                                time compression: the cluster idle (or under a load of
+                                                --rate operations/s) for --for of virtual time; speed=Nx
   raftsim chaos [--seeds 100] [--start 1] [--servers N] [--duration 10s] [--faults LIST]
                 [--bug NAME] [--out chaos-out] [--json] [--workers N] [--no-shrink]
                                                 random faults on many seeds in parallel, then safety,
@@ -242,6 +246,10 @@ func bench(args []string, g *globals) int {
 	n := fs.Int("n", 5, "servers")
 	k := fs.Int("k", 100000, "proposals")
 	w := fs.Int("w", 1, "proposals in flight")
+	clock := fs.Bool("clock", false, "time compression instead: run the cluster idle (or under --rate) and print virtual time per wall time")
+	rate := fs.Float64("rate", 0, "with --clock: client operations a second (0: idle)")
+	clients := fs.Int("clients", 4, "with --clock: clients of the load")
+	span := fs.Duration("for", time.Hour, "with --clock: virtual time to run")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -256,6 +264,9 @@ func bench(args []string, g *globals) int {
 		return usageError(fmt.Errorf("bench: -k %d proposals is out of range (1 to 100000000)", *k))
 	case *w < 1 || *w > 100_000:
 		return usageError(fmt.Errorf("bench: -w %d in flight is out of range (1 to 100000)", *w))
+	}
+	if *clock {
+		return benchClock(*n, *clients, *rate, *span, g)
 	}
 	res, err := sim.Bench(*n, *k, *w, g.seed)
 	if err != nil {
@@ -273,6 +284,35 @@ func bench(args []string, g *globals) int {
 		return 0
 	}
 	// sim's String has commits/s=N and allocations per commit.
+	fmt.Println(res.String())
+	return 0
+}
+
+// benchClock runs `raftsim bench --clock`: time compression of a cluster
+// with the shell's defaults (safety checks, the trace), idle or under a
+// load.
+func benchClock(n, clients int, rate float64, span time.Duration, g *globals) int {
+	switch {
+	case rate < 0 || rate > sim.MaxLoadRate:
+		return usageError(fmt.Errorf("bench: --rate %g is out of range (0 to %g)", rate, sim.MaxLoadRate))
+	case clients < 1 || clients > sim.MaxLoadClients:
+		return usageError(fmt.Errorf("bench: --clients %d is out of range (1 to %d)", clients, sim.MaxLoadClients))
+	case span < time.Second || span > 30*24*time.Hour:
+		return usageError(fmt.Errorf("bench: --for %v is out of range (1s to 720h)", span))
+	}
+	res, err := sim.BenchClock(sim.Options{Seed: g.seed}, n, clients, rate, span)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "raftsim: %v\n", err)
+		return 1
+	}
+	if g.json {
+		b, _ := json.Marshal(map[string]any{
+			"servers": res.Servers, "rate": res.Rate, "virtual_ms": float64(res.Virtual) / 1e6, "wall_ms": float64(res.Wall) / 1e6,
+			"events": res.Events, "ops": res.Ops, "speed": res.Speed(),
+		})
+		fmt.Println(string(b))
+		return 0
+	}
 	fmt.Println(res.String())
 	return 0
 }

@@ -78,3 +78,23 @@ func TestSubcommandHelp(t *testing.T) {
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "-servers")
 }
+
+// bench --clock runs the cluster for the virtual time asked, idle or under
+// a load, and says how fast its clock ran; out-of-range flags are refused.
+func TestBenchClock(t *testing.T) {
+	out, code := captureStdout(t, func() int { return realMain([]string{"bench", "--clock", "--for", "10s", "--rate", "50", "--json"}) })
+	require.Equal(t, 0, code, out)
+	var v map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &v), out)
+	assert.EqualValues(t, 5, v["servers"])
+	assert.EqualValues(t, 10000, v["virtual_ms"])
+	assert.Greater(t, v["ops"], 400.0, "50/s for 10 s")
+	assert.Greater(t, v["speed"], 0.0)
+
+	out, code = captureStdout(t, func() int { return realMain([]string{"bench", "--clock", "-n", "3", "--for", "2s"}) })
+	require.Equal(t, 0, code, out)
+	assert.Regexp(t, `^servers=3 rate=0/s virtual=2s .* ops=0 speed=\d+x`, out)
+
+	_, code = captureStderr(t, func() int { return realMain([]string{"bench", "--clock", "--rate", "-1"}) })
+	assert.Equal(t, 2, code)
+}

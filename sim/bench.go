@@ -162,3 +162,62 @@ func (s *Sim) allApplied() bool {
 	}
 	return true
 }
+
+// ClockResult is what BenchClock measured: how much faster than real time
+// a cluster's virtual clock runs.
+type ClockResult struct {
+	Servers int
+	Rate    float64       // client operations started per second of virtual time (0: idle)
+	Virtual time.Duration // virtual time run
+	Wall    time.Duration // wall time it took
+	Events  uint64        // events processed
+	Ops     int           // client operations answered
+}
+
+// Speed is virtual time per wall time: 100000 means a day of the cluster
+// in under a second.
+func (r ClockResult) Speed() float64 {
+	if r.Wall <= 0 {
+		return 0
+	}
+	return r.Virtual.Seconds() / r.Wall.Seconds()
+}
+
+func (r ClockResult) String() string {
+	return fmt.Sprintf("servers=%d rate=%g/s virtual=%v wall=%v events=%d ops=%d speed=%.0fx events/s=%.0f",
+		r.Servers, r.Rate, r.Virtual, r.Wall.Round(time.Microsecond), r.Events, r.Ops, r.Speed(),
+		float64(r.Events)/max(r.Wall.Seconds(), 1e-9))
+}
+
+// BenchClock measures time compression: a cluster of servers with the
+// options o (the shell's defaults when zero: safety checks after every
+// event, the trace recorded) elects a leader, then runs for d of virtual
+// time, idle when rate is 0, else under a load of rate operations a second
+// from clients clients (the shell's `load`). The wall time covers the run,
+// not the setup.
+func BenchClock(o Options, servers, clients int, rate float64, d time.Duration) (ClockResult, error) {
+	res := ClockResult{Servers: servers, Rate: rate}
+	s := New(o)
+	if err := s.StartServers(servers, ServerOptions{}); err != nil {
+		return res, fmt.Errorf("bench: %w", err)
+	}
+	if _, ok := s.LeaderID(true); !ok {
+		return res, fmt.Errorf("bench: no leader elected")
+	}
+	if rate > 0 {
+		if _, err := s.StartLoad(LoadOptions{Clients: clients, Rate: rate, Duration: d}); err != nil {
+			return res, fmt.Errorf("bench: %w", err)
+		}
+	}
+	e0, v0 := s.events, s.now
+	start := time.Now()
+	s.Run(d)
+	res.Wall, res.Virtual, res.Events = time.Since(start), s.now-v0, s.events-e0
+	if st, ok := s.Load(); ok {
+		res.Ops = st.Answered
+	}
+	if v := s.Violations(); len(v) > 0 {
+		return res, fmt.Errorf("bench: %s: %s", v[0].Property, v[0].Detail)
+	}
+	return res, nil
+}
