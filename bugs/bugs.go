@@ -65,6 +65,11 @@ var all = []Bug{
 			return electionTimeout
 		}},
 	},
+	{
+		Name:  "snapshot-drops-log",
+		What:  "a follower that installs a snapshot discards its whole log, entries past the snapshot it had acknowledged included, and installs one it already has (§7, Figure 13)",
+		Rules: raft.Rules{DropLogOnSnapshot: true},
+	},
 }
 
 // All returns every planted bug.

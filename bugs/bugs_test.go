@@ -36,7 +36,7 @@ func TestLookup(t *testing.T) {
 
 func hasRule(r raft.Rules) bool {
 	return r.Quorum != nil || r.UpToDate != nil || r.Persist != nil || r.Commit != nil || r.NoNoop || r.UnconfirmedReads ||
-		r.Lease != nil || r.TransferBehind
+		r.Lease != nil || r.TransferBehind || r.DropLogOnSnapshot
 }
 
 // even-majority: 2 of 4 elect and commit; with 3 or 5 servers it is the

@@ -33,10 +33,13 @@ const (
 	// FaultBridge is a partial partition: two sides that cannot reach
 	// each other, and one server that reaches both.
 	FaultBridge Fault = "bridge"
+	// FaultSnapshot is a snapshot forced on a server (`snapshot ID`, §7):
+	// not a failure, but a moment Raft's compaction must survive.
+	FaultSnapshot Fault = "snapshot"
 )
 
 // AllFaults lists every fault kind in the order reports show them.
-var AllFaults = []Fault{FaultPartition, FaultCut, FaultCrash, FaultNet, FaultDisk, FaultMembership, FaultBridge}
+var AllFaults = []Fault{FaultPartition, FaultCut, FaultCrash, FaultNet, FaultDisk, FaultMembership, FaultBridge, FaultSnapshot}
 
 // Verdict is the judgement of one seed.
 type Verdict uint8
@@ -106,7 +109,7 @@ const (
 
 // Bugs are the planted bugs (package bugs) chaos knows how to provoke
 // (docs/language.md, "Planted bugs").
-var Bugs = []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority"}
+var Bugs = []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority", "snapshot-drops-log"}
 
 // ParseFaults reads a comma-separated --faults list.
 func ParseFaults(s string) ([]Fault, error) {

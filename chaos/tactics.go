@@ -40,6 +40,8 @@ func (g *gen) act() {
 		g.revote()
 	case actStaleRead:
 		g.staleRead()
+	case actSnapshot:
+		g.snapshot()
 	}
 }
 
@@ -216,6 +218,20 @@ func (g *gen) crash() {
 		after = 0
 	}
 	g.crashFor(id, after)
+}
+
+// snapshot makes a live server snapshot now (§7), most often the leader,
+// whose compacted log sends the followers behind it snapshots.
+func (g *gen) snapshot() {
+	up := g.up()
+	if len(up) == 0 {
+		return
+	}
+	id := g.oneOf(up)
+	if l, ok := g.leader(); ok && g.pct(50) {
+		id = l
+	}
+	g.fault(FaultSnapshot, fmt.Sprintf("snapshot %d", id))
 }
 
 // crashFor crashes id and restarts it after d (at once when d is 0).

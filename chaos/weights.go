@@ -20,6 +20,7 @@ const (
 	actBridge    // a partial partition: one server bridges two sides
 	actRevote    // a voter asked twice in one term, across a restart
 	actStaleRead // a deposed leader asked for a read
+	actSnapshot  // a server snapshots and compacts its log now
 	numActions
 )
 
@@ -28,7 +29,7 @@ var faultOf = [numActions]Fault{
 	actPartition: FaultPartition, actCut: FaultCut, actCrash: FaultCrash, actBounce: FaultCrash, actOrphan: FaultPartition,
 	actInfant: FaultCrash, actFigure8: FaultPartition,
 	actNet: FaultNet, actDisk: FaultDisk, actMembership: FaultMembership, actBridge: FaultBridge,
-	actRevote: FaultCrash, actStaleRead: FaultPartition,
+	actRevote: FaultCrash, actStaleRead: FaultPartition, actSnapshot: FaultSnapshot,
 }
 
 // weights are the odds of each action, and the tactics within them.
@@ -58,7 +59,7 @@ func weightsFor(c *Config, f features) weights {
 	w := weights{
 		act: [numActions]int{
 			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4, actInfant: 4, actFigure8: 2,
-			actNet: 6, actDisk: 4, actMembership: 3, actBridge: 4, actRevote: 2, actStaleRead: 2,
+			actNet: 6, actDisk: 4, actMembership: 3, actBridge: 4, actRevote: 2, actStaleRead: 2, actSnapshot: 4,
 		},
 		isolateLeader: 35, evenSplit: 30, crashLeader: 40, staleClient: 20, reads: 25,
 	}
@@ -85,6 +86,10 @@ func weightsFor(c *Config, f features) weights {
 	case "even-majority":
 		// Two halves of an even cluster, each taking writes.
 		w.act[actPartition], w.evenSplit, w.staleClient = 25, 80, 60
+	case "snapshot-drops-log":
+		// Followers left behind, so that leaders send snapshots, on a
+		// network that delivers some twice and late.
+		w.act[actCrash], w.act[actSnapshot], w.act[actNet], w.crashLeader = 25, 20, 15, 10
 	}
 	avail := f.kinds()
 	w.fault = map[Fault]int{}

@@ -6,7 +6,10 @@
 package kv
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
+	"slices"
 
 	"raftsim/raft"
 )
@@ -104,4 +107,53 @@ func (s *Store) Len() int { return len(s.data) }
 func (s *Store) Get(k string) (raft.Value, bool) {
 	v, ok := s.data[k]
 	return v, ok
+}
+
+// snapshotState is the form a snapshot takes: JSON, with the sessions in
+// client order, so that equal states give equal bytes on every server.
+type snapshotState struct {
+	Data     map[string]raft.Value `json:"data"`
+	Sessions []sessionState        `json:"sessions,omitempty"`
+}
+
+type sessionState struct {
+	Client uint64      `json:"client"`
+	Seq    uint64      `json:"seq"`
+	Status raft.Status `json:"status"`
+	Result raft.Value  `json:"result,omitempty"`
+	Err    string      `json:"err,omitempty"`
+}
+
+// Snapshot returns the whole state, the key/value map and the client
+// sessions (§7: a server restored from it must still apply a retried
+// command once), as JSON.
+func (s *Store) Snapshot() []byte {
+	st := snapshotState{Data: s.data}
+	for _, c := range slices.Sorted(maps.Keys(s.sessions)) {
+		ss := s.sessions[c]
+		st.Sessions = append(st.Sessions, sessionState{Client: c, Seq: ss.seq, Status: ss.resp.Status, Result: ss.resp.Result, Err: ss.resp.Err})
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		panic("kv: a snapshot that cannot be encoded: " + err.Error()) // strings and numbers always can
+	}
+	return b
+}
+
+// Restore replaces the state by that of a snapshot Snapshot made.
+func (s *Store) Restore(data []byte) error {
+	var st snapshotState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return fmt.Errorf("kv: restore: %w", err)
+	}
+	if st.Data == nil {
+		st.Data = map[string]raft.Value{}
+	}
+	s.data = st.Data
+	s.sessions = make(map[uint64]session, len(st.Sessions))
+	for _, ss := range st.Sessions {
+		s.sessions[ss.Client] = session{seq: ss.Seq, resp: raft.Response{ClientID: ss.Client, Seq: ss.Seq,
+			Status: ss.Status, Result: ss.Result, Err: ss.Err, LeaderHint: raft.None}}
+	}
+	return nil
 }

@@ -15,7 +15,8 @@ const (
 	DefaultMaxBatch          = 64
 	DefaultMaxInflight       = 16
 	// DefaultMaxDriftPPM is the clock drift lease reads allow for: 5%.
-	DefaultMaxDriftPPM = 50_000
+	DefaultMaxDriftPPM   = 50_000
+	DefaultSnapshotChunk = 1024
 )
 
 // ErrLeaseNeedsCheckQuorum is returned by NewNode for LeaseRead without
@@ -73,6 +74,9 @@ func (c Config) normalized() (Config, error) {
 	if c.LeaseRead && !c.CheckQuorum {
 		return c, ErrLeaseNeedsCheckQuorum
 	}
+	if c.SnapshotChunk <= 0 {
+		c.SnapshotChunk = DefaultSnapshotChunk
+	}
 	if c.HeartbeatInterval >= c.ElectionTimeout {
 		// Followers would time out between two heartbeats of a healthy
 		// leader (§5.2: broadcastTime << electionTimeout).
@@ -101,15 +105,23 @@ func normalizedStorage(st Storage) (Storage, error) {
 		slices.Sort(st.Bootstrap)
 		st.Bootstrap = slices.Compact(st.Bootstrap)
 	}
+	snap := st.Snapshot.SnapshotMeta
+	if snap.Index > 0 && (snap.Term == 0 || len(snap.Config) == 0 || !slices.IsSorted(snap.Config)) {
+		return st, fmt.Errorf("raft: Storage.Snapshot after entry %d has term %d and configuration %v (need a term and a sorted configuration)", snap.Index, snap.Term, snap.Config)
+	}
 	for i, e := range st.Log {
-		if e.Index != uint64(i)+1 {
-			return st, fmt.Errorf("raft: Storage.Log[%d] has index %d, want %d", i, e.Index, i+1)
+		if want := snap.Index + uint64(i) + 1; e.Index != want {
+			return st, fmt.Errorf("raft: Storage.Log[%d] has index %d, want %d", i, e.Index, want)
 		}
-		if i > 0 && e.Term < st.Log[i-1].Term {
-			return st, fmt.Errorf("raft: Storage.Log entry %d has term %d, below the %d before it", e.Index, e.Term, st.Log[i-1].Term)
+		prev := snap.Term
+		if i > 0 {
+			prev = st.Log[i-1].Term
+		}
+		if e.Term < prev {
+			return st, fmt.Errorf("raft: Storage.Log entry %d has term %d, below the %d before it", e.Index, e.Term, prev)
 		}
 	}
-	if t := lastTermOf(st.Log); t > st.Term {
+	if t := max(lastTermOf(st.Log), snap.Term); t > st.Term {
 		return st, fmt.Errorf("raft: Storage term %d is below its last entry's term %d", st.Term, t)
 	}
 	return st, nil

@@ -32,6 +32,12 @@ type testNet struct {
 	drop func(m Message) bool
 	// sms holds each node's state machine; a restart gets a new one.
 	sms map[NodeID]*testSM
+	// chunks holds, per server, the chunks written of a snapshot still
+	// arriving (lost in a crash).
+	chunks map[NodeID][]SnapshotChunk
+	// snapThreshold and snapChunk configure snapshots (0: none, default).
+	snapThreshold uint64
+	snapChunk     int
 }
 
 const clientA NodeID = 1000
@@ -72,7 +78,7 @@ func idsUpTo(n int) []NodeID {
 
 func newTestNetProto(t *testing.T, ids []NodeID, rules Rules, p protocol) *testNet {
 	tn := &testNet{t: t, nodes: map[NodeID]*Node{}, disks: map[NodeID]*Storage{},
-		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, rules: rules, entriesTo: map[NodeID]int{}, proto: p, sms: map[NodeID]*testSM{}}
+		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, rules: rules, entriesTo: map[NodeID]int{}, proto: p, sms: map[NodeID]*testSM{}, chunks: map[NodeID][]SnapshotChunk{}}
 	for _, id := range ids {
 		tn.disks[id] = &Storage{Bootstrap: slices.Clone(ids)}
 		tn.start(id)
@@ -83,7 +89,8 @@ func newTestNetProto(t *testing.T, ids []NodeID, rules Rules, p protocol) *testN
 func (tn *testNet) config(id NodeID) Config {
 	return Config{ID: id, ElectionTimeout: 150 * time.Millisecond, HeartbeatInterval: 50 * time.Millisecond,
 		Rand: rand.New(rand.NewPCG(uint64(id), 7)), Trace: true, Rules: tn.rules,
-		PreVote: tn.proto.preVote, CheckQuorum: tn.proto.checkQuorum, LeaseRead: tn.proto.leaseRead}
+		PreVote: tn.proto.preVote, CheckQuorum: tn.proto.checkQuorum, LeaseRead: tn.proto.leaseRead,
+		SnapshotThreshold: tn.snapThreshold, SnapshotChunk: tn.snapChunk}
 }
 
 // start (re)creates node id from its disk.
@@ -98,7 +105,10 @@ func (tn *testNet) start(id NodeID) *Node {
 	return n
 }
 
-func (tn *testNet) crash(id NodeID) { delete(tn.nodes, id) }
+func (tn *testNet) crash(id NodeID) {
+	delete(tn.nodes, id)
+	delete(tn.chunks, id) // a snapshot not yet whole is no use after a restart
+}
 
 // collect takes a node's Ready and acts on it: persist, then queue messages.
 func (tn *testNet) collect(n *Node) Ready {
@@ -118,7 +128,25 @@ func (tn *testNet) collect(n *Node) Ready {
 		d.HardState = rd.HardState
 	}
 	if rd.TruncateFrom != 0 {
-		d.Log = append(d.Log[:rd.TruncateFrom-1:rd.TruncateFrom-1], rd.Entries...)
+		d.Log = slices.DeleteFunc(d.Log, func(e Entry) bool { return e.Index >= rd.TruncateFrom })
+		for _, e := range rd.Entries {
+			if e.Index > d.Snapshot.Index {
+				d.Log = append(d.Log, e)
+			}
+		}
+	}
+	if sn := rd.Snapshot; sn != nil {
+		// The snapshot replaces the disk's entries up to its index.
+		drop := 0
+		for drop < len(d.Log) && d.Log[drop].Index <= sn.Index {
+			drop++
+		}
+		d.Log = slices.Clone(d.Log[drop:])
+		d.Snapshot = *sn
+		tn.chunks[n.ID()] = nil
+	}
+	if c := rd.SnapshotChunk; c != nil {
+		tn.chunks[n.ID()] = append(tn.chunks[n.ID()], *c)
 	}
 	tn.queue = append(tn.queue, rd.Messages...)
 	if rd.HardStateChanged {

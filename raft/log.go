@@ -11,31 +11,44 @@ const chunkSize = 1024
 // allocate 100 KB per server boot.
 const firstChunkCap = 8
 
-// raftLog is a server's log in memory. Entries live in chunks after offset
-// (the index of the last entry dropped from the front), so that snapshots
-// can compact the prefix later without changing any caller.
+// raftLog is a server's log in memory. Entries live in chunks; chunks[0]
+// starts after index base. offset is the index of the last entry dropped
+// from the front (compacted into a snapshot, §7), with its term: entries
+// offset+1..lastIndex are held. Compaction drops whole chunks only, so a
+// chunk's array is never written again once a message may share it.
 type raftLog struct {
-	offset uint64
-	chunks [][]Entry // every chunk but the last holds chunkSize entries
-	n      uint64    // entries held
+	base       uint64
+	offset     uint64
+	offsetTerm uint64
+	chunks     [][]Entry // every chunk but the last holds chunkSize entries
+	n          uint64    // slots used in chunks, from base
 	// unstable is the lowest index changed since the last Ready; 0 when the
 	// log and the disk agree.
 	unstable uint64
 }
 
-func (l *raftLog) lastIndex() uint64 { return l.offset + l.n }
+func (l *raftLog) lastIndex() uint64 { return l.base + l.n }
+
+// firstIndex returns the index of the first entry held (lastIndex+1 when
+// none is).
+func (l *raftLog) firstIndex() uint64 { return l.offset + 1 }
 
 func (l *raftLog) lastTerm() uint64 { return l.term(l.lastIndex()) }
 
 // at returns a pointer to entry i, which must be held.
 func (l *raftLog) at(i uint64) *Entry {
-	k := i - l.offset - 1
+	k := i - l.base - 1
 	return &l.chunks[k/chunkSize][k%chunkSize]
 }
 
-// term returns the term of entry i, 0 for index 0 or an index past the end.
+// term returns the term of entry i, 0 for index 0, an index past the end
+// or one compacted away; the term of the last compacted entry is kept
+// (the consistency check of §5.3 needs it: §7's lastIncludedTerm).
 func (l *raftLog) term(i uint64) uint64 {
-	if i <= l.offset || i > l.lastIndex() {
+	if i == l.offset {
+		return l.offsetTerm
+	}
+	if i < l.offset || i > l.lastIndex() {
 		return 0
 	}
 	return l.at(i).Term
@@ -55,7 +68,7 @@ func (l *raftLog) slice(lo, hi uint64) []Entry {
 	if lo > hi {
 		return nil
 	}
-	k := lo - l.offset - 1
+	k := lo - l.base - 1
 	c, from := k/chunkSize, k%chunkSize
 	to := min(from+(hi-lo)+1, uint64(len(l.chunks[c])))
 	return l.chunks[c][from:to:to]
@@ -98,7 +111,7 @@ func (l *raftLog) append(e Entry) {
 // append copies into a new array instead of overwriting entries that a
 // message in flight or a Ready may still share.
 func (l *raftLog) truncate(i uint64) {
-	k := i - l.offset - 1
+	k := i - l.base - 1
 	c, from := k/chunkSize, k%chunkSize
 	clear(l.chunks[c+1:])
 	if from == 0 {
@@ -113,11 +126,41 @@ func (l *raftLog) truncate(i uint64) {
 
 // all returns a copy of every entry held.
 func (l *raftLog) all() []Entry {
-	out := make([]Entry, 0, l.n)
-	for _, c := range l.chunks {
-		out = append(out, c...)
+	if l.offset >= l.lastIndex() {
+		return []Entry{}
 	}
-	return out
+	return append([]Entry(nil), l.sliceAll(l.offset+1, l.lastIndex())...)
+}
+
+// compact drops the entries up to index i, which must be held (§7: they
+// are in a snapshot). Only whole chunks are freed; the entries of the
+// first chunk before i stay in its array, which a message may still share.
+func (l *raftLog) compact(i uint64) {
+	if i <= l.offset || i > l.lastIndex() {
+		return
+	}
+	l.offsetTerm = l.term(i)
+	l.offset = i
+	for len(l.chunks) > 1 && l.base+chunkSize <= l.offset {
+		l.chunks[0] = nil
+		l.chunks = l.chunks[1:]
+		l.base += chunkSize
+		l.n -= chunkSize
+	}
+	if len(l.chunks) == 1 && l.base+uint64(len(l.chunks[0])) <= l.offset {
+		// The only chunk is wholly compacted: start afresh after it.
+		l.chunks, l.base, l.n = nil, l.offset, 0
+	}
+	if l.unstable != 0 && l.unstable <= l.offset {
+		l.unstable = l.offset + 1
+	}
+}
+
+// reset empties the log: it begins after (index, term), the last entry of
+// a snapshot (§7, Figure 13 rule 7: the whole log is discarded). The disk
+// is told to drop everything after index too.
+func (l *raftLog) reset(index, term uint64) {
+	*l = raftLog{base: index, offset: index, offsetTerm: term, unstable: index + 1}
 }
 
 func (l *raftLog) markUnstable(i uint64) {

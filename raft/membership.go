@@ -24,10 +24,16 @@ type catchup struct {
 }
 
 // refreshConfig sets the configuration in force: the latest config entry in
-// the log, committed or not (§4.1), else the bootstrap membership. It is
-// called after a config entry is appended or truncated away.
+// the log, committed or not (§4.1), else the snapshot's, else the bootstrap
+// membership. It is called after a config entry is appended or truncated
+// away, and after a snapshot is installed.
 func (n *Node) refreshConfig() {
 	n.members, n.configIndex = n.bootstrap, 0
+	ev := Event{Kind: EvConfig}
+	if n.snap.Index > 0 {
+		n.members = n.snap.Config
+		ev.Index, ev.Reason = n.snap.Index, "snapshot"
+	}
 	for i := n.log.lastIndex(); i > n.log.offset; i-- {
 		if e, _ := n.log.entry(i); e.Kind == EntryConfig {
 			n.members, n.configIndex = e.Config, i
@@ -35,7 +41,11 @@ func (n *Node) refreshConfig() {
 		}
 	}
 	n.setConf(quorum.JointConfig{quorum.NewMajorityConfig(n.members...)})
-	n.event(Event{Kind: EvConfig, Index: n.configIndex, Config: n.members})
+	if n.configIndex > 0 {
+		ev.Index, ev.Reason = n.configIndex, ""
+	}
+	ev.Config = n.members
+	n.event(ev)
 	if n.role != Leader {
 		return
 	}

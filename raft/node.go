@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -38,6 +39,18 @@ type Node struct {
 	members     []NodeID
 	configIndex uint64
 	bootstrap   []NodeID
+	// appliedConfig is the configuration in force at lastApplied: the one
+	// a snapshot taken now records (§7).
+	appliedConfig []NodeID
+
+	// snap is the latest snapshot (Index 0: none); snapDirty says the next
+	// Ready hands it to the disk, chunk a piece of one being received.
+	snap      Snapshot
+	snapDirty bool
+	// snapInstalled: the snapshot to hand out came from the leader.
+	snapInstalled bool
+	chunk         *SnapshotChunk
+	incoming      *incomingSnap
 
 	electionDeadline  time.Duration
 	heartbeatDeadline time.Duration
@@ -134,6 +147,19 @@ func NewNode(cfg Config, st Storage, now time.Duration) (*Node, error) {
 		// "voted for server 0".
 		n.votedFor = None
 	}
+	n.appliedConfig = n.bootstrap
+	if sn := st.Snapshot; sn.Index > 0 {
+		// Restart from snapshot plus log tail (§7): the state machine is
+		// the snapshot's, and everything in it is committed and applied.
+		if err := n.sm.Restore(sn.Data); err != nil {
+			return nil, fmt.Errorf("raft: the snapshot after entry %d on the disk: %w", sn.Index, err)
+		}
+		sn.Config = slices.Clone(sn.Config)
+		n.snap = sn
+		n.log.reset(sn.Index, sn.Term)
+		n.commit, n.applied = sn.Index, sn.Index
+		n.appliedConfig = sn.Config
+	}
 	for _, e := range st.Log {
 		n.log.append(e)
 	}
@@ -169,7 +195,7 @@ func (n *Node) LastApplied() uint64 { return n.applied }
 // LastIndex returns the index of the last log entry.
 func (n *Node) LastIndex() uint64 { return n.log.lastIndex() }
 
-// Log returns a copy of entries 1..LastIndex.
+// Log returns a copy of the entries the log holds, FirstIndex..LastIndex.
 func (n *Node) Log() []Entry { return n.log.all() }
 
 // Entry returns entry i.
@@ -218,7 +244,7 @@ func (n *Node) Deadline() time.Duration {
 
 // HasReady reports whether Ready has anything to act on besides the deadline.
 func (n *Node) HasReady() bool {
-	return n.hsDirty || n.log.unstable != 0 || len(n.msgs) > 0 || len(n.events) > 0 || len(n.broken) > 0
+	return n.hsDirty || n.log.unstable != 0 || n.snapDirty || n.chunk != nil || len(n.msgs) > 0 || len(n.events) > 0 || len(n.broken) > 0
 }
 
 // Ready returns the pending output and clears it. Its slices stay valid
@@ -241,6 +267,12 @@ func (n *Node) Ready() Ready {
 			rd.Entries = n.log.sliceAll(u, n.log.lastIndex())
 		}
 	}
+	if n.snapDirty {
+		sn := n.snap
+		rd.Snapshot, rd.Installed = &sn, n.snapInstalled
+	}
+	rd.SnapshotChunk = n.chunk
+	n.snapDirty, n.snapInstalled, n.chunk = false, false, nil
 	n.hsDirty = false
 	n.broken = nil
 	n.log.unstable = 0
@@ -338,7 +370,7 @@ func (n *Node) Step(now time.Duration, m Message) {
 		default:
 			// Figure 2, all servers: a higher term makes us a follower.
 			lead := None
-			if m.Type == MsgApp || m.Type == MsgHeartbeat || m.Type == MsgTimeoutNow {
+			if m.Type == MsgApp || m.Type == MsgHeartbeat || m.Type == MsgTimeoutNow || m.Type == MsgSnap {
 				lead = m.From
 			}
 			if t := n.transfer; t != nil && m.From == t.target {
@@ -365,6 +397,10 @@ func (n *Node) Step(now time.Duration, m Message) {
 		n.handleHeartbeatResp(m)
 	case MsgTimeoutNow:
 		n.handleTimeoutNow(m)
+	case MsgSnap:
+		n.handleSnap(m)
+	case MsgSnapResp:
+		n.handleSnapResp(m)
 	}
 }
 

@@ -16,13 +16,19 @@ const (
 	// entries up to next-1 are on their way: the leader pipelines up to
 	// MaxInflight AppendEntries, moving next past them before the answers.
 	stateReplicate
-	// A stateSnapshot (sending a snapshot to a follower whose entries were
-	// compacted away) takes its place here with snapshots.
+	// stateSnapshot: the follower needs entries the leader has compacted
+	// away (§7), so it gets the leader's snapshot instead, one chunk at a
+	// time (InstallSnapshot, Figure 13); once it has installed it, the
+	// leader replicates from there.
+	stateSnapshot
 )
 
 func (s progressState) String() string {
-	if s == stateReplicate {
+	switch s {
+	case stateReplicate:
 		return "replicate"
+	case stateSnapshot:
+		return "snapshot"
 	}
 	return "probe"
 }
@@ -62,11 +68,32 @@ type progress struct {
 	lastAck      time.Duration // last answer of any kind, for check-quorum
 	readAck      uint64        // highest ReadSeq this peer echoed in the current term
 	voter        bool
+
+	// In stateSnapshot: the snapshot being sent (the leader's when the
+	// transfer began: a newer one waits for the next transfer), the offset
+	// of the next chunk, and whether a chunk is out (one at a time; its
+	// answer, or a heartbeat interval without one, sends the next).
+	snap       Snapshot
+	snapOffset uint64
+	snapSent   bool
+}
+
+// becomeSnapshot starts sending snap.
+func (pr *progress) becomeSnapshot(snap Snapshot, now time.Duration) {
+	pr.state = stateSnapshot
+	pr.snap = snap
+	pr.snapOffset = 0
+	pr.snapSent = false
+	pr.inflight = pr.inflight[:0]
+	pr.probeSent = false
+	pr.gapPrev = 0
+	pr.lastProgress = now
 }
 
 // becomeProbe starts probing at next.
 func (pr *progress) becomeProbe(next uint64) {
 	pr.state = stateProbe
+	pr.snap = Snapshot{}
 	pr.next = max(next, pr.match+1)
 	pr.inflight = pr.inflight[:0]
 	pr.probeSent = false
@@ -76,6 +103,7 @@ func (pr *progress) becomeProbe(next uint64) {
 // becomeReplicate starts pipelining after match.
 func (pr *progress) becomeReplicate(now time.Duration) {
 	pr.state = stateReplicate
+	pr.snap = Snapshot{}
 	pr.next = pr.match + 1
 	pr.inflight = pr.inflight[:0]
 	pr.probeSent = false

@@ -93,6 +93,17 @@ func (n *Node) heartbeat() {
 				pr.becomeProbe(pr.match + 1)
 				pr.reprobe = true
 			}
+		case stateSnapshot:
+			// A chunk unanswered for a whole interval was lost, or its
+			// answer was: send it again, or start over with a newer
+			// snapshot if there is one (the follower may have been down
+			// all along: no use sending it an old one first).
+			if pr.snapSent && n.now-pr.lastProgress >= hb {
+				pr.snapSent = false
+				if n.snap.Index > pr.snap.Index {
+					pr.becomeSnapshot(n.snap, n.now)
+				}
+			}
 		}
 		if !n.sendAppend(id, pr) {
 			n.sendHeartbeat(id, pr)
@@ -131,7 +142,15 @@ func (n *Node) sendAppend(id NodeID, pr *progress) bool {
 		n.violation("nextIndex beyond the log", pr.next, last)
 		pr.next = last + 1
 	}
+	if pr.state != stateSnapshot && pr.next <= n.log.offset {
+		// The entry before next, whose term the consistency check needs,
+		// and those after it are compacted away: the follower gets the
+		// snapshot instead (§7).
+		pr.becomeSnapshot(n.snap, n.now)
+	}
 	switch pr.state {
+	case stateSnapshot:
+		return n.sendSnapshotChunk(id, pr)
 	case stateProbe:
 		if pr.probeSent {
 			return false
@@ -185,6 +204,18 @@ func (n *Node) handleApp(m Message) {
 	n.lastLeaderContact = n.now
 	n.resetElectionTimer()
 
+	if m.PrevIndex < n.log.offset {
+		// The message begins inside our snapshot: those entries are
+		// committed, so they are the leader's too (Leader Completeness).
+		// Check from the snapshot's last entry on.
+		skip := min(n.log.offset-m.PrevIndex, uint64(len(m.Entries)))
+		m.Entries = m.Entries[skip:]
+		m.PrevIndex, m.PrevTerm = n.log.offset, n.log.offsetTerm
+		if len(m.Entries) == 0 {
+			n.send(Message{Type: MsgAppResp, To: m.From, Match: n.log.offset, ReadSeq: m.ReadSeq})
+			return
+		}
+	}
 	// Consistency check (§5.3) with the fast-backtracking hint.
 	if m.PrevIndex > n.log.lastIndex() {
 		if n.holdApp(&m) {
@@ -325,6 +356,11 @@ func (n *Node) handleAppResp(m Message) {
 	}
 	n.ackRead(pr, &m)
 	if n.role != Leader {
+		return
+	}
+	if pr.state == stateSnapshot {
+		// An answer from before the transfer began: the follower matched
+		// only what the leader no longer holds. The transfer goes on.
 		return
 	}
 	if m.Reject {
@@ -498,9 +534,11 @@ func (n *Node) applyCommitted() {
 				}
 			}
 		case EntryConfig:
+			n.appliedConfig = e.Config
 			n.configCommitted(e)
 		}
 	}
+	n.maybeSnapshot()
 }
 
 func sortedKeys[V any](m map[uint64]V) []uint64 {

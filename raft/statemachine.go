@@ -22,6 +22,12 @@ type StateMachine interface {
 	// command seq if that is the last command its session applied, so that
 	// a leader answers a retry of it without a second trip through the log.
 	Applied(clientID, seq uint64) (Response, bool)
+	// Snapshot returns the whole state, client sessions included, as bytes
+	// that Restore takes back (§7): the node keeps them, writes them to its
+	// disk and sends them to followers whose next entry it compacted away.
+	Snapshot() []byte
+	// Restore replaces the state by that of a snapshot.
+	Restore(data []byte) error
 }
 
 // ErrNoStateMachine is returned by NewNode for a Config without a

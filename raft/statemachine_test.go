@@ -1,6 +1,9 @@
 package raft
 
-import "maps"
+import (
+	"encoding/json"
+	"maps"
+)
 
 // testSM is the state machine of the unit tests: a map of keys to values
 // and the last answer of each client session, just enough to see what a
@@ -51,3 +54,29 @@ func (sm *testSM) Applied(client, seq uint64) (Response, bool) {
 }
 
 func (sm *testSM) state() map[string]Value { return maps.Clone(sm.data) }
+
+func (sm *testSM) Snapshot() []byte {
+	b, _ := json.Marshal(struct {
+		Data     map[string]Value
+		Sessions map[uint64]Response
+	}{sm.data, sm.sessions})
+	return b
+}
+
+func (sm *testSM) Restore(b []byte) error {
+	var st struct {
+		Data     map[string]Value
+		Sessions map[uint64]Response
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return err
+	}
+	sm.data, sm.sessions = st.Data, st.Sessions
+	if sm.data == nil {
+		sm.data = map[string]Value{}
+	}
+	if sm.sessions == nil {
+		sm.sessions = map[uint64]Response{}
+	}
+	return nil
+}

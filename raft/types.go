@@ -201,6 +201,13 @@ const (
 	// (dissertation §3.10): the leader hands its leadership over to a
 	// server whose log it has brought up to date.
 	MsgTimeoutNow
+	// MsgSnap is one chunk of InstallSnapshot (§7, Figure 13): the
+	// leader's snapshot (LastIndex, LastTerm, Config) from byte Offset
+	// on; Done marks the last chunk. MsgSnapResp answers it: Offset is
+	// how many bytes the follower has, and Done with Match says it
+	// installed (or already had) the snapshot and its log matches to Match.
+	MsgSnap
+	MsgSnapResp
 )
 
 func (t MsgType) String() string {
@@ -227,6 +234,10 @@ func (t MsgType) String() string {
 		return "HeartbeatResp"
 	case MsgTimeoutNow:
 		return "TimeoutNow"
+	case MsgSnap:
+		return "InstallSnapshot"
+	case MsgSnapResp:
+		return "InstallSnapshotResp"
 	}
 	return "unknown"
 }
@@ -270,6 +281,14 @@ type Message struct {
 	ConflictTerm  uint64
 	ConflictIndex uint64
 
+	// InstallSnapshot (MsgSnap, MsgSnapResp): LastIndex and LastTerm are
+	// the snapshot's last included entry, Config its configuration; Data
+	// is the chunk at byte Offset of the state machine's snapshot.
+	Config []NodeID
+	Offset uint64
+	Data   []byte
+	Done   bool
+
 	// Client traffic.
 	Cmd  Command
 	Resp Response
@@ -288,7 +307,7 @@ type Message struct {
 // nobody's state, and TimeoutNow, which vouches only for the leader's term.
 func (m *Message) WaitsForDisk() bool {
 	switch m.Type {
-	case MsgApp, MsgHeartbeat, MsgClientResp, MsgPreVote, MsgPreVoteResp, MsgTimeoutNow:
+	case MsgApp, MsgHeartbeat, MsgSnap, MsgClientResp, MsgPreVote, MsgPreVoteResp, MsgTimeoutNow:
 		return false
 	}
 	return true
@@ -301,11 +320,39 @@ type HardState struct {
 	VotedFor NodeID
 }
 
+// SnapshotMeta describes a snapshot (§7): the last entry it includes, and
+// the configuration in force at that entry.
+type SnapshotMeta struct {
+	Index, Term uint64
+	Config      []NodeID
+}
+
+// Snapshot is the state machine's state after entry Index (Data, as its
+// Snapshot method wrote it), which replaces the log up to there.
+type Snapshot struct {
+	SnapshotMeta
+	Data []byte
+}
+
+// SnapshotChunk is a piece of a snapshot a follower is receiving, to be
+// written at byte Offset of the snapshot it describes (Meta). Offset 0
+// starts a new one; a crash loses what arrived of a snapshot not yet
+// complete.
+type SnapshotChunk struct {
+	Meta   SnapshotMeta
+	Offset uint64
+	Data   []byte
+}
+
 // Storage is a server's disk as the caller keeps it: the persistent state of
-// Figure 2 plus the bootstrap membership. A restarted node is built from it.
+// Figure 2, the latest snapshot, plus the bootstrap membership. A restarted
+// node is built from it.
 type Storage struct {
 	HardState
-	Log []Entry
+	// Snapshot is the latest snapshot (Index 0: none); Log starts right
+	// after it.
+	Snapshot Snapshot
+	Log      []Entry
 	// Bootstrap is the membership the server was created with, used until a
 	// config entry in the log supersedes it. Empty for a server that joins
 	// through addServer: it waits to be contacted by a leader. The node
@@ -318,7 +365,9 @@ type Storage struct {
 // Ready is one batch of output. The caller must, in this order:
 //  1. persist HardState (if HardStateChanged); if TruncateFrom is non-zero,
 //     drop every disk entry with index >= TruncateFrom, then append Entries
-//     (which start at TruncateFrom);
+//     (which start at TruncateFrom); write SnapshotChunk where it says; and
+//     if Snapshot is set, make it the disk's snapshot and drop every disk
+//     entry up to its index (and any chunks received so far);
 //  2. send Messages, each only once what it vouches for is durable: a
 //     message for which WaitsForDisk is true waits for this Ready's (and
 //     every earlier Ready's) writes; the others may leave at once;
@@ -346,9 +395,17 @@ type Ready struct {
 	HardState        HardState
 	TruncateFrom     uint64
 	Entries          []Entry
-	Messages         []Message
-	Events           []Event
-	Deadline         time.Duration
+	// Snapshot is a snapshot to persist (taken here or received whole);
+	// nil when none. It stays valid: snapshots are never modified.
+	Snapshot *Snapshot
+	// Installed says Snapshot came from the leader (InstallSnapshot) and
+	// replaced the state machine, rather than being taken here.
+	Installed bool
+	// SnapshotChunk is a piece of a snapshot being received; nil when none.
+	SnapshotChunk *SnapshotChunk
+	Messages      []Message
+	Events        []Event
+	Deadline      time.Duration
 }
 
 // Invariant is one broken invariant: What broke, at Index, against Other
@@ -392,6 +449,11 @@ type Rules struct {
 	// TransferBehind: a leader sends TimeoutNow to a transfer's target
 	// without first bringing its log up to date (§3.10).
 	TransferBehind bool
+	// DropLogOnSnapshot: a follower that receives a snapshot installs it
+	// even when it already holds everything the snapshot holds, and
+	// discards its whole log, entries past the snapshot included (§7,
+	// Figure 13 rules 5 to 7 say ignore it, and keep those entries).
+	DropLogOnSnapshot bool
 }
 
 // LogPos is where a log ends: its last entry's index and term.
@@ -455,6 +517,13 @@ type Config struct {
 	// in parts per million (50,000 is 5%); 0 means DefaultMaxDriftPPM.
 	// Only lease reads depend on it.
 	MaxDriftPPM int
+	// SnapshotThreshold makes the node snapshot its state machine and
+	// compact its log every SnapshotThreshold applied entries (§7); 0
+	// never (Node.Compact still can).
+	SnapshotThreshold uint64
+	// SnapshotChunk is the number of bytes of snapshot in one
+	// InstallSnapshot message (0 = DefaultSnapshotChunk).
+	SnapshotChunk int
 	// Trace asks for Events in every Ready. Off, the node builds none.
 	Trace bool
 	// Rules plants broken rules; the zero value is the paper's Raft.
@@ -466,22 +535,25 @@ type EventKind uint8
 
 // Events a node reports when Config.Trace is on.
 const (
-	EvTimeout        EventKind = iota // election timer fired, a pre-vote was won, or TimeoutNow came from Peer (Reason says which); Term is the new term
-	EvBecome                          // role changed to Role in Term
-	EvVoteGranted                     // voted for Peer in Term
-	EvVoteRejected                    // refused Peer's vote request; Reason says why
-	EvVoteReceived                    // candidate got a vote from Peer; Index = votes so far
-	EvAppend                          // appended entries Index..Index2, of terms EntryTerm..EntryTerm2
-	EvTruncate                        // dropped conflicting entries from Index on
-	EvAppendRejected                  // refused Peer's AppendEntries; Reason says why
-	EvCommit                          // commitIndex advanced to Index
-	EvApply                           // applied entry Index
-	EvConfig                          // membership is now Config (from entry Index)
-	EvStepDown                        // saw a higher term from Peer; Term is the new term
-	EvRead                            // served a linearizable read at read index Index
-	EvCatchUp                         // new server Peer caught up to Index (round Index2)
-	EvCheckQuorum                     // leader stepped down: only Index of its Index2 voters answered within an election timeout (§6.2)
-	EvTransfer                        // leadership transfer to Peer (§3.10): Reason says what happened ("started", "timeout now sent", "abandoned", ...)
+	EvTimeout           EventKind = iota // election timer fired, a pre-vote was won, or TimeoutNow came from Peer (Reason says which); Term is the new term
+	EvBecome                             // role changed to Role in Term
+	EvVoteGranted                        // voted for Peer in Term
+	EvVoteRejected                       // refused Peer's vote request; Reason says why
+	EvVoteReceived                       // candidate got a vote from Peer; Index = votes so far
+	EvAppend                             // appended entries Index..Index2, of terms EntryTerm..EntryTerm2
+	EvTruncate                           // dropped conflicting entries from Index on
+	EvAppendRejected                     // refused Peer's AppendEntries; Reason says why
+	EvCommit                             // commitIndex advanced to Index
+	EvApply                              // applied entry Index
+	EvConfig                             // membership is now Config (from entry Index; Reason "snapshot": from the snapshot after entry Index)
+	EvStepDown                           // saw a higher term from Peer; Term is the new term
+	EvRead                               // served a linearizable read at read index Index
+	EvCatchUp                            // new server Peer caught up to Index (round Index2)
+	EvCheckQuorum                        // leader stepped down: only Index of its Index2 voters answered within an election timeout (§6.2)
+	EvTransfer                           // leadership transfer to Peer (§3.10): Reason says what happened ("started", "timeout now sent", "abandoned", ...)
+	EvSnapshot                           // took a snapshot of Bytes bytes after entry Index of term EntryTerm (configuration Config); the log now begins after Index2; Reason says why
+	EvSnapshotSent                       // sent Peer the chunk of Bytes bytes at offset Index2 of its snapshot after entry Index (Reason "last chunk" for the last)
+	EvSnapshotInstalled                  // installed Peer's snapshot of Bytes bytes after entry Index of term EntryTerm (configuration Config); Reason says what became of the log
 )
 
 // Event is one traced step of a node. Reason is a constant string, so
@@ -500,6 +572,8 @@ type Event struct {
 	EntryTerm2 uint64
 	Reason     string
 	Config     []NodeID
+	// Bytes is the size of a snapshot, or of a chunk of one.
+	Bytes uint64
 	// Pre marks the events of a pre-vote (EvTimeout, EvVote*): Term is
 	// then the term asked for, which nobody has entered yet.
 	Pre bool

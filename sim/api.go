@@ -45,6 +45,10 @@ type Options struct {
 	// million (0: raft.DefaultMaxDriftPPM, 5%).
 	LeaseRead   bool
 	MaxDriftPPM int
+	// SnapshotThreshold makes servers snapshot their state machine and
+	// compact their log every SnapshotThreshold applied entries (§7); 0
+	// never (Sim.Snapshot still can).
+	SnapshotThreshold uint64
 }
 
 // ServerOptions are per-server options of startServers / addServer.
@@ -64,6 +68,9 @@ type ServerOptions struct {
 	// simulation's. Given to StartServers they become the simulation's.
 	LeaseRead   *bool
 	MaxDriftPPM int
+	// SnapshotThreshold is the server's, as in Options; nil means the
+	// simulation's. Given to StartServers it becomes the simulation's.
+	SnapshotThreshold *uint64
 }
 
 // ServerInfo is everything the shell can show about one server. For a
@@ -85,6 +92,19 @@ type ServerInfo struct {
 	Config       []raft.NodeID          // the membership this server follows: every voter, ascending
 	Membership   raft.Membership        // the same, as raft decides for it (quorums, joint changes)
 	Group        int                    // partition group (0 when not partitioned)
+	// FirstIndex and LastIndex bound the log: entries before FirstIndex
+	// are compacted into Snapshot (§7). Log holds FirstIndex..LastIndex.
+	FirstIndex, LastIndex uint64
+	Snapshot              SnapshotInfo
+}
+
+// SnapshotInfo describes a server's latest snapshot: the last entry it
+// includes (Index 0: none yet), that entry's term, the configuration it
+// records and its size.
+type SnapshotInfo struct {
+	Index, Term uint64
+	Config      []raft.NodeID
+	Bytes       int
 }
 
 // EventKind says what a trace event is.

@@ -48,7 +48,10 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 	if o.MaxDriftPPM > 0 {
 		s.opts.MaxDriftPPM = o.MaxDriftPPM
 	}
-	o.PreVote, o.CheckQuorum, o.LeaseRead, o.MaxDriftPPM = nil, nil, nil, 0
+	if o.SnapshotThreshold != nil {
+		s.opts.SnapshotThreshold = *o.SnapshotThreshold
+	}
+	o.PreVote, o.CheckQuorum, o.LeaseRead, o.MaxDriftPPM, o.SnapshotThreshold = nil, nil, nil, 0, nil
 	o.ElectionTimeout, o.ElectionTimeoutMax, o.HeartbeatInterval = 0, 0, 0
 	ids := make([]raft.NodeID, n)
 	for i := range ids {

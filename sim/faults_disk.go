@@ -48,6 +48,9 @@ type diskWrite struct {
 	hard    raft.HardState
 	from    uint64 // TruncateFrom of the Ready
 	entries []raft.Entry
+	snap    *raft.Snapshot // a snapshot to make the disk's (immutable: shared)
+	snapPH  uint64         // the checks' prefix hash at snap.Index
+	chunk   *raft.SnapshotChunk
 	msgs    []raft.Message // held until the write is durable
 }
 
@@ -78,7 +81,7 @@ func (s *Sim) queueWrite(srv *server, rd *raft.Ready) {
 			held = append(held, *m)
 		}
 	}
-	write := rd.HardStateChanged || rd.TruncateFrom != 0 || len(rd.Entries) > 0
+	write := rd.HardStateChanged || rd.TruncateFrom != 0 || len(rd.Entries) > 0 || rd.Snapshot != nil || rd.SnapshotChunk != nil
 	n := len(srv.writes)
 	if !write {
 		switch {
@@ -110,8 +113,13 @@ func (s *Sim) queueWrite(srv *server, rd *raft.Ready) {
 		hasHard: rd.HardStateChanged, hard: rd.HardState,
 		from:    rd.TruncateFrom,
 		entries: slices.Clone(rd.Entries),
+		snap:    rd.Snapshot,
+		chunk:   rd.SnapshotChunk,
 		msgs:    held,
 	})
+	if sn := rd.Snapshot; sn != nil {
+		srv.writes[len(srv.writes)-1].snapPH = s.snapPH(srv.id, sn.Index)
+	}
 	s.queue.push(event{at: at, aux: diskEventTag | srv.writeSeq, id: int32(srv.id), kind: evTimer})
 }
 
@@ -132,6 +140,12 @@ func (s *Sim) diskDone(srv *server, seq uint64) bool {
 	}
 	dk.truncate(w.from)
 	dk.append(w.entries)
+	if w.chunk != nil {
+		dk.writeChunk(w.chunk)
+	}
+	if w.snap != nil {
+		dk.installSnapshot(w.snap, w.snapPH)
+	}
 	if s.tracing() {
 		what, msgs := describeWrites([]diskWrite{w})
 		why := "disk write of " + what + " is durable"
@@ -184,12 +198,23 @@ func (s *Sim) loseWrites(srv *server) {
 		s.emitDisk(srv.id, why)
 	}
 	from := uint64(0)
+	snapLost := false
 	for i := range lost {
 		if f := lost[i].from; f != 0 && (from == 0 || f < from) {
 			from = f
 		}
+		snapLost = snapLost || lost[i].snap != nil
 	}
-	if from == 0 || s.opts.NoSafetyCheck {
+	if s.opts.NoSafetyCheck {
+		return
+	}
+	if snapLost {
+		// The server comes back from the snapshot on its disk, older than
+		// the one it lost: the checks follow that log from there.
+		s.check.rebuild(srv.id, srv.disk)
+		return
+	}
+	if from == 0 {
 		return
 	}
 	// Every index below from is unchanged since the last durable write,
@@ -208,10 +233,18 @@ func describeWrites(ws []diskWrite) (string, int) {
 	var parts []string
 	lo, hi, msgs := uint64(0), uint64(0), 0
 	var hard *raft.HardState
+	var snap *raft.Snapshot
+	chunks := 0
 	for i := range ws {
 		w := &ws[i]
 		if w.hasHard {
 			hard = &w.hard
+		}
+		if w.snap != nil {
+			snap = w.snap
+		}
+		if w.chunk != nil {
+			chunks++
 		}
 		if k := len(w.entries); k > 0 {
 			if lo == 0 || w.entries[0].Index < lo {
@@ -233,6 +266,15 @@ func describeWrites(ws []diskWrite) (string, int) {
 		parts = append(parts, "entry "+strconv.FormatUint(lo, 10))
 	case lo != 0:
 		parts = append(parts, "entries "+strconv.FormatUint(lo, 10)+".."+strconv.FormatUint(hi, 10))
+	}
+	switch {
+	case chunks == 1:
+		parts = append(parts, "a snapshot chunk")
+	case chunks > 1:
+		parts = append(parts, strconv.Itoa(chunks)+" snapshot chunks")
+	}
+	if snap != nil {
+		parts = append(parts, "the snapshot after entry "+strconv.FormatUint(snap.Index, 10))
 	}
 	return strings.Join(parts, ", "), msgs
 }

@@ -32,7 +32,7 @@ func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {
 		return si, nil
 	}
 	n := srv.node
-	si.Log = slices.Clone(n.Log())
+	si.Log = n.Log()
 	si.StateMachine = srv.kv.Data()
 	si.NextIndex, si.MatchIndex = n.Progress()
 	return si, nil
@@ -61,6 +61,8 @@ func (s *Sim) brief(op string, id raft.NodeID) (ServerInfo, *server, error) {
 		}
 		si.Config = d.config()
 		si.Membership = raft.Membership{Voters: si.Config}
+		si.FirstIndex, si.LastIndex = d.first(), d.len()
+		si.Snapshot = SnapshotInfo{Index: d.snap.Index, Term: d.snap.Term, Config: slices.Clone(d.snap.Config), Bytes: len(d.snap.Data)}
 		return si, srv, nil
 	}
 	n := srv.node
@@ -68,7 +70,27 @@ func (s *Sim) brief(op string, id raft.NodeID) (ServerInfo, *server, error) {
 	si.CommitIndex, si.LastApplied = n.CommitIndex(), n.LastApplied()
 	si.Config = n.Members()
 	si.Membership = n.Membership()
+	si.FirstIndex, si.LastIndex = n.FirstIndex(), n.LastIndex()
+	meta, size := n.SnapshotMeta()
+	si.Snapshot = SnapshotInfo{Index: meta.Index, Term: meta.Term, Config: meta.Config, Bytes: size}
 	return si, srv, nil
+}
+
+// Snapshot makes server id snapshot its state machine now and compact its
+// log (the shell's `snapshot ID`, §7). It reports false when the server has
+// applied nothing since its last snapshot.
+func (s *Sim) Snapshot(id raft.NodeID) (bool, error) {
+	srv, err := s.lookup("snapshot", id)
+	if err != nil {
+		return false, err
+	}
+	if !srv.up {
+		return false, fmt.Errorf("snapshot %d: %w", id, ErrServerDown)
+	}
+	p := prior{role: srv.node.Role(), term: srv.node.Term()}
+	took := srv.node.Compact(s.now)
+	s.afterInput(srv, p, false)
+	return took, nil
 }
 
 // Converged reports whether all live, mutually connected servers of the
@@ -88,29 +110,32 @@ func (s *Sim) Converged() (bool, string) {
 	if ref == raft.None {
 		return false, "no server is up"
 	}
-	rn := s.server(ref).node
-	rlog, rsm := rn.Log(), s.server(ref).kv.Data()
+	rsrv := s.server(ref)
+	rsm := rsrv.kv.Data()
 	why := ""
 	s.reachable(ref, func(srv *server) bool {
 		if srv.id == ref {
 			return true
 		}
-		why = diffServers(ref, rlog, rsm, srv.id, srv.node.Log(), srv.kv.Data())
+		why = diffServers(rsrv.id, rsrv.node, rsm, srv.id, srv.node, srv.kv.Data())
 		return why == ""
 	})
 	return why == "", why
 }
 
-// diffServers describes the first difference between two servers' logs and
-// state machines, or returns "".
-func diffServers(a raft.NodeID, la []raft.Entry, sa map[string]raft.Value, b raft.NodeID, lb []raft.Entry, sb map[string]raft.Value) string {
-	for i := 0; i < min(len(la), len(lb)); i++ {
-		if entryHash(&la[i]) != entryHash(&lb[i]) {
-			return fmt.Sprintf("logs of servers %d and %d differ at index %d: %s vs %s", a, b, i+1, describe(&la[i]), describe(&lb[i]))
+// diffServers describes the first difference between two servers' logs
+// (where both hold entries: a snapshot replaces a prefix) and state
+// machines, or returns "".
+func diffServers(a raft.NodeID, na *raft.Node, sa map[string]raft.Value, b raft.NodeID, nb *raft.Node, sb map[string]raft.Value) string {
+	for i := max(na.FirstIndex(), nb.FirstIndex()); i <= min(na.LastIndex(), nb.LastIndex()); i++ {
+		ea, _ := na.Entry(i)
+		eb, _ := nb.Entry(i)
+		if entryHash(&ea) != entryHash(&eb) {
+			return fmt.Sprintf("logs of servers %d and %d differ at index %d: %s vs %s", a, b, i, describe(&ea), describe(&eb))
 		}
 	}
-	if len(la) != len(lb) {
-		return fmt.Sprintf("server %d's log has %d entries, server %d's has %d", a, len(la), b, len(lb))
+	if la, lb := na.LastIndex(), nb.LastIndex(); la != lb {
+		return fmt.Sprintf("server %d's log has %d entries, server %d's has %d", a, la, b, lb)
 	}
 	keys := make([]string, 0, len(sa)+len(sb))
 	for k := range sa {

@@ -32,8 +32,11 @@ const maxViolations = 1000
 // logs agree up to i exactly when their ph[i] agree (up to hash collisions),
 // and a prefix is compared in O(1).
 type checker struct {
-	now   time.Duration
-	logOf func(raft.NodeID) []raft.Entry // for readable details only; may be nil
+	now time.Duration
+	// entryOf returns a server's entry at an index, for readable details
+	// only: held is false when it has none there, compacted true when
+	// that is because a snapshot replaced it. May be nil.
+	entryOf func(id raft.NodeID, i uint64) (e raft.Entry, held, compacted bool)
 
 	srv []srvCheck // indexed by server id
 
@@ -69,16 +72,39 @@ type checker struct {
 }
 
 type srvCheck struct {
-	ph      []uint64 // ph[0] = 0; ph[i] hashes entries 1..i of the disk log
+	// ph holds the prefix hashes of the server's log from the last entry
+	// of its snapshot (or index 0) on: compaction (§7) leaves the checks
+	// what they need, whatever the server dropped.
+	ph      phLog
 	commit  uint64
 	applied uint64
 	role    raft.Role
 	term    uint64
 
-	// pinned is the length of the longest leader log (leaderRec.ph) that
-	// shares ph's array: a truncation below it copies the array first, so
-	// the leader's log of an earlier term is kept as it was.
-	pinned int
+	// pinned is one past the last index of the longest leader log
+	// (leaderRec.ph) that shares ph's array: a truncation below it copies
+	// the array first, so the leader's log of an earlier term is kept as
+	// it was.
+	pinned uint64
+}
+
+// phLog is a window of prefix hashes: h[k] hashes the log up to index
+// base+k (h[0] at index 0 is 0: the empty log). Two logs agree up to i
+// exactly when their hashes at i agree (up to hash collisions).
+type phLog struct {
+	base uint64
+	h    []uint64
+}
+
+// last returns the index of the last entry hashed.
+func (p *phLog) last() uint64 { return p.base + uint64(len(p.h)) - 1 }
+
+// at returns the prefix hash at index i, if the window holds it.
+func (p *phLog) at(i uint64) (uint64, bool) {
+	if i < p.base || i > p.last() {
+		return 0, false
+	}
+	return p.h[i-p.base], true
 }
 
 // leaderRec is the leader of one term. While it leads, its log is the
@@ -88,7 +114,7 @@ type srvCheck struct {
 type leaderRec struct {
 	term uint64
 	id   raft.NodeID
-	ph   []uint64
+	ph   *phLog
 }
 
 type termIndex struct{ term, index uint64 }
@@ -106,7 +132,7 @@ func newChecker() *checker {
 
 func (c *checker) ensure(id raft.NodeID) *srvCheck {
 	for int(id) >= len(c.srv) {
-		c.srv = append(c.srv, srvCheck{ph: []uint64{0}})
+		c.srv = append(c.srv, srvCheck{ph: phLog{h: []uint64{0}}})
 	}
 	return &c.srv[id]
 }
@@ -128,7 +154,7 @@ func (c *checker) report(key string, v Violation) {
 // server was leader before and after the change, in the same term.
 func (c *checker) logChanged(id raft.NodeID, from uint64, ents []raft.Entry, stillLeader bool) {
 	st := c.ensure(id)
-	last := uint64(len(st.ph) - 1)
+	last := st.ph.last()
 	if len(ents) > 0 && (from == 0 || ents[0].Index < from) {
 		from = ents[0].Index
 	}
@@ -139,28 +165,72 @@ func (c *checker) logChanged(id raft.NodeID, from uint64, ents []raft.Entry, sti
 				Detail: fmt.Sprintf("server %d, leader of term %d, removed entries %d..%d from its own log", id, st.term, from, last),
 			})
 		}
-		if int(from) < st.pinned {
-			st.ph = append(make([]uint64, 0, int(from)+len(ents)), st.ph[:from]...)
+		keep := max(from, st.ph.base+1) - st.ph.base
+		if from < st.pinned {
+			st.ph.h = append(make([]uint64, 0, int(keep)+len(ents)), st.ph.h[:keep]...)
 			st.pinned = 0
 		} else {
-			st.ph = st.ph[:from]
+			st.ph.h = st.ph.h[:keep]
 		}
 	}
 	for i := range ents {
 		e := &ents[i]
-		if e.Index != uint64(len(st.ph)) {
+		if e.Index <= st.ph.base {
+			continue // inside the server's snapshot
+		}
+		if e.Index != st.ph.last()+1 {
 			// The log is no longer a log: entry e does not follow the
 			// last one. Nothing after it can be compared by position.
 			c.report("GAP "+itoa(int(id)), Violation{
 				Property: PropLogIntegrity, Servers: []raft.NodeID{id}, Index: e.Index,
-				Detail: fmt.Sprintf("server %d appended entry %d (term %d) after entry %d: its log has a gap", id, e.Index, e.Term, len(st.ph)-1),
+				Detail: fmt.Sprintf("server %d appended entry %d (term %d) after entry %d: its log has a gap", id, e.Index, e.Term, st.ph.last()),
 			})
 			return
 		}
-		p := mix(st.ph[len(st.ph)-1], entryHash(e))
-		st.ph = append(st.ph, p)
+		p := mix(st.ph.h[len(st.ph.h)-1], entryHash(e))
+		st.ph.h = append(st.ph.h, p)
 		c.matchLog(id, e, p)
 	}
+}
+
+// snapshotted records that server id's log now begins with a snapshot
+// after entry index (§7), taken by itself or installed from a leader,
+// followed by the entries ents: the checks then follow its log from the
+// snapshot on. A snapshot holds committed entries only, so the log up to
+// index is the committed one: a snapshot past anything committed, or one
+// of its own (installed is false) that its log disagrees with, breaks
+// State Machine Safety. (A snapshot installed from a leader replaces
+// whatever conflicting entries the log held, Figure 13 rule 7.)
+func (c *checker) snapshotted(id raft.NodeID, index uint64, ents []raft.Entry, installed bool) uint64 {
+	st := c.ensure(id)
+	var ph uint64
+	switch {
+	case index == 0:
+	case index <= uint64(len(c.commitPH)):
+		ph = c.commitPH[index-1]
+		if own, ok := st.ph.at(index); ok && own != ph && st.ph.base < index && !installed {
+			c.report("SNAP "+itoa(int(id)), Violation{
+				Property: PropStateMachineSafety, Servers: []raft.NodeID{id, c.commitBy[index-1]}, Index: index,
+				Detail: fmt.Sprintf("server %d has a snapshot after entry %d, but its log up to there is not the committed one%s",
+					id, index, c.describeAt(c.commitBy[index-1], index)),
+			})
+		}
+	default:
+		c.report("SNAP "+itoa(int(id)), Violation{
+			Property: PropStateMachineSafety, Servers: []raft.NodeID{id}, Index: index,
+			Detail: fmt.Sprintf("server %d has a snapshot after entry %d, but only entries up to %d are committed", id, index, len(c.commitPH)),
+		})
+		ph = mix(fnvOffset64, index)
+	}
+	st.ph = phLog{base: index, h: append(make([]uint64, 0, len(ents)+1), ph)}
+	st.pinned = 0
+	for i := range ents {
+		if e := &ents[i]; e.Index > index {
+			c.logChanged(id, 0, ents[i:], false)
+			break
+		}
+	}
+	return ph
 }
 
 // matchLog checks Log Matching for entry e of server id, whose log prefix
@@ -206,6 +276,16 @@ func (c *checker) matchLog(id raft.NodeID, e *raft.Entry, p uint64) {
 	})
 }
 
+// rebuild makes the checks follow server id's log as disk d holds it: its
+// snapshot, then the entries after it (after a crash lost writes that a
+// snapshot was among).
+func (c *checker) rebuild(id raft.NodeID, d *disk) {
+	st := c.ensure(id)
+	st.ph = phLog{base: d.snap.Index, h: []uint64{d.snapPH}}
+	st.pinned = 0
+	c.logChanged(id, 0, d.log(), false)
+}
+
 // roleChanged records server id's role and term.
 func (c *checker) roleChanged(id raft.NodeID, role raft.Role, term uint64) {
 	st := c.ensure(id)
@@ -223,8 +303,9 @@ func (c *checker) roleChanged(id raft.NodeID, role raft.Role, term uint64) {
 		}
 		// Keep the log it led with: later commits are checked against it.
 		if rec := c.byTerm[prevTerm]; rec != nil && rec.id == id && rec.ph == nil {
-			rec.ph = st.ph
-			st.pinned = max(st.pinned, len(st.ph))
+			ph := st.ph
+			rec.ph = &ph
+			st.pinned = max(st.pinned, st.ph.last()+1)
 		}
 	}
 	if role != raft.Leader {
@@ -244,11 +325,13 @@ func (c *checker) roleChanged(id raft.NodeID, role raft.Role, term uint64) {
 		// and restart, say): harmless only if it leads on with the log it
 		// had, which then holds every entry it made as that term's leader.
 		old := rec.ph
-		if k := len(old) - 1; len(st.ph) <= k || st.ph[k] != old[k] {
+		k := old.last()
+		want, _ := old.at(k)
+		if got, ok := st.ph.at(k); k > st.ph.last() || ok && got != want {
 			c.report("ES "+u64(term), Violation{
 				Property: PropElectionSafety, Servers: []raft.NodeID{id},
 				Detail: fmt.Sprintf("server %d was elected twice in term %d, the second time with a log (last index %d) that does not extend the one it led with before (last index %d)",
-					id, term, len(st.ph)-1, k),
+					id, term, st.ph.last(), k),
 			})
 		}
 		rec.ph = nil
@@ -258,7 +341,7 @@ func (c *checker) roleChanged(id raft.NodeID, role raft.Role, term uint64) {
 	// vote for this term may crawl in after the cluster moved on) binds
 	// only the leaders of terms after that one.
 	if n := c.committedBefore(term); n > 0 {
-		if i, ok := c.missingCommitted(st.ph, n); !ok {
+		if i, ok := c.missingCommitted(&st.ph, n); !ok {
 			c.report("LC "+itoa(int(id))+" "+u64(term), Violation{
 				Property: PropLeaderCompleteness, Servers: []raft.NodeID{id, c.commitBy[i-1]}, Index: i,
 				Detail: fmt.Sprintf("server %d became leader of term %d without committed entry %d%s",
@@ -315,16 +398,17 @@ func (c *checker) noteCommit(term, ci uint64) bool {
 
 // missingCommitted checks that the log with prefix hashes ph holds the committed log up to n;
 // if not, it returns the first committed index it lacks.
-func (c *checker) missingCommitted(ph []uint64, n uint64) (uint64, bool) {
-	last := uint64(len(ph) - 1)
+func (c *checker) missingCommitted(ph *phLog, n uint64) (uint64, bool) {
+	last := ph.last()
 	k := min(last, n)
-	if k > 0 && ph[k] != c.commitPH[k-1] {
+	if h, ok := ph.at(k); ok && k > 0 && h != c.commitPH[k-1] {
 		// Prefix hashes differ from the first differing entry on, so
-		// the first difference can be found by bisection.
-		lo, hi := uint64(1), k
+		// the first difference can be found by bisection (within the
+		// window: a snapshot was checked when it was taken).
+		lo, hi := max(uint64(1), ph.base), k
 		for lo < hi {
 			mid := (lo + hi) / 2
-			if ph[mid] == c.commitPH[mid-1] {
+			if h, _ := ph.at(mid); h == c.commitPH[mid-1] {
 				lo = mid + 1
 			} else {
 				hi = mid
@@ -346,7 +430,7 @@ func (c *checker) committed(id raft.NodeID, term uint64, ci uint64) {
 		return
 	}
 	st.commit = ci
-	if last := uint64(len(st.ph) - 1); ci > last {
+	if last := st.ph.last(); ci > last {
 		c.report("COMMIT "+itoa(int(id)), Violation{
 			Property: PropLogIntegrity, Servers: []raft.NodeID{id}, Index: ci,
 			Detail: fmt.Sprintf("server %d committed index %d, past the end of its log (last index %d)", id, ci, last),
@@ -354,8 +438,16 @@ func (c *checker) committed(id raft.NodeID, term uint64, ci uint64) {
 		ci = last
 	}
 	for n := uint64(len(c.commitPH)); n < ci; n++ {
-		c.commitPH = append(c.commitPH, st.ph[n+1])
+		h, ok := st.ph.at(n + 1)
+		if !ok {
+			break // inside a snapshot that went past what was seen committed (reported)
+		}
+		c.commitPH = append(c.commitPH, h)
 		c.commitBy = append(c.commitBy, id)
+	}
+	here, ok := st.ph.at(ci)
+	if !ok {
+		return // committed inside its snapshot: checked when it was taken
 	}
 	if ci == 0 || !c.noteCommit(term, ci) {
 		return
@@ -370,9 +462,10 @@ func (c *checker) committed(id raft.NodeID, term uint64, ci uint64) {
 		}
 		ph := rec.ph
 		if ph == nil {
-			ph = c.srv[rec.id].ph
+			ph = &c.srv[rec.id].ph
 		}
-		if uint64(len(ph)-1) < ci || ph[ci] != st.ph[ci] {
+		h, held := ph.at(ci)
+		if ci > ph.last() || held && h != here {
 			c.report("LC "+itoa(int(rec.id))+" "+u64(rec.term), Violation{
 				Property: PropLeaderCompleteness, Servers: []raft.NodeID{rec.id, id}, Index: ci,
 				Detail: fmt.Sprintf("server %d committed index %d in term %d, but server %d, leader of later term %d, did not hold the same log up to it%s",
@@ -389,15 +482,15 @@ func (c *checker) applied(id raft.NodeID, la uint64) {
 		st.applied = la
 		return
 	}
-	if last := uint64(len(st.ph) - 1); la > last {
+	if last := st.ph.last(); la > last {
 		c.report("APPLY "+itoa(int(id)), Violation{
 			Property: PropLogIntegrity, Servers: []raft.NodeID{id}, Index: la,
 			Detail: fmt.Sprintf("server %d applied index %d, past the end of its log (last index %d)", id, la, last),
 		})
 		la = last
 	}
-	for i := st.applied + 1; i <= la; i++ {
-		p := st.ph[i]
+	for i := max(st.applied, st.ph.base) + 1; i <= la; i++ {
+		p, _ := st.ph.at(i)
 		if i > uint64(len(c.appliedPH)) {
 			c.appliedPH = append(c.appliedPH, p)
 			c.appliedBy = append(c.appliedBy, id)
@@ -429,31 +522,33 @@ func (c *checker) crashed(id raft.NodeID) {
 // firstDifference describes where the logs of a and b first differ at or
 // before index i, from the disks as they are now.
 func (c *checker) firstDifference(a, b raft.NodeID, i uint64) string {
-	if c.logOf == nil {
+	if c.entryOf == nil {
 		return ""
 	}
-	la, lb := c.logOf(a), c.logOf(b)
 	for j := uint64(1); j <= i; j++ {
-		var ea, eb *raft.Entry
-		if j <= uint64(len(la)) {
-			ea = &la[j-1]
+		ea, oka, ca := c.entryOf(a, j)
+		eb, okb, cb := c.entryOf(b, j)
+		if ca || cb || oka && okb && entryHash(&ea) == entryHash(&eb) {
+			continue // the same, or in a snapshot: nothing to show
 		}
-		if j <= uint64(len(lb)) {
-			eb = &lb[j-1]
+		pa, pb := &ea, &eb
+		if !oka {
+			pa = nil
 		}
-		if ea == nil || eb == nil || entryHash(ea) != entryHash(eb) {
-			return fmt.Sprintf(": at index %d server %d has %s, server %d has %s", j, a, describe(ea), b, describe(eb))
+		if !okb {
+			pb = nil
 		}
+		return fmt.Sprintf(": at index %d server %d has %s, server %d has %s", j, a, describe(pa), b, describe(pb))
 	}
 	return ""
 }
 
 func (c *checker) describeAt(id raft.NodeID, i uint64) string {
-	if c.logOf == nil {
+	if c.entryOf == nil {
 		return ""
 	}
-	if l := c.logOf(id); i <= uint64(len(l)) {
-		return " (" + describe(&l[i-1]) + ")"
+	if e, ok, _ := c.entryOf(id, i); ok {
+		return " (" + describe(&e) + ")"
 	}
 	return ""
 }

@@ -173,7 +173,12 @@ func TestCheckerDetailNamesEntries(t *testing.T) {
 		1: ents(ent(1, 2, "b")),
 	}
 	c := newChecker()
-	c.logOf = func(id raft.NodeID) []raft.Entry { return logs[id] }
+	c.entryOf = func(id raft.NodeID, i uint64) (raft.Entry, bool, bool) {
+		if l := logs[id]; i >= 1 && i <= uint64(len(l)) {
+			return l[i-1], true, false
+		}
+		return raft.Entry{}, false, false
+	}
 	c.logChanged(0, 1, logs[0], false)
 	c.logChanged(1, 1, logs[1], false)
 	c.applied(0, 1)

@@ -85,6 +85,10 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 	if srv.opts.MaxDriftPPM > 0 {
 		drift = srv.opts.MaxDriftPPM
 	}
+	snapEvery := s.opts.SnapshotThreshold
+	if t := srv.opts.SnapshotThreshold; t != nil {
+		snapEvery = *t
+	}
 	return raft.Config{
 		ID:                 srv.id,
 		ElectionTimeout:    et,
@@ -95,6 +99,7 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 		CheckQuorum:        checkQuorum,
 		LeaseRead:          lease,
 		MaxDriftPPM:        drift,
+		SnapshotThreshold:  snapEvery,
 		Trace:              s.nodeTrace(srv),
 		Rules:              plantedRules(srv.opts.Bug),
 	}
@@ -155,6 +160,12 @@ func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 	}
 	dk.truncate(rd.TruncateFrom)
 	dk.append(rd.Entries)
+	if c := rd.SnapshotChunk; c != nil {
+		dk.writeChunk(c)
+	}
+	if sn := rd.Snapshot; sn != nil {
+		dk.installSnapshot(sn, s.snapPH(srv.id, sn.Index))
+	}
 	for i := range rd.Messages {
 		s.send(&rd.Messages[i])
 	}
@@ -220,13 +231,52 @@ func (s *Sim) checkServer(srv *server, p prior, rd *raft.Ready) {
 		})
 	}
 	role, term := n.Role(), n.Term()
-	if rd.TruncateFrom != 0 || len(rd.Entries) > 0 {
+	sn := rd.Snapshot
+	if sn != nil && rd.Installed {
+		// The log now begins with the leader's snapshot: the checks follow
+		// it from there, and the snapshot must be the committed log.
+		st := c.ensure(srv.id)
+		if f := rd.TruncateFrom; f != 0 && f <= st.commit && f <= st.ph.last() {
+			c.report("DROP "+itoa(int(srv.id)), Violation{
+				Property: PropLogIntegrity, Servers: []raft.NodeID{srv.id}, Index: f,
+				Detail: fmt.Sprintf("server %d installed a snapshot after entry %d and dropped entries %d..%d it had committed (Figure 13: entries after the snapshot are kept)",
+					srv.id, sn.Index, f, st.ph.last()),
+			})
+		}
+		c.snapshotted(srv.id, sn.Index, s.entriesAfter(n, sn.Index), true)
+	} else if rd.TruncateFrom != 0 || len(rd.Entries) > 0 {
 		sameLeader := p.role == raft.Leader && role == raft.Leader && p.term == term
 		c.logChanged(srv.id, rd.TruncateFrom, rd.Entries, sameLeader)
 	}
 	c.roleChanged(srv.id, role, term)
 	c.committed(srv.id, term, n.CommitIndex())
 	c.applied(srv.id, n.LastApplied())
+	if sn != nil && !rd.Installed {
+		// A snapshot of its own, of entries it applied: the checks need
+		// its log from there on only.
+		c.snapshotted(srv.id, sn.Index, s.entriesAfter(n, sn.Index), false)
+	}
+}
+
+// entriesAfter returns the entries node n holds after index i.
+func (s *Sim) entriesAfter(n *raft.Node, i uint64) []raft.Entry {
+	var out []raft.Entry
+	for j := max(i+1, n.FirstIndex()); j <= n.LastIndex(); j++ {
+		e, _ := n.Entry(j)
+		out = append(out, e)
+	}
+	return out
+}
+
+// snapPH returns the checks' prefix hash of server id's log at index i,
+// kept on its disk with a snapshot so that the checks can follow a restart
+// from it (0 while the checks are off).
+func (s *Sim) snapPH(id raft.NodeID, i uint64) uint64 {
+	if s.opts.NoSafetyCheck {
+		return 0
+	}
+	h, _ := s.check.ensure(id).ph.at(i)
+	return h
 }
 
 // armTimer makes sure srv's timer fires no later than deadline d (0: the
@@ -296,16 +346,22 @@ func (s *Sim) Restart(id raft.NodeID) error {
 	return s.boot(srv)
 }
 
-// diskLog returns the log the safety checks follow for server id, for the
-// details of a violation: the node's log in memory while it is up (with a
-// slow disk it runs ahead of the disk), its disk's log while it is down.
-func (s *Sim) diskLog(id raft.NodeID) []raft.Entry {
+// checkedEntry returns entry i of the log the safety checks follow for
+// server id, for the details of a violation: the node's log in memory while
+// it is up (with a slow disk it runs ahead of the disk), its disk's log
+// while it is down. compacted says a snapshot holds index i instead.
+func (s *Sim) checkedEntry(id raft.NodeID, i uint64) (e raft.Entry, held, compacted bool) {
 	srv := s.server(id)
 	switch {
 	case srv == nil:
-		return nil
+		return raft.Entry{}, false, false
 	case srv.up:
-		return srv.node.Log()
+		e, held = srv.node.Entry(i)
+		return e, held, i < srv.node.FirstIndex()
 	}
-	return srv.disk.log()
+	d := srv.disk
+	if i < d.first() || i > d.len() {
+		return raft.Entry{}, false, i < d.first()
+	}
+	return *d.entry(i), true, false
 }

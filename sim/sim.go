@@ -124,7 +124,7 @@ func New(o Options) *Sim {
 
 		horizon: NoHorizon,
 	}
-	s.check.logOf = s.diskLog
+	s.check.entryOf = s.checkedEntry
 	if o.TraceCap > 0 {
 		s.ring = newTraceRing(o.TraceCap)
 	}

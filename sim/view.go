@@ -70,9 +70,7 @@ func (s *Sim) InfoTail(id raft.NodeID, n int) (si ServerInfo, lastIndex uint64, 
 	}
 	if !srv.up {
 		si, err = s.Info(id)
-		if len(si.Log) > 0 {
-			lastIndex = si.Log[len(si.Log)-1].Index
-		}
+		lastIndex = si.LastIndex
 		si.Log = tail(si.Log, n)
 		return si, lastIndex, err
 	}
@@ -88,6 +86,9 @@ func (s *Sim) InfoTail(id raft.NodeID, n int) (si ServerInfo, lastIndex uint64, 
 	}
 	si.NextIndex, si.MatchIndex = nd.Progress()
 	si.Config = nd.Members()
+	si.FirstIndex, si.LastIndex = nd.FirstIndex(), lastIndex
+	meta, size := nd.SnapshotMeta()
+	si.Snapshot = SnapshotInfo{Index: meta.Index, Term: meta.Term, Config: meta.Config, Bytes: size}
 	return si, lastIndex, nil
 }
 

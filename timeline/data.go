@@ -186,7 +186,7 @@ func roleOf(r raft.Role) int {
 
 // The kinds of points.
 var markNames = []string{"commit", "apply", "config", "timeout", "vote", "vote-refused", "step-down",
-	"append", "append-rejected", "truncate", "read", "catch-up", "crash", "restart", "violation", "other"}
+	"append", "append-rejected", "truncate", "read", "catch-up", "crash", "restart", "violation", "snapshot", "snapshot-installed", "other"}
 
 func markKind(name string) int { return slices.Index(markNames, name) }
 
@@ -831,6 +831,10 @@ func (b *builder) points(in Input) {
 				add(e.Node, e.Time, "read", r.Index, fmt.Sprintf("%s served a linearizable read at index %d", n, r.Index))
 			case raft.EvCatchUp:
 				add(e.Node, e.Time, "catch-up", r.Index, fmt.Sprintf("%s: new server %s caught up to %d (round %d)", n, peer, r.Index, r.Index2))
+			case raft.EvSnapshot:
+				add(e.Node, e.Time, "snapshot", r.Index, fmt.Sprintf("%s took a snapshot after entry %d (term %d, %d bytes, %s): its log now begins after %d", n, r.Index, r.EntryTerm, r.Bytes, r.Reason, r.Index2))
+			case raft.EvSnapshotInstalled:
+				add(e.Node, e.Time, "snapshot-installed", r.Index, fmt.Sprintf("%s installed %s's snapshot after entry %d (term %d, %d bytes) and %s", n, peer, r.Index, r.EntryTerm, r.Bytes, r.Reason))
 			}
 		}
 	}

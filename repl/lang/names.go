@@ -10,7 +10,7 @@ var knownCommands = []string{
 	"help", "quit", "net", "cut", "disk", "load", "history", "check",
 	"export", "print", "require", "trace",
 	"pending", "deliver", "drop", "timeout", "why", "rewind", "goto", "save",
-	"transferLeadership", "clock",
+	"transferLeadership", "clock", "snapshot",
 }
 
 // commandAliases maps other spellings (lower case) to canonical names.

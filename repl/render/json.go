@@ -232,6 +232,16 @@ func ValueJSON(v any) json.RawMessage {
 			x = IDs{}
 		}
 		return mustJSON([]raft.NodeID(x))
+	case SnapshotValue:
+		if x.Config == nil {
+			x.Config = []raft.NodeID{}
+		}
+		return mustJSON(struct {
+			Index  uint64        `json:"index"`
+			Term   uint64        `json:"term"`
+			Config []raft.NodeID `json:"config"`
+			Bytes  int           `json:"bytes"`
+		}{x.Index, x.Term, x.Config, x.Bytes})
 	case Status:
 		out := make([]jsonStatus, len(x))
 		for i, in := range x {
@@ -240,7 +250,7 @@ func ValueJSON(v any) json.RawMessage {
 				state = in.Role.String()
 			}
 			out[i] = jsonStatus{ID: in.ID, State: state, CurrentTerm: in.Term, VotedFor: nodeJSON(in.VotedFor),
-				CommitIndex: in.CommitIndex, LastApplied: in.LastApplied, LogLength: len(in.Log), Up: in.Up,
+				CommitIndex: in.CommitIndex, LastApplied: in.LastApplied, LogLength: int(in.LastIndex), Up: in.Up,
 				Membership: in.Membership, Group: nil}
 			if in.Group > 0 {
 				g := Group(in.Group)

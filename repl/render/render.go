@@ -387,6 +387,11 @@ func fieldValueText(v any) string {
 		return "{ " + strings.Join(parts, ", ") + " }"
 	case IDs:
 		return "[" + JoinIDs(x, ", ") + "]"
+	case SnapshotValue:
+		if x.Index == 0 {
+			return "none yet"
+		}
+		return fmt.Sprintf("after %s, configuration [%s], %d bytes", EntryRef(x.Index, x.Term), JoinIDs(x.Config, ", "), x.Bytes)
 	}
 	return fmt.Sprint(v)
 }

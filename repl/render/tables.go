@@ -282,7 +282,7 @@ func (r *Renderer) statusTable(st Status) string {
 		if in.VotedFor != raft.None {
 			voted = fmt.Sprint(int(in.VotedFor))
 		}
-		rows = append(rows, []string{fmt.Sprint(int(in.ID)), in.StateText(), fmt.Sprint(in.Term), voted, commit, applied, fmt.Sprint(len(in.Log)), up, in.Membership, Group(in.Group)})
+		rows = append(rows, []string{fmt.Sprint(int(in.ID)), in.StateText(), fmt.Sprint(in.Term), voted, commit, applied, fmt.Sprint(in.LastIndex), up, in.Membership, Group(in.Group)})
 	}
 	width := make([]int, len(head))
 	for _, row := range rows {

@@ -24,6 +24,14 @@ type (
 	IDMap map[raft.NodeID]uint64
 	// IDs is a list of server ids (a configuration).
 	IDs []raft.NodeID
+	// SnapshotValue is a server's latest snapshot (§7): the last entry it
+	// includes (Index 0: none yet), that entry's term, its configuration
+	// and its size in bytes.
+	SnapshotValue struct {
+		Index, Term uint64
+		Config      []raft.NodeID
+		Bytes       int
+	}
 )
 
 // Result is what one command produced. It is data for a renderer: Exec never

@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -15,7 +16,11 @@ import (
 
 func bugList() []string { return bugs.Names() }
 
-const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, preVote=true|false, checkQuorum=true|false, classic, leaseRead=true|false, maxDrift=5%, bug=NAME"
+const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, preVote=true|false, checkQuorum=true|false, classic, leaseRead=true|false, maxDrift=5%, snapshotThreshold=N, bug=NAME"
+
+// maxSnapshotThreshold bounds snapshotThreshold: past a billion entries a
+// run never reaches it.
+const maxSnapshotThreshold = 1_000_000_000
 
 // serverOpts reads the options shared by startServers and addServer. The
 // positional numbers are returned for the caller to interpret.
@@ -76,6 +81,13 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 			if o.MaxDriftPPM, err = driftBound(c, a); err != nil {
 				return o, 0, nil, err
 			}
+		case "snapshotthreshold":
+			f, ok := number(a)
+			if !ok || f != math.Trunc(f) || f < 0 || f > maxSnapshotThreshold {
+				return o, 0, nil, fmt.Errorf("%s snapshotThreshold: %s is not a number of entries from 0 (never) to %d (try snapshotThreshold=1000)", c.Name, s.show(i, a), maxSnapshotThreshold)
+			}
+			t := uint64(f)
+			o.SnapshotThreshold = &t
 		case "bug":
 			b, ok := bugs.Lookup(strings.ToLower(a.Text))
 			if !ok {
@@ -83,7 +95,7 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 			}
 			o.Bug = b.Name
 		default:
-			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "preVote", "checkQuorum", "classic", "leaseRead", "maxDrift", "bug"}
+			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "preVote", "checkQuorum", "classic", "leaseRead", "maxDrift", "snapshotThreshold", "bug"}
 			return o, 0, nil, fmt.Errorf("%s: unknown option %q (%s%s)", c.Name, key, didYouMean(key, known), serverOptionsHelp)
 		}
 	}
@@ -275,6 +287,45 @@ func (s *Session) crash(c lang.Command) render.Result {
 	}
 	s.down[id] = true
 	return render.Result{OK: true, Value: render.Message(fmt.Sprintf("S%d crashed (its disk is kept)", id))}
+}
+
+// snapshot makes one server snapshot its state machine and compact its
+// log now (§7).
+func (s *Session) snapshot(c lang.Command) render.Result {
+	id, info, err := s.oneServer(c)
+	if err != nil {
+		return render.Result{Err: err}
+	}
+	if !info.Up {
+		return render.Result{Err: fmt.Errorf("snapshot: server %d is down (restart %d first)", id, id)}
+	}
+	took, err := s.sim.Snapshot(id)
+	if err != nil {
+		return render.Result{Err: simErr("snapshot", err)}
+	}
+	after, err := s.sim.Info(id)
+	if err != nil {
+		return render.Result{Err: simErr("snapshot", err)}
+	}
+	sn := after.Snapshot
+	if !took {
+		// Nothing to do is not a failure: a script or chaos may ask at
+		// any moment.
+		return render.Result{OK: true, Value: render.Message(fmt.Sprintf("S%d has applied nothing since its snapshot after %s: no new snapshot", id, render.EntryRef(sn.Index, sn.Term)))}
+	}
+	return render.Result{OK: true, Value: render.Message(fmt.Sprintf("S%d snapshot after %s (%d bytes, configuration [%s]); its log now holds %s",
+		id, render.EntryRef(sn.Index, sn.Term), sn.Bytes, render.JoinIDs(sn.Config, ", "), logSpan(after.FirstIndex, after.LastIndex)))}
+}
+
+// logSpan words the indexes a log holds: "entries 97..120", "no entries".
+func logSpan(first, last uint64) string {
+	switch {
+	case first > last:
+		return "no entries"
+	case first == last:
+		return fmt.Sprintf("entry %d", first)
+	}
+	return fmt.Sprintf("entries %d..%d", first, last)
 }
 
 func (s *Session) restart(c lang.Command) render.Result {

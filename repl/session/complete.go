@@ -250,7 +250,7 @@ func (c *Completer) candidates(prev []string, word string) []string {
 			}
 			return out
 		}
-		return []string{"debug", "verbose", "electionTimeout=", "heartbeatTime=", "preVote=", "checkQuorum=", "classic", "bug="}
+		return []string{"debug", "verbose", "electionTimeout=", "heartbeatTime=", "preVote=", "checkQuorum=", "classic", "snapshotThreshold=", "bug="}
 	case "net":
 		out := []string{"reset"}
 		for _, k := range sim.NetSettings {

@@ -275,6 +275,9 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 		if e.Index == 0 {
 			return "config", fmt.Sprintf("%s starts with configuration [%s]", n, render.JoinIDs(e.Config, ", "))
 		}
+		if e.Reason == "snapshot" {
+			return "config", fmt.Sprintf("%s follows configuration [%s], from its snapshot after entry %d", n, render.JoinIDs(e.Config, ", "), e.Index)
+		}
 		return "config", fmt.Sprintf("%s now follows configuration [%s] (entry %s)", n, render.JoinIDs(e.Config, ", "), s.ref(e.Node, e.Index))
 	case raft.EvStepDown:
 		// Also reported for a follower that only moves to the new term,
@@ -300,6 +303,23 @@ func (s *Session) describeRaft(e raft.Event) (kind, text string) {
 			return "transfer", fmt.Sprintf("%s sends TimeoutNow to %s, whose log matches its own up to %d", n, p, e.Index)
 		}
 		return "transfer", fmt.Sprintf("%s: leadership transfer to %s %s", n, p, e.Reason)
+	case raft.EvSnapshot:
+		return "snapshot", fmt.Sprintf("%s took a snapshot after %s (%s): %s, configuration [%s]; its log now begins after %d",
+			n, render.EntryRef(e.Index, e.EntryTerm), e.Reason, render.Plural(e.Bytes, "byte", "bytes"), render.JoinIDs(e.Config, ", "), e.Index2)
+	case raft.EvSnapshotSent:
+		last := ""
+		if e.Reason != "" {
+			last = ", the " + e.Reason
+		}
+		why := ""
+		if e.Index2 == 0 {
+			why = fmt.Sprintf(": the entries %s needs are compacted away", p)
+		}
+		return "snapshot-sent", fmt.Sprintf("%s sent %s bytes %d..%d of its snapshot after entry %d (InstallSnapshot%s)%s",
+			n, p, e.Index2, e.Index2+e.Bytes, e.Index, last, why)
+	case raft.EvSnapshotInstalled:
+		return "snapshot-installed", fmt.Sprintf("%s installed %s's snapshot after %s (%s, configuration [%s]) and %s",
+			n, p, render.EntryRef(e.Index, e.EntryTerm), render.Plural(e.Bytes, "byte", "bytes"), render.JoinIDs(e.Config, ", "), e.Reason)
 	}
 	return "raft", fmt.Sprintf("%s: %s", n, e.Reason)
 }
@@ -345,6 +365,17 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 		return b.String()
 	case raft.MsgHeartbeat:
 		return fmt.Sprintf("%s term %d commit %d", head, m.Term, m.Commit)
+	case raft.MsgSnap:
+		last := ""
+		if m.Done {
+			last = " (last chunk)"
+		}
+		return fmt.Sprintf("%s term %d snapshot after %s bytes %d..%d%s", head, m.Term, render.EntryRef(m.LastIndex, m.LastTerm), m.Offset, m.Offset+uint64(len(m.Data)), last)
+	case raft.MsgSnapResp:
+		if m.Done {
+			return fmt.Sprintf("%s term %d installed, log matches up to %d", head, m.Term, m.Match)
+		}
+		return fmt.Sprintf("%s term %d has %d bytes", head, m.Term, m.Offset)
 	case raft.MsgHeartbeatResp:
 		return fmt.Sprintf("%s term %d", head, m.Term)
 	case raft.MsgTimeoutNow:

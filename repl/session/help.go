@@ -15,17 +15,19 @@ type helpEntry struct {
 
 // helps holds the text of `help COMMAND` for every command.
 var helps = map[string]helpEntry{
-	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [preVote=BOOL] [checkQuorum=BOOL] [classic] [leaseRead=BOOL] [maxDrift=P] [bug=NAME]",
+	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [preVote=BOOL] [checkQuorum=BOOL] [classic] [leaseRead=BOOL] [maxDrift=P] [snapshotThreshold=N] [bug=NAME]",
 		"Start servers 0..N-1 (default 3) as one cluster. Times are milliseconds or durations (300ms); the election timeout is\n" +
 			"drawn from [T, 2T), or from [MIN, MAX) with electionTimeout=150ms-155ms (constant when MIN = MAX).\n" +
 			"preVote (dissertation §9.6) and checkQuorum (§6.2; with it, followers that heard from a leader recently ignore\n" +
 			"vote requests, §4.2.3) are on unless turned off; classic turns both off: the paper's Figure 2 alone.\n" +
 			"leaseRead=true serves ro reads from a leader lease (§6.4.1; needs checkQuorum): an election timeout shortened for\n" +
 			"clocks that drift by up to maxDrift (default 5%), from the start of the last heartbeat round a majority answered.\n" +
-			"debug prints these servers' events; bug=NAME plants a known mistake\n" +
-			"(figure8, forget-vote, stale-read, short-log-vote, even-majority, transfer-behind, lease-no-drift).",
+			"snapshotThreshold=N: every server snapshots its state machine and compacts its log every N applied entries\n" +
+			"(§7; 0, the default: never). debug prints these servers' events; bug=NAME plants a known mistake\n" +
+			"(figure8, forget-vote, stale-read, short-log-vote, even-majority, transfer-behind, lease-no-drift,\n" +
+			"snapshot-drops-log).",
 		"startServers 5 debug electionTimeout=300ms    t.startServers({ debug: true });"},
-	"addServer": {"addServer ID [debug] [preVote=BOOL] [checkQuorum=BOOL] [classic]",
+	"addServer": {"addServer ID [debug] [preVote=BOOL] [checkQuorum=BOOL] [classic] [snapshotThreshold=N]",
 		"Create server ID with an empty disk and add it through the leader (one server at a time); waits until the\n" +
 			"change commits and prints OK, NOT_LEADER, ALREADY_A_MEMBER, PENDING_CONFIG_CHANGE or TIMEOUT.",
 		"addServer 3 debug    t.addServer(3, { debug: true });"},
@@ -46,8 +48,14 @@ var helps = map[string]helpEntry{
 		"Stop server ID: its volatile state is lost, its disk is kept, messages to it are lost.",
 		"crash 1"},
 	"restart": {"restart ID",
-		"Start a crashed server again from its disk.",
+		"Start a crashed server again from its disk: its snapshot, then the log after it.",
 		"restart 1"},
+	"snapshot": {"snapshot ID",
+		"Server ID snapshots its state machine now (§7): the key/value map, the client sessions and the configuration\n" +
+			"after its last applied entry go to its disk, and its log drops the entries the snapshot holds (keeping a\n" +
+			"quarter of snapshotThreshold as a tail). A follower whose next entry a leader dropped gets the snapshot\n" +
+			"instead, in chunks (InstallSnapshot). getAll snapshot shows each server's.",
+		"snapshot 0"},
 	"partition": {"partition A,B | C,D,E",
 		"Cut every link between the groups. Servers not named form one more group, so `partition 2` isolates server 2.",
 		"partition 0,1 | 2,3,4"},
@@ -219,7 +227,7 @@ var helpGroups = []struct {
 	title string
 	names []string
 }{
-	{"cluster", []string{"startServers", "addServer", "removeServer", "transferLeadership", "crash", "restart", "partition", "cut", "heal"}},
+	{"cluster", []string{"startServers", "addServer", "removeServer", "transferLeadership", "crash", "restart", "snapshot", "partition", "cut", "heal"}},
 	{"faults", []string{"net", "disk", "clock"}},
 	{"clients and state", []string{"clientRequest", "getLeaderId", "getAll", "status"}},
 	{"time", []string{"run", "step", "until", "debug"}},

@@ -14,7 +14,7 @@ import (
 )
 
 // fields lists getAll's fields (raft.js's names) in help order.
-var fields = []string{"log", "stateMachine", "currentTerm", "votedFor", "commitIndex", "lastApplied", "state", "nextIndex", "matchIndex", "config"}
+var fields = []string{"log", "stateMachine", "currentTerm", "votedFor", "commitIndex", "lastApplied", "state", "nextIndex", "matchIndex", "config", "snapshot"}
 
 // fieldOf extracts one field from a server's info. Volatile fields of a
 // crashed server are null: it has no such state until it restarts.
@@ -28,6 +28,9 @@ func fieldOf(field string, in sim.ServerInfo) any {
 		return render.NodeRef(in.VotedFor)
 	case "config":
 		return render.IDs(in.Config)
+	case "snapshot":
+		sn := in.Snapshot
+		return render.SnapshotValue{Index: sn.Index, Term: sn.Term, Config: sn.Config, Bytes: sn.Bytes}
 	case "state":
 		if !in.Up {
 			return "down"
@@ -101,10 +104,7 @@ func (s *Session) getAll(c lang.Command) render.Result {
 		if err != nil {
 			return render.Result{Err: simErr("getAll", err)}
 		}
-		row := render.FieldRow{ID: id}
-		if n := len(in.Log); n > 0 {
-			row.LastIndex = in.Log[n-1].Index
-		}
+		row := render.FieldRow{ID: id, LastIndex: in.LastIndex}
 		if hi > 0 {
 			v.Range = rangeText
 			in.Log = slices.DeleteFunc(in.Log, func(e raft.Entry) bool { return e.Index < lo || e.Index > hi })

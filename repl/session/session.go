@@ -192,6 +192,7 @@ func init() {
 		"removeServer":       (*Session).removeServer,
 		"crash":              (*Session).crash,
 		"restart":            (*Session).restart,
+		"snapshot":           (*Session).snapshot,
 		"partition":          (*Session).partition,
 		"heal":               (*Session).heal,
 		"cut":                (*Session).cut,

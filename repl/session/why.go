@@ -195,8 +195,7 @@ func (x *explainer) down(n string) {
 	if in.VotedFor != raft.None {
 		vote = fmt.Sprintf("its vote for S%d", in.VotedFor)
 	}
-	last := uint64(0)
-	lastTerm := uint64(0)
+	last, lastTerm := in.Snapshot.Index, in.Snapshot.Term // a log compacted whole ends with its snapshot
 	if k := len(in.Log); k > 0 {
 		last, lastTerm = in.Log[k-1].Index, in.Log[k-1].Term
 	}

@@ -153,7 +153,7 @@
   bar.appendChild(row2);
   const row3 = document.createElement("div");
   row3.className = "row";
-  row3.innerHTML = `<b>Marks:</b><span style="color:#0550ae">▼ 7</span> commit index <span style="color:#8250df">◆</span> configuration <span style="color:#bf8700">●</span> election timeout <span style="color:#d4399b">✓</span> vote granted <span style="color:#cf222e">✗</span> refused / rejected <span style="color:#6e7781">|</span> applied <span style="color:#cf222e">✖</span> crash <span style="color:#2e9e5b">●</span> restart`;
+  row3.innerHTML = `<b>Marks:</b><span style="color:#0550ae">▼ 7</span> commit index <span style="color:#8250df">◆</span> configuration <span style="color:#bf8700">●</span> election timeout <span style="color:#d4399b">✓</span> vote granted <span style="color:#cf222e">✗</span> refused / rejected <span style="color:#6e7781">|</span> applied <span style="color:#cf222e">✖</span> crash <span style="color:#2e9e5b">●</span> restart <span style="color:#8250df">▮</span> snapshot taken <span style="color:#8250df">●</span> snapshot installed`;
   if (!HIST) bar.appendChild(row3);
 
   // ---- canvas
@@ -537,6 +537,8 @@
     crash: { dy: 32, col: "#cf222e", shape: "bigx" },
     restart: { dy: 32, col: "#2e9e5b", shape: "circle" },
     violation: { dy: 32, col: "#cf222e", shape: "vline" },
+    snapshot: { dy: 32, col: "#8250df", shape: "bar" },
+    "snapshot-installed": { dy: 32, col: "#8250df", shape: "circle" },
     other: { dy: 52, col: "#57606a", shape: "tick" },
   };
   const HIDE_WITH_MARKS = new Set(["timeout", "vote", "vote-refused", "step-down", "append", "append-rejected", "truncate", "read", "catch-up", "commit", "config"]);
