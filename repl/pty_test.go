@@ -150,7 +150,7 @@ func TestPtyHugeLineIsRefused(t *testing.T) {
 	p := startPtyShell(t)
 	m := p.expect(0, `L=none> `)
 	p.send("print " + strings.Repeat("x", 100<<10) + "\r")
-	m = p.expect(m, `error: line too long \(over 1024 bytes\)`)
+	m = p.expect(m, `error: line too long \(over 1024 bytes typed`)
 	m = p.expect(m, `L=none> `)
 	p.send("startServers 3\r")
 	m = p.expect(m, `started servers 0, 1, 2`)
@@ -161,4 +161,39 @@ func TestPtyHugeLineIsRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "startServers 3\nquit\n", string(hist), "the long line is not in the history")
 	_ = m
+}
+
+// A paste that the terminal brackets (the shell turns bracketed paste on)
+// skips the editor's redraw at every key: a 16 KB line runs and is kept
+// in history; a paste of several lines runs each, as typed, and what
+// follows its last line break waits in the editor; a 100 KB line is
+// refused whole, at once, and not kept.
+func TestPtyBracketedPaste(t *testing.T) {
+	p := startPtyShell(t)
+	m := p.expect(0, `\x1b\[\?2004h`) // bracketed paste on
+	m = p.expect(m, `L=none> `)
+	long := "x = '" + strings.Repeat("y", 16<<10) + "'"
+	start := time.Now()
+	p.send(pasteStart + long + "\r" + pasteEnd)
+	m = p.expect(m, regexp.QuoteMeta(long)+`\r?\n`) // the echo, then the result
+	m = p.expect(m, `L=none> `)
+	t.Logf("a 16 KB line pasted and run in %v", time.Since(start))
+
+	p.send(pasteStart + "startServers 3\rlid = getLeaderId\rprint $li" + pasteEnd)
+	m = p.expect(m, `started servers 0, 1, 2`)
+	m = p.expect(m, `lid = \d`)
+	m = p.expect(m, `L=\d> print \$li`) // the unfinished line, in the editor
+	p.send("d\r")
+	m = p.expect(m, `print \$lid\r?\n(?:\x1b\[[0-9;?]*[A-Za-z])*\d\r?\n`) // after the redraw codes
+
+	p.send("status" + pasteStart + strings.Repeat("z", 100<<10) + pasteEnd)
+	m = p.expect(m, `error: paste refused \(a line of it is over 65536 bytes\): nothing of it was run or saved in history`)
+	m = p.expect(m, `L=\d> `)
+	p.send("quit\r")
+	p.waitExit()
+	require.NoError(t, p.cmd.Wait())
+	_ = m
+	hist, err := os.ReadFile(filepath.Join(p.home, ".raftsim_history"))
+	require.NoError(t, err)
+	require.Equal(t, long+"\nstartServers 3\nlid = getLeaderId\nprint $lid\nquit\n", string(hist))
 }

@@ -230,6 +230,17 @@ func interactive(s *session.Session, o ShellOptions) int {
 		return piped(s, o)
 	}
 	defer rl.Close()
+	// Bracketed paste: the terminal marks a paste, which then skips the
+	// editor's redraw at every key (see lineGuard).
+	editor := o.Out
+	if !toTerminal {
+		editor = o.Err
+	}
+	editorIsTerminal := isTerminal(editor)
+	if editorIsTerminal {
+		fmt.Fprint(editor, pasteOn)
+		defer fmt.Fprint(editor, pasteOff)
+	}
 	if toTerminal {
 		out = rl.Stdout() // results appear above the prompt being edited
 	}
@@ -267,19 +278,48 @@ func interactive(s *session.Session, o ShellOptions) int {
 		return res.Quit
 	}
 	var buf []string
+	// A bracketed paste arrives whole: its lines are queued and run one
+	// by one as if typed, and what follows its last line break goes into
+	// the editor, drawn once, for the user to finish.
+	var queue []string
+	tail := ""
 	for {
-		if len(buf) == 0 {
-			rl.SetPrompt(s.Prompt())
-		} else {
-			rl.SetPrompt("... ")
+		prompt := s.Prompt()
+		if len(buf) > 0 {
+			prompt = "... "
 		}
-		line, err := rl.Readline()
+		var line string
+		var err error
+		if len(queue) > 0 {
+			line, queue = queue[0], queue[1:]
+			fmt.Fprintln(rl.Stdout(), prompt+line) // as it would have shown typed
+		} else {
+			rl.SetPrompt(prompt)
+			if tail != "" {
+				line, err = rl.ReadlineWithDefault(tail)
+				tail = ""
+			} else {
+				line, err = rl.Readline()
+			}
+			if p, ok := guard.takePaste(); ok && err == nil {
+				// The editor returned what was typed before the paste,
+				// on a line of its own: draw it again with the paste.
+				if editorIsTerminal {
+					eraseLines(rl.Stdout(), prompt+line)
+				}
+				queue = pastedLines(line + p)
+				tail, queue = queue[len(queue)-1], queue[:len(queue)-1]
+				continue
+			}
+		}
 		if errors.Is(err, readline.ErrInterrupt) {
 			// Ctrl-C drops the line being typed (and the continuation),
 			// not the session.
-			switch {
+			switch why := guard.takeRefused(); {
+			case why != "":
+				fmt.Fprintf(o.Err, "error: paste refused (%s): nothing of it was run or saved in history\n", why)
 			case guard.tooLong.Swap(false):
-				fmt.Fprintf(o.Err, "error: line too long (over %d bytes): dropped, not run and not saved in history\n", maxTypedLine)
+				fmt.Fprintf(o.Err, "error: line too long (over %d bytes typed; a paste may hold lines of up to %d): dropped, not run and not saved in history\n", maxTypedLine, maxPastedLine)
 			case guard.suspended.Swap(false):
 				fmt.Fprintln(o.Err, "Ctrl-Z: raftsim was not started from a shell with job control, so nothing could resume it: it keeps running (quit or Ctrl-D leaves)")
 			case len(buf) > 0:
@@ -311,13 +351,39 @@ func interactive(s *session.Session, o ShellOptions) int {
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		if len(text) <= maxTypedLine {
+		if len(text) <= maxPastedLine {
 			rl.SaveHistory(strings.ReplaceAll(text, "\n", " "))
 		}
 		if run(text) {
 			return 0
 		}
 	}
+}
+
+// pastedLines splits pasted text at its line breaks (\r, \n or \r\n, as
+// terminals send them); the last element is what follows the last break
+// ("" when the paste ends with one).
+func pastedLines(text string) []string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	return strings.Split(text, "\n")
+}
+
+// eraseLines takes the cursor back over the rows that text (a prompt and
+// a line, just ended by Enter) took on the screen, and clears them.
+func eraseLines(w io.Writer, text string) {
+	width := readline.GetScreenWidth()
+	if width <= 0 {
+		width = 80
+	}
+	rows := max(1, (runewidth(text)+width-1)/width)
+	fmt.Fprintf(w, "\x1b[%dA\r\x1b[J", rows)
+}
+
+// runewidth is the number of terminal columns text takes (one a rune;
+// the prompt and the commands are plain text).
+func runewidth(text string) int {
+	return readline.Runes{}.WidthAll([]rune(text))
 }
 
 // History file bounds: entries kept, and bytes read at start.

@@ -53,12 +53,59 @@ func TestLineGuard(t *testing.T) {
 	assert.Equal(t, "ab\x1a", out, "with job control it passes")
 }
 
+// TestLineGuardPaste: a bracketed paste reaches the shell whole, however
+// the reads cut it, and the editor gets one Enter for it; escape sequences
+// that are no marker pass as they were; a paste over the bounds is refused
+// whole, with a Ctrl-C and the reason.
+func TestLineGuardPaste(t *testing.T) {
+	for _, chunk := range []int{1, 3, 1000} {
+		in := "ab\x1b[A" + pasteStart + "x = 1\ry = 2\rpri" + pasteEnd + "\x1b\x1b[Bc\r"
+		out, g := guarded(t, in, 10, chunk, false)
+		assert.Equal(t, "ab\x1b[A\r\x1b\x1b[Bc\r", out, "chunk %d", chunk)
+		p, ok := g.takePaste()
+		assert.True(t, ok)
+		assert.Equal(t, "x = 1\ry = 2\rpri", p, "chunk %d", chunk)
+		_, ok = g.takePaste()
+		assert.False(t, ok, "taken once")
+		assert.Equal(t, "", g.takeRefused())
+	}
+	// A paste holds lines far past the typed limit.
+	out, g := guarded(t, pasteStart+strings.Repeat("x", 5000)+pasteEnd, 10, 512, false)
+	assert.Equal(t, "\r", out)
+	p, _ := g.takePaste()
+	assert.Len(t, p, 5000)
+	assert.False(t, g.tooLong.Load())
+	// Not past its own.
+	out, g = guarded(t, "status"+pasteStart+"ok\r"+strings.Repeat("x", maxPastedLine+1)+pasteEnd+"run\r", 10, 4096, false)
+	assert.Equal(t, "status\x03run\r", out, "refused: a Ctrl-C drops what was typed before it too")
+	_, ok := g.takePaste()
+	assert.False(t, ok)
+	assert.Equal(t, "a line of it is over 65536 bytes", g.takeRefused())
+	var big strings.Builder
+	for big.Len() <= maxPaste {
+		big.WriteString(strings.Repeat("x", 1000) + "\n")
+	}
+	_, g = guarded(t, pasteStart+big.String()+pasteEnd, 10, 4096, false)
+	assert.Equal(t, "it is over 1048576 bytes", g.takeRefused())
+	// An empty paste is nothing at all.
+	out, g = guarded(t, "ab"+pasteStart+pasteEnd+"c", 10, 1, false)
+	assert.Equal(t, "abc", out)
+	_, ok = g.takePaste()
+	assert.False(t, ok)
+}
+
+func TestPastedLines(t *testing.T) {
+	assert.Equal(t, []string{"a", "b", "c", "d", ""}, pastedLines("a\rb\nc\r\nd\r"))
+	assert.Equal(t, []string{"print $li"}, pastedLines("print $li"))
+}
+
 // FuzzLineGuard: whatever the input and however it is cut into reads, no
 // line the editor sees holds more than the limit of counted bytes, and
 // nothing is invented but the Ctrl-C that replaces a dropped line.
 func FuzzLineGuard(f *testing.F) {
 	f.Add("status\r"+strings.Repeat("x", 40)+"\rrun\r", 3)
 	f.Add("a\x1a\x7f\x15b\n\x03", 1)
+	f.Add("x"+pasteStart+"status\rrun"+pasteEnd+"\x1b[A\x1b\x1b[201", 2)
 	f.Fuzz(func(t *testing.T, input string, chunk int) {
 		chunk = 1 + abs(chunk)%64
 		const limit = 16
