@@ -36,6 +36,19 @@ type Input struct {
 	Dropped int
 	History []sim.HistoryOp
 	Faults  []sim.FaultEvent
+	// Why says why each server is in the state it is, as of the times its
+	// state changed (see session.WhyOverTime), in time order; a lane's
+	// tooltip at a time shows the newest one at or before it. WhyMore
+	// says some changes (of the commit index) were left unexplained.
+	Why     []Why
+	WhyMore bool
+}
+
+// Why is what the shell's why said of a server as of a time.
+type Why struct {
+	Server raft.NodeID
+	At     time.Duration
+	Text   string
 }
 
 // FromSim collects the Input of a simulation as it is now.
@@ -81,10 +94,21 @@ type Data struct {
 	Points Points `json:"points"`
 	Ops    Ops    `json:"ops"`
 	Net    Shades `json:"net"` // the network's states over time, on the network lane (Lane -1)
+	Why    Whys   `json:"why"`
+	// WhyMore says some changes of the commit index are not explained.
+	WhyMore bool `json:"whyMore"`
 
 	// The history page's: the verdict, and the keys no order explains.
 	Verdict string   `json:"verdict"`
 	BadKeys []string `json:"badKeys"`
+}
+
+// Whys are the explanations of servers over time, in time order: Text
+// holds as of T on Lane, until the lane's next one.
+type Whys struct {
+	Lane []int   `json:"lane"`
+	T    []int64 `json:"t"`
+	Text []int   `json:"textStr"`
 }
 
 // Lane is one row of the picture.
@@ -271,7 +295,33 @@ func Build(in Input) Data {
 	b.messages(in)
 	b.points(in)
 	b.ops(in)
+	b.whys(in)
 	return *d
+}
+
+// whys keeps the explanations that hold on the page: from the last one
+// before its start on.
+func (b *builder) whys(in Input) {
+	w := &b.d.Why
+	b.d.WhyMore = in.WhyMore
+	first := map[raft.NodeID]int{} // the last explanation at or before the start, by server
+	for i, y := range in.Why {
+		if int64(y.At) <= b.d.Start {
+			first[y.Server] = i
+		}
+	}
+	for i, y := range in.Why {
+		ln := b.lane(y.Server)
+		if ln < 0 {
+			continue
+		}
+		if j, ok := first[y.Server]; ok && i < j {
+			continue
+		}
+		w.Lane = append(w.Lane, ln)
+		w.T = append(w.T, int64(y.At))
+		w.Text = append(w.Text, b.str(y.Text))
+	}
 }
 
 // addLanes makes a lane per server, then one per client seen in the

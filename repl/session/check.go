@@ -64,6 +64,12 @@ func (s *Session) export(c lang.Command) render.Result {
 	}
 }
 
+// maxWhys bounds the explanations a timeline carries: past it only
+// changes of role, term and up or down are explained, not every commit
+// (an explanation costs a few passes over the trace to compute and half
+// a kilobyte in the page).
+const maxWhys = 3000
+
 // exportTimeline draws the run so far as one page (package timeline),
 // from the trace the simulation always records.
 func (s *Session) exportTimeline(file string) render.Result {
@@ -71,6 +77,7 @@ func (s *Session) exportTimeline(file string) render.Result {
 		return render.Result{Err: fmt.Errorf("export timeline: no servers yet: run startServers first")}
 	}
 	in := timeline.FromSim(s.sim, fmt.Sprintf("raftsim timeline, seed %d, t=%s", s.sim.Seed(), render.Seconds(s.sim.Now())))
+	in.Why, in.WhyMore = s.WhyOverTime(maxWhys)
 	if err := writeFile(file, func(w io.Writer) error { return timeline.Write(w, in) }); err != nil {
 		return render.Result{Err: fmt.Errorf("export timeline: %v", err)}
 	}

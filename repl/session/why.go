@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,14 +42,71 @@ func (s *Session) Why(id raft.NodeID) (render.Why, error) {
 	if err != nil {
 		return render.Why{}, err
 	}
-	x := &explainer{s: s, id: id, info: info, evs: s.sim.Trace(), now: s.sim.Now()}
+	evs := s.sim.Trace()
+	x := &explainer{s: s, id: id, info: info, evs: evs, ix: indexTrace(evs), now: s.sim.Now(),
+		peer: func(id raft.NodeID) (sim.ServerInfo, bool) {
+			in, err := s.sim.Info(id)
+			return in, err == nil
+		},
+		backers: s.sim.Backers,
+	}
 	if st := s.sim.TraceStats(); st.Dropped > 0 && len(x.evs) > 0 {
 		x.oldest = x.evs[0].Time
 		x.truncated = true
 	}
+	return x.result(), nil
+}
+
+// WhyAt explains server id as of virtual time t of the run: its state
+// then, rebuilt from the trace (see past.go), and the events up to t. At
+// or after now it is Why. Before the oldest event the trace keeps, or
+// before the server existed, there is nothing to explain.
+func (s *Session) WhyAt(id raft.NodeID, t time.Duration) (render.Why, error) {
+	if t >= s.sim.Now() {
+		return s.Why(id)
+	}
+	if _, err := s.sim.Info(id); err != nil {
+		return render.Why{}, err
+	}
+	evs := s.sim.Trace()
+	truncated := s.sim.TraceStats().Dropped > 0
+	if truncated && (len(evs) == 0 || t < evs[0].Time) {
+		return render.Why{}, fmt.Errorf("t=%s is before the oldest event the trace keeps", at(t))
+	}
+	k, _ := slices.BinarySearchFunc(evs, t+1, func(e sim.TraceEvent, t time.Duration) int { return cmp.Compare(e.Time, t) })
+	p := newPast(!truncated, s.sim.Faults())
+	for i := range evs[:k] {
+		p.apply(&evs[i])
+	}
+	p.network(t)
+	x, ok := s.pastExplainer(p, id, evs[:k], indexTrace(evs[:k]), t, truncated)
+	if !ok {
+		return render.Why{}, fmt.Errorf("S%d had not started at t=%s", id, at(t))
+	}
+	return x.result(), nil
+}
+
+// pastExplainer explains server id as the fold p has it, at t, from the
+// events evs (those up to t) and an index of them (or of a trace they
+// begin).
+func (s *Session) pastExplainer(p *past, id raft.NodeID, evs []sim.TraceEvent, ix traceIndex, t time.Duration, truncated bool) (*explainer, bool) {
+	info, ok := p.info(id)
+	if !ok {
+		return nil, false
+	}
+	x := &explainer{s: s, id: id, info: info, evs: evs, ix: ix, now: t, peer: p.info, backers: p.backers,
+		truncated: truncated, partial: !p.servers[id].known}
+	if truncated && len(evs) > 0 {
+		x.oldest = evs[0].Time
+	}
+	return x, true
+}
+
+// result puts the explanation together.
+func (x *explainer) result() render.Why {
 	x.explain()
-	slices.SortStableFunc(x.causes, func(a, b render.Cause) int { return int(a.Time - b.Time) })
-	return render.Why{Text: strings.Join(x.parts, "; ") + ".", Causes: x.causes}, nil
+	slices.SortStableFunc(x.causes, func(a, b render.Cause) int { return cmp.Compare(a.Time, b.Time) })
+	return render.Why{Text: strings.Join(x.parts, "; ") + ".", Causes: x.causes}
 }
 
 // explainer builds one explanation.
@@ -61,6 +119,14 @@ type explainer struct {
 	oldest time.Duration // the oldest event kept, when the trace dropped older ones
 	// truncated says the trace no longer holds the start of the run.
 	truncated bool
+	// partial says the server's state before the trace is not known
+	// (its log in particular), so holders are not counted.
+	partial bool
+	// peer returns another server's state, and backers whom a leader
+	// reaches: now, or as of the time explained.
+	peer    func(raft.NodeID) (sim.ServerInfo, bool)
+	backers func(raft.NodeID) []raft.NodeID
+	ix      traceIndex // of the trace evs is the start of
 
 	parts  []string
 	causes []render.Cause
@@ -101,8 +167,8 @@ func (x *explainer) say(format string, args ...any) {
 // last returns the index of the newest event before (or at) t that
 // matches f, or -1.
 func (x *explainer) last(t time.Duration, f func(e *sim.TraceEvent) bool) int {
-	for i := len(x.evs) - 1; i >= 0; i-- {
-		if e := &x.evs[i]; e.Time <= t && f(e) {
+	for i := x.since(t+1) - 1; i >= 0; i-- {
+		if e := &x.evs[i]; f(e) {
 			return i
 		}
 	}
@@ -112,7 +178,7 @@ func (x *explainer) last(t time.Duration, f func(e *sim.TraceEvent) bool) int {
 // first returns the index of the oldest event in [from, to] that matches
 // f, or -1.
 func (x *explainer) first(from, to time.Duration, f func(e *sim.TraceEvent) bool) int {
-	for i := range x.evs {
+	for i := x.since(from); i < len(x.evs); i++ {
 		e := &x.evs[i]
 		if e.Time > to {
 			break
@@ -122,6 +188,116 @@ func (x *explainer) first(from, to time.Duration, f func(e *sim.TraceEvent) bool
 		}
 	}
 	return -1
+}
+
+// The trace indexed by what why looks for: each server's steps by kind,
+// its crashes and restarts, the leaders' messages it received, and the
+// changes of the network. Why looks back to the start of a term, which
+// under a load is most of the trace, and the timeline asks for thousands
+// of explanations.
+type onKey struct {
+	node raft.NodeID
+	kind int // a raft.EventKind, or one of the on... below
+}
+
+const (
+	onCrash = 1000 + iota
+	onRestart
+	onLeaderMsg // delivered to node
+	onNet
+	onRefused // a vote refused to node
+	onDropped // a message from node lost
+)
+
+func on(id raft.NodeID, kind int) onKey                { return onKey{id, kind} }
+func onStep(id raft.NodeID, kind raft.EventKind) onKey { return onKey{id, int(kind)} }
+
+// traceIndex lists, for each key, the indexes of its events in order.
+type traceIndex map[onKey][]int
+
+func indexTrace(evs []sim.TraceEvent) traceIndex {
+	ix := traceIndex{}
+	for i := range evs {
+		e := &evs[i]
+		var k onKey
+		switch e.Kind {
+		case sim.EvRaft:
+			k = onStep(e.Raft.Node, e.Raft.Kind)
+			if e.Raft.Kind == raft.EvVoteRejected {
+				ix[on(e.Raft.Peer, onRefused)] = append(ix[on(e.Raft.Peer, onRefused)], i)
+			}
+		case sim.EvDrop:
+			if e.Msg == nil {
+				continue
+			}
+			k = on(e.Msg.From, onDropped)
+		case sim.EvCrash:
+			k = on(e.Node, onCrash)
+		case sim.EvRestart:
+			k = on(e.Node, onRestart)
+		case sim.EvPartition:
+			k = on(raft.None, onNet)
+		case sim.EvDeliver:
+			if !leaderMsg(e.Msg) {
+				continue
+			}
+			k = on(e.Peer, onLeaderMsg)
+		default:
+			continue
+		}
+		ix[k] = append(ix[k], i)
+	}
+	return ix
+}
+
+// lastOn is last over the events of key k: the newest at or before t
+// that matches f (nil: any), or -1.
+func (x *explainer) lastOn(k onKey, t time.Duration, f func(e *sim.TraceEvent) bool) int {
+	l := x.ix[k]
+	n, _ := slices.BinarySearch(l, len(x.evs)) // the events explained are evs[:len]
+	for j := n - 1; j >= 0; j-- {
+		if e := &x.evs[l[j]]; e.Time <= t && (f == nil || f(e)) {
+			return l[j]
+		}
+	}
+	return -1
+}
+
+// between returns the indexes of the events of key k from index i on, up
+// to time t.
+func (x *explainer) between(k onKey, i int, t time.Duration) []int {
+	l := x.ix[k]
+	a, _ := slices.BinarySearch(l, i)
+	b := a
+	for b < len(l) && l[b] < len(x.evs) && x.evs[l[b]].Time <= t {
+		b++
+	}
+	return l[a:b]
+}
+
+// firstOn is first over the events of key k.
+func (x *explainer) firstOn(k onKey, from, to time.Duration, f func(e *sim.TraceEvent) bool) int {
+	l := x.ix[k]
+	for _, i := range l {
+		if i >= len(x.evs) {
+			break
+		}
+		e := &x.evs[i]
+		if e.Time > to {
+			break
+		}
+		if e.Time >= from && (f == nil || f(e)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// since returns the index of the first event at or after t (the trace
+// is in time order).
+func (x *explainer) since(t time.Duration) int {
+	i, _ := slices.BinarySearchFunc(x.evs, t, func(e sim.TraceEvent, t time.Duration) int { return cmp.Compare(e.Time, t) })
+	return i
 }
 
 // raftEv matches a step of server id of kind k.
@@ -184,7 +360,7 @@ func (x *explainer) explain() {
 
 func (x *explainer) down(n string) {
 	in := x.info
-	i := x.last(x.now, func(e *sim.TraceEvent) bool { return e.Kind == sim.EvCrash && e.Node == x.id })
+	i := x.lastOn(on(x.id, onCrash), x.now, nil)
 	if i < 0 {
 		x.say("%s is down (it crashed %s)", n, x.lost())
 	} else {
@@ -206,9 +382,8 @@ func (x *explainer) down(n string) {
 // booted returns when server id last started (startServers, addServer or
 // restart): its configuration event or its restart.
 func (x *explainer) booted(id raft.NodeID, before time.Duration) int {
-	return x.last(before, func(e *sim.TraceEvent) bool {
-		return (e.Kind == sim.EvRestart && e.Node == id) || (e.Kind == sim.EvRaft && e.Raft.Node == id && e.Raft.Kind == raft.EvConfig && e.Raft.Index == 0)
-	})
+	return max(x.lastOn(on(id, onRestart), before, nil),
+		x.lastOn(onStep(id, raft.EvConfig), before, func(e *sim.TraceEvent) bool { return e.Raft.Index == 0 }))
 }
 
 // timeoutCause explains why server id's election timer fired at event i:
@@ -221,8 +396,8 @@ func (x *explainer) timeoutCause(id raft.NodeID, i int) string {
 	}
 	fired := "its election timer fired " + x.cite(i, "timeout", name+"'s election timer fired")
 	// Did it time out as a candidate already (a split or lost vote)?
-	prev := x.last(t-1, raftEv(id, raft.EvTimeout))
-	hb := x.last(t, func(e *sim.TraceEvent) bool { return e.Kind == sim.EvDeliver && e.Peer == id && leaderMsg(e.Msg) })
+	prev := x.lastOn(onStep(id, raft.EvTimeout), t-1, nil)
+	hb := x.lastOn(on(id, onLeaderMsg), t, nil)
 	if prev >= 0 && (hb < 0 || hb < prev) {
 		pv := &x.evs[prev].Raft
 		what := "election"
@@ -295,20 +470,20 @@ func (x *explainer) silence(l, id raft.NodeID, from, to time.Duration) string {
 			return fmt.Sprintf(": %s %s", e.Reason, x.cite(i, "network", "network: "+e.Reason))
 		}
 		why := ""
-		if d := x.last(e.Time, func(d *sim.TraceEvent) bool { return raftEv(l, raft.EvStepDown)(d) && d.Time == e.Time }); d >= 0 {
+		if d := x.lastOn(onStep(l, raft.EvStepDown), e.Time, func(d *sim.TraceEvent) bool { return d.Time == e.Time }); d >= 0 {
 			why = fmt.Sprintf(", on seeing term %d from S%d", x.evs[d].Raft.Term, x.evs[d].Raft.Peer)
-		} else if d := x.last(e.Time, func(d *sim.TraceEvent) bool { return raftEv(l, raft.EvCheckQuorum)(d) && d.Time == e.Time }); d >= 0 {
+		} else if d := x.lastOn(onStep(l, raft.EvCheckQuorum), e.Time, func(d *sim.TraceEvent) bool { return d.Time == e.Time }); d >= 0 {
 			q := &x.evs[d].Raft
 			why = fmt.Sprintf(": only %d of its %d voters had answered within an election timeout (check-quorum, §6.2)", q.Index, q.Index2)
-		} else if d := x.last(e.Time, func(d *sim.TraceEvent) bool {
-			return raftEv(l, raft.EvConfig)(d) && len(d.Raft.Config) > 0 && !slices.Contains(d.Raft.Config, l)
+		} else if d := x.lastOn(onStep(l, raft.EvConfig), e.Time, func(d *sim.TraceEvent) bool {
+			return len(d.Raft.Config) > 0 && !slices.Contains(d.Raft.Config, l)
 		}); d >= 0 {
 			why = fmt.Sprintf(", once the configuration that removes it (entry %d) committed", x.evs[d].Raft.Index)
 		}
 		return fmt.Sprintf(": %s stopped leading %s%s", ln, x.cite(i, "step-down", ln+" stopped leading"), why)
 	}
 	drops, reason, first := 0, "", -1
-	for i := range x.evs {
+	for i := x.since(from); i < len(x.evs); i++ {
 		e := &x.evs[i]
 		if e.Time < from || e.Time > to {
 			continue
@@ -325,7 +500,7 @@ func (x *explainer) silence(l, id raft.NodeID, from, to time.Duration) string {
 		x.cite(first, "drop", fmt.Sprintf("%s's %s to S%d lost (%s)", ln, msgWords(x.evs[first].Msg.Type), id, reason))
 		return fmt.Sprintf(": %s of them %s lost (%s), the first at %s", render.Plural(uint64(drops), "message", "messages"), map[bool]string{true: "was", false: "were"}[drops == 1], reason, at(x.evs[first].Time))
 	}
-	if i := x.last(to, func(e *sim.TraceEvent) bool { return e.Kind == sim.EvPartition }); i >= 0 && strings.HasPrefix(x.evs[i].Reason, "net ") {
+	if i := x.lastOn(on(raft.None, onNet), to, nil); i >= 0 && strings.HasPrefix(x.evs[i].Reason, "net ") {
 		return fmt.Sprintf(": the network is unreliable since %s (%s)", x.citeT(i, "network", "network: "+x.evs[i].Reason), x.evs[i].Reason)
 	}
 	return ""
@@ -347,7 +522,7 @@ func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration, p
 	if pre {
 		what, reqType = "pre-vote", raft.MsgPreVote
 	}
-	to := x.last(until, timeoutEv(id, term, pre))
+	to := x.lastOn(onStep(id, raft.EvTimeout), until, timeoutEv(id, term, pre))
 	if to < 0 {
 		return fmt.Sprintf("its %s for term %d started %s", what, term, x.lost())
 	}
@@ -356,7 +531,7 @@ func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration, p
 	if !pre && x.evs[to].Raft.Reason == "won the pre-vote" {
 		// The timer fired for the pre-vote; the election began once a
 		// majority said it would vote.
-		if pv := x.last(start, timeoutEv(id, term, true)); pv >= 0 {
+		if pv := x.lastOn(onStep(id, raft.EvTimeout), start, timeoutEv(id, term, true)); pv >= 0 {
 			// Briefly: the timer, and who said they would vote.
 			parts = append(parts, x.timeoutCause(id, pv))
 			var yes []string
@@ -380,9 +555,9 @@ func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration, p
 		parts = append(parts, x.timeoutCause(id, to))
 	}
 	var granted []string
-	for i := to; i < len(x.evs) && x.evs[i].Time <= until; i++ {
+	for _, i := range x.between(onStep(id, raft.EvVoteReceived), to, until) {
 		e := &x.evs[i]
-		if raftEv(id, raft.EvVoteReceived)(e) && e.Raft.Term == term && e.Raft.Pre == pre {
+		if e.Raft.Term == term && e.Raft.Pre == pre {
 			granted = append(granted, fmt.Sprintf("S%d", e.Raft.Peer))
 			x.cite(i, "vote", fmt.Sprintf("S%d granted its %s to %s", e.Raft.Peer, map[bool]string{true: "pre-vote", false: "vote"}[pre], name))
 		}
@@ -411,14 +586,14 @@ func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration, p
 			parts = append(parts, g+" "+verb)
 		}
 	}
-	for i := to; i < len(x.evs) && x.evs[i].Time <= until; i++ {
+	for _, i := range x.between(on(id, onRefused), to, until) {
 		e := &x.evs[i]
-		if e.Kind == sim.EvRaft && e.Raft.Peer == id && e.Raft.Kind == raft.EvVoteRejected && e.Raft.Node != id && e.Raft.Pre == pre {
+		if e.Raft.Node != id && e.Raft.Pre == pre {
 			v := e.Raft.Node
 			why := e.Raft.Reason
 			if why == "already voted" {
-				if g := x.last(e.Time, func(g *sim.TraceEvent) bool {
-					return g.Kind == sim.EvRaft && g.Raft.Node == v && g.Raft.Kind == raft.EvVoteGranted && g.Raft.Term == e.Raft.Term && !g.Raft.Pre
+				if g := x.lastOn(onStep(v, raft.EvVoteGranted), e.Time, func(g *sim.TraceEvent) bool {
+					return g.Raft.Term == e.Raft.Term && !g.Raft.Pre
 				}); g >= 0 {
 					why = fmt.Sprintf("it had voted for S%d in term %d", x.evs[g].Raft.Peer, e.Raft.Term)
 				} else {
@@ -433,9 +608,9 @@ func (x *explainer) campaign(id raft.NodeID, term uint64, until time.Duration, p
 	}
 	// Requests that never arrived.
 	lostTo := map[raft.NodeID]string{}
-	for i := to; i < len(x.evs) && x.evs[i].Time <= until; i++ {
+	for _, i := range x.between(on(id, onDropped), to, until) {
 		e := &x.evs[i]
-		if e.Kind == sim.EvDrop && e.Msg != nil && e.Msg.Type == reqType && e.Msg.From == id && e.Msg.Term == term {
+		if e.Msg.Type == reqType && e.Msg.Term == term {
 			if _, seen := lostTo[e.Msg.To]; !seen {
 				lostTo[e.Msg.To] = e.Reason
 				x.cite(i, "drop", fmt.Sprintf("%s's vote request to S%d lost (%s)", name, e.Msg.To, e.Reason))
@@ -491,8 +666,8 @@ func joinNames(ns []string) string {
 
 func (x *explainer) leader(n string) {
 	in := x.info
-	b := x.last(x.now, func(e *sim.TraceEvent) bool {
-		return raftEv(x.id, raft.EvBecome)(e) && e.Raft.Role == raft.Leader && e.Raft.Term == in.Term
+	b := x.lastOn(onStep(x.id, raft.EvBecome), x.now, func(e *sim.TraceEvent) bool {
+		return e.Raft.Role == raft.Leader && e.Raft.Term == in.Term
 	})
 	if b < 0 {
 		x.say("%s is leader of term %d since %s", n, in.Term, x.lost())
@@ -501,7 +676,7 @@ func (x *explainer) leader(n string) {
 	since := x.evs[b].Time
 	x.say("%s is leader of term %d since %s: %s", n, in.Term, x.citeT(b, "leader", fmt.Sprintf("%s became leader of term %d", n, in.Term)),
 		x.campaign(x.id, in.Term, since, false))
-	if back := x.s.sim.Backers(x.id); !in.Membership.HasQuorum(back) {
+	if back := x.backers(x.id); !in.Membership.HasQuorum(back) {
 		x.say("it reaches only %s now, not a majority of %d: it can commit nothing new, and a majority elsewhere may elect another leader",
 			serverNames(back), len(in.Config))
 	}
@@ -509,8 +684,8 @@ func (x *explainer) leader(n string) {
 
 func (x *explainer) candidate(n string) {
 	in := x.info
-	b := x.last(x.now, func(e *sim.TraceEvent) bool {
-		return raftEv(x.id, raft.EvBecome)(e) && e.Raft.Role == raft.Candidate && e.Raft.Term == in.Term
+	b := x.lastOn(onStep(x.id, raft.EvBecome), x.now, func(e *sim.TraceEvent) bool {
+		return e.Raft.Role == raft.Candidate && e.Raft.Term == in.Term
 	})
 	since := x.lost()
 	if b >= 0 {
@@ -544,10 +719,10 @@ func (x *explainer) follower(n string) {
 	}
 	// How it came to this term: a message that carried it, its own
 	// election, or its disk.
-	enter := x.first(0, x.now, func(e *sim.TraceEvent) bool {
-		return e.Kind == sim.EvRaft && e.Raft.Node == x.id && e.Raft.Term == in.Term &&
-			(e.Raft.Kind == raft.EvStepDown || (e.Raft.Kind == raft.EvTimeout && !e.Raft.Pre))
-	})
+	enter := x.firstOn(onStep(x.id, raft.EvStepDown), 0, x.now, func(e *sim.TraceEvent) bool { return e.Raft.Term == in.Term })
+	if ti := x.firstOn(onStep(x.id, raft.EvTimeout), 0, x.now, func(e *sim.TraceEvent) bool { return e.Raft.Term == in.Term && !e.Raft.Pre }); ti >= 0 && (enter < 0 || ti < enter) {
+		enter = ti
+	}
 	// The newest boot after which the term did not change.
 	boot := x.booted(x.id, x.now)
 	if enter < 0 || (boot >= 0 && x.evs[boot].Time > x.evs[enter].Time && x.evs[boot].Kind == sim.EvRestart) {
@@ -560,8 +735,8 @@ func (x *explainer) follower(n string) {
 	}
 	e := &x.evs[enter]
 	if e.Raft.Kind == raft.EvTimeout {
-		down := x.last(x.now, func(d *sim.TraceEvent) bool {
-			return raftEv(x.id, raft.EvBecome)(d) && d.Raft.Role == raft.Follower && d.Raft.Term == in.Term
+		down := x.lastOn(onStep(x.id, raft.EvBecome), x.now, func(d *sim.TraceEvent) bool {
+			return d.Raft.Role == raft.Follower && d.Raft.Term == in.Term
 		})
 		x.say("%s is a follower in term %d: it started an election for the term itself: %s", n, in.Term, x.campaign(x.id, in.Term, x.now, false))
 		if down >= 0 {
@@ -611,8 +786,8 @@ func (x *explainer) vote(n string) {
 		x.say("it voted for itself in term %d, as a candidate", in.Term)
 		return
 	}
-	g := x.last(x.now, func(e *sim.TraceEvent) bool {
-		return raftEv(x.id, raft.EvVoteGranted)(e) && e.Raft.Peer == in.VotedFor && e.Raft.Term == in.Term && !e.Raft.Pre
+	g := x.lastOn(onStep(x.id, raft.EvVoteGranted), x.now, func(e *sim.TraceEvent) bool {
+		return e.Raft.Peer == in.VotedFor && e.Raft.Term == in.Term && !e.Raft.Pre
 	})
 	if g < 0 {
 		x.say("it voted for S%d in term %d (%s; the vote is on its disk)", in.VotedFor, in.Term, x.lost())
@@ -637,9 +812,7 @@ func (x *explainer) leaderKnown(n string) {
 		x.say("it knows no leader of term %d: no AppendEntries or heartbeat of the term has reached it", in.Term)
 		return
 	}
-	d := x.last(x.now, func(e *sim.TraceEvent) bool {
-		return e.Kind == sim.EvDeliver && e.Peer == x.id && leaderMsg(e.Msg) && e.Msg.From == in.Leader
-	})
+	d := x.lastOn(on(x.id, onLeaderMsg), x.now, func(e *sim.TraceEvent) bool { return e.Msg.From == in.Leader })
 	if d < 0 {
 		x.say("it follows S%d", in.Leader)
 		return
@@ -657,19 +830,19 @@ func (x *explainer) commit(n string) {
 	}
 	if c == 0 {
 		text := "commit index 0: " + n + " knows of no committed entry yet"
-		if in.Role == raft.Leader && own != nil {
+		if in.Role == raft.Leader && own != nil && !x.partial {
 			text += fmt.Sprintf(": its entry %s is not yet on a majority (%s)", logPos(own.Index, own.Term), x.holders(own.Index))
 			text += x.earlier(c)
 		}
 		x.parts = append(x.parts, text)
 		return
 	}
-	i := x.last(x.now, func(e *sim.TraceEvent) bool { return raftEv(x.id, raft.EvCommit)(e) && e.Raft.Index == c })
+	i := x.lastOn(onStep(x.id, raft.EvCommit), x.now, func(e *sim.TraceEvent) bool { return e.Raft.Index == c })
 	when := x.lost()
 	if i >= 0 {
 		when = x.citeT(i, "commit", fmt.Sprintf("%s committed up to %d", n, c))
 	}
-	if in.Role == raft.Leader {
+	if in.Role == raft.Leader && !x.partial {
 		term := uint64(0)
 		for _, e := range in.Log {
 			if e.Index == c {
@@ -733,8 +906,8 @@ func (x *explainer) storing(index uint64) []raft.NodeID {
 	}
 	var have []raft.NodeID
 	for _, id := range in.Config {
-		o, err := x.s.sim.Info(id)
-		if err != nil {
+		o, ok := x.peer(id)
+		if !ok {
 			continue
 		}
 		for _, e := range o.Log {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -146,5 +147,67 @@ func TestWhyJSON(t *testing.T) {
 		assert.NotEmpty(t, c.Kind)
 		assert.NotEmpty(t, c.Text)
 		require.NotNil(t, c.Server)
+	}
+}
+
+// why as of a past time says what why said at that time: the state it
+// rebuilds from the trace (past.go) is the one the servers had. Every
+// script of scripts/ is played; after each command, why explains each
+// server, and at the end WhyAt explains them as of each of those times.
+// (A time after which more events happened at the same instant, before
+// why looked, is skipped: why then saw only part of it.) A script of
+// many commands is looked at after 25 of them, spread over it.
+func TestWhyAtSaysWhatWhySaidThen(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "scripts", "*.raft"))
+	require.NoError(t, err)
+	for _, f := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".raft"), func(t *testing.T) {
+			text, err := os.ReadFile(f)
+			require.NoError(t, err)
+			sc, err := lang.ParseScript(f, string(text))
+			require.NoError(t, err)
+			s := New(Options{Seed: 1})
+			type said struct {
+				at   time.Duration
+				seen int // trace events then
+				id   raft.NodeID
+				text string
+			}
+			var then []said
+			cmds := sc.Commands()
+			every := max(1, len(cmds)/25) // why costs a pass over the trace: 25 looks per script
+			for i, c := range cmds {
+				before := s.Sim()
+				s.Exec(c.Text)
+				if s.Sim() != before {
+					then = nil // seed N or reset: a new run
+				}
+				if i%every != 0 && i != len(cmds)-1 {
+					continue
+				}
+				for _, id := range s.Sim().Servers() {
+					w, err := s.Why(id)
+					require.NoError(t, err)
+					then = append(then, said{s.Sim().Now(), s.Sim().TraceStats().Kept, id, w.Text})
+				}
+			}
+			require.Zero(t, s.Sim().TraceStats().Dropped, "the script outgrew the trace")
+			evs := s.Sim().Trace()
+			compared := 0
+			for _, w := range then {
+				n := 0
+				for n < len(evs) && evs[n].Time <= w.at {
+					n++
+				}
+				if n != w.seen {
+					continue
+				}
+				got, err := s.WhyAt(w.id, w.at)
+				require.NoError(t, err)
+				require.Equal(t, w.text, got.Text, "S%d at t=%s", w.id, render.Seconds(w.at))
+				compared++
+			}
+			require.NotZero(t, compared)
+		})
 	}
 }

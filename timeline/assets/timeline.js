@@ -7,7 +7,8 @@
   const D = JSON.parse(document.getElementById("data").textContent);
   // Go writes an empty column as null.
   for (const k of ["lanes", "strings", "types"]) D[k] = D[k] || [];
-  for (const k of ["bands", "shades", "msgs", "points", "ops", "net"]) for (const c in D[k]) D[k][c] = D[k][c] || [];
+  D.why = D.why || { lane: [], t: [], textStr: [] };
+  for (const k of ["bands", "shades", "msgs", "points", "ops", "net", "why"]) for (const c in D[k]) D[k][c] = D[k][c] || [];
   const S = D.strings;
   const str = (i) => (i >= 0 ? S[i] : "");
 
@@ -55,6 +56,8 @@
       y += l.h;
     }
     HEIGHT = y + PAD;
+    // where each lane's band is, for the browser tests to point at
+    document.body.dataset.laneY = lanes.map((l) => l.by + l.bh / 2).join(",");
   }
   // Where an arrow leaves or reaches a lane: the edge of its band that
   // faces the other lane, so that arrows never cover the band's label.
@@ -76,14 +79,15 @@
   const lost = D.msgs.flags.filter((f) => f & 1).length;
   const dup = D.msgs.flags.filter((f) => f & 2).length;
   const fmtN = (n) => n.toLocaleString("en-US");
+  const plural = (n, one) => `${fmtN(n)} ${one}${n === 1 ? "" : "s"}`;
   bar.innerHTML = "";
   const h1 = document.createElement("h1");
   h1.textContent = D.title;
   bar.appendChild(h1);
   const sum = document.createElement("div");
   sum.className = "sum";
-  sum.textContent = `seed ${D.seed} · ${fmtT(D.start)} to ${fmtT(D.end)} · ${lanes.filter((l) => l.server).length} servers, ${lanes.filter((l) => !l.server).length} clients · ${fmtN(D.msgs.t0.length)} messages (${fmtN(lost)} lost, ${fmtN(dup)} duplicated) · ${fmtN(D.ops.t0.length)} client operations`;
-  if (HIST) sum.textContent = `seed ${D.seed} · ${fmtT(D.start)} to ${fmtT(D.end)} · ${fmtN(D.ops.t0.length)} client operations of ${lanes.filter((l) => !l.server).length} clients · ${D.verdict}`;
+  sum.textContent = `seed ${D.seed} · ${fmtT(D.start)} to ${fmtT(D.end)} · ${plural(nServ, "server")}, ${plural(nCli, "client")} · ${fmtN(D.msgs.t0.length)} messages (${fmtN(lost)} lost, ${fmtN(dup)} duplicated) · ${fmtN(D.ops.t0.length)} client operations`;
+  if (HIST) sum.textContent = `seed ${D.seed} · ${fmtT(D.start)} to ${fmtT(D.end)} · ${fmtN(D.ops.t0.length)} client operations of ${plural(nCli, "client")} · ${D.verdict}`;
   if (D.dropped > 0) sum.innerHTML += ` · <span class="warn">the trace keeps the newest events: ${fmtN(D.dropped)} older ones are not shown</span>`;
   bar.appendChild(sum);
   const row1 = document.createElement("div");
@@ -95,7 +99,7 @@
     const cb = document.createElement("input");
     cb.type = "checkbox";
     cb.checked = filt[c];
-    cb.onchange = () => { filt[c] = cb.checked; draw(); };
+    cb.onchange = () => { filt[c] = cb.checked; redraw(); };
     lab.appendChild(cb);
     lab.insertAdjacentHTML("beforeend", `<span class="line" style="border-color:${CAT[c] || CAT.other}"></span>${c} (${fmtN(catCount[i])})`);
     row1.appendChild(lab);
@@ -113,7 +117,7 @@
       rb.type = "radio";
       rb.name = "key";
       rb.checked = k === selKey;
-      rb.onchange = () => { selKey = k; draw(); };
+      rb.onchange = () => { selKey = k; redraw(); };
       lab.appendChild(rb);
       const bad = k >= 0 && (D.badKeys || []).includes(S[k]);
       lab.append(k < 0 ? "every key" : S[k] + (bad ? " ✗ no order fits" : ""));
@@ -131,26 +135,31 @@
     const cb = document.createElement("input");
     cb.type = "checkbox";
     cb.checked = show[k];
-    cb.onchange = () => { show[k] = cb.checked; draw(); };
+    cb.onchange = () => { show[k] = cb.checked; redraw(); };
     lab.appendChild(cb);
     lab.append(name);
     row2.appendChild(lab);
   }
+  if (!HIST) bar.appendChild(row2);
+  // the view: its buttons, how to move it, what the last draw did
+  const rowV = HIST ? row2 : document.createElement("div");
+  rowV.className = "row";
+  if (!HIST) rowV.innerHTML = "<b>View:</b>";
   for (const [name, f] of [["fit", () => { view.a = D.start - span0 * 0.01; view.b = D.end + span0 * 0.01; }], ["zoom in", () => zoom(0.5, null)], ["zoom out", () => zoom(2, null)]]) {
     const bt = document.createElement("button");
     bt.textContent = name;
-    bt.onclick = () => { f(); draw(); };
-    row2.appendChild(bt);
+    bt.onclick = () => { f(); redraw(); };
+    rowV.appendChild(bt);
   }
   const note = document.createElement("span");
   note.className = "note";
-  note.textContent = "drag to pan · wheel to zoom · hover for details";
-  row2.appendChild(note);
+  note.textContent = "drag to pan · wheel or + − to zoom · hover a lane for its state and why";
+  rowV.appendChild(note);
   const stat = document.createElement("span");
   stat.className = "note";
   stat.id = "stat";
-  row2.appendChild(stat);
-  bar.appendChild(row2);
+  rowV.appendChild(stat);
+  bar.appendChild(rowV);
   const row3 = document.createElement("div");
   row3.className = "row";
   row3.innerHTML = `<b>Marks:</b><span style="color:#0550ae">▼ 7</span> commit index <span style="color:#8250df">◆</span> configuration <span style="color:#bf8700">●</span> election timeout <span style="color:#d4399b">✓</span> vote granted <span style="color:#cf222e">✗</span> refused / rejected <span style="color:#6e7781">|</span> applied <span style="color:#cf222e">✖</span> crash <span style="color:#2e9e5b">●</span> restart <span style="color:#8250df">▮</span> snapshot taken <span style="color:#8250df">●</span> snapshot installed`;
@@ -209,6 +218,13 @@
   const bandsByLane = byLane(D.bands, "t0");
   const shadesByLane = byLane(D.shades, "t0");
   const ptT = ptsByLane.lanes.map((ix) => ix.map((i) => D.points.t[i]));
+  // What why said of each server over time: the newest at or before a time holds then.
+  const whyByLane = byLane(D.why, "t");
+  const whyT = whyByLane.lanes.map((ix) => ix.map((i) => D.why.t[i]));
+  function whyAt(li, t) {
+    const k = lower(whyT[li], t + 1) - 1;
+    return k >= 0 ? whyByLane.lanes[li][k] : -1;
+  }
   const opT = opsByLane.lanes.map((ix) => ix.map((i) => D.ops.t0[i]));
   let maxOp = 0;
   for (let i = 0; i < D.ops.t0.length; i++) maxOp = Math.max(maxOp, (D.ops.t1[i] < 0 ? D.end : D.ops.t1[i]) - D.ops.t0[i]);
@@ -258,9 +274,24 @@
     ctx.fillText(s, x, y);
   }
 
+  // redraw draws at the next frame, once however many events asked for it
+  // meanwhile (a wheel or a drag sends dozens a frame).
+  let framePending = false;
+  function redraw() {
+    if (framePending) return;
+    framePending = true;
+    requestAnimationFrame(() => { framePending = false; draw(); });
+  }
+  // work counts what each draw did, kept on the body (data-drawn) for the
+  // browser tests: what a draw costs must follow what is in view, not the
+  // size of the run.
+  let work = null, draws = 0;
+
   function draw() {
     const start = performance.now();
     hits = [];
+    draws++;
+    work = { draws, view: [view.a, view.b], arrows: {}, bands: 0, points: 0, ops: 0, scanned: 0, bins: 0, aggregated: false };
     ctx.clearRect(0, 0, W, HEIGHT);
     ctx.font = "14px system-ui, sans-serif";
     ctx.textBaseline = "middle";
@@ -357,7 +388,10 @@
         const bg = (term % 2 ? ROLE_ALT : ROLE)[role];
         if (role === "up") { /* the colour says it */ } else if (textFits(label, avail + 5)) bandLabels.push([label, lx, by + bh / 2 + 1, ROLE_TEXT[role], bg]);
         else if (textFits(short, avail + 5)) bandLabels.push([short, lx, by + bh / 2 + 1, ROLE_TEXT[role], bg]);
-        hits.push({ kind: "band", i, x0, x1, y0: by, y1: by + bh, pri: 1 });
+        // the whole height of the lane, over the partition's shade: its
+        // tooltip says the state, the shade and why, at the time pointed at
+        hits.push({ kind: "band", i, x0, x1, y0: l.y, y1: l.y + l.h, pri: 1.5 });
+        work.bands++;
       }
     }
 
@@ -415,6 +449,7 @@
     const ms = performance.now() - start;
     document.getElementById("stat").textContent = `· drawn in ${ms.toFixed(0)} ms` + (aggregated ? " · zoomed out: messages shown as densities, zoom in for arrows" : "");
     document.body.dataset.drawMs = ms.toFixed(1);
+    document.body.dataset.drawn = JSON.stringify(work);
     if (hover) drawHover();
   }
 
@@ -467,7 +502,7 @@
       let k = Math.max(0, lower(ts, view.a - maxOp));
       const y0 = l.by, h = l.bh;
       let lastX = -1e9;
-      for (; k < ix.length; k++) {
+      for (; k < ix.length; k++, work.scanned++) {
         const i = ix[k];
         const t0 = D.ops.t0[i];
         if (t0 > view.b) break;
@@ -501,6 +536,7 @@
           ctx.lineWidth = 1;
         }
         hits.push({ kind: "op", i, x0: x0 - 1, x1: x1 + 1, y0, y1: y0 + h, pri: 2 });
+        work.ops++;
         if (x1 - x0 > 30 && x0 > lastX) {
           const srv = D.ops.server[i] >= 0 ? " by " + lanes[D.ops.server[i]].name : "";
           const ord = selKey >= 0 && D.ops.order.length ? (D.ops.order[i] > 0 ? `#${D.ops.order[i]} ` : unplaced ? "✗ " : "") : "";
@@ -570,7 +606,7 @@
       const lastX = {};
       let lastLabel = -1e9;
       const labels = []; // drawn after the glyphs, so that none covers them
-      for (; k < ix.length; k++) {
+      for (; k < ix.length; k++, work.scanned++) {
         const i = ix[k];
         const t = D.points.t[i];
         if (t > view.b) break;
@@ -595,6 +631,7 @@
           lastLabel = x + 7 + ctx.measureText(lab).width + 30;
         }
         hits.push({ kind: "point", i, x0: x - 6, x1: x + 6, y0: yy - 7, y1: yy + 7, pri: 3 });
+        work.points++;
       }
       for (const [lab, x, yy, col] of labels) {
         ctx.fillStyle = col;
@@ -611,8 +648,10 @@
     const M = D.msgs;
     const from = lower(M.t0, view.a - maxFlight), to = lower(M.t0, view.b + 1);
     let n = 0;
+    work.scanned += to - from;
     for (let i = from; i < to; i++) if (M.t1[i] >= view.a && visibleMsg(i) && M.from[i] >= 0 && M.to[i] >= 0) n++;
     aggregated = n > msgLimit();
+    work.aggregated = aggregated;
     if (aggregated) return drawDensity(from, to, xa, xb);
     for (let i = from; i < to; i++) {
       if (M.t1[i] < view.a || !visibleMsg(i) || M.from[i] < 0 || M.to[i] < 0) continue;
@@ -673,7 +712,11 @@
       ctx.fillText("✗", g.x1 + 3, g.y1 + (g.y1 > g.y0 ? -8 : 8));
     }
     ctx.lineWidth = 1;
-    if (!hi) hits.push({ kind: "msg", i, ...g, pri: 4 });
+    if (!hi) {
+      hits.push({ kind: "msg", i, ...g, pri: 4 });
+      const c = D.cats[M.cat[i]];
+      work.arrows[c] = (work.arrows[c] || 0) + 1;
+    }
   }
 
   // drawDensity draws, zoomed out, how many messages each lane sent per
@@ -701,6 +744,7 @@
       for (let b = 0; b < nb; b++) {
         const c = sent[l.i][b];
         if (!c) continue;
+        work.bins++;
         ctx.fillStyle = `rgba(31,111,235,${0.15 + 0.85 * Math.sqrt(c / top)})`;
         ctx.fillRect(xa + b * BIN, yb, BIN, hh);
         if (lostB[l.i][b]) {
@@ -713,7 +757,7 @@
 
   // ---- hover
   const tip = document.getElementById("tip");
-  function describe(h) {
+  function describe(h, at) {
     const M = D.msgs;
     switch (h.kind) {
       case "msg": {
@@ -734,8 +778,12 @@
         let s = role === "down" || role === "up" ? `${ln} is ${role}` : role === "unknown" ? `${ln}: role not known (older events are no longer kept)` : `${ln} is ${role} in term ${D.bands.term[i]}`;
         if (D.bands.lead[i] >= 0) s += `, following ${lanes[D.bands.lead[i]].name}`;
         s += `\nfrom ${fmtT(t0, 1000)} to ${fmtT(t1, 1000)} (${fmtDur(t1 - t0)})`;
-        const now = lanes[D.bands.lane[i]].now;
-        if (now) s += "\n" + now;
+        const li = D.bands.lane[i];
+        if (at === undefined) at = t0;
+        for (const j of shadesByLane.lanes[li]) if (D.shades.t0[j] <= at && at <= D.shades.t1[j]) s += "\n" + str(D.shades.textStr[j]);
+        const w = whyAt(li, Math.min(Math.max(at, t0), t1));
+        if (w >= 0) s += `\n\nwhy, as of ${fmtT(D.why.t[w], 1000)}:\n${str(D.why.textStr[w])}`;
+        else if (lanes[li].now) s += "\n" + lanes[li].now;
         return s;
       }
       case "point": return `${str(D.points.textStr[h.i])}\nat ${fmtT(D.points.t[h.i], 1000)}`;
@@ -811,25 +859,25 @@
     e.preventDefault();
     const r = cv.getBoundingClientRect();
     zoom(Math.pow(1.0015, e.deltaY), e.clientX - r.left);
-    draw();
+    redraw();
   }, { passive: false });
   cv.addEventListener("mousedown", (e) => { drag = { x: e.clientX, a: view.a, b: view.b }; cv.classList.add("drag"); });
   window.addEventListener("mouseup", () => { drag = null; cv.classList.remove("drag"); });
-  cv.addEventListener("dblclick", (e) => { const r = cv.getBoundingClientRect(); zoom(e.shiftKey ? 2 : 0.5, e.clientX - r.left); draw(); });
+  cv.addEventListener("dblclick", (e) => { const r = cv.getBoundingClientRect(); zoom(e.shiftKey ? 2 : 0.5, e.clientX - r.left); redraw(); });
   window.addEventListener("mousemove", (e) => {
     const r = cv.getBoundingClientRect();
     if (drag) {
       const dt = ((e.clientX - drag.x) / (W - GUTTER - PAD)) * (drag.b - drag.a);
       view.a = drag.a - dt; view.b = drag.b - dt;
       tip.style.display = "none";
-      draw();
+      redraw();
       return;
     }
     const px = e.clientX - r.left, py = e.clientY - r.top;
     const h = px >= GUTTER && py >= 0 && py <= HEIGHT ? pick(px, py) : null;
-    if (h !== hover) { hover = h; draw(); }
+    if (h !== hover) { hover = h; redraw(); }
     if (h) {
-      tip.textContent = describe(h);
+      tip.textContent = describe(h, T(px));
       tip.style.display = "block";
       const tw = tip.offsetWidth, th = tip.offsetHeight;
       let tx = e.clientX + 16, ty = e.clientY + 16;
@@ -845,9 +893,9 @@
     else if (e.key === "ArrowLeft") { const d = (view.b - view.a) * 0.2; view.a -= d; view.b -= d; }
     else if (e.key === "ArrowRight") { const d = (view.b - view.a) * 0.2; view.a += d; view.b += d; }
     else return;
-    draw();
+    redraw();
   });
-  window.addEventListener("resize", () => { resize(); draw(); });
+  window.addEventListener("resize", () => { resize(); redraw(); });
 
   // A URL fragment #t=A,B (seconds) opens the page on that window.
   const m = /t=([\d.]+),([\d.]+)/.exec(location.hash);
