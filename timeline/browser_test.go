@@ -258,7 +258,7 @@ func TestBrowserTimeline(t *testing.T) {
 // the window; and a burst of wheel events is drawn once a frame, not once
 // an event. (How long it takes is BenchmarkTimelinePage's.)
 func TestBrowserTimelineLargeRun(t *testing.T) {
-	file, events := export(t, "startServers 5", "load clients=10 rate=300 keys=5 duration=15s", "run 15s")
+	file, events := export(t, "startServers 5", "load clients=10 rate=300 keys=5 duration=20s", "run 20s")
 	if events < 100_000 {
 		t.Fatalf("%d events: the run must be larger", events)
 	}

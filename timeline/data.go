@@ -214,32 +214,36 @@ var markNames = []string{"commit", "apply", "config", "timeout", "vote", "vote-r
 
 func markKind(name string) int { return slices.Index(markNames, name) }
 
-// category sorts a message into one of the filters of the page, from its
-// type's name and its content only, so that new message types land in a
-// sensible filter without a change here.
+// category sorts a message into one of the filters of the page, by its
+// type's class (raft.MsgType.Class, which every type has): heartbeats
+// and their answers together, so that one box hides the leader's
+// periodic traffic; the other answers as replies. An AppendEntries
+// without entries is a probe (heartbeats have their own type): appends.
 var catNames = []string{"votes", "appends", "heartbeats", "replies", "client", "other"}
 
+const (
+	catVotes = iota
+	catAppends
+	catHeartbeats
+	catReplies
+	catClient
+	catOther
+)
+
 func category(m *raft.Message) int {
-	name := m.Type.String()
-	switch {
-	case strings.Contains(name, "Client"):
-		return 4
-	case strings.HasSuffix(name, "Resp") || strings.HasSuffix(name, "Response") || strings.HasSuffix(name, "Reply"):
-		return 3
-	case strings.Contains(name, "Vote"), strings.HasPrefix(name, "TimeoutNow"):
-		// TimeoutNow starts an election (leadership transfer): a vote's kin.
-		return 0
-	case strings.Contains(name, "Heartbeat"):
-		return 2
-	case strings.Contains(name, "Append"):
-		if len(m.Entries) == 0 {
-			return 2
-		}
-		return 1
-	case strings.Contains(name, "Snapshot"):
-		return 1
+	switch c := m.Type.Class(); {
+	case c == raft.ClassClient:
+		return catClient
+	case c == raft.ClassHeartbeat:
+		return catHeartbeats
+	case m.Type.IsResponse():
+		return catReplies
+	case c == raft.ClassElection, c == raft.ClassTransfer:
+		return catVotes // TimeoutNow starts an election
+	case c == raft.ClassReplication:
+		return catAppends
 	}
-	return 5
+	return catOther
 }
 
 // builder accumulates Data.
@@ -564,7 +568,7 @@ func (b *builder) roles(in Input) {
 			// A follower learns its leader from an AppendEntries of its
 			// term (any message from a server that is leader of its term).
 			m := e.Msg
-			if m != nil && s.role == int(raft.Follower) && m.Term == s.term && m.Term > 0 && category(m) <= 2 && category(m) >= 1 {
+			if m != nil && s.role == int(raft.Follower) && m.Term == s.term && m.Term > 0 && m.Type.FromLeader() {
 				set(e.Node, e.Time, s.role, s.term, m.From)
 			}
 		}

@@ -180,7 +180,10 @@ func TestMessagesReadGenerically(t *testing.T) {
 	require.Equal(t, "AppendEntries S0 → S2, term 3, prevIndex 4, prevTerm 2, entries 5 (t3 set a=1), commit 4", MessageText(m))
 	require.Equal(t, 1, category(m)) // appends
 	m.Entries = nil
-	require.Equal(t, 2, category(m)) // heartbeats
+	require.Equal(t, catAppends, category(m), "an AppendEntries without entries probes the log: heartbeats have their own type")
+	require.Equal(t, catHeartbeats, category(&raft.Message{Type: raft.MsgHeartbeat}))
+	require.Equal(t, catHeartbeats, category(&raft.Message{Type: raft.MsgHeartbeatResp}), "a heartbeat's answer goes with the heartbeats, hidden with them")
+	require.Equal(t, catReplies, category(&raft.Message{Type: raft.MsgAppResp}))
 	r := &raft.Message{Type: raft.MsgClientResp, From: 1, To: sim.ClientIDBase, Resp: raft.Response{Status: raft.StatusNotLeader, LeaderHint: raft.None}}
 	require.Equal(t, "ClientResponse S1 → client 1000, resp {status NOT_LEADER, leaderHint -1}", MessageText(r))
 	require.Equal(t, 4, category(r)) // client

@@ -64,7 +64,8 @@ type flightView struct {
 	FromName string  `json:"fromName"` // "S3", "client 1000": server ids pass 999, so a number cannot tell
 	ToName   string  `json:"toName"`
 	Type     string  `json:"type"`
-	Kind     string  `json:"kind"` // vote, append, heartbeat, reply, client: the colour
+	Kind     string  `json:"kind"`  // vote, append, heartbeat, transfer, reply, client: the colour
+	Reply    bool    `json:"reply"` // it answers another message
 	Label    string  `json:"label"`
 	Sent     float64 `json:"sent"`
 	Due      float64 `json:"due"`
@@ -299,29 +300,29 @@ func entryText(e raft.Entry) string {
 	return e.Kind.String()
 }
 
-// flightFrom describes a message for the page. Message types are read by
-// name, so that a new type (a heartbeat of its own, a pre-vote) is drawn
-// without a change here: the kind only picks a colour.
+// flightFrom describes a message for the page. The kind, which picks its
+// colour, comes from its type's class (raft.MsgType.Class, which every
+// type has): vote, append, heartbeat (a heartbeat's answer too, hidden
+// among them rather than drawn as a reply), transfer, reply, client.
 func flightFrom(fl sim.Flight, sent time.Duration) flightView {
 	m := &fl.Msg
-	t := m.Type.String()
 	v := flightView{ID: fl.ID, From: endID(m.From), To: endID(m.To), FromName: endName(m.From), ToName: endName(m.To),
-		Type: t, Sent: ms(sent), Due: ms(fl.Due)}
-	lt := strings.ToLower(t)
-	reply := strings.Contains(lt, "resp") || strings.Contains(lt, "reply")
-	switch {
-	case strings.Contains(lt, "client"):
+		Type: m.Type.String(), Sent: ms(sent), Due: ms(fl.Due), Reply: m.Type.IsResponse()}
+	switch c := m.Type.Class(); {
+	case c == raft.ClassClient:
 		v.Kind = "client"
-	case reply:
-		v.Kind = "reply"
-	case strings.Contains(lt, "vote"):
-		v.Kind = "vote"
-	case strings.Contains(lt, "heartbeat"), strings.Contains(lt, "append") && len(m.Entries) == 0:
+	case c == raft.ClassHeartbeat:
 		v.Kind = "heartbeat"
+	case v.Reply:
+		v.Kind = "reply"
+	case c == raft.ClassElection:
+		v.Kind = "vote"
+	case c == raft.ClassTransfer:
+		v.Kind = "transfer"
 	default:
 		v.Kind = "append"
 	}
-	v.Label = flightLabel(m, t, reply)
+	v.Label = flightLabel(m)
 	return v
 }
 
@@ -342,29 +343,37 @@ func endName(id raft.NodeID) string {
 	return "S" + strconv.Itoa(int(id))
 }
 
-func flightLabel(m *raft.Message, t string, reply bool) string {
-	lt := strings.ToLower(t)
-	switch {
-	case strings.Contains(lt, "client") && !reply:
+func flightLabel(m *raft.Message) string {
+	term := strconv.FormatUint(m.Term, 10)
+	switch m.Type {
+	case raft.MsgClient:
 		return entryText(raft.Entry{Kind: raft.EntryCommand, Cmd: m.Cmd})
-	case strings.Contains(lt, "client"):
+	case raft.MsgClientResp:
 		return string(m.Resp.Status)
-	case reply && m.Reject:
-		return "✗ t" + strconv.FormatUint(m.Term, 10)
-	case reply:
-		if strings.Contains(lt, "vote") {
-			if strings.Contains(lt, "pre") {
-				return "✓ pre t" + strconv.FormatUint(m.Term, 10)
-			}
-			return "✓ t" + strconv.FormatUint(m.Term, 10)
-		}
+	case raft.MsgPreVote:
+		return "pre-vote t" + term
+	case raft.MsgTimeoutNow:
+		return "TimeoutNow t" + term
+	case raft.MsgHeartbeat:
+		return "♥ t" + term
+	case raft.MsgHeartbeatResp:
+		return "♥ ✓ t" + term
+	}
+	switch {
+	case m.Type.IsResponse() && m.Reject:
+		return "✗ t" + term
+	case m.Type == raft.MsgPreVoteResp:
+		return "✓ pre t" + term
+	case m.Type == raft.MsgVoteResp:
+		return "✓ t" + term
+	case m.Type.IsResponse():
 		return "✓ " + strconv.FormatUint(m.Match, 10)
-	case strings.Contains(lt, "pre"):
-		return "pre-vote t" + strconv.FormatUint(m.Term, 10)
 	case len(m.Entries) > 0:
 		return strconv.Itoa(len(m.Entries)) + " entr" + map[bool]string{true: "y", false: "ies"}[len(m.Entries) == 1]
+	case m.Type == raft.MsgApp:
+		return "0 entries"
 	}
-	return "t" + strconv.FormatUint(m.Term, 10)
+	return "t" + term
 }
 
 // ms is a virtual time in milliseconds, as the page counts it.

@@ -314,12 +314,8 @@ func (x *explainer) lost() string {
 }
 
 // leaderMsg says whether m is a leader's message to a follower (it
-// resets the follower's election timer): AppendEntries, or a heartbeat
-// where the core gives heartbeats a type of their own (matched by name,
-// so that this reads traces of either core).
-func leaderMsg(m *raft.Message) bool {
-	return m != nil && (m.Type == raft.MsgApp || m.Type.String() == "Heartbeat")
-}
+// resets the follower's election timer): AppendEntries or a heartbeat.
+func leaderMsg(m *raft.Message) bool { return m != nil && m.Type.FromLeader() }
 
 // logOf words a server's log by its last entry: "S2's log 3@t2".
 func logOf(name string, index, term uint64) string {
@@ -766,9 +762,14 @@ func msgWords(t raft.MsgType) string {
 		return "AppendEntries"
 	case raft.MsgAppResp:
 		return "answer to AppendEntries"
-	}
-	if t.String() == "Heartbeat" {
+	case raft.MsgHeartbeat:
 		return "heartbeat"
+	case raft.MsgHeartbeatResp:
+		return "answer to a heartbeat"
+	case raft.MsgPreVote:
+		return "pre-vote request"
+	case raft.MsgPreVoteResp:
+		return "answer to a pre-vote request"
 	}
 	return t.String()
 }

@@ -191,7 +191,7 @@ function drawRing() {
 }
 
 function short(m) {
-  if (m.kind === "heartbeat") return "♥";
+  if (m.kind === "heartbeat") return m.reply ? "♥✓" : "♥";
   if (m.kind === "vote") return m.label.startsWith("pre") ? "pre-vote" : "vote";
   return m.label;
 }
