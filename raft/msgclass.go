@@ -13,6 +13,7 @@ const (
 	ClassReplication          // AppendEntries and its answer (§5.3)
 	ClassHeartbeat            // Heartbeat and its answer (§5.2, §6.4)
 	ClassTransfer             // TimeoutNow (dissertation §3.10)
+	ClassSnapshot             // InstallSnapshot's chunks and their answers (§7)
 	ClassClient               // client requests and their answers (§8)
 )
 
@@ -27,6 +28,8 @@ func (t MsgType) Class() MsgClass {
 		return ClassHeartbeat
 	case MsgTimeoutNow:
 		return ClassTransfer
+	case MsgSnap, MsgSnapResp:
+		return ClassSnapshot
 	case MsgClient, MsgClientResp:
 		return ClassClient
 	}
@@ -36,7 +39,7 @@ func (t MsgType) Class() MsgClass {
 // IsResponse reports whether a message of type t answers another.
 func (t MsgType) IsResponse() bool {
 	switch t {
-	case MsgVoteResp, MsgPreVoteResp, MsgAppResp, MsgHeartbeatResp, MsgClientResp:
+	case MsgVoteResp, MsgPreVoteResp, MsgAppResp, MsgHeartbeatResp, MsgSnapResp, MsgClientResp:
 		return true
 	}
 	return false
@@ -44,5 +47,5 @@ func (t MsgType) IsResponse() bool {
 
 // FromLeader reports whether a message of type t is a leader's to its
 // followers: one of its term makes the receiver follow its sender and
-// resets the receiver's election timer (§5.2).
-func (t MsgType) FromLeader() bool { return t == MsgApp || t == MsgHeartbeat }
+// resets the receiver's election timer (§5.2, §7).
+func (t MsgType) FromLeader() bool { return t == MsgApp || t == MsgHeartbeat || t == MsgSnap }

@@ -217,9 +217,10 @@ func markKind(name string) int { return slices.Index(markNames, name) }
 // category sorts a message into one of the filters of the page, by its
 // type's class (raft.MsgType.Class, which every type has): heartbeats
 // and their answers together, so that one box hides the leader's
-// periodic traffic; the other answers as replies. An AppendEntries
+// periodic traffic; an InstallSnapshot's chunks and answers together (one
+// transfer); the other answers as replies. An AppendEntries
 // without entries is a probe (heartbeats have their own type): appends.
-var catNames = []string{"votes", "appends", "heartbeats", "replies", "client", "other"}
+var catNames = []string{"votes", "appends", "heartbeats", "replies", "client", "other", "snapshots"}
 
 const (
 	catVotes = iota
@@ -228,6 +229,7 @@ const (
 	catReplies
 	catClient
 	catOther
+	catSnapshots
 )
 
 func category(m *raft.Message) int {
@@ -236,6 +238,8 @@ func category(m *raft.Message) int {
 		return catClient
 	case c == raft.ClassHeartbeat:
 		return catHeartbeats
+	case c == raft.ClassSnapshot:
+		return catSnapshots // chunks and answers: one transfer
 	case m.Type.IsResponse():
 		return catReplies
 	case c == raft.ClassElection, c == raft.ClassTransfer:

@@ -64,7 +64,7 @@ type flightView struct {
 	FromName string  `json:"fromName"` // "S3", "client 1000": server ids pass 999, so a number cannot tell
 	ToName   string  `json:"toName"`
 	Type     string  `json:"type"`
-	Kind     string  `json:"kind"`  // vote, append, heartbeat, transfer, reply, client: the colour
+	Kind     string  `json:"kind"`  // vote, append, heartbeat, snapshot, transfer, reply, client: the colour
 	Reply    bool    `json:"reply"` // it answers another message
 	Label    string  `json:"label"`
 	Sent     float64 `json:"sent"`
@@ -303,7 +303,8 @@ func entryText(e raft.Entry) string {
 // flightFrom describes a message for the page. The kind, which picks its
 // colour, comes from its type's class (raft.MsgType.Class, which every
 // type has): vote, append, heartbeat (a heartbeat's answer too, hidden
-// among them rather than drawn as a reply), transfer, reply, client.
+// among them rather than drawn as a reply), snapshot (chunks and
+// answers), transfer, reply, client.
 func flightFrom(fl sim.Flight, sent time.Duration) flightView {
 	m := &fl.Msg
 	v := flightView{ID: fl.ID, From: endID(m.From), To: endID(m.To), FromName: endName(m.From), ToName: endName(m.To),
@@ -313,6 +314,8 @@ func flightFrom(fl sim.Flight, sent time.Duration) flightView {
 		v.Kind = "client"
 	case c == raft.ClassHeartbeat:
 		v.Kind = "heartbeat"
+	case c == raft.ClassSnapshot:
+		v.Kind = "snapshot" // its chunks and their answers: one transfer
 	case v.Reply:
 		v.Kind = "reply"
 	case c == raft.ClassElection:
@@ -358,6 +361,12 @@ func flightLabel(m *raft.Message) string {
 		return "♥ t" + term
 	case raft.MsgHeartbeatResp:
 		return "♥ ✓ t" + term
+	case raft.MsgSnap:
+		return "snapshot ≤" + strconv.FormatUint(m.LastIndex, 10) + " @" + strconv.FormatUint(m.Offset, 10) + "B"
+	case raft.MsgSnapResp:
+		if m.Done && !m.Reject {
+			return "✓ snapshot " + strconv.FormatUint(m.Match, 10)
+		}
 	}
 	switch {
 	case m.Type.IsResponse() && m.Reject:

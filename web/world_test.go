@@ -555,3 +555,22 @@ func TestFlightEnds(t *testing.T) {
 		t.Fatalf("ends %d (%s) -> %d (%s), want 1000 (S1000) -> -1 (client 1000)", v.From, v.FromName, v.To, v.ToName)
 	}
 }
+
+// Each message is drawn in the colour of its class (raft.MsgType.Class):
+// a heartbeat's answer with the heartbeats, an InstallSnapshot's answer
+// with its chunks, TimeoutNow as a transfer, other answers as replies.
+func TestFlightKinds(t *testing.T) {
+	for typ, want := range map[raft.MsgType]string{
+		raft.MsgVote: "vote", raft.MsgPreVote: "vote", raft.MsgVoteResp: "reply", raft.MsgPreVoteResp: "reply",
+		raft.MsgApp: "append", raft.MsgAppResp: "reply", raft.MsgHeartbeat: "heartbeat", raft.MsgHeartbeatResp: "heartbeat",
+		raft.MsgTimeoutNow: "transfer", raft.MsgSnap: "snapshot", raft.MsgSnapResp: "snapshot",
+		raft.MsgClient: "client", raft.MsgClientResp: "client",
+	} {
+		if got := flightFrom(sim.Flight{Msg: raft.Message{Type: typ, From: 0, To: 1}}, 0).Kind; got != want {
+			t.Errorf("%s is drawn as %q, want %q", typ, got, want)
+		}
+	}
+	if l := flightFrom(sim.Flight{Msg: raft.Message{Type: raft.MsgHeartbeatResp, Term: 2}}, 0).Label; l != "♥ ✓ t2" {
+		t.Errorf("a heartbeat's answer is labelled %q", l)
+	}
+}

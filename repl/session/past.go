@@ -89,7 +89,8 @@ func (p *past) apply(e *sim.TraceEvent) {
 			return
 		}
 		in := &s.info
-		in.Up, in.Role, in.Leader, in.CommitIndex, in.LastApplied = true, raft.Follower, raft.None, 0, 0
+		// A restarted node knows its snapshot committed and applied.
+		in.Up, in.Role, in.Leader, in.CommitIndex, in.LastApplied = true, raft.Follower, raft.None, in.Snapshot.Index, in.Snapshot.Index
 	case sim.EvDeliver:
 		if e.Msg == nil || !leaderMsg(e.Msg) {
 			return
@@ -227,6 +228,17 @@ func (p *past) step(e *sim.TraceEvent) {
 		in.Membership = raft.Membership{Voters: in.Config}
 	case raft.EvTruncate:
 		in.Log = cutLog(in.Log, r.Index)
+	case raft.EvSnapshot:
+		in.Snapshot = sim.SnapshotInfo{Index: r.Index, Term: r.EntryTerm, Config: slices.Clone(r.Config), Bytes: int(r.Bytes)}
+		in.Log = dropLog(in.Log, r.Index2) // the log now begins after Index2
+	case raft.EvSnapshotInstalled:
+		in.Snapshot = sim.SnapshotInfo{Index: r.Index, Term: r.EntryTerm, Config: slices.Clone(r.Config), Bytes: int(r.Bytes)}
+		if r.Reason == "discarded its log" {
+			in.Log = nil
+		} else {
+			in.Log = dropLog(in.Log, r.Index)
+		}
+		in.CommitIndex, in.LastApplied = r.Index, r.Index
 	case raft.EvAppend:
 		in.Log = cutLog(in.Log, r.Index)
 		for i := r.Index; i <= r.Index2; i++ {
@@ -252,6 +264,15 @@ func (s *pastServer) entryTerm(r *raft.Event, i uint64) uint64 {
 		}
 	}
 	return r.EntryTerm
+}
+
+// dropLog keeps the entries of log after index upto (a compaction).
+func dropLog(log []raft.Entry, upto uint64) []raft.Entry {
+	i := 0
+	for i < len(log) && log[i].Index <= upto {
+		i++
+	}
+	return slices.Clone(log[i:])
 }
 
 // cutLog keeps the entries of log before index from.

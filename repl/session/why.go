@@ -840,8 +840,19 @@ func (x *explainer) commit(n string) {
 	}
 	i := x.lastOn(onStep(x.id, raft.EvCommit), x.now, func(e *sim.TraceEvent) bool { return e.Raft.Index == c })
 	when := x.lost()
+	via := "" // how it learned the index without committing up to it
+	if b := x.lastOn(on(x.id, onRestart), x.now, nil); b > i {
+		i = -1 // a commit before its restart is forgotten with the rest of its memory
+	}
 	if i >= 0 {
 		when = x.citeT(i, "commit", fmt.Sprintf("%s committed up to %d", n, c))
+	} else if j := x.lastOn(onStep(x.id, raft.EvSnapshotInstalled), x.now, func(e *sim.TraceEvent) bool { return e.Raft.Index == c }); j >= 0 {
+		p := x.evs[j].Raft.Peer
+		when = x.citeT(j, "snapshot", fmt.Sprintf("%s installed S%d's snapshot after entry %d", n, p, c))
+		via = fmt.Sprintf(", when it installed S%d's snapshot: a snapshot holds only committed entries (§7)", p)
+	} else if j := x.lastOn(on(x.id, onRestart), x.now, nil); j >= 0 && in.Snapshot.Index == c {
+		when = x.citeT(j, "restart", n+" restarted from its disk")
+		via = fmt.Sprintf(", when it restarted from its snapshot after entry %d: a snapshot holds only committed entries (§7)", c)
 	}
 	if in.Role == raft.Leader && !x.partial {
 		term := uint64(0)
@@ -854,7 +865,7 @@ func (x *explainer) commit(n string) {
 		if term != in.Term {
 			mine = "" // committed before it led: it learned the index as a follower
 		}
-		text := fmt.Sprintf("commit index %d since %s: entry %s%s is on %s", c, when, logPos(c, term), mine, x.holders(c))
+		text := fmt.Sprintf("commit index %d since %s%s: entry %s%s is on %s", c, when, via, logPos(c, term), mine, x.holders(c))
 		if own != nil && own.Index > c {
 			text += fmt.Sprintf("; %s is not yet on a majority (%s)", logPos(own.Index, own.Term), x.holders(own.Index))
 			text += x.earlier(c)
@@ -870,7 +881,7 @@ func (x *explainer) commit(n string) {
 			from = fmt.Sprintf(", learned from S%d's %s (leader commit %d)", x.evs[d].Msg.From, msgWords(x.evs[d].Msg.Type), x.evs[d].Msg.Commit)
 		}
 	}
-	x.say("commit index %d since %s%s", c, when, from)
+	x.say("commit index %d since %s%s%s", c, when, via, from)
 }
 
 // earlier says which entry after the commit index is on a majority but

@@ -26,7 +26,7 @@
     const want = km ? decodeURIComponent(km[1]) : HIST && D.badKeys && D.badKeys.length ? D.badKeys[0] : null;
     if (want !== null) selKey = D.strings.indexOf(want);
   }
-  const CAT = { votes: "#d4399b", appends: "#1f6feb", heartbeats: "#8c959f", replies: "#8250df", client: "#bc4c00", other: "#1b7c83" };
+  const CAT = { votes: "#d4399b", appends: "#1f6feb", heartbeats: "#8c959f", replies: "#8250df", client: "#bc4c00", other: "#1b7c83", snapshots: "#6639ba" };
   const OPC = { success: "#2e9e5b", OK: "#2e9e5b", NOT_LEADER: "#d29922", TIMEOUT: "#cf222e", error: "#cf222e", "no answer yet": "#d29922" };
   const LOST = "#cf222e";
 
