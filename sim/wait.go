@@ -161,7 +161,17 @@ func (s *Sim) leader() raft.NodeID {
 }
 
 func (s *Sim) reachesMajority(srv *server) bool {
-	return srv.node.Membership().HasQuorum(s.Backers(srv.id))
+	term := srv.node.Term()
+	return srv.node.MembershipView().HasQuorumOf(func(m raft.NodeID) bool { return s.backs(srv.id, term, m) })
+}
+
+// backs says whether server m stands behind leader l of term (Backers).
+func (s *Sim) backs(l raft.NodeID, term uint64, m raft.NodeID) bool {
+	if m == l {
+		return true
+	}
+	o := s.server(m)
+	return o != nil && o.up && o.node.Term() <= term && s.Connected(l, m)
 }
 
 // Backers returns the members of leader id's configuration that stand
@@ -177,12 +187,7 @@ func (s *Sim) Backers(id raft.NodeID) []raft.NodeID {
 	term := srv.node.Term()
 	var out []raft.NodeID
 	for _, m := range srv.node.MembersView() {
-		if m == id {
-			out = append(out, m)
-			continue
-		}
-		o := s.server(m)
-		if o != nil && o.up && o.node.Term() <= term && s.Connected(id, m) {
+		if s.backs(id, term, m) {
 			out = append(out, m)
 		}
 	}
