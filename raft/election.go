@@ -76,7 +76,7 @@ func (n *Node) preCampaign() {
 			n.send(Message{Type: MsgPreVote, To: id, Term: n.term + 1, LastIndex: last, LastTerm: lastTerm})
 		}
 	}
-	if n.isMember(n.id) {
+	if n.selfVoter {
 		n.votes[n.id] = true
 		n.tallyPreVotes(n.id)
 	}

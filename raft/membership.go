@@ -171,7 +171,7 @@ func (n *Node) configCommitted(e Entry) {
 			n.removeProgress(id)
 		}
 	}
-	if !n.isMember(n.id) {
+	if !n.selfVoter {
 		// Tell the remaining members the new commit index before leaving,
 		// so that whoever wins next need not learn it from an election.
 		n.heartbeat()

@@ -34,6 +34,7 @@ type Node struct {
 	// Every decision that needs a quorum asks it. members lists its
 	// voters, ascending.
 	conf        quorum.JointConfig
+	selfVoter   bool   // whether this node votes in conf: asked on every Ready and tick, kept by setConf
 	q           Quorum // decides for conf: conf itself, unless a rule is planted
 	planted     bool   // q is a planted rule
 	members     []NodeID
@@ -236,7 +237,7 @@ func (n *Node) Deadline() time.Duration {
 			d = t.deadline
 		}
 		return d
-	case n.isMember(n.id):
+	case n.selfVoter:
 		return n.electionDeadline
 	}
 	return 0
@@ -296,7 +297,7 @@ func (n *Node) Tick(now time.Duration) {
 		n.checkCatchup()
 		n.checkTransfer()
 	default:
-		if n.isMember(n.id) && now >= n.electionDeadline {
+		if n.selfVoter && now >= n.electionDeadline {
 			if n.cfg.PreVote {
 				n.preCampaign()
 			} else {

@@ -95,6 +95,7 @@ func (n *Node) voteResult() quorum.VoteResult { return n.q.VoteResult(n.votes) }
 // setConf puts conf in force and takes the rule that decides for it.
 func (n *Node) setConf(conf quorum.JointConfig) {
 	n.conf, n.q, n.planted = conf, conf, false
+	n.selfVoter = conf.Contains(n.id)
 	if f := n.cfg.Rules.Quorum; f != nil {
 		n.q, n.planted = f(conf), true
 	}

@@ -117,7 +117,7 @@ func (n *Node) endTransfer() {
 // pre-vote and with a vote request that voters grant although they heard
 // from that leader recently.
 func (n *Node) handleTimeoutNow(m Message) {
-	if m.Term < n.term || n.role == Leader || !n.isMember(n.id) {
+	if m.Term < n.term || n.role == Leader || !n.selfVoter {
 		return // stale, or nothing to take over
 	}
 	n.leader = m.From // the leader of our term: campaign names it
