@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"raftsim/raft"
 )
@@ -18,19 +19,63 @@ import (
 // sessions: for each client, the last sequence number applied and its
 // response, so that a retried command is applied once. It implements
 // raft.StateMachine.
+//
+// Sessions expire (dissertation §6.3) by the time carried in the log: each
+// entry holds its leader's clock, the store's clock is the latest of them,
+// and a session with no command for longer than the timeout is over. Every
+// server applies the same entries, so every server expires the same
+// sessions at the same entry, whatever its own clock says. A command of an
+// expired session is answered SESSION_EXPIRED and not applied: the store
+// no longer knows whether it applied it before, so applying it could apply
+// it twice. The ids of expired sessions are kept (a few bytes per client,
+// not per command) so that they stay expired.
 type Store struct {
 	data     map[string]raft.Value
 	sessions map[uint64]session
+	// timeout is how long a session lives without a command (0: for
+	// ever); clock is the log's time, the latest Entry.Time applied;
+	// expired holds the sessions that timed out.
+	timeout time.Duration
+	clock   time.Duration
+	expired map[uint64]bool
 }
 
 type session struct {
 	seq  uint64
 	resp raft.Response
+	last time.Duration // the log's time at its last command
 }
 
-// New returns an empty store.
-func New() *Store {
-	return &Store{data: map[string]raft.Value{}, sessions: map[uint64]session{}}
+// New returns an empty store whose client sessions expire after
+// sessionTimeout of log time without a command (0: never). Every server of
+// a cluster must have the same.
+func New(sessionTimeout time.Duration) *Store {
+	return &Store{data: map[string]raft.Value{}, sessions: map[uint64]session{}, timeout: sessionTimeout, expired: map[uint64]bool{}}
+}
+
+// isExpired says whether client's session is over at the log's time now.
+func (s *Store) isExpired(client uint64) bool {
+	if s.expired[client] {
+		return true
+	}
+	ss, ok := s.sessions[client]
+	return ok && s.timeout > 0 && s.clock-ss.last > s.timeout
+}
+
+// sweep forgets the sessions that are over, keeping their ids. It runs
+// when the log's time enters a new period of the timeout, so it happens at
+// the same entries on every server (its only effect is memory: isExpired
+// answers the same before and after it).
+func (s *Store) sweep(before time.Duration) {
+	if s.timeout <= 0 || s.clock/s.timeout == before/s.timeout {
+		return
+	}
+	for _, c := range slices.Sorted(maps.Keys(s.sessions)) {
+		if s.isExpired(c) {
+			delete(s.sessions, c)
+			s.expired[c] = true
+		}
+	}
 }
 
 const (
@@ -43,7 +88,18 @@ const (
 // not executed again: the copy gets the first answer (§6.3).
 func (s *Store) Apply(e *raft.Entry) raft.Response {
 	cmd := &e.Cmd
+	if e.Time > s.clock {
+		before := s.clock
+		s.clock = e.Time
+		s.sweep(before)
+	}
 	if cmd.ClientID != 0 {
+		if s.isExpired(cmd.ClientID) {
+			delete(s.sessions, cmd.ClientID)
+			s.expired[cmd.ClientID] = true
+			return raft.Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: raft.StatusSessionExpired,
+				Err: "the client's session expired: open a new one", LeaderHint: raft.None}
+		}
 		if ss, ok := s.sessions[cmd.ClientID]; ok && cmd.Seq <= ss.seq {
 			if cmd.Seq == ss.seq {
 				return ss.resp
@@ -77,7 +133,7 @@ func (s *Store) Apply(e *raft.Entry) raft.Response {
 		r.Err = "unknown operation " + cmd.Op.String()
 	}
 	if cmd.ClientID != 0 {
-		s.sessions[cmd.ClientID] = session{seq: cmd.Seq, resp: r}
+		s.sessions[cmd.ClientID] = session{seq: cmd.Seq, resp: r, last: s.clock}
 	}
 	return r
 }
@@ -91,7 +147,7 @@ func (s *Store) Read(cmd raft.Command) raft.Response {
 // last one its session applied.
 func (s *Store) Applied(clientID, seq uint64) (raft.Response, bool) {
 	ss, ok := s.sessions[clientID]
-	if !ok || ss.seq != seq {
+	if !ok || ss.seq != seq || s.isExpired(clientID) {
 		return raft.Response{}, false
 	}
 	return ss.resp, true
@@ -114,24 +170,27 @@ func (s *Store) Get(k string) (raft.Value, bool) {
 type snapshotState struct {
 	Data     map[string]raft.Value `json:"data"`
 	Sessions []sessionState        `json:"sessions,omitempty"`
+	Clock    time.Duration         `json:"clock,omitempty"`
+	Expired  []uint64              `json:"expired,omitempty"`
 }
 
 type sessionState struct {
-	Client uint64      `json:"client"`
-	Seq    uint64      `json:"seq"`
-	Status raft.Status `json:"status"`
-	Result raft.Value  `json:"result,omitempty"`
-	Err    string      `json:"err,omitempty"`
+	Client uint64        `json:"client"`
+	Seq    uint64        `json:"seq"`
+	Status raft.Status   `json:"status"`
+	Result raft.Value    `json:"result,omitempty"`
+	Err    string        `json:"err,omitempty"`
+	Last   time.Duration `json:"last,omitempty"`
 }
 
 // Snapshot returns the whole state, the key/value map and the client
 // sessions (§7: a server restored from it must still apply a retried
 // command once), as JSON.
 func (s *Store) Snapshot() []byte {
-	st := snapshotState{Data: s.data}
+	st := snapshotState{Data: s.data, Clock: s.clock, Expired: slices.Sorted(maps.Keys(s.expired))}
 	for _, c := range slices.Sorted(maps.Keys(s.sessions)) {
 		ss := s.sessions[c]
-		st.Sessions = append(st.Sessions, sessionState{Client: c, Seq: ss.seq, Status: ss.resp.Status, Result: ss.resp.Result, Err: ss.resp.Err})
+		st.Sessions = append(st.Sessions, sessionState{Client: c, Seq: ss.seq, Status: ss.resp.Status, Result: ss.resp.Result, Err: ss.resp.Err, Last: ss.last})
 	}
 	b, err := json.Marshal(st)
 	if err != nil {
@@ -150,10 +209,15 @@ func (s *Store) Restore(data []byte) error {
 		st.Data = map[string]raft.Value{}
 	}
 	s.data = st.Data
+	s.clock = st.Clock
 	s.sessions = make(map[uint64]session, len(st.Sessions))
 	for _, ss := range st.Sessions {
-		s.sessions[ss.Client] = session{seq: ss.Seq, resp: raft.Response{ClientID: ss.Client, Seq: ss.Seq,
+		s.sessions[ss.Client] = session{seq: ss.Seq, last: ss.Last, resp: raft.Response{ClientID: ss.Client, Seq: ss.Seq,
 			Status: ss.Status, Result: ss.Result, Err: ss.Err, LeaderHint: raft.None}}
+	}
+	s.expired = make(map[uint64]bool, len(st.Expired))
+	for _, c := range st.Expired {
+		s.expired[c] = true
 	}
 	return nil
 }

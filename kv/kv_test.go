@@ -2,8 +2,10 @@ package kv
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"raftsim/raft"
 )
@@ -13,7 +15,7 @@ func apply(s *Store, c raft.Command) raft.Response {
 }
 
 func TestOperations(t *testing.T) {
-	s := New()
+	s := New(0)
 	assert.Equal(t, raft.Value("1"), apply(s, raft.Command{Op: raft.OpSet, Key: "a", Value: "1"}).Result)
 	assert.Equal(t, raft.Value("1"), apply(s, raft.Command{Op: raft.OpGet, Key: "a"}).Result)
 	assert.Equal(t, raft.Value("false"), apply(s, raft.Command{Op: raft.OpCAS, Key: "a", Old: "2", Value: "3"}).Result)
@@ -29,7 +31,7 @@ func TestOperations(t *testing.T) {
 // that reaches the log twice (a retry through a new leader) is applied once;
 // the copy gets the first answer, and an older sequence number is refused.
 func TestSessionAppliesRetryOnce_6_3(t *testing.T) {
-	s := New()
+	s := New(0)
 	apply(s, raft.Command{ClientID: 7, Seq: 1, Op: raft.OpSet, Key: "n", Value: "1"})
 	cas := raft.Command{ClientID: 7, Seq: 2, Op: raft.OpCAS, Key: "n", Old: "1", Value: "2"}
 	assert.Equal(t, raft.Value("true"), apply(s, cas).Result)
@@ -42,4 +44,64 @@ func TestSessionAppliesRetryOnce_6_3(t *testing.T) {
 	assert.False(t, ok, "only the last command of a session is remembered")
 	assert.Equal(t, raft.StatusError, apply(s, raft.Command{ClientID: 7, Seq: 1, Op: raft.OpSet, Key: "n", Value: "9"}).Status)
 	assert.Equal(t, raft.Value("2"), s.data["n"], "a stale sequence number is not applied")
+}
+
+// at is a committed entry of cmd carrying the leader's clock t.
+func at(t time.Duration, c raft.Command) *raft.Entry {
+	return &raft.Entry{Kind: raft.EntryCommand, Cmd: c, Time: t}
+}
+
+// Dissertation §6.3: sessions expire by the time carried in the log, so
+// every server expires the same sessions at the same entry; a command of an
+// expired session is answered SESSION_EXPIRED and not applied, and a retry
+// of a command applied before the expiry is never applied twice.
+func TestSessionsExpireByLogTime_6_3(t *testing.T) {
+	log := []*raft.Entry{
+		at(1*time.Second, raft.Command{ClientID: 7, Seq: 1, Op: raft.OpSet, Key: "n", Value: "1"}),
+		at(2*time.Second, raft.Command{ClientID: 8, Seq: 1, Op: raft.OpSet, Key: "m", Value: "1"}),
+		// Client 7's answer was lost; it retries seq 1 much later, through
+		// a new leader that appended it again.
+		at(11*time.Second, raft.Command{ClientID: 8, Seq: 2, Op: raft.OpSet, Key: "m", Value: "2"}),
+		at(21*time.Second, raft.Command{ClientID: 7, Seq: 1, Op: raft.OpSet, Key: "n", Value: "1"}),
+		at(22*time.Second, raft.Command{ClientID: 7, Seq: 2, Op: raft.OpCAS, Key: "n", Old: "1", Value: "2"}),
+	}
+	a, b := New(10*time.Second), New(10*time.Second)
+	var got []raft.Status
+	for i, e := range log {
+		ra, rb := a.Apply(e), b.Apply(e)
+		assert.Equal(t, ra, rb, "entry %d: every server answers alike", i)
+		got = append(got, ra.Status)
+	}
+	assert.Equal(t, []raft.Status{raft.StatusSuccess, raft.StatusSuccess, raft.StatusSuccess, raft.StatusSessionExpired, raft.StatusSessionExpired}, got,
+		"client 8 was idle 9s, within the 10s timeout; client 7 20s")
+	assert.Equal(t, raft.Value("1"), a.data["n"], "the expired session's commands are not applied")
+	_, ok := a.Applied(7, 1)
+	assert.False(t, ok, "no answer from an expired session: the retry goes through the log and is refused there")
+
+	// The expiry survives a snapshot: a restored server refuses the same.
+	c := New(10 * time.Second)
+	require.NoError(t, c.Restore(a.Snapshot()))
+	r := c.Apply(at(23*time.Second, raft.Command{ClientID: 7, Seq: 3, Op: raft.OpSet, Key: "n", Value: "3"}))
+	assert.Equal(t, raft.StatusSessionExpired, r.Status)
+	// A new session (a new client id) works.
+	r = c.Apply(at(23*time.Second, raft.Command{ClientID: 9, Seq: 1, Op: raft.OpSet, Key: "n", Value: "3"}))
+	assert.Equal(t, raft.StatusSuccess, r.Status)
+
+	// Without a timeout nothing expires, however long a client is idle.
+	d := New(0)
+	d.Apply(at(time.Second, raft.Command{ClientID: 7, Seq: 1, Op: raft.OpSet, Key: "n", Value: "1"}))
+	assert.Equal(t, raft.StatusSuccess, d.Apply(at(1000*time.Hour, raft.Command{ClientID: 7, Seq: 2, Op: raft.OpSet, Key: "n", Value: "2"})).Status)
+}
+
+// A snapshot holds the sessions (§7): restored, a store answers a retry of
+// the last command of a session from it instead of applying it again.
+func TestSnapshotRestoresSessions(t *testing.T) {
+	s := New(0)
+	apply(s, raft.Command{ClientID: 7, Seq: 1, Op: raft.OpCAS, Key: "n", Old: "", Value: "1"})
+	r := New(0)
+	require.NoError(t, r.Restore(s.Snapshot()))
+	assert.Equal(t, s.Data(), r.Data())
+	assert.Equal(t, raft.Value("true"), apply(r, raft.Command{ClientID: 7, Seq: 1, Op: raft.OpCAS, Key: "n", Old: "", Value: "1"}).Result)
+	assert.Equal(t, s.Snapshot(), r.Snapshot(), "equal states, equal bytes")
+	assert.Error(t, r.Restore([]byte("{")))
 }

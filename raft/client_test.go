@@ -292,3 +292,20 @@ func TestReadIndexFirstReadOfReelectedLeader_6_4(t *testing.T) {
 	require.True(t, ok, "the read waits for a round the leader's own acknowledgement would have confirmed")
 	assert.Equal(t, Value("1"), r.Result)
 }
+
+// Dissertation §6.3: the leader stamps each entry it appends with its
+// clock, and the entry carries that time to every server, so that state
+// machines expire client sessions by the log's time, alike everywhere.
+func TestEntriesCarryTheLeadersTime_6_3(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.advance(500 * time.Millisecond)
+	sent := tn.now
+	tn.request(0, set("a", "1"))
+	tn.advance(60 * time.Millisecond)
+	for _, id := range tn.ids() {
+		e, ok := tn.nodes[id].Entry(tn.nodes[0].LastIndex())
+		require.True(t, ok)
+		assert.Equal(t, sent, e.Time, "server %d holds the leader's time of append", id)
+	}
+}

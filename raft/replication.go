@@ -30,6 +30,7 @@ func (n *Node) removeProgress(id NodeID) {
 func (n *Node) appendEntry(e Entry) uint64 {
 	e.Index = n.log.lastIndex() + 1
 	e.Term = n.term
+	e.Time = n.now
 	n.log.append(e)
 	if e.Kind == EntryConfig {
 		n.refreshConfig()

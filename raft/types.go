@@ -87,6 +87,10 @@ type Entry struct {
 	Cmd Command
 	// Config is the full new membership of an EntryConfig.
 	Config []NodeID
+	// Time is the leader's clock when it appended the entry: time carried
+	// in the log, so that every server's state machine sees the same time
+	// at the same entry (client sessions expire by it, dissertation §6.3).
+	Time time.Duration
 }
 
 // Value is a state-machine value kept as canonical JSON text: `1`, `"a"`,
@@ -164,6 +168,10 @@ const (
 	StatusAlreadyAMember      Status = "ALREADY_A_MEMBER"
 	StatusNotAMember          Status = "NOT_A_MEMBER"
 	StatusPendingConfigChange Status = "PENDING_CONFIG_CHANGE"
+	// StatusSessionExpired answers a command whose client session the
+	// state machine has expired (dissertation §6.3): it was not applied,
+	// and the client must open a new session.
+	StatusSessionExpired Status = "SESSION_EXPIRED"
 )
 
 // Response answers a Command.

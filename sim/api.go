@@ -49,6 +49,10 @@ type Options struct {
 	// compact their log every SnapshotThreshold applied entries (§7); 0
 	// never (Sim.Snapshot still can).
 	SnapshotThreshold uint64
+	// SessionTimeout expires a client session after this much log time
+	// without a command (dissertation §6.3; 0: never). It is the
+	// cluster's: every server's state machine must expire alike.
+	SessionTimeout time.Duration
 }
 
 // ServerOptions are per-server options of startServers / addServer.
@@ -71,6 +75,9 @@ type ServerOptions struct {
 	// SnapshotThreshold is the server's, as in Options; nil means the
 	// simulation's. Given to StartServers it becomes the simulation's.
 	SnapshotThreshold *uint64
+	// SessionTimeout, given to StartServers, becomes the simulation's
+	// (Options.SessionTimeout); AddServer refuses it.
+	SessionTimeout time.Duration
 }
 
 // ServerInfo is everything the shell can show about one server. For a

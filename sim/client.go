@@ -18,6 +18,9 @@ const maxAttempts = 100
 type client struct {
 	id  raft.NodeID
 	seq uint64
+	// session is the ClientID of its current session: its endpoint id,
+	// and a new one each time the cluster answers SESSION_EXPIRED.
+	session uint64
 
 	pending  bool
 	cmd      raft.Command
@@ -47,6 +50,7 @@ type client struct {
 // newClient creates the next client endpoint.
 func (s *Sim) newClient() *client {
 	c := &client{id: ClientIDBase + raft.NodeID(len(s.clients)), leaderGuess: raft.None}
+	c.session = uint64(c.id)
 	s.clients = append(s.clients, c)
 	return c
 }
@@ -88,7 +92,7 @@ func (s *Sim) timeouts(op raft.Op) (attempt, total time.Duration) {
 // server is given up for another.
 func (s *Sim) startRequest(c *client, target raft.NodeID, follow bool, cmd raft.Command) {
 	c.seq++
-	cmd.ClientID, cmd.Seq = uint64(c.id), c.seq
+	cmd.ClientID, cmd.Seq = c.session, c.seq
 	c.cmd, c.follow, c.pending, c.attempts = cmd, follow, true, 0
 	c.resp, c.respFrom, c.respCommit = raft.Response{}, raft.None, 0
 	_, total := s.timeouts(cmd.Op)
@@ -221,6 +225,12 @@ func (s *Sim) finish(c *client, r raft.Response, from raft.NodeID) {
 		c.respCommit = srv.node.CommitIndex()
 	}
 	s.pending--
+	if r.Status == raft.StatusSessionExpired {
+		// The cluster forgot this session (dissertation §6.3): the next
+		// request opens a new one, an id no session ever had.
+		s.sessions++
+		c.session = uint64(c.id) | s.sessions<<32
+	}
 	if s.tracing() && from == raft.None {
 		m := raft.Message{Type: raft.MsgClientResp, From: raft.None, To: c.id, Resp: r}
 		s.emitMsg(EvClientReply, c.id, raft.None, &m, "timeout")

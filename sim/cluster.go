@@ -51,6 +51,10 @@ func (s *Sim) StartServers(n int, o ServerOptions) error {
 	if o.SnapshotThreshold != nil {
 		s.opts.SnapshotThreshold = *o.SnapshotThreshold
 	}
+	if o.SessionTimeout > 0 {
+		s.opts.SessionTimeout = o.SessionTimeout
+	}
+	o.SessionTimeout = 0
 	o.PreVote, o.CheckQuorum, o.LeaseRead, o.MaxDriftPPM, o.SnapshotThreshold = nil, nil, nil, 0, nil
 	o.ElectionTimeout, o.ElectionTimeoutMax, o.HeartbeatInterval = 0, 0, 0
 	ids := make([]raft.NodeID, n)
@@ -117,6 +121,9 @@ func (s *Sim) AddServer(id raft.NodeID, o ServerOptions) (raft.Response, error) 
 	}
 	if err := s.validate(fmt.Sprintf("addServer %d", id), o); err != nil {
 		return raft.Response{}, err
+	}
+	if o.SessionTimeout != 0 {
+		return raft.Response{}, fmt.Errorf("addServer %d: %w: sessionTimeout is the cluster's, set by startServers (every server must expire sessions alike)", id, ErrBadOption)
 	}
 	if srv := s.server(id); srv == nil {
 		srv = s.newServer(id, raft.Storage{HardState: raft.HardState{VotedFor: raft.None}}, o)

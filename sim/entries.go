@@ -41,7 +41,7 @@ func describe(e *raft.Entry) string {
 
 // entryHash fingerprints everything an entry carries.
 func entryHash(e *raft.Entry) uint64 {
-	h := mix(mix(mix(fnvOffset64, e.Index), e.Term), uint64(e.Kind))
+	h := mix(mix(mix(mix(fnvOffset64, e.Index), e.Term), uint64(e.Kind)), uint64(e.Time))
 	switch e.Kind {
 	case raft.EntryCommand:
 		c := &e.Cmd

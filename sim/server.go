@@ -117,7 +117,7 @@ func plantedRules(name string) raft.Rules {
 // that nothing it does in memory can reach the disk except through Ready. It fails if the node refuses its configuration or its disk.
 func (s *Sim) boot(srv *server) error {
 	cfg := s.nodeConfig(srv)
-	store := kv.New()
+	store := kv.New(s.opts.SessionTimeout)
 	cfg.StateMachine = store
 	n, err := raft.NewNode(cfg, srv.disk.storage(), s.localNow(srv))
 	if err != nil {

@@ -87,6 +87,9 @@ type Sim struct {
 	clients []*client
 	shell   *client // the client the shell's requests go through
 	pending int     // client requests awaiting a reply
+	// sessions counts the sessions opened again after SESSION_EXPIRED
+	// (client.session).
+	sessions uint64
 
 	check    *checker
 	listener func(TraceEvent)

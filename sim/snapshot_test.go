@@ -179,3 +179,30 @@ func TestDuplicatedSnapshotCaughtWithTheBug(t *testing.T) {
 		}
 	}
 }
+
+// Dissertation §6.3: with sessionTimeout, a client idle for longer finds
+// its session expired: the command is answered SESSION_EXPIRED and not
+// applied, and the client's next request opens a new session.
+func TestExpiredSessionIsRefusedThenRenewed(t *testing.T) {
+	s := New(Options{Seed: 1})
+	require.NoError(t, s.StartServers(3, ServerOptions{SessionTimeout: time.Second}))
+	r, err := s.ClientRequest(raft.None, set("a", "1"))
+	require.NoError(t, err)
+	require.Equal(t, raft.StatusSuccess, r.Status)
+	// Another client keeps the log's time moving.
+	_, err = s.StartLoad(LoadOptions{Clients: 1, Rate: 20, Keys: 1, Duration: 3 * time.Second})
+	require.NoError(t, err)
+	s.Run(3 * time.Second)
+	r, err = s.ClientRequest(raft.None, set("a", "2"))
+	require.NoError(t, err)
+	assert.Equal(t, raft.StatusSessionExpired, r.Status)
+	r, err = s.ClientRequest(raft.None, set("a", "3"))
+	require.NoError(t, err)
+	assert.Equal(t, raft.StatusSuccess, r.Status, "a new session")
+	in, err := s.Info(0)
+	require.NoError(t, err)
+	assert.Equal(t, raft.Value("3"), in.StateMachine["a"])
+	_, err = s.AddServer(5, ServerOptions{SessionTimeout: time.Second})
+	assert.ErrorIs(t, err, ErrBadOption, "the cluster's timeout, not a server's")
+	requireSafe(t, s)
+}

@@ -16,11 +16,14 @@ import (
 
 func bugList() []string { return bugs.Names() }
 
-const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, preVote=true|false, checkQuorum=true|false, classic, leaseRead=true|false, maxDrift=5%, snapshotThreshold=N, bug=NAME"
+const serverOptionsHelp = "options: debug, verbose, electionTimeout=300ms (or MIN-MAX: 150ms-155ms), heartbeatTime=50ms, preVote=true|false, checkQuorum=true|false, classic, leaseRead=true|false, maxDrift=5%, snapshotThreshold=N, sessionTimeout=D, bug=NAME"
 
 // maxSnapshotThreshold bounds snapshotThreshold: past a billion entries a
 // run never reaches it.
 const maxSnapshotThreshold = 1_000_000_000
+
+// maxSessionTimeout bounds sessionTimeout: a week of virtual time.
+const maxSessionTimeout = 7 * 24 * time.Hour
 
 // serverOpts reads the options shared by startServers and addServer. The
 // positional numbers are returned for the caller to interpret.
@@ -81,6 +84,15 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 			if o.MaxDriftPPM, err = driftBound(c, a); err != nil {
 				return o, 0, nil, err
 			}
+		case "sessiontimeout":
+			d, err := s.durationArg(lang.Command{Name: c.Name + " sessionTimeout", Args: []lang.Arg{a}}, 0, maxSessionTimeout)
+			if err != nil {
+				return o, 0, nil, err
+			}
+			if d < time.Millisecond {
+				return o, 0, nil, fmt.Errorf("%s sessionTimeout: %s is too short (at least 1ms; leave it out for sessions that never expire)", c.Name, render.Duration(d))
+			}
+			o.SessionTimeout = d
 		case "snapshotthreshold":
 			f, ok := number(a)
 			if !ok || f != math.Trunc(f) || f < 0 || f > maxSnapshotThreshold {
@@ -95,7 +107,7 @@ func (s *Session) serverOpts(c lang.Command) (o sim.ServerOptions, level int, nu
 			}
 			o.Bug = b.Name
 		default:
-			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "preVote", "checkQuorum", "classic", "leaseRead", "maxDrift", "snapshotThreshold", "bug"}
+			known := []string{"debug", "verbose", "electionTimeout", "heartbeatTime", "preVote", "checkQuorum", "classic", "leaseRead", "maxDrift", "snapshotThreshold", "sessionTimeout", "bug"}
 			return o, 0, nil, fmt.Errorf("%s: unknown option %q (%s%s)", c.Name, key, didYouMean(key, known), serverOptionsHelp)
 		}
 	}

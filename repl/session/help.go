@@ -15,7 +15,7 @@ type helpEntry struct {
 
 // helps holds the text of `help COMMAND` for every command.
 var helps = map[string]helpEntry{
-	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [preVote=BOOL] [checkQuorum=BOOL] [classic] [leaseRead=BOOL] [maxDrift=P] [snapshotThreshold=N] [bug=NAME]",
+	"startServers": {"startServers [N] [debug] [verbose] [electionTimeout=MS|MIN-MAX] [heartbeatTime=MS] [preVote=BOOL] [checkQuorum=BOOL] [classic] [leaseRead=BOOL] [maxDrift=P] [snapshotThreshold=N] [sessionTimeout=D] [bug=NAME]",
 		"Start servers 0..N-1 (default 3) as one cluster. Times are milliseconds or durations (300ms); the election timeout is\n" +
 			"drawn from [T, 2T), or from [MIN, MAX) with electionTimeout=150ms-155ms (constant when MIN = MAX).\n" +
 			"preVote (dissertation §9.6) and checkQuorum (§6.2; with it, followers that heard from a leader recently ignore\n" +
@@ -23,7 +23,9 @@ var helps = map[string]helpEntry{
 			"leaseRead=true serves ro reads from a leader lease (§6.4.1; needs checkQuorum): an election timeout shortened for\n" +
 			"clocks that drift by up to maxDrift (default 5%), from the start of the last heartbeat round a majority answered.\n" +
 			"snapshotThreshold=N: every server snapshots its state machine and compacts its log every N applied entries\n" +
-			"(§7; 0, the default: never). debug prints these servers' events; bug=NAME plants a known mistake\n" +
+			"(§7; 0, the default: never). sessionTimeout=D: a client session with no command for D of the time the log\n" +
+			"carries expires (dissertation §6.3): its next command is answered SESSION_EXPIRED, never applied (default: never).\n" +
+			"debug prints these servers' events; bug=NAME plants a known mistake\n" +
 			"(figure8, forget-vote, stale-read, short-log-vote, even-majority, transfer-behind, lease-no-drift,\n" +
 			"snapshot-drops-log).",
 		"startServers 5 debug electionTimeout=300ms    t.startServers({ debug: true });"},
