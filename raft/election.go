@@ -216,10 +216,13 @@ func (n *Node) checkQuorum() bool {
 	return true
 }
 
-// inLease reports whether this server heard from a leader of its term within
-// the election timeout (a leader: is one), so that with check-quorum it
-// ignores vote requests and pre-votes (§4.2.3): that leader is working,
-// since with check-quorum it would have stepped down otherwise.
+// inLease reports whether this server heard from a leader within the
+// election timeout (a leader: is one), so that with check-quorum it ignores
+// vote requests and pre-votes (§4.2.3): that leader is working, since with
+// check-quorum it would have stepped down otherwise. It is a matter of time
+// only, not of the term or the leader this server now knows of: a higher
+// term that reached it since (a stale answer, not a vote) says nothing of
+// that leader, whose lease (§6.4.1) still counts on the refusal.
 //
 // With lease reads, a server that has just booted keeps quiet for an
 // election timeout too: it cannot know whether it acknowledged a leader's
@@ -229,7 +232,7 @@ func (n *Node) inLease() bool {
 	if n.role == Leader || (n.cfg.LeaseRead && n.now-n.bootedAt < n.cfg.ElectionTimeout) {
 		return true
 	}
-	return n.leader != None && n.now-n.lastLeaderContact < n.cfg.ElectionTimeout
+	return n.now-n.lastLeaderContact < n.cfg.ElectionTimeout
 }
 
 // becomeLeader takes office: progress for every peer, and a no-op entry of

@@ -128,3 +128,100 @@ func TestLeaseRestartedServerWaitsBeforeVoting_6_4_1(t *testing.T) {
 	tn.collect(n)
 	assert.Equal(t, NodeID(2), n.VotedFor(), "granted after it")
 }
+
+// §6.4.1 with §4.2.3: a server that heard from the leader within an
+// election timeout refuses to vote for another, whatever raised its term in
+// the meantime. Here a stale answer (to a heartbeat the follower sent when
+// it led, long ago) carries a higher term: the follower adopts it (Figure
+// 2), but it heard from the leader a moment ago, so it must still refuse
+// the vote that would elect a second leader while the first one's lease
+// runs. Granting it lets the new leader commit a write that the old one,
+// within its lease, reads past.
+func TestLeaseSurvivesTermRaisedByStaleAnswer_6_4_1(t *testing.T) {
+	tn := newTestNetProto(t, idsUpTo(3), Rules{}, protocol{checkQuorum: true, leaseRead: true})
+	tn.elect(1)
+	tn.advance(10 * time.Millisecond)
+	// Server 1's next heartbeats are held in the network, to be answered
+	// much later.
+	stale := map[NodeID]Message{}
+	tn.drop = func(m Message) bool {
+		if _, held := stale[m.To]; m.From == 1 && m.Type == MsgHeartbeat && !held {
+			stale[m.To] = m
+			return true
+		}
+		return false
+	}
+	tn.advance(50 * time.Millisecond)
+	tn.drop = nil
+	require.Len(t, stale, 2)
+
+	// Server 1 is cut off and deposed; another leads term 2 with it.
+	tn.isolate(1, true)
+	tn.advance(160 * time.Millisecond)
+	if tn.nodes[0].Role() != Leader && tn.nodes[2].Role() != Leader {
+		tn.nodes[0].Expire(tn.now)
+		tn.collect(tn.nodes[0])
+		tn.deliver()
+	}
+	var lead, other NodeID = 0, 2
+	if tn.nodes[2].Role() == Leader {
+		lead, other = 2, 0
+	}
+	require.Equal(t, Leader, tn.nodes[lead].Role())
+	tn.isolate(1, false)
+	tn.request(lead, set("a", "1"))
+	tn.advance(60 * time.Millisecond)
+	require.Equal(t, tn.nodes[lead].Term(), tn.nodes[1].Term())
+
+	// The other server is cut off and campaigns in vain, raising its term.
+	tn.isolate(other, true)
+	tn.advance(400 * time.Millisecond)
+	require.Equal(t, Leader, tn.nodes[lead].Role())
+	require.Greater(t, tn.nodes[other].Term(), tn.nodes[lead].Term())
+	_, r, ok := leaderSends(tn, lead, roGet)
+	require.True(t, ok, "the leader holds its lease")
+	require.Equal(t, Value("1"), r.Result)
+
+	// Now, at the same instant: the held heartbeat reaches the cut-off
+	// server, whose answer (of its higher term) reaches server 1; then it
+	// campaigns again, and a write goes to it.
+	for _, pair := range [][2]NodeID{{other, 1}, {1, other}, {clientA, other}, {other, clientA}} {
+		delete(tn.cut, pair)
+	}
+	tn.queue = append(tn.queue, stale[other])
+	tn.deliver()
+	require.Greater(t, tn.nodes[1].Term(), tn.nodes[lead].Term(), "the stale answer raised server 1's term")
+	tn.nodes[other].Expire(tn.now)
+	tn.collect(tn.nodes[other])
+	tn.deliver()
+	assert.NotEqual(t, Leader, tn.nodes[other].Role(),
+		"server 1 heard from the leader within an election timeout: it must refuse its vote")
+	if tn.nodes[other].Role() == Leader {
+		tn.request(other, set("a", "2"))
+	}
+	_, r, ok = leaderSends(tn, lead, roGet)
+	if ok && tn.nodes[1].CommitIndex() > tn.nodes[lead].CommitIndex() {
+		assert.NotEqual(t, Value("1"), r.Result, "a lease read older than a committed write (stale read)")
+	}
+}
+
+// §6.4.1 with §4.2.3, the same in the term the stale answer raised: a
+// vote request of that term (a copy the network delivered late) is not
+// granted within an election timeout of hearing from the leader either.
+func TestLeaseRefusesVoteOfRaisedTerm_6_4_1(t *testing.T) {
+	tn := newTestNetProto(t, idsUpTo(3), Rules{}, protocol{checkQuorum: true, leaseRead: true})
+	tn.elect(0)
+	tn.advance(60 * time.Millisecond)
+	n := tn.nodes[1]
+	term := n.Term()
+	n.Step(tn.now, Message{Type: MsgHeartbeatResp, From: 2, To: 1, Term: term + 1})
+	tn.collect(n)
+	require.Equal(t, term+1, n.Term(), "a higher term is adopted (Figure 2)")
+	n.Step(tn.now, Message{Type: MsgVote, From: 2, To: 1, Term: term + 1, LastIndex: 9, LastTerm: term})
+	tn.collect(n)
+	assert.Equal(t, None, n.VotedFor(), "heard from the leader a moment ago: no vote")
+	tn.queue = nil
+	n.Step(tn.now+150*time.Millisecond, Message{Type: MsgVote, From: 2, To: 1, Term: term + 1, LastIndex: 9, LastTerm: term})
+	tn.collect(n)
+	assert.Equal(t, NodeID(2), n.VotedFor(), "granted an election timeout later")
+}

@@ -55,6 +55,8 @@ type Node struct {
 
 	electionDeadline  time.Duration
 	heartbeatDeadline time.Duration
+	// lastLeaderContact is when a leader (of any term) was last heard
+	// from; at boot, an election timeout before it: not recently.
 	lastLeaderContact time.Duration
 
 	// held: AppendEntries of the leader that arrived ahead of their
@@ -168,6 +170,7 @@ func NewNode(cfg Config, st Storage, now time.Duration) (*Node, error) {
 	n.stable = n.log.lastIndex()
 	n.refreshConfig()
 	n.resetElectionTimer()
+	n.lastLeaderContact = now - cfg.ElectionTimeout
 	n.leaseDur, n.bootedAt = cfg.leaseDuration(), now
 	return n, nil
 }
@@ -336,25 +339,28 @@ func (n *Node) Step(now time.Duration, m Message) {
 		return
 	}
 	vote := m.Type == MsgVote || m.Type == MsgPreVote
+	pre := m.Type == MsgPreVote
+	asked := uint64(0) // the event's term: ours, or the one a pre-vote asks for
+	if pre {
+		asked = m.Term
+	}
+	// §4.2.3 of the dissertation, with check-quorum (§6.2): a server that
+	// heard from a leader within the minimum election timeout ignores vote
+	// requests, so a removed or partitioned server cannot depose a working
+	// leader. Only check-quorum makes "heard from a leader" mean "a leader
+	// that works": without it, a leader cut off from its majority would
+	// keep its loyal followers from ever electing another (as etcd's raft,
+	// the rule needs check-quorum). The rule holds for a vote of our own
+	// term too, that we would grant: our term may have risen since that
+	// leader was heard without any vote of ours (a stale answer of a higher
+	// term), and a lease (§6.4.1) counts on the refusal. A vote request of
+	// a transfer (§3.10) passes: the leader itself asked for that election.
+	ungranted := m.Term > n.term || (m.Type == MsgVote && m.Term == n.term && n.votedFor == None)
+	if vote && ungranted && n.cfg.CheckQuorum && n.inLease() && !m.Transfer {
+		n.event(Event{Kind: EvVoteRejected, Peer: m.From, Term: asked, Reason: "heard from the leader recently", Pre: pre})
+		return
+	}
 	if m.Term > n.term {
-		// §4.2.3 of the dissertation, with check-quorum (§6.2): a server
-		// that heard from a leader within the minimum election timeout
-		// ignores vote requests, so a removed or partitioned server cannot
-		// depose a working leader. Only check-quorum makes "heard from a
-		// leader" mean "a leader that works": without it, a leader cut off
-		// from its majority would keep its loyal followers from ever
-		// electing another (as etcd's raft, the rule needs check-quorum).
-		pre := m.Type == MsgPreVote
-		asked := uint64(0) // the event's term: ours, or the one a pre-vote asks for
-		if pre {
-			asked = m.Term
-		}
-		// A vote request of a transfer (§3.10) passes: the leader itself
-		// asked for that election.
-		if vote && n.cfg.CheckQuorum && n.inLease() && !m.Transfer {
-			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Term: asked, Reason: "heard from the leader recently", Pre: pre})
-			return
-		}
 		// The same for a leader and a server outside its configuration: a
 		// removed server that missed its removal (or a new one whose config
 		// entry was truncated) gets no more AppendEntries, times out again
