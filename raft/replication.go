@@ -370,13 +370,10 @@ func (n *Node) handleAppResp(m Message) {
 	}
 	pr.freeTo(m.Match)
 	if n.setMatch(m.From, pr, m.Match) {
-		pr.lastProgress = n.now
-		n.maybeCommit()
-		n.checkCatchup()
+		n.progressed(m.From, pr)
 		if n.role != Leader {
 			return
 		}
-		n.maybeSendTimeoutNow(m.From)
 	}
 	switch {
 	case pr.state == stateProbe:
@@ -390,6 +387,19 @@ func (n *Node) handleAppResp(m Message) {
 		pr.next = pr.match + 1
 	}
 	n.sendAppend(m.From, pr)
+}
+
+// progressed acts on a follower's matchIndex having moved, whether by
+// AppendEntries or by InstallSnapshot: the commit index (§5.4.2), a new
+// server's catch-up (§4.2.1), and a leadership transfer waiting for the
+// target's log (§3.10).
+func (n *Node) progressed(id NodeID, pr *progress) {
+	pr.lastProgress = n.now
+	n.maybeCommit()
+	n.checkCatchup()
+	if n.role == Leader {
+		n.maybeSendTimeoutNow(id)
+	}
 }
 
 // appRejected handles a refused AppendEntries.

@@ -195,12 +195,13 @@ func (n *Node) handleSnapResp(m Message) {
 		return // an answer about another transfer
 	}
 	if m.Done {
-		pr.match = max(pr.match, m.Match)
+		moved := n.setMatch(m.From, pr, m.Match)
 		pr.becomeReplicate(n.now)
-		if pr.voter && pr.match > n.commit {
-			n.maybeCommit()
+		if moved {
+			n.progressed(m.From, pr)
+		} else {
+			n.checkCatchup()
 		}
-		n.checkCatchup()
 		if n.role == Leader {
 			n.sendAppend(m.From, pr)
 		}

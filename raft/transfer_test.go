@@ -146,3 +146,25 @@ func TestBugTransferBehindElectsShortLog(t *testing.T) {
 	e, _ := tn.nodes[2].Entry(2)
 	assert.NotEqual(t, EntryCommand, e.Kind, "the new leader lacks the committed set a=1")
 }
+
+// §3.10 with §7: a target whose log the leader compacted away is caught
+// up with the snapshot, and TimeoutNow follows as soon as it has installed
+// it when the snapshot holds the whole log, as after entries.
+func TestTransferToTargetCaughtUpBySnapshot_3_10(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.isolate(2, true)
+	tn.request(0, set("a", "1"))
+	tn.request(0, set("b", "2"))
+	require.True(t, tn.nodes[0].Compact(tn.now))
+	require.Equal(t, tn.nodes[0].LastIndex(), tn.nodes[0].FirstIndex()-1, "the snapshot holds the whole log")
+	tn.isolate(2, false)
+	tn.replies[clientA] = nil
+	tn.request(0, transferTo(2))
+	tn.advance(60 * time.Millisecond) // the next heartbeat probes S2, which needs the snapshot
+	require.Equal(t, tn.nodes[0].LastIndex(), tn.nodes[2].LastIndex(), "installed the snapshot")
+	assert.Equal(t, Leader, tn.nodes[2].Role(), "TimeoutNow once the snapshot is installed")
+	r, ok := tn.lastReply()
+	require.True(t, ok, "answered")
+	assert.Equal(t, StatusOK, r.Status)
+}
