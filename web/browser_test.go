@@ -270,6 +270,10 @@ func TestBrowserTimeoutAndWhy(t *testing.T) {
 	b.setSpeed(20) // 10x slower
 	b.click("#play")
 	b.waitFor("S2 elected", `document.querySelector('#ring .server[data-id="2"]').dataset.role === "leader"`)
+	// The menu says why, as of the time shown; so does the hover title.
+	b.click(`#ring .server[data-id="2"] circle.body`)
+	b.waitFor("why in the menu", `document.querySelector("#menu .why").textContent.includes("S2 is leader of term")`)
+	b.screenshot("menu-why")
 	b.serverMenu(2, "why")
 	b.waitFor("why in the console", `document.getElementById("out").textContent.includes("S2 is leader")`)
 	b.screenshot("timeout-why")

@@ -24,10 +24,12 @@ import (
 	"net/http"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"raftsim/raft"
 	"raftsim/repl/lang"
 	"raftsim/repl/session"
 )
@@ -185,6 +187,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/lessons", s.apiLessons)
 	s.mux.HandleFunc("GET /api/features", func(rw http.ResponseWriter, r *http.Request) { writeJSON(rw, s.features) })
 	s.mux.HandleFunc("POST /api/lesson", s.apiLesson)
+	s.mux.HandleFunc("GET /api/why", s.apiWhy)
 }
 
 // clock moves the display clock on and sends the pages what changed.
@@ -408,6 +411,25 @@ func (s *Server) apiControl(rw http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	s.publish()
 	writeJSON(rw, map[string]bool{"ok": true})
+}
+
+// apiWhy explains server ?id= as the page shows it: as of the display
+// time, which trails the simulation while a command is played back.
+func (s *Server) apiWhy(rw http.ResponseWriter, r *http.Request) {
+	id, err := strconv.Atoi(r.URL.Query().Get("id"))
+	if err != nil {
+		http.Error(rw, "why: give a server id (?id=0)", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	t := s.w.v
+	w, err := s.w.sess.WhyAt(raft.NodeID(id), t)
+	s.mu.Unlock()
+	if err != nil {
+		http.Error(rw, "why: "+err.Error(), http.StatusNotFound)
+		return
+	}
+	writeJSON(rw, map[string]any{"t": ms(t), "text": w.Text})
 }
 
 func (s *Server) apiGetScenario(rw http.ResponseWriter, r *http.Request) {

@@ -574,3 +574,51 @@ func TestFlightKinds(t *testing.T) {
 		t.Errorf("a heartbeat's answer is labelled %q", l)
 	}
 }
+
+// The page's why explains a server as of the time the page shows: while
+// a command is played back, or after a seek, that is not the
+// simulation's now.
+func TestWhyAtTheTimeShown(t *testing.T) {
+	s, err := New(Options{Seed: 1, Script: "startServers 3\nuntil leader\nrun 100ms\n", ScriptName: "start.raft"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	defer func() { hs.Close(); s.Close() }()
+	why := func() (string, float64) {
+		t.Helper()
+		r, err := http.Get(hs.URL + "/api/why?id=0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		var w struct {
+			T    float64
+			Text string
+		}
+		if err := json.NewDecoder(r.Body).Decode(&w); err != nil {
+			t.Fatal(err)
+		}
+		return w.Text, w.T
+	}
+	s.mu.Lock()
+	crashAt := s.w.sim().Now()
+	s.w.exec("crash 0", "test")
+	s.w.exec("run 1s", "test")
+	s.w.v = crashAt - 50*time.Millisecond // shown: before the crash, S0 leading
+	shown := s.w.v
+	s.mu.Unlock()
+	text, at := why()
+	if !strings.HasPrefix(text, "S0 is leader of term 1") || at != ms(shown) {
+		t.Errorf("why at t=%vms (the time shown) says %q (at %vms)", ms(shown), text, at)
+	}
+	s.mu.Lock()
+	s.w.catchUp()
+	s.mu.Unlock()
+	if text, _ := why(); !strings.HasPrefix(text, "S0 is down since") {
+		t.Errorf("why now says %q", text)
+	}
+	if r, err := http.Get(hs.URL + "/api/why?id=x"); err != nil || r.StatusCode != http.StatusBadRequest {
+		t.Errorf("a bad id: %v %v", r.Status, err)
+	}
+}

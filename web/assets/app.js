@@ -147,6 +147,7 @@ function drawRing() {
       el("text", { class: "role", y: 30 }, g);
       el("text", { class: "name" }, g);
       g.addEventListener("click", (e) => { e.stopPropagation(); openMenu(g._server, g._pos); });
+      g.addEventListener("mouseenter", () => fetchWhy(g._server.id));
       return g;
     });
     g._server = s; g._pos = p;
@@ -205,9 +206,11 @@ function arc(r, f) {
 }
 
 function serverTitle(s) {
-  if (!s.up) return `S${s.id} is down (term ${s.term} and its log are on disk)`;
-  let t = `S${s.id}: ${s.role}, term ${s.term}, voted for ${s.votedFor === null ? "nobody" : "S" + s.votedFor}, commit ${s.commit}, applied ${s.applied}`;
-  if (s.timerAt > 0 && s.role !== "leader") t += `\nelection timeout in ${Math.max(0, s.timerAt - view.t).toFixed(1)} ms`;
+  let t = `S${s.id} is down (term ${s.term} and its log are on disk)`;
+  if (s.up) t = `S${s.id}: ${s.role}, term ${s.term}, voted for ${s.votedFor === null ? "nobody" : "S" + s.votedFor}, commit ${s.commit}, applied ${s.applied}`;
+  if (s.up && s.timerAt > 0 && s.role !== "leader") t += `\nelection timeout in ${Math.max(0, s.timerAt - view.t).toFixed(1)} ms`;
+  const w = whys[s.id];
+  if (w && Math.abs(w.t - view.t) < 0.001) t += `\n\nwhy: ${w.text}`;
   return t;
 }
 
@@ -305,11 +308,33 @@ function openMenu(s, p) {
     add("restart", `restart ${s.id}`);
   }
   if (features.why) add("why? (in the console)", `why ${s.id}`);
+  // why, as of the time shown, in the menu itself
+  const why = document.createElement("p");
+  why.className = "why";
+  why.textContent = "why …";
+  menu.appendChild(why);
+  fetchWhy(s.id).then((w) => { if (w && selected === s.id) why.textContent = `why, at t = ${fmtT(w.t)}: ${w.text}`; place(); });
   const box = ring.getBoundingClientRect(), scale = box.width / W;
-  menu.style.left = Math.min(p.x * scale + 20, box.width - 200) + "px";
-  menu.style.top = p.y * scale + 10 + "px";
+  const place = () => {
+    menu.style.left = Math.max(0, Math.min(p.x * scale + 20, box.width - menu.offsetWidth - 4)) + "px";
+    menu.style.top = p.y * scale + 10 + "px";
+  };
   menu.hidden = false;
+  place();
   drawRing();
+}
+
+// whys holds what why said of each server at a display time, for the
+// servers' hover titles (fetched when the pointer enters a server).
+const whys = {};
+async function fetchWhy(id) {
+  if (!features.why || !view) return null;
+  const r = await fetch("api/why?id=" + id);
+  if (!r.ok) return null;
+  const w = await r.json();
+  whys[id] = w;
+  if (view) drawRing();
+  return w;
 }
 
 function closeMenu() {
