@@ -3,7 +3,6 @@ package repl
 import (
 	"encoding/json"
 	"raftsim/repl/lang"
-	"raftsim/repl/render"
 	"raftsim/repl/session"
 )
 
@@ -94,25 +93,7 @@ func Golden(file string, rewrite bool) GoldenResult {
 
 // goldenOutputs runs every block and returns what each printed, without
 // colours.
-func goldenOutputs(sc *lang.Script) []string {
-	s := session.New(session.Options{Seed: 1})
-	r := &render.Renderer{}
-	outputs := make([]string, len(sc.Blocks))
-	quit := false
-	for i, b := range sc.Blocks {
-		var out strings.Builder
-		for _, c := range b.Cmds {
-			if quit {
-				break
-			}
-			res := s.Exec(c.Text)
-			out.WriteString(r.Text(res))
-			quit = res.Quit
-		}
-		outputs[i] = out.String()
-	}
-	return outputs
-}
+func goldenOutputs(sc *lang.Script) []string { return session.BlockOutputs(sc) }
 
 // diffText shows expected and actual output, marking the first line that
 // differs.

@@ -337,8 +337,24 @@ func (w *world) step() {
 // command, with the time that passed between them as `run`. `raftsim run`
 // plays it back exactly.
 func (w *world) script() string {
+	return "# a raftsim web session\n" + strings.Join(w.lines(), "\n") + "\n"
+}
+
+// golden writes the session as a golden script: the replay script with
+// each command in a block of its own, followed by the output it gives
+// (the format of scripts/*.raft), so that `raftsim test` checks that the
+// run still does what it did.
+func (w *world) golden() (string, error) {
+	text := fmt.Sprintf("# A raftsim web session, saved at t=%s: the commands typed and clicked, with the\n"+
+		"# time between them as run. `raftsim run FILE` replays it; `raftsim test FILE`\n# checks each output.\n\n",
+		render.Seconds(w.sim().Now())) + strings.Join(w.lines(), "\n\n") + "\n"
+	return session.GoldenScript("save", text)
+}
+
+// lines are the session's commands as script lines (see script).
+func (w *world) lines() []string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# a raftsim web session\nseed %d\n", w.seed)
+	fmt.Fprintf(&b, "seed %d\n", w.seed)
 	var end time.Duration
 	upto := w.entries
 	if w.cursor < len(upto) {
@@ -361,7 +377,7 @@ func (w *world) script() string {
 	if now := w.sim().Now(); now > end {
 		fmt.Fprintf(&b, "run %s\n", now-end)
 	}
-	return b.String()
+	return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 }
 
 // load replaces the session by a script's: every command runs (a `run`
@@ -403,11 +419,16 @@ func (w *world) travel(c lang.Command) output {
 		return output{Text: fmt.Sprintf("%s: give one argument (rewind 500ms, goto 1.2s, save FILE.raft)\n", c.Name)}
 	}
 	if c.Name == "save" {
-		sc := w.script()
-		if err := os.WriteFile(c.Args[0].Text, []byte(sc), 0o644); err != nil {
+		f := c.Args[0].Text
+		sc, err := w.golden()
+		if err == nil {
+			err = os.WriteFile(f, []byte(sc), 0o644)
+		}
+		if err != nil {
 			return output{Text: fmt.Sprintf("save: %v\n", err)}
 		}
-		return output{OK: true, Text: fmt.Sprintf("wrote %s: %d commands from seed %d; raftsim run %s replays them\n", c.Args[0].Text, w.cursor, w.seed, c.Args[0].Text)}
+		return output{OK: true, Text: fmt.Sprintf("wrote %s: %d commands from seed %d, each with its output; raftsim run %s replays them, raftsim test %s checks the output\n",
+			f, w.cursor, w.seed, f, f)}
 	}
 	d, ok := argDuration(c.Args[0])
 	if !ok {

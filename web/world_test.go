@@ -15,6 +15,7 @@ import (
 
 	"raftsim/raft"
 	"raftsim/repl"
+	"raftsim/repl/lang"
 	"raftsim/repl/render"
 	"raftsim/sim"
 )
@@ -392,9 +393,62 @@ func TestConsoleTimeTravel(t *testing.T) {
 	if o := w.exec("save "+f, "test"); !o.OK {
 		t.Fatalf("save: %q", o.Text)
 	}
+	// save writes the session's script with its outputs (a golden file).
 	b, err := os.ReadFile(f)
-	if err != nil || string(b) != w.script() {
-		t.Errorf("saved %q (%v), want the session's script", b, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := lang.ParseScript(f, string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay, _ := lang.ParseScript("replay", w.script())
+	if got, want := scriptLines(saved), scriptLines(replay); !reflect.DeepEqual(got, want) {
+		t.Errorf("saved the commands %q, want the session's %q", got, want)
+	}
+}
+
+func scriptLines(sc *lang.Script) []string {
+	var out []string
+	for _, c := range sc.Commands() {
+		out = append(out, c.Text)
+	}
+	return out
+}
+
+// save writes a golden script: each command with the output it gives,
+// which `raftsim test` checks, and which replays to the page's state. The
+// session has clicks, a fork after a seek back and a command stopped in
+// its middle.
+func TestSaveWritesAGoldenScript(t *testing.T) {
+	w := play(t)
+	w.seek(500 * time.Millisecond)
+	w.exec("partition 0 | 1,2", "click") // a fork
+	w.advance(w.sim().Now() + 200*time.Millisecond)
+	w.exec("clientRequest 1 set c 3", "click")
+	w.advance(w.sim().Now() + 100*time.Millisecond)
+	f := filepath.Join(t.TempDir(), "golden.raft")
+	if o := w.exec("save "+f, "console"); !o.OK {
+		t.Fatalf("save: %q", o.Text)
+	}
+	b, _ := os.ReadFile(f)
+	text := string(b)
+	if !strings.Contains(text, "partition 0 | 1,2\n----\npartitioned: 0 | 1,2\n") {
+		t.Errorf("the saved script has no output after the partition:\n%s", text)
+	}
+	if res := repl.Golden(f, false); res.Err != nil || len(res.Diffs) > 0 {
+		t.Fatalf("raftsim test %s: %v %v\n%s", f, res.Err, res.Diffs, text)
+	}
+	var out, errs strings.Builder
+	if !repl.Run(f, repl.RunOptions{Seed: 1}, &out, &errs) {
+		t.Fatalf("raftsim run %s: %s", f, errs.String())
+	}
+	w2 := newWorld(1)
+	if err := w2.load("golden.raft", text, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := status(t, w2), status(t, w); got != want {
+		t.Errorf("the saved script replays to\n%s\nwant the page's\n%s", got, want)
 	}
 }
 

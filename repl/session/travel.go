@@ -253,6 +253,40 @@ func (s *Session) Script() (string, error) {
 	return sc.Format(outputs), nil
 }
 
+// BlockOutputs runs every block of sc in a fresh session, as `raftsim
+// test` does (seed 1 unless the script says seed N; nothing after quit),
+// and returns what each printed, without colours.
+func BlockOutputs(sc *lang.Script) []string {
+	s := New(Options{Seed: 1})
+	r := &render.Renderer{}
+	outputs := make([]string, len(sc.Blocks))
+	quit := false
+	for i, b := range sc.Blocks {
+		var out strings.Builder
+		for _, c := range b.Cmds {
+			if quit {
+				break
+			}
+			res := s.Exec(c.Text)
+			out.WriteString(r.Text(res))
+			quit = res.Quit
+		}
+		outputs[i] = out.String()
+	}
+	return outputs
+}
+
+// GoldenScript returns the script text with the output of each block
+// after it (a golden file: `raftsim test` checks that it still gives
+// them). name names the script in errors.
+func GoldenScript(name, text string) (string, error) {
+	sc, err := lang.ParseScript(name, text)
+	if err != nil {
+		return "", err
+	}
+	return sc.Format(BlockOutputs(sc)), nil
+}
+
 func debugWord(level int) string {
 	switch level {
 	case render.DebugVerbose:
