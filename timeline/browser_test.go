@@ -303,3 +303,55 @@ func TestBrowserTimelineLargeRun(t *testing.T) {
 	}
 	p.screenshot("large-zoomed")
 }
+
+// BenchmarkTimelinePage measures a 130,000-event run's page: exporting it
+// (the data built, the explanations, the page written) and, in headless
+// Chromium, opening it (parse and first draw, the page's data-render-ms)
+// and drawing it zoomed out and at 20 ms (data-draw-ms, median of 9
+// draws each). go test -run XXX -bench TimelinePage ./timeline/
+func BenchmarkTimelinePage(b *testing.B) {
+	s := session.New(session.Options{Seed: 1})
+	for _, l := range []string{"startServers 5", "load clients=10 rate=300 keys=5 duration=20s", "run 20s"} {
+		if r := s.Exec(l); r.Err != nil {
+			b.Fatal(r.Err)
+		}
+	}
+	file := filepath.Join(b.TempDir(), "timeline.html")
+	b.ResetTimer()
+	for range b.N {
+		if r := s.Exec("export timeline " + file); r.Err != nil {
+			b.Fatal(r.Err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(s.Sim().TraceStats().Kept), "events")
+	ctx := browsertest.New(b, 1280, 800, 5*time.Minute)
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+file)); err != nil {
+		b.Fatal(err)
+	}
+	num := func(expr string) float64 {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](expr, chromedp.EvalAwaitPromise))
+		if err != nil {
+			b.Fatalf("%s: %v", expr, err)
+		}
+		return v
+	}
+	b.ReportMetric(num(`+document.body.dataset.renderMs`), "open-ms")
+	// drawMs draws the view n times, a frame apart, and returns the
+	// median time of a draw.
+	const drawMs = `(n) => new Promise((done) => {
+		const ms = [], cv = document.getElementById("canvas"), r = cv.getBoundingClientRect();
+		const one = () => {
+			ms.push(+document.body.dataset.drawMs);
+			if (ms.length > n) { ms.shift(); ms.sort((a, b) => a - b); done(ms[n >> 1]); return; }
+			window.dispatchEvent(new Event("resize"));
+			requestAnimationFrame(() => requestAnimationFrame(one));
+		};
+		one();
+	})`
+	b.ReportMetric(num(`(`+drawMs+`)(9)`), "fit-draw-ms")
+	for range 10 { // 20 s to 20 ms: ten halvings
+		num(`new Promise((done) => { [...document.querySelectorAll("button")].find((b) => b.textContent === "zoom in").click(); requestAnimationFrame(() => requestAnimationFrame(() => done(0))); })`)
+	}
+	b.ReportMetric(num(`(`+drawMs+`)(9)`), "zoomed-draw-ms")
+}
