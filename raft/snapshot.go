@@ -136,7 +136,14 @@ func (n *Node) handleSnap(m Message) {
 	in.data = append(in.data, m.Data...)
 	resp.Offset = uint64(len(in.data))
 	if !m.Done {
-		n.chunk = &SnapshotChunk{Meta: meta, Offset: m.Offset, Data: m.Data}
+		if c := n.chunk; c != nil && c.Meta.Index == meta.Index && c.Meta.Term == meta.Term && c.Offset+uint64(len(c.Data)) == m.Offset {
+			// A chunk that follows one not yet handed to the disk: the
+			// next Ready writes both, since both are answered once it is
+			// durable.
+			c.Data = append(c.Data[:len(c.Data):len(c.Data)], m.Data...)
+		} else {
+			n.chunk = &SnapshotChunk{Meta: meta, Offset: m.Offset, Data: m.Data}
+		}
 		n.send(resp)
 		return
 	}

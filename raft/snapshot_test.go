@@ -242,3 +242,32 @@ func TestSnapshotKeepsSessions_7(t *testing.T) {
 	assert.Equal(t, Value("true"), r.Result, "the first answer, from the restored session")
 	assert.Equal(t, last, tn.nodes[1].LastIndex(), "not appended again")
 }
+
+// Figure 13: a chunk is answered only once written, however many chunks
+// the node takes before its caller next asks for a Ready: the Ready's
+// SnapshotChunk holds every one of them.
+func TestSnapshotChunksWrittenBeforeAnswered_Figure13(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.isolate(2, true)
+	tn.writes(0, 0, 10)
+	require.True(t, tn.nodes[0].Compact(tn.now))
+	snap := tn.nodes[0].snap
+	require.Greater(t, len(snap.Data), 32)
+	n := tn.nodes[2]
+	for _, off := range []uint64{0, 16} {
+		n.Step(tn.now, Message{Type: MsgSnap, From: 0, To: 2, Term: tn.nodes[0].Term(), LastIndex: snap.Index,
+			LastTerm: snap.Term, Config: snap.Config, Offset: off, Data: snap.Data[off : off+16]})
+	}
+	rd := n.Ready()
+	acked := uint64(0)
+	for _, m := range rd.Messages {
+		if m.Type == MsgSnapResp {
+			acked = max(acked, m.Offset)
+		}
+	}
+	require.Equal(t, uint64(32), acked, "both chunks answered")
+	require.NotNil(t, rd.SnapshotChunk)
+	assert.Equal(t, uint64(0), rd.SnapshotChunk.Offset)
+	assert.Equal(t, snap.Data[:32], rd.SnapshotChunk.Data, "both chunks written")
+}
