@@ -504,7 +504,11 @@ type Config struct {
 	// PreVote runs a pre-vote before every election (dissertation §9.6):
 	// a server increments its term only once a majority would vote for it,
 	// so a server that was cut off cannot depose a working leader with the
-	// higher term it would otherwise bring back.
+	// higher term it would otherwise bring back. Voters refuse a pre-vote
+	// because they hear from a leader only with CheckQuorum (as etcd's
+	// raft; §9.6 has them refuse it regardless): without it, a server that
+	// cannot hear the leader but reaches a majority with a log as long
+	// still deposes it (a bridge in a partial partition).
 	PreVote bool
 	// CheckQuorum makes a leader step down when it has not heard from a
 	// majority for an election timeout (§6.2), and makes servers that heard
