@@ -52,7 +52,7 @@ const usage = `usage:
                                                 time compression: the cluster idle (or under a load of
                                                 --rate operations/s) for --for of virtual time; speed=Nx
   raftsim chaos [--seeds 100] [--start 1] [--servers N] [--duration 10s] [--faults LIST]
-                [--bug NAME] [--out chaos-out] [--json] [--workers N] [--no-shrink]
+                [--bug NAME] [--out chaos-out] [--json] [--workers N] [--no-shrink] [--lease-read]
                                                 random faults on many seeds in parallel, then safety,
                                                 linearizability and liveness checks; writes a shrunk
                                                 replay script DIR/seed-S.raft for each failing seed;
@@ -335,6 +335,7 @@ func chaosCmd(args []string, g *globals) int {
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "directory for the replay scripts of failing seeds")
 	fs.IntVar(&cfg.Workers, "workers", 0, "parallel seeds (default: one per core)")
 	fs.BoolVar(&cfg.NoShrink, "no-shrink", false, "write failing scripts unshrunk")
+	fs.BoolVar(&cfg.LeaseRead, "lease-read", false, "every seed serves lease reads, with clock drift (default: one correct-Raft seed in four)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError(err)

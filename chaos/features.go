@@ -56,5 +56,5 @@ func (f features) kinds() []Fault {
 	if f.Disk {
 		out = append(out, FaultDisk)
 	}
-	return append(out, FaultMembership, FaultBridge, FaultSnapshot)
+	return append(out, FaultMembership, FaultBridge, FaultSnapshot, FaultTransfer, FaultClock)
 }

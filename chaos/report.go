@@ -56,6 +56,9 @@ func (s Summary) WriteTable(w io.Writer) {
 	row("operations completed", s.Ops, "")
 	row("violations", s.Violations(), strings.Join(byKind, "  "))
 	row("could not be judged", s.ByKind[Unjudged], "")
+	if n := s.ByKind[Expected]; n > 0 {
+		row("expected stale reads", n, "(clocks drifted beyond the lease bound: no promise broken)")
+	}
 	row("simulated time", fmt.Sprintf("%.1fs", s.SimTime.Seconds()), "")
 	row("with a live group", fmt.Sprintf("%.1fs", s.Watched.Seconds()), "(liveness checked during faults too)")
 	row("wall time", fmt.Sprintf("%.2fs", s.Wall.Seconds()), "(timing)")
@@ -100,6 +103,7 @@ type jsonSummary struct {
 	Violations       int            `json:"violations"`
 	ViolationsByKind map[string]int `json:"violations_by_kind"`
 	Unjudged         int            `json:"unjudged"`
+	Expected         int            `json:"expected"` // stale reads after clock drift beyond the lease bound
 	FailedSeeds      []uint64       `json:"failed_seeds"`
 	Operations       int            `json:"operations"`
 	Faults           map[string]int `json:"faults"`
@@ -117,7 +121,7 @@ func (s Summary) WriteJSON(w io.Writer) error {
 		Seeds: s.Seeds, Start: s.Config.Start, Servers: s.Config.Servers, Ranges: [][2]uint64{}, FaultKinds: []string{},
 		DurationMS: s.Config.Duration.Milliseconds(), Bug: s.Config.Bug,
 		Violations: s.Violations(), ViolationsByKind: map[string]int{}, Unjudged: s.ByKind[Unjudged],
-		FailedSeeds: s.FailedSeeds(), Operations: s.Ops, Faults: map[string]int{}, Failures: []jsonFailure{},
+		Expected: s.ByKind[Expected], FailedSeeds: s.FailedSeeds(), Operations: s.Ops, Faults: map[string]int{}, Failures: []jsonFailure{},
 		SimSeconds: s.SimTime.Seconds(), WatchedSeconds: s.Watched.Seconds(), WallSeconds: s.Wall.Seconds(),
 		SeedsPerSecond: perSecond(float64(s.Seeds), s.Wall), SimPerWall: perSecond(s.SimTime.Seconds(), s.Wall),
 	}

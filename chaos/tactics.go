@@ -42,6 +42,12 @@ func (g *gen) act() {
 		g.staleRead()
 	case actSnapshot:
 		g.snapshot()
+	case actTransfer:
+		g.transfer()
+	case actClock:
+		g.clock()
+	case actLease:
+		g.leaseRace()
 	}
 }
 

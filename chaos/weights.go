@@ -21,6 +21,9 @@ const (
 	actRevote    // a voter asked twice in one term, across a restart
 	actStaleRead // a deposed leader asked for a read
 	actSnapshot  // a server snapshots and compacts its log now
+	actTransfer  // a leadership transfer
+	actClock     // a server's clock drifts (lease reads only)
+	actLease     // a lease raced at the edge of the drift bound (lease reads only)
 	numActions
 )
 
@@ -30,6 +33,7 @@ var faultOf = [numActions]Fault{
 	actInfant: FaultCrash, actFigure8: FaultPartition,
 	actNet: FaultNet, actDisk: FaultDisk, actMembership: FaultMembership, actBridge: FaultBridge,
 	actRevote: FaultCrash, actStaleRead: FaultPartition, actSnapshot: FaultSnapshot,
+	actTransfer: FaultTransfer, actClock: FaultClock, actLease: FaultClock,
 }
 
 // weights are the odds of each action, and the tactics within them.
@@ -60,6 +64,7 @@ func weightsFor(c *Config, f features) weights {
 		act: [numActions]int{
 			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4, actInfant: 4, actFigure8: 2,
 			actNet: 6, actDisk: 4, actMembership: 3, actBridge: 4, actRevote: 2, actStaleRead: 2, actSnapshot: 4,
+			actTransfer: 4, actClock: 4, actLease: 2,
 		},
 		isolateLeader: 35, evenSplit: 30, crashLeader: 40, staleClient: 20, reads: 25,
 	}
@@ -90,6 +95,16 @@ func weightsFor(c *Config, f features) weights {
 		// Followers left behind, so that leaders send snapshots, on a
 		// network that delivers some twice and late.
 		w.act[actCrash], w.act[actSnapshot], w.act[actNet], w.crashLeader = 25, 20, 15, 10
+	case "transfer-behind":
+		// Transfers to servers that lag: cut off or restarted a moment
+		// ago, or merely slower, with writes in flight.
+		w.act[actTransfer], w.act[actCrash], w.act[actPartition], w.act[actClient] = 30, 12, 14, 30
+	case "lease-no-drift":
+		// A leader cut off from the others while clocks drift to the
+		// edges of the bound, asked for reads right after a write
+		// elsewhere.
+		w.act[actClock], w.act[actPartition], w.isolateLeader, w.staleClient, w.reads = 10, 25, 80, 50, 50
+		w.act[actStaleRead], w.act[actLease] = 20, 40
 	}
 	avail := f.kinds()
 	w.fault = map[Fault]int{}
