@@ -30,6 +30,10 @@ func TestDriftBeyondBoundMakesStaleReadsExpected_6_4_1(t *testing.T) {
 	b.Reset()
 	assert.NoError(t, s.WriteJSON(&b))
 	assert.Contains(t, b.String(), `"expected":1`)
+	back, err := ReadSummary(&b, "report")
+	assert.NoError(t, err)
+	assert.Equal(t, 1, back.ByKind[Expected], "a merged campaign keeps its expected stale reads")
+	assert.Equal(t, Expected, back.Results[0].Outcome.Verdict)
 }
 
 // Only seeds with lease reads have clock drift, and their servers start

@@ -57,7 +57,7 @@ func ReadSummary(r io.Reader, name string) (Summary, error) {
 		return Summary{}, fmt.Errorf("%s: a report of %d seeds", name, j.Seeds)
 	}
 	s := Summary{
-		Config: Config{Seeds: j.Seeds, Start: j.Start, Servers: j.Servers, Duration: time.Duration(j.DurationMS) * time.Millisecond, Bug: j.Bug},
+		Config: Config{Seeds: j.Seeds, Start: j.Start, Servers: j.Servers, Duration: time.Duration(j.DurationMS) * time.Millisecond, Bug: j.Bug, LeaseRead: j.LeaseRead},
 		Seeds:  j.Seeds, Faults: map[Fault]int{}, ByKind: map[Verdict]int{}, Ops: j.Operations,
 		SimTime: seconds(j.SimSeconds), Watched: seconds(j.WatchedSeconds), Wall: seconds(j.WallSeconds),
 	}
@@ -90,6 +90,7 @@ func ReadSummary(r io.Reader, name string) (Summary, error) {
 		s.ByKind[v] = j.ViolationsByKind[v.String()]
 	}
 	s.ByKind[Unjudged] = j.Unjudged
+	s.ByKind[Expected] = j.Expected
 	for _, f := range j.Failures {
 		v, ok := verdictNamed(f.Verdict)
 		if !ok {
@@ -108,7 +109,7 @@ func ReadSummary(r io.Reader, name string) (Summary, error) {
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * float64(time.Second))) }
 
 func verdictNamed(name string) (Verdict, bool) {
-	for v := Pass; v <= Unjudged; v++ {
+	for v := Pass; v <= Expected; v++ {
 		if v.String() == name {
 			return v, true
 		}
@@ -186,5 +187,9 @@ func settings(c Config) string {
 	if bug == "" {
 		bug = "none"
 	}
-	return fmt.Sprintf("servers %s, duration %s, faults %s, bug %s", servers, fmtDur(c.Duration), faults, bug)
+	lease := ""
+	if c.LeaseRead {
+		lease = ", lease reads on every seed"
+	}
+	return fmt.Sprintf("servers %s, duration %s, faults %s, bug %s%s", servers, fmtDur(c.Duration), faults, bug, lease)
 }

@@ -43,7 +43,11 @@ func (s Summary) WriteTable(w io.Writer) {
 	if bug == "" {
 		bug = "none (correct Raft)"
 	}
-	fmt.Fprintf(w, "chaos: seeds %s, servers %s, duration %s, bug %s\n", s.rangeText(), servers, fmtDur(c.Duration), bug)
+	lease := ""
+	if c.LeaseRead {
+		lease = ", lease reads on every seed"
+	}
+	fmt.Fprintf(w, "chaos: seeds %s, servers %s, duration %s, bug %s%s\n", s.rangeText(), servers, fmtDur(c.Duration), bug, lease)
 	var byKind []string
 	for _, v := range Violations {
 		byKind = append(byKind, fmt.Sprintf("%s %d", v, s.ByKind[v]))
@@ -100,6 +104,7 @@ type jsonSummary struct {
 	Servers          int            `json:"servers"` // 0: chosen by each seed (3 to 5)
 	DurationMS       int64          `json:"duration_ms"`
 	Bug              string         `json:"bug"`
+	LeaseRead        bool           `json:"lease_read"` // --lease-read: every seed serves lease reads
 	Violations       int            `json:"violations"`
 	ViolationsByKind map[string]int `json:"violations_by_kind"`
 	Unjudged         int            `json:"unjudged"`
@@ -119,7 +124,7 @@ type jsonSummary struct {
 func (s Summary) WriteJSON(w io.Writer) error {
 	j := jsonSummary{
 		Seeds: s.Seeds, Start: s.Config.Start, Servers: s.Config.Servers, Ranges: [][2]uint64{}, FaultKinds: []string{},
-		DurationMS: s.Config.Duration.Milliseconds(), Bug: s.Config.Bug,
+		DurationMS: s.Config.Duration.Milliseconds(), Bug: s.Config.Bug, LeaseRead: s.Config.LeaseRead,
 		Violations: s.Violations(), ViolationsByKind: map[string]int{}, Unjudged: s.ByKind[Unjudged],
 		Expected: s.ByKind[Expected], FailedSeeds: s.FailedSeeds(), Operations: s.Ops, Faults: map[string]int{}, Failures: []jsonFailure{},
 		SimSeconds: s.SimTime.Seconds(), WatchedSeconds: s.Watched.Seconds(), WallSeconds: s.Wall.Seconds(),
