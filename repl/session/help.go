@@ -288,7 +288,7 @@ func overview() string {
 		}
 	}
 	b.WriteString("\nVariables: lid = getLeaderId stores the result; $lid (or lid in the JS form) uses it.\n")
-	b.WriteString("Time moves only with run, step, until, goto and rewind, and the commands that wait (clientRequest, getLeaderId,\naddServer, removeServer).")
+	b.WriteString("Time moves only with run, step, until, goto and rewind, and the commands that wait (clientRequest, getLeaderId,\naddServer, removeServer, transferLeadership).")
 	return b.String()
 }
 
