@@ -155,14 +155,17 @@ func (g *gen) setup(seed uint64) {
 		}
 	}
 	g.nextNew = raft.NodeID(g.n)
-	classic := g.cfg.Bug == "" && seed%4 == 0 && !g.cfg.LeaseRead
+	// Clock drift means something only with lease reads: asking for it
+	// by name (--faults clock) asks for lease reads on every seed.
+	leaseEverywhere := g.cfg.LeaseRead || (g.cfg.Faults != nil && g.cfg.wants(FaultClock))
+	classic := g.cfg.Bug == "" && seed%4 == 0 && !leaseEverywhere
 	switch g.cfg.Bug {
 	case "stale-read", "forget-vote", "figure8":
 		classic = true
 	}
 	// Lease reads need check-quorum, so never on classic servers; on the
 	// correct Raft one seed in four has them (or every seed, --lease-read).
-	g.lease = !classic && (g.cfg.LeaseRead || g.cfg.Bug == "lease-no-drift" || (g.cfg.Bug == "" && seed%4 == 2))
+	g.lease = !classic && (leaseEverywhere || g.cfg.Bug == "lease-no-drift" || (g.cfg.Bug == "" && seed%4 == 2))
 	if g.lease {
 		g.bound = raft.DefaultMaxDriftPPM
 		switch {

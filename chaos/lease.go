@@ -89,8 +89,8 @@ func (g *gen) clock() {
 // time a new leader can be elected; one that forgets the bound has not,
 // and the read is stale.
 func (g *gen) leaseRace() {
-	if !g.lease {
-		return
+	if !g.lease || !g.can(FaultPartition) {
+		return // the race needs the leader cut off
 	}
 	l, ok := g.leader()
 	if !ok {
