@@ -97,15 +97,28 @@ func (w *world) observe() {
 	s.Observe(func() { w.rec.observe(s) })
 }
 
-// exec runs a command line typed now (by the console or a click): it
+// exec runs what was typed now (in the console, or by a click): it
 // happens at the time the display shows (a playback is cut short) and is
-// added to the session there; see run.
-func (w *world) exec(line, where string) output {
-	if strings.TrimSpace(line) == "" {
-		return output{Line: line, OK: true, Where: where}
+// added to the session there; see run. It is read as the shell reads
+// input (lang.Inputs, lang.Statements): several lines, a call over
+// several lines, several statements on one line; each statement runs as
+// a command of its own, and a line stops at its first failing statement,
+// as in the shell. It returns the last output.
+func (w *world) exec(text, where string) output {
+	o := output{Line: text, OK: true, Where: where}
+	inputs := lang.Inputs(text)
+	if len(inputs) == 0 {
+		return o
 	}
 	w.catchUp()
-	return w.run(line, where, true)
+	for _, in := range inputs {
+		for _, st := range lang.Statements(in) {
+			if o = w.run(st, where, true); !o.OK {
+				break
+			}
+		}
+	}
+	return o
 }
 
 // readOnly lists the commands that change nothing a replay needs: typed

@@ -676,3 +676,49 @@ func TestWhyAtTheTimeShown(t *testing.T) {
 		t.Errorf("a bad id: %v %v", r.Status, err)
 	}
 }
+
+// The console takes what the shell takes: several statements on a line,
+// each its own command (a rewind among them is the page's own), a pasted
+// block of lines with a call over several of them, the JavaScript form;
+// a line stops at its first failing statement.
+func TestConsoleTakesWhatTheShellTakes(t *testing.T) {
+	w := newWorld(1)
+	w.exec("t = require('./test_local');\nt.startServers({ debug: false }, 3);\nlid = t.getLeaderId();\n"+
+		"t.serverPool[lid].clientRequest({ op: \"set\", key: 'a', value: 1 }, function(results) {\nconsole.log(\"results: \", results);\n});", "test")
+	var lines []string
+	for _, o := range w.outputs {
+		lines = append(lines, o.Line)
+		if !o.OK {
+			t.Errorf("%q failed: %s", o.Line, o.Text)
+		}
+	}
+	if len(lines) != 4 || !strings.HasPrefix(lines[3], "t.serverPool[lid].clientRequest(") {
+		t.Fatalf("the pasted tutorial ran as %q", lines)
+	}
+	if v := w.sess.Exec("expect value a 1"); !v.OK {
+		t.Fatalf("the write did not happen: %s", (&render.Renderer{}).Text(v))
+	}
+	n := len(w.entries)
+	w.outputs = nil
+	w.exec("crash 1; restart 1; t.crash(2);", "test")
+	if len(w.outputs) != 3 || w.outputs[0].Line != "crash 1" || w.outputs[2].Line != "t.crash(2)" || len(w.entries) != n+3 {
+		t.Fatalf("three statements: outputs %+v, %d entries (want %d)", w.outputs, len(w.entries), n+3)
+	}
+	w.advance(w.sim().Now() + time.Second)
+	end := w.sim().Now()
+	w.v = end
+	w.outputs = nil
+	n = len(w.entries)
+	w.exec("rewind 500ms; status", "test")
+	if w.sim().Now() != end-500*time.Millisecond || len(w.outputs) != 2 || !w.outputs[0].OK {
+		t.Fatalf("rewind among statements is the page's: at %v (want %v), %+v", w.sim().Now(), end-500*time.Millisecond, w.outputs)
+	}
+	if len(w.entries) != n {
+		t.Errorf("rewind and status are no entries: %d, want %d", len(w.entries), n)
+	}
+	w.outputs = nil
+	w.exec("crash 9; crash 0\nstatus", "test")
+	if len(w.outputs) != 2 || w.outputs[0].OK || w.outputs[1].Line != "status" {
+		t.Errorf("a failing statement stops its line, not the next: %+v", w.outputs)
+	}
+}

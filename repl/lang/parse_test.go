@@ -348,3 +348,20 @@ func TestStatements(t *testing.T) {
 		assert.Equal(t, want, Statements(in), in)
 	}
 }
+
+// TestInputs: a block of lines splits as the shell reads them: one input
+// a line, a call left open continued until it closes, and ended early by
+// a line that starts a command.
+func TestInputs(t *testing.T) {
+	tutorial := "t = require('./test_local');\nt.startServers({ debug: true });\n\n" +
+		"t.serverPool[lid].clientRequest({ op: \"set\", key: 'a', value: 1 }, function(results) {\nconsole.log(\"results: \", results);\n});\r\n" +
+		"# a comment\n// another\ncrash 1; restart 1\n"
+	assert.Equal(t, []string{
+		"t = require('./test_local');",
+		"t.startServers({ debug: true });",
+		"t.serverPool[lid].clientRequest({ op: \"set\", key: 'a', value: 1 }, function(results) {\nconsole.log(\"results: \", results);\n});",
+		"crash 1; restart 1",
+	}, Inputs(tutorial))
+	assert.Equal(t, []string{"t.crash(", "status"}, Inputs("t.crash(\nstatus"), "a line that starts a command ends the open call")
+	assert.Empty(t, Inputs(" \n# only a comment\n"))
+}

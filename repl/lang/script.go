@@ -109,12 +109,8 @@ func ParseScript(name, text string) (*Script, error) {
 			cur = Block{}
 		default:
 			start := i
-			text := l
-			i++
-			for Incomplete(text) && i < len(lines) && lines[i] != "----" && strings.TrimSpace(lines[i]) != "" && !StartsCommand(lines[i]) {
-				text += "\n" + lines[i]
-				i++
-			}
+			var text string
+			text, i = joinCall(lines, i)
 			if len(cur.Cmds) == 0 {
 				cur.Line = start + 1
 			}
@@ -128,6 +124,41 @@ func ParseScript(name, text string) (*Script, error) {
 		sc.tail = cur.pre
 	}
 	return sc, nil
+}
+
+// joinCall returns the input that starts at lines[i], and the index of
+// the line after it: one line, or a call left open continued on the lines
+// after it until it closes, a blank line, a ---- line or a line that
+// starts a command of its own.
+func joinCall(lines []string, i int) (string, int) {
+	text := lines[i]
+	i++
+	for Incomplete(text) && i < len(lines) && lines[i] != "----" && strings.TrimSpace(lines[i]) != "" && !StartsCommand(lines[i]) {
+		text += "\n" + lines[i]
+		i++
+	}
+	return text, i
+}
+
+// Inputs splits text typed or pasted as a block (the web view's console)
+// into the inputs the shell would read from it, line by line, as a script
+// is read: one a line, a call left open continued on the next lines (see
+// joinCall), blank and comment lines left out. Each input may still hold
+// several statements (see Statements).
+func Inputs(text string) []string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	lines := strings.Split(text, "\n")
+	var out []string
+	for i := 0; i < len(lines); {
+		if t := strings.TrimSpace(lines[i]); t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "//") {
+			i++
+			continue
+		}
+		var in string
+		in, i = joinCall(lines, i)
+		out = append(out, in)
+	}
+	return out
 }
 
 // StartsCommand reports whether line reads as a command of its own rather
