@@ -38,7 +38,9 @@ func (n *Node) maybeSnapshot() {
 
 // Compact makes the node snapshot its state machine now, after the last
 // entry it applied, and compact its log (the shell's `snapshot ID`). It
-// reports false when nothing was applied since the last snapshot.
+// reports false when nothing was applied since the last snapshot, or when
+// the node does not know the configuration at its last applied entry yet
+// (a server that joined, until it applies a configuration entry).
 func (n *Node) Compact(now time.Duration) bool {
 	n.now = now
 	return n.takeSnapshot("asked to")
@@ -49,7 +51,12 @@ func (n *Node) Compact(now time.Duration) bool {
 // durable (the disk drops its own copy once the snapshot is written).
 func (n *Node) takeSnapshot(why string) bool {
 	a := n.applied
-	if a <= n.snap.Index {
+	if a <= n.snap.Index || len(n.appliedConfig) == 0 {
+		// No configuration: a server that joined through addServer
+		// applies the entries before its own config entry knowing none
+		// (the others' bootstrap configuration is in no entry). A
+		// snapshot must record one (§7): without it the disk could not
+		// be restarted from, nor the snapshot installed by anyone.
 		return false
 	}
 	meta := SnapshotMeta{Index: a, Term: n.log.term(a), Config: slices.Clone(n.appliedConfig)}

@@ -2,6 +2,7 @@ package raft
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -270,4 +271,33 @@ func TestSnapshotChunksWrittenBeforeAnswered_Figure13(t *testing.T) {
 	require.NotNil(t, rd.SnapshotChunk)
 	assert.Equal(t, uint64(0), rd.SnapshotChunk.Offset)
 	assert.Equal(t, snap.Data[:32], rd.SnapshotChunk.Data, "both chunks written")
+}
+
+// §7 with §4.1: a snapshot records the configuration in force at its last
+// entry. A server that joins through addServer knows none until it applies
+// a configuration entry (the others' bootstrap configuration is in no
+// entry), so it takes no snapshot before that: one with no configuration
+// would make it refuse its own disk at the next restart, and sent on by it
+// as a leader would leave its receivers with no member.
+func TestJoiningServerSnapshotsOnlyOnceItKnowsTheConfiguration_7(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.writes(0, 0, 10)
+	n3 := tn.joining(3)
+	tn.drop = func(m Message) bool { // the config entry does not reach S3 yet
+		return m.Type == MsgApp && m.To == 3 && slices.ContainsFunc(m.Entries, func(e Entry) bool { return e.Kind == EntryConfig })
+	}
+	tn.request(0, addServer(3))
+	require.Greater(t, n3.LastApplied(), uint64(10), "caught up and applied")
+	took := n3.Compact(tn.now)
+	meta, _ := n3.SnapshotMeta()
+	assert.False(t, took && len(meta.Config) == 0, "a snapshot with no configuration")
+	tn.collect(n3)
+	tn.crash(3)
+	tn.start(3) // its disk must be one it can restart from
+	tn.drop = nil
+	tn.advance(100 * time.Millisecond)
+	assert.True(t, tn.nodes[3].Compact(tn.now), "once it applied the config entry")
+	meta, _ = tn.nodes[3].SnapshotMeta()
+	assert.Equal(t, []NodeID{0, 1, 2, 3}, meta.Config)
 }
