@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -318,4 +319,27 @@ func TestInflightWindowIsABound(t *testing.T) {
 	assert.Equal(t, DefaultMaxInflight+1, msgsTo1, "then one probe at a time")
 	tn.advance(50 * time.Millisecond) // unanswered: the next heartbeat probes again
 	assert.Equal(t, DefaultMaxInflight+2, msgsTo1)
+}
+
+// §5.3 (Log Matching) for heartbeats: a heartbeat moves a follower's
+// commit index up to the matchIndex the leader knows for it, or to the
+// leader's commit index when the follower holds the leader's entry there
+// (same index and term: the logs agree up to it), never onto an entry of
+// its own that conflicts with the leader's.
+func TestHeartbeatCommitsOnlyWhereLogsMatch_5_3(t *testing.T) {
+	st := Storage{HardState: HardState{Term: 3, VotedFor: None}, Bootstrap: []NodeID{0, 1, 2},
+		Log: []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 1}, {Index: 3, Term: 2}}} // 3@t2: an old leader's, not committed
+	cfg := Config{ID: 1, Rand: rand.New(rand.NewPCG(1, 1)), StateMachine: newTestSM()}
+	n, err := NewNode(cfg, st, 0)
+	require.NoError(t, err)
+	n.Ready()
+	hb := Message{Type: MsgHeartbeat, From: 0, To: 1, Term: 3, Commit: 1, PrevIndex: 3, PrevTerm: 3}
+	n.Step(0, hb)
+	assert.Equal(t, uint64(1), n.CommitIndex(), "the leader's 3@t3 is not our 3@t2: only up to the known match")
+	hb.PrevIndex, hb.PrevTerm = 2, 1
+	n.Step(0, hb)
+	assert.Equal(t, uint64(2), n.CommitIndex(), "our 2@t1 is the leader's: so is everything before it")
+	for _, m := range n.Ready().Messages {
+		assert.Equal(t, MsgHeartbeatResp, m.Type)
+	}
 }
