@@ -21,7 +21,7 @@ func (n *Node) handleClient(m Message) {
 	case OpTransferLeader:
 		n.handleTransfer(m.From, cmd)
 		return
-	case OpAddServer, OpRemoveServer:
+	case OpAddServer, OpRemoveServer, OpChangeConfig, OpAddLearner, OpPromote:
 		n.handleMembership(m.From, cmd)
 		return
 	case OpGet:

@@ -16,6 +16,8 @@ type Membership struct {
 	// Outgoing are the voters of the configuration being left while a
 	// change goes through joint consensus (C_old); empty otherwise.
 	Outgoing []NodeID
+	// Learners receive the log and never vote (dissertation §4.2.1).
+	Learners []NodeID
 }
 
 // Joint reports whether m is in the middle of a joint change (C_old,new).
@@ -74,7 +76,7 @@ func Majority(voters []NodeID) int { return quorum.NewMajorityConfig(voters...).
 
 // Membership returns the configuration this node follows.
 func (n *Node) Membership() Membership {
-	return Membership{Voters: slices.Clone(n.conf[0]), Outgoing: slices.Clone(n.conf[1])}
+	return Membership{Voters: slices.Clone(n.conf[0]), Outgoing: slices.Clone(n.conf[1]), Learners: slices.Clone(n.learners)}
 }
 
 // MembershipView is Membership without the copies, for callers that only

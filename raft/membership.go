@@ -7,14 +7,16 @@ import (
 	"raftsim/raft/quorum"
 )
 
-// catchupRounds bounds the catch-up phase of a new server (dissertation
+// catchupRounds bounds the catch-up phase of new servers (dissertation
 // §4.2.1): the leader replicates in rounds, each up to its last index when the
-// round began; if a round completes within an election timeout the server is
-// caught up, and after this many rounds the change is abandoned.
+// round began; if a round completes within an election timeout the servers
+// are caught up, and after this many rounds the change is abandoned.
 const catchupRounds = 10
 
+// catchup is a membership change waiting for new voters to catch up before
+// its configuration entry is appended.
 type catchup struct {
-	server     NodeID
+	servers    []NodeID // the new voters, ascending
 	req        pendingReply
 	round      int
 	target     uint64
@@ -23,28 +25,33 @@ type catchup struct {
 	ready      bool          // caught up; waiting to append the config entry
 }
 
+func (c *catchup) has(id NodeID) bool { return c != nil && slices.Contains(c.servers, id) }
+
 // refreshConfig sets the configuration in force: the latest config entry in
-// the log, committed or not (§4.1), else the snapshot's, else the bootstrap
-// membership. It is called after a config entry is appended or truncated
-// away, and after a snapshot is installed.
+// the log, committed or not (§4.1, §6), else the snapshot's, else the
+// bootstrap membership. It is called after a config entry is appended or
+// truncated away, and after a snapshot is installed.
 func (n *Node) refreshConfig() {
-	n.members, n.configIndex = n.bootstrap, 0
+	voters, outgoing, learners := n.bootstrap, []NodeID(nil), []NodeID(nil)
+	n.configIndex = 0
 	ev := Event{Kind: EvConfig}
 	if n.snap.Index > 0 {
-		n.members = n.snap.Config
+		voters, outgoing, learners = n.snap.Config, n.snap.Outgoing, n.snap.Learners
 		ev.Index, ev.Reason = n.snap.Index, "snapshot"
 	}
 	for i := n.log.lastIndex(); i > n.log.offset; i-- {
 		if e, _ := n.log.entry(i); e.Kind == EntryConfig {
-			n.members, n.configIndex = e.Config, i
+			voters, outgoing, learners, n.configIndex = e.Config, e.Outgoing, e.Learners, i
 			break
 		}
 	}
-	n.setConf(quorum.JointConfig{quorum.NewMajorityConfig(n.members...)})
+	n.setConf(quorum.JointConfig{quorum.NewMajorityConfig(voters...), quorum.NewMajorityConfig(outgoing...)})
+	n.members = n.conf.IDs()
+	n.learners = quorum.NewMajorityConfig(learners...)
 	if n.configIndex > 0 {
 		ev.Index, ev.Reason = n.configIndex, ""
 	}
-	ev.Config = n.members
+	ev.Config, ev.Outgoing, ev.Learners = n.conf[0], n.conf[1], n.learners
 	n.event(ev)
 	if n.role != Leader {
 		return
@@ -52,47 +59,78 @@ func (n *Node) refreshConfig() {
 	for _, id := range n.members {
 		n.addProgress(id, true)
 	}
-	for _, id := range slices.Clone(n.peers) {
-		if pr := n.prs[id]; pr.voter && !n.isMember(id) {
-			// Keep replicating to a server being removed until the change
-			// commits, so it learns of its removal and stays quiet; but it
-			// no longer votes.
-			pr.voter = false
-		}
+	for _, id := range n.learners {
+		n.addProgress(id, false)
+	}
+	for _, id := range n.peers {
+		// A server being removed keeps receiving entries until the change
+		// commits, so it learns of its removal and stays quiet; but it no
+		// longer votes.
+		n.prs[id].voter = n.isMember(id)
 	}
 	n.recountAbove()
 }
 
+// isLearner reports whether id is a learner of the configuration in force.
+func (n *Node) isLearner(id NodeID) bool { return n.learners.Contains(id) }
+
+// configPending reports whether a membership change is under way: its
+// entry not yet committed, new servers catching up, a client waiting, or a
+// joint configuration not yet left.
 func (n *Node) configPending() bool {
-	return n.configIndex > n.commit || n.catchup != nil || n.configWait != nil
+	return n.configIndex > n.commit || n.catchup != nil || n.configWait != nil || n.conf.Joint()
 }
 
 func (n *Node) handleMembership(from NodeID, cmd Command) {
 	resp := func(s Status) {
 		n.reply(from, Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: s, LeaderHint: None})
 	}
+	refuse := func(why string) {
+		n.reply(from, Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusError, Err: why})
+	}
+	add := []NodeID{cmd.Server}
+	var ch ConfigChange
+	switch cmd.Op {
+	case OpChangeConfig:
+		if cmd.Change != nil {
+			ch = *cmd.Change
+		}
+		add = ch.Add
+	case OpRemoveServer, OpAddLearner:
+		add = nil
+	}
 	switch {
-	case cmd.Op == OpAddServer && n.isMember(cmd.Server):
+	case (cmd.Op == OpAddServer || cmd.Op == OpAddLearner) && n.isMember(cmd.Server),
+		cmd.Op == OpAddLearner && n.isLearner(cmd.Server),
+		cmd.Op == OpChangeConfig && slices.ContainsFunc(ch.Add, n.isMember):
 		resp(StatusAlreadyAMember)
-	case cmd.Op == OpRemoveServer && !n.isMember(cmd.Server):
+	case cmd.Op == OpRemoveServer && !n.isMember(cmd.Server) && !n.isLearner(cmd.Server),
+		cmd.Op == OpPromote && !n.isLearner(cmd.Server),
+		cmd.Op == OpChangeConfig && slices.ContainsFunc(ch.Remove, func(id NodeID) bool { return !n.isMember(id) }):
 		resp(StatusNotAMember)
-	case cmd.Op == OpRemoveServer && len(n.members) == 1:
+	case cmd.Op == OpChangeConfig && len(ch.Add)+len(ch.Remove) == 0:
+		refuse("no change: give servers to add (+ID) or remove (-ID)")
+	case cmd.Op == OpRemoveServer && n.isMember(cmd.Server) && len(n.members) == 1,
+		cmd.Op == OpChangeConfig && len(n.changed(ch.Add, ch.Remove)) == 0:
 		// With no member left nobody could ever be elected again.
-		n.reply(from, Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusError,
-			Err: "cannot remove the last member of the cluster"})
+		refuse("cannot remove the last member of the cluster")
 	case n.configPending():
-		// One change at a time (§4.1).
+		// One change at a time (§4.1; a joint change is one change, §6).
 		resp(StatusPendingConfigChange)
-	case cmd.Op == OpAddServer:
+	case len(add) > 0:
+		// New voters first catch up as non-voting members (§4.2.1).
 		n.ensureTermEntry()
 		et := n.cfg.ElectionTimeout
 		n.catchup = &catchup{
-			server: cmd.Server, req: pendingReply{to: from, term: n.term, cmd: cmd},
+			servers: quorum.NewMajorityConfig(add...), req: pendingReply{to: from, term: n.term, cmd: cmd},
 			round: 1, target: n.log.lastIndex(), roundStart: n.now,
 			deadline: n.now + time.Duration(catchupRounds)*2*et,
 		}
-		n.addProgress(cmd.Server, false)
-		n.sendAppend(cmd.Server, n.prs[cmd.Server])
+		for _, id := range n.catchup.servers {
+			n.addProgress(id, false)
+			n.sendAppend(id, n.prs[id])
+		}
+		n.checkCatchup()
 	default:
 		n.ensureTermEntry()
 		n.configWait = &pendingReply{to: from, term: n.term, cmd: cmd}
@@ -100,20 +138,36 @@ func (n *Node) handleMembership(from NodeID, cmd Command) {
 	}
 }
 
-// checkCatchup moves a membership change along: rounds of catch-up for a
-// new server, then the config entry. The entry waits until the leader has
-// committed an entry of its own term, which keeps single-server changes safe
-// across leader changes (Ongaro's correction to §4.1).
+// changed returns the voters after adding add and removing remove.
+func (n *Node) changed(add, remove []NodeID) []NodeID {
+	out := slices.DeleteFunc(append(slices.Clone(n.conf[0]), add...), func(id NodeID) bool { return slices.Contains(remove, id) })
+	return quorum.NewMajorityConfig(out...)
+}
+
+func without(ids []NodeID, drop ...NodeID) []NodeID {
+	return slices.DeleteFunc(slices.Clone(ids), func(id NodeID) bool { return slices.Contains(drop, id) })
+}
+
+// checkCatchup moves a membership change along: rounds of catch-up for new
+// voters, then the config entry; for a joint change, the entry C_new once
+// C_old,new has committed. An entry waits until the leader has committed an
+// entry of its own term, which keeps single-server changes safe across
+// leader changes (Ongaro's correction to §4.1).
 func (n *Node) checkCatchup() {
 	if n.role != Leader {
 		return
 	}
 	if c := n.catchup; c != nil && !c.ready {
-		pr := n.prs[c.server]
+		lowest := n.log.lastIndex()
+		for _, id := range c.servers {
+			lowest = min(lowest, n.prs[id].match)
+		}
 		switch {
-		case pr.match >= c.target:
-			n.event(Event{Kind: EvCatchUp, Peer: c.server, Index: pr.match, Index2: uint64(c.round)})
-			if n.now-c.roundStart < n.cfg.ElectionTimeout || pr.match == n.log.lastIndex() {
+		case lowest >= c.target:
+			for _, id := range c.servers {
+				n.event(Event{Kind: EvCatchUp, Peer: id, Index: n.prs[id].match, Index2: uint64(c.round)})
+			}
+			if n.now-c.roundStart < n.cfg.ElectionTimeout || lowest == n.log.lastIndex() {
 				c.ready = true
 			} else if c.round < catchupRounds {
 				c.round++
@@ -130,42 +184,78 @@ func (n *Node) checkCatchup() {
 	if n.log.term(n.commit) != n.term || n.configIndex > n.commit {
 		return
 	}
+	if n.conf.Joint() {
+		// C_old,new is committed: now C_new alone (§6). A leader that took
+		// office during the change finishes it too.
+		n.appendConfig(n.conf[0], nil, n.learners)
+		return
+	}
 	if c := n.catchup; c != nil && c.ready {
 		n.catchup = nil
 		n.configWait = &c.req
-		members := append(slices.Clone(n.members), c.server)
-		slices.Sort(members)
-		n.appendEntry(Entry{Kind: EntryConfig, Config: members})
-		n.broadcastAppend()
+		switch cmd := c.req.cmd; cmd.Op {
+		case OpChangeConfig:
+			n.appendConfig(n.changed(cmd.Change.Add, cmd.Change.Remove), n.conf[0], without(n.learners, cmd.Change.Add...))
+		default: // addServer, promote: one voter more (§4.1)
+			n.appendConfig(n.changed(c.servers, nil), nil, without(n.learners, c.servers...))
+		}
 		return
 	}
-	if w := n.configWait; w != nil && w.cmd.Op == OpRemoveServer && n.configIndex <= n.commit && n.isMember(w.cmd.Server) {
-		members := slices.DeleteFunc(slices.Clone(n.members), func(id NodeID) bool { return id == w.cmd.Server })
-		n.appendEntry(Entry{Kind: EntryConfig, Config: members})
-		n.broadcastAppend()
+	w := n.configWait
+	if w == nil || n.configIndex > n.commit {
+		return
 	}
+	switch cmd := w.cmd; {
+	case cmd.Op == OpRemoveServer && n.isMember(cmd.Server):
+		n.appendConfig(without(n.conf[0], cmd.Server), nil, n.learners)
+	case cmd.Op == OpRemoveServer && n.isLearner(cmd.Server):
+		n.appendConfig(n.conf[0], nil, without(n.learners, cmd.Server))
+	case cmd.Op == OpChangeConfig:
+		// Only removals: nobody to catch up, C_old,new at once.
+		n.appendConfig(n.changed(nil, cmd.Change.Remove), n.conf[0], n.learners)
+	case cmd.Op == OpAddLearner && !n.isLearner(cmd.Server):
+		n.appendConfig(n.conf[0], nil, append(slices.Clone(n.learners), cmd.Server))
+	}
+}
+
+// appendConfig appends a configuration entry and sends it on.
+func (n *Node) appendConfig(voters, outgoing, learners []NodeID) {
+	n.appendEntry(Entry{Kind: EntryConfig, Config: quorum.NewMajorityConfig(voters...),
+		Outgoing: quorum.NewMajorityConfig(outgoing...), Learners: quorum.NewMajorityConfig(learners...)})
+	n.broadcastAppend()
 }
 
 func (n *Node) abortCatchup() {
 	c := n.catchup
 	n.catchup = nil
-	n.removeProgress(c.server)
+	for _, id := range c.servers {
+		if !n.isMember(id) && !n.isLearner(id) {
+			n.removeProgress(id)
+		}
+	}
 	n.reply(c.req.to, Response{ClientID: c.req.cmd.ClientID, Seq: c.req.cmd.Seq, Status: StatusTimeout, LeaderHint: None})
 }
 
 // configCommitted runs when a config entry is applied: the waiting client
-// gets OK, servers no longer in the configuration stop receiving entries,
-// and a leader that removed itself steps down (§4.2.2).
+// gets OK (for a joint change, once C_new commits), servers no longer in the
+// configuration stop receiving entries, and a leader that is not in it
+// steps down (§4.2.2, §6).
 func (n *Node) configCommitted(e Entry) {
 	if n.role != Leader {
 		return
+	}
+	if len(e.Outgoing) > 0 {
+		return // C_old,new: checkCatchup appends C_new
 	}
 	if w := n.configWait; w != nil && e.Index == n.configIndex {
 		n.configWait = nil
 		n.reply(w.to, Response{ClientID: w.cmd.ClientID, Seq: w.cmd.Seq, Status: StatusOK, LeaderHint: None})
 	}
+	if e.Index != n.configIndex {
+		return // a newer configuration is in force already
+	}
 	for _, id := range slices.Clone(n.peers) {
-		if !n.prs[id].voter && (n.catchup == nil || n.catchup.server != id) {
+		if !n.isMember(id) && !n.isLearner(id) && !n.catchup.has(id) {
 			// Tell it the entry is committed once more, then let it go.
 			n.sendHeartbeat(id, n.prs[id])
 			n.removeProgress(id)

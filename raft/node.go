@@ -38,11 +38,12 @@ type Node struct {
 	q           Quorum // decides for conf: conf itself, unless a rule is planted
 	planted     bool   // q is a planted rule
 	members     []NodeID
+	learners    quorum.MajorityConfig // receive the log, never vote (§4.2.1)
 	configIndex uint64
 	bootstrap   []NodeID
 	// appliedConfig is the configuration in force at lastApplied: the one
 	// a snapshot taken now records (§7).
-	appliedConfig []NodeID
+	appliedConfig Membership
 
 	// snap is the latest snapshot (Index 0: none); snapDirty says the next
 	// Ready hands it to the disk, chunk a piece of one being received.
@@ -150,18 +151,18 @@ func NewNode(cfg Config, st Storage, now time.Duration) (*Node, error) {
 		// "voted for server 0".
 		n.votedFor = None
 	}
-	n.appliedConfig = n.bootstrap
+	n.appliedConfig = Membership{Voters: n.bootstrap}
 	if sn := st.Snapshot; sn.Index > 0 {
 		// Restart from snapshot plus log tail (§7): the state machine is
 		// the snapshot's, and everything in it is committed and applied.
 		if err := n.sm.Restore(sn.Data); err != nil {
 			return nil, fmt.Errorf("raft: the snapshot after entry %d on the disk: %w", sn.Index, err)
 		}
-		sn.Config = slices.Clone(sn.Config)
+		sn.Config, sn.Outgoing, sn.Learners = slices.Clone(sn.Config), slices.Clone(sn.Outgoing), slices.Clone(sn.Learners)
 		n.snap = sn
 		n.log.reset(sn.Index, sn.Term)
 		n.commit, n.applied = sn.Index, sn.Index
-		n.appliedConfig = sn.Config
+		n.appliedConfig = Membership{Voters: sn.Config, Outgoing: sn.Outgoing, Learners: sn.Learners}
 	}
 	for _, e := range st.Log {
 		n.log.append(e)

@@ -545,7 +545,7 @@ func (n *Node) applyCommitted() {
 				}
 			}
 		case EntryConfig:
-			n.appliedConfig = e.Config
+			n.appliedConfig = Membership{Voters: e.Config, Outgoing: e.Outgoing, Learners: e.Learners}
 			n.configCommitted(e)
 		}
 	}

@@ -59,7 +59,9 @@ func (n *Node) takeSnapshot(why string) bool {
 		// be restarted from, nor the snapshot installed by anyone.
 		return false
 	}
-	meta := SnapshotMeta{Index: a, Term: n.log.term(a), Config: slices.Clone(n.appliedConfig)}
+	ac := n.appliedConfig
+	meta := SnapshotMeta{Index: a, Term: n.log.term(a), Config: slices.Clone(ac.Voters),
+		Outgoing: slices.Clone(ac.Outgoing), Learners: slices.Clone(ac.Learners)}
 	n.snap = Snapshot{SnapshotMeta: meta, Data: n.sm.Snapshot()}
 	n.snapDirty = true // (installed stays as it is: a take may follow an install in one input)
 	to := min(a-min(a, n.snapshotTail()), n.stable)
@@ -73,7 +75,7 @@ func (n *Node) takeSnapshot(why string) bool {
 // size in bytes.
 func (n *Node) SnapshotMeta() (SnapshotMeta, int) {
 	m := n.snap.SnapshotMeta
-	m.Config = slices.Clone(m.Config)
+	m.Config, m.Outgoing, m.Learners = slices.Clone(m.Config), slices.Clone(m.Outgoing), slices.Clone(m.Learners)
 	return m, len(n.snap.Data)
 }
 
@@ -91,7 +93,7 @@ func (n *Node) sendSnapshotChunk(id NodeID, pr *progress) bool {
 	end := min(off+uint64(n.cfg.SnapshotChunk), uint64(len(data)))
 	done := end == uint64(len(data))
 	n.send(Message{Type: MsgSnap, To: id, LastIndex: pr.snap.Index, LastTerm: pr.snap.Term,
-		Config: pr.snap.Config, Offset: off, Data: data[off:end:end], Done: done, ReadSeq: n.readSeq})
+		Config: pr.snap.Config, SnapRest: snapRest(pr.snap.SnapshotMeta), Offset: off, Data: data[off:end:end], Done: done, ReadSeq: n.readSeq})
 	why := ""
 	if done {
 		why = "last chunk"
@@ -118,6 +120,9 @@ func (n *Node) handleSnap(m Message) {
 	n.lastLeaderContact = n.now
 	n.resetElectionTimer()
 	meta := SnapshotMeta{Index: m.LastIndex, Term: m.LastTerm, Config: m.Config}
+	if r := m.SnapRest; r != nil {
+		meta.Outgoing, meta.Learners = r.Outgoing, r.Learners
+	}
 	resp := Message{Type: MsgSnapResp, To: m.From, LastIndex: meta.Index, ReadSeq: m.ReadSeq}
 	if meta.Index <= n.commit && !n.cfg.Rules.DropLogOnSnapshot {
 		// Everything the snapshot holds is committed here already (a
@@ -187,7 +192,7 @@ func (n *Node) installSnapshot(s Snapshot, from NodeID) bool {
 	n.snap = s
 	n.snapDirty, n.snapInstalled = true, true
 	n.commit, n.applied = s.Index, s.Index
-	n.appliedConfig = slices.Clone(s.Config)
+	n.appliedConfig = Membership{Voters: slices.Clone(s.Config), Outgoing: slices.Clone(s.Outgoing), Learners: slices.Clone(s.Learners)}
 	n.refreshConfig()
 	n.event(Event{Kind: EvSnapshotInstalled, Peer: from, Index: s.Index, EntryTerm: s.Term,
 		Bytes: uint64(len(s.Data)), Config: s.Config, Reason: why})
@@ -228,4 +233,13 @@ func (n *Node) handleSnapResp(m Message) {
 	pr.snapSent = false
 	pr.lastProgress = n.now
 	n.sendSnapshotChunk(m.From, pr)
+}
+
+// snapRest is what a MsgSnap carries of m's configuration beyond its
+// voters, or nil.
+func snapRest(m SnapshotMeta) *SnapRest {
+	if len(m.Outgoing) == 0 && len(m.Learners) == 0 {
+		return nil
+	}
+	return &SnapRest{Outgoing: m.Outgoing, Learners: m.Learners}
 }

@@ -85,12 +85,19 @@ type Entry struct {
 	Kind  EntryKind
 	// Cmd is the client command of an EntryCommand.
 	Cmd Command
-	// Config is the full new membership of an EntryConfig.
+	// Config is the full new membership of an EntryConfig: its voters
+	// (C_new, during a joint change).
 	Config []NodeID
 	// Time is the leader's clock when it appended the entry: time carried
 	// in the log, so that every server's state machine sees the same time
 	// at the same entry (client sessions expire by it, dissertation §6.3).
 	Time time.Duration
+	// Outgoing, in the entry C_old,new of a change through joint
+	// consensus (§6, dissertation §4.3), are the voters of the
+	// configuration being left; empty in every other entry.
+	Outgoing []NodeID
+	// Learners receive the log and never vote (dissertation §4.2.1).
+	Learners []NodeID
 }
 
 // Value is a state-machine value kept as canonical JSON text: `1`, `"a"`,
@@ -114,6 +121,15 @@ const (
 	// OpTransferLeader asks the leader to hand its leadership over to
 	// Server (dissertation §3.10).
 	OpTransferLeader
+	// OpChangeConfig asks for any change of membership at once, adding
+	// the voters Add and removing Remove, through the joint configuration
+	// C_old,new (§6, dissertation §4.3).
+	OpChangeConfig
+	// OpAddLearner adds Server as a learner: it receives the log and never
+	// votes (dissertation §4.2.1).
+	OpAddLearner
+	// OpPromote makes the learner Server a voter (through the log).
+	OpPromote
 )
 
 func (o Op) String() string {
@@ -132,6 +148,12 @@ func (o Op) String() string {
 		return "removeServer"
 	case OpTransferLeader:
 		return "transferLeadership"
+	case OpChangeConfig:
+		return "changeConfig"
+	case OpAddLearner:
+		return "addLearner"
+	case OpPromote:
+		return "promote"
 	}
 	return "unknown"
 }
@@ -153,6 +175,14 @@ type Command struct {
 	// Server is the server to add or remove, for membership operations,
 	// and the one to hand leadership to, for OpTransferLeader.
 	Server NodeID
+	// Change is the change OpChangeConfig asks for. It is a pointer, never
+	// modified once sent, so that Command stays comparable.
+	Change *ConfigChange
+}
+
+// ConfigChange is a change of membership asked for at once (OpChangeConfig).
+type ConfigChange struct {
+	Add, Remove []NodeID // the voters to add and to remove
 }
 
 // Status is the outcome of a client request, as raft.js spells it.
@@ -293,9 +323,13 @@ type Message struct {
 	// the snapshot's last included entry, Config its configuration; Data
 	// is the chunk at byte Offset of the state machine's snapshot.
 	Config []NodeID
-	Offset uint64
-	Data   []byte
-	Done   bool
+	// SnapRest, for MsgSnap, is the rest of the snapshot's configuration:
+	// the old voters of a joint configuration and the learners (nil when
+	// it has neither, so that the common message stays small).
+	SnapRest *SnapRest
+	Offset   uint64
+	Data     []byte
+	Done     bool
 
 	// Client traffic.
 	Cmd  Command
@@ -333,7 +367,13 @@ type HardState struct {
 type SnapshotMeta struct {
 	Index, Term uint64
 	Config      []NodeID
+	// Outgoing and Learners complete Config as in a config entry: the old
+	// voters of a joint configuration (§6), the learners (§4.2.1).
+	Outgoing, Learners []NodeID
 }
+
+// SnapRest is the part of a snapshot's configuration beyond its voters.
+type SnapRest struct{ Outgoing, Learners []NodeID }
 
 // Snapshot is the state machine's state after entry Index (Data, as its
 // Snapshot method wrote it), which replaces the log up to there.
@@ -557,7 +597,7 @@ const (
 	EvAppendRejected                     // refused Peer's AppendEntries; Reason says why
 	EvCommit                             // commitIndex advanced to Index
 	EvApply                              // applied entry Index
-	EvConfig                             // membership is now Config (from entry Index; Reason "snapshot": from the snapshot after entry Index)
+	EvConfig                             // membership is now Config, with Outgoing and Learners (from entry Index; Reason "snapshot": from the snapshot after entry Index)
 	EvStepDown                           // saw a higher term from Peer; Term is the new term
 	EvRead                               // served a linearizable read at read index Index
 	EvCatchUp                            // new server Peer caught up to Index (round Index2)
@@ -586,6 +626,9 @@ type Event struct {
 	Config     []NodeID
 	// Bytes is the size of a snapshot, or of a chunk of one.
 	Bytes uint64
+	// Outgoing and Learners complete Config for EvConfig: the voters of
+	// the configuration being left during a joint change, the learners.
+	Outgoing, Learners []NodeID
 	// Pre marks the events of a pre-vote (EvTimeout, EvVote*): Term is
 	// then the term asked for, which nobody has entered yet.
 	Pre bool
