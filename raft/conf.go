@@ -83,5 +83,5 @@ func (n *Node) Membership() Membership {
 // read it and ask often: its slices are shared and must not be modified (a
 // configuration is never changed in place, a new one is new slices).
 func (n *Node) MembershipView() Membership {
-	return Membership{Voters: n.conf[0], Outgoing: n.conf[1]}
+	return Membership{Voters: n.conf[0], Outgoing: n.conf[1], Learners: n.learners}
 }

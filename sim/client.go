@@ -81,7 +81,8 @@ func (s *Sim) shellClient() *client {
 // tries again, since a second request during the change is refused.
 func (s *Sim) timeouts(op raft.Op) (attempt, total time.Duration) {
 	et := s.opts.ElectionTimeout
-	if op == raft.OpAddServer || op == raft.OpRemoveServer {
+	switch op {
+	case raft.OpAddServer, raft.OpRemoveServer, raft.OpChangeConfig, raft.OpAddLearner, raft.OpPromote:
 		return 25 * et, 50 * et
 	}
 	return 2 * et, 10 * et

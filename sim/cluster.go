@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 
 	"raftsim/bugs"
 	"raftsim/raft"
@@ -148,6 +149,79 @@ func (s *Sim) RemoveServer(id raft.NodeID) (raft.Response, error) {
 		return raft.Response{}, errNoServer("removeServer", id)
 	}
 	return s.request(raft.None, raft.Command{Op: raft.OpRemoveServer, Server: id}), nil
+}
+
+// ChangeConfig asks the leader for any change of membership at once
+// (§6, dissertation §4.3): the servers of add join as voters, those of
+// remove leave, through the joint configuration C_old,new. A server of add
+// that does not exist yet is created with an empty disk and options o, as
+// AddServer does. It waits and settles like AddServer; the reply is OK once
+// C_new has committed, or a refusal (NOT_LEADER, ALREADY_A_MEMBER,
+// NOT_A_MEMBER, PENDING_CONFIG_CHANGE, TIMEOUT, error).
+func (s *Sim) ChangeConfig(add, remove []raft.NodeID, o ServerOptions) (raft.Response, error) {
+	op := "changeConfig"
+	if !s.started {
+		return raft.Response{}, fmt.Errorf("%s: %w", op, ErrNotStarted)
+	}
+	for _, id := range remove {
+		if s.server(id) == nil {
+			return raft.Response{}, errNoServer(op, id)
+		}
+	}
+	for _, id := range add {
+		if err := s.ensureServer(op, id, o); err != nil {
+			return raft.Response{}, err
+		}
+	}
+	change := &raft.ConfigChange{Add: slices.Clone(add), Remove: slices.Clone(remove)}
+	return s.request(raft.None, raft.Command{Op: raft.OpChangeConfig, Change: change}), nil
+}
+
+// AddLearner creates server id with an empty disk (unless it exists) and
+// asks the leader to add it as a learner (dissertation §4.2.1): it receives
+// the log and never votes. The reply is as AddServer's.
+func (s *Sim) AddLearner(id raft.NodeID, o ServerOptions) (raft.Response, error) {
+	op := fmt.Sprintf("addLearner %d", id)
+	if !s.started {
+		return raft.Response{}, fmt.Errorf("%s: %w", op, ErrNotStarted)
+	}
+	if err := s.ensureServer(op, id, o); err != nil {
+		return raft.Response{}, err
+	}
+	return s.request(raft.None, raft.Command{Op: raft.OpAddLearner, Server: id}), nil
+}
+
+// Promote asks the leader to make the learner id a voter, through the log
+// (a single-server change once it has caught up). The reply is as
+// AddServer's; NOT_A_MEMBER if id is no learner.
+func (s *Sim) Promote(id raft.NodeID) (raft.Response, error) {
+	if !s.started {
+		return raft.Response{}, fmt.Errorf("promote %d: %w", id, ErrNotStarted)
+	}
+	if s.server(id) == nil {
+		return raft.Response{}, errNoServer("promote", id)
+	}
+	return s.request(raft.None, raft.Command{Op: raft.OpPromote, Server: id}), nil
+}
+
+// ensureServer creates server id with an empty disk and options o unless
+// it exists, for a server about to join.
+func (s *Sim) ensureServer(op string, id raft.NodeID, o ServerOptions) error {
+	if id < 0 || id > MaxServerID {
+		return fmt.Errorf("%s: server %d: %w", op, id, ErrBadServerID)
+	}
+	if err := s.validate(op, o); err != nil {
+		return err
+	}
+	if srv := s.server(id); srv == nil {
+		srv = s.newServer(id, raft.Storage{HardState: raft.HardState{VotedFor: raft.None}}, o)
+		if err := s.boot(srv); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+	} else if o.Debug {
+		srv.opts.Debug = true
+	}
+	return nil
 }
 
 // ClientRequest sends cmd to target (raft.None: to the leader, following

@@ -157,14 +157,18 @@ func (d *disk) storage() raft.Storage {
 
 // config returns the membership recorded on the disk: the latest config
 // entry, else the snapshot's, else the bootstrap one.
-func (d *disk) config() []raft.NodeID {
+func (d *disk) config() []raft.NodeID { return d.membership().AllVoters() }
+
+// membership is the configuration the disk holds last: the latest config
+// entry, else the snapshot's, else the bootstrap one.
+func (d *disk) membership() raft.Membership {
 	for i := d.len(); i >= d.first(); i-- {
 		if e := d.entry(i); e.Kind == raft.EntryConfig {
-			return slices.Clone(e.Config)
+			return raft.Membership{Voters: slices.Clone(e.Config), Outgoing: slices.Clone(e.Outgoing), Learners: slices.Clone(e.Learners)}
 		}
 	}
 	if d.snap.Index > 0 {
-		return slices.Clone(d.snap.Config)
+		return raft.Membership{Voters: slices.Clone(d.snap.Config), Outgoing: slices.Clone(d.snap.Outgoing), Learners: slices.Clone(d.snap.Learners)}
 	}
-	return slices.Clone(d.bootstrap)
+	return raft.Membership{Voters: slices.Clone(d.bootstrap)}
 }

@@ -33,6 +33,12 @@ func describe(e *raft.Entry) string {
 		}
 	case raft.EntryConfig:
 		b.WriteString("config " + idList(e.Config))
+		if len(e.Outgoing) > 0 {
+			b.WriteString(" joint with old " + idList(e.Outgoing))
+		}
+		if len(e.Learners) > 0 {
+			b.WriteString(" learners " + idList(e.Learners))
+		}
 	default:
 		b.WriteString(e.Kind.String())
 	}
@@ -55,9 +61,11 @@ func entryHash(e *raft.Entry) uint64 {
 		}
 		h = mix(mix(h, ro), uint64(c.Server))
 	case raft.EntryConfig:
-		h = mix(h, uint64(len(e.Config)))
-		for _, id := range e.Config {
-			h = mix(h, uint64(id))
+		for _, ids := range [][]raft.NodeID{e.Config, e.Outgoing, e.Learners} {
+			h = mix(h, uint64(len(ids)))
+			for _, id := range ids {
+				h = mix(h, uint64(id))
+			}
 		}
 	}
 	return h

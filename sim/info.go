@@ -60,7 +60,7 @@ func (s *Sim) brief(op string, id raft.NodeID) (ServerInfo, *server, error) {
 			si.VotedFor = raft.None
 		}
 		si.Config = d.config()
-		si.Membership = raft.Membership{Voters: si.Config}
+		si.Membership = d.membership()
 		si.FirstIndex, si.LastIndex = d.first(), d.len()
 		si.Snapshot = SnapshotInfo{Index: d.snap.Index, Term: d.snap.Term, Config: slices.Clone(d.snap.Config), Bytes: len(d.snap.Data)}
 		return si, srv, nil

@@ -9,7 +9,8 @@ import (
 // LiveGroups returns the groups of servers that Raft promises to keep live
 // right now: given time, one of them elects a leader that stays in place,
 // and client requests sent to the cluster are answered. A group is a
-// majority of a configuration whose members all follow that configuration,
+// quorum of a configuration (a majority; during a joint change, a majority
+// of each of C_old and C_new) whose members all follow that configuration,
 // are up, reach each other both ways over the default network (no loss,
 // duplication, reordering, long delays or slower latency on the links
 // between them) and write to disks at full speed.
@@ -33,29 +34,75 @@ import (
 // Each group is sorted; the groups are in a deterministic order.
 func (s *Sim) LiveGroups() [][]raft.NodeID {
 	var out [][]raft.NodeID
-	for _, conf := range s.configs() {
-		// Candidates: live members that follow conf, with fast disks.
+	for _, m := range s.configs() {
+		// Candidates: live voters that follow m, with fast disks.
 		var cand []raft.NodeID
-		for _, id := range conf {
+		for _, id := range m.AllVoters() {
 			srv := s.server(id)
-			if srv != nil && srv.up && srv.fsync == 0 && len(srv.writes) == 0 && slices.Equal(srv.node.MembersView(), conf) {
+			if srv != nil && srv.up && srv.fsync == 0 && len(srv.writes) == 0 && sameVoters(srv.node.MembershipView(), m) {
 				cand = append(cand, id)
 			}
 		}
-		q := raft.Majority(conf)
-		if len(cand) < q {
+		if !m.HasQuorum(cand) {
 			continue
 		}
 		if s.guardsPartial(cand) {
-			out = append(out, s.cliques(cand, q)...)
+			if m.Joint() {
+				out = append(out, s.quorumCliques(cand, m)...)
+			} else {
+				out = append(out, s.cliques(cand, raft.Majority(m.Voters))...)
+			}
 			continue
 		}
 		for _, comp := range s.components() {
-			if len(comp) >= q && isSubset(comp, cand) && s.clean(comp) {
+			if m.HasQuorum(comp) && isSubset(comp, cand) && s.clean(comp) {
 				out = append(out, comp)
 			}
 		}
 	}
+	return out
+}
+
+// sameVoters reports whether a and b have the same voters (learners aside).
+func sameVoters(a, b raft.Membership) bool {
+	return slices.Equal(a.Voters, b.Voters) && slices.Equal(a.Outgoing, b.Outgoing)
+}
+
+// quorumCliques returns every clean subset of cand that is a quorum of m
+// and stops being one without any of its servers (the smallest groups
+// that can elect), in lexicographic order. For a configuration that is not
+// joint these are exactly cliques' q-subsets.
+func (s *Sim) quorumCliques(cand []raft.NodeID, m raft.Membership) [][]raft.NodeID {
+	if len(cand) > maxCliqueCandidates {
+		cand = cand[:maxCliqueCandidates]
+	}
+	var out [][]raft.NodeID
+	var pick []raft.NodeID
+	minimal := func() bool {
+		for i := range pick {
+			if m.HasQuorum(append(slices.Clone(pick[:i]), pick[i+1:]...)) {
+				return false
+			}
+		}
+		return true
+	}
+	var walk func(i int)
+	walk = func(i int) {
+		if m.HasQuorum(pick) {
+			if minimal() {
+				out = append(out, slices.Clone(pick))
+			}
+			return
+		}
+		for j := i; j < len(cand); j++ {
+			if s.cleanWith(pick, cand[j]) {
+				pick = append(pick, cand[j])
+				walk(j + 1)
+				pick = pick[:len(pick)-1]
+			}
+		}
+	}
+	walk(0)
 	return out
 }
 
@@ -91,15 +138,15 @@ func (s *Sim) guardsPartial(ids []raft.NodeID) bool {
 
 // configs lists the distinct configurations the live servers follow, in
 // order of first appearance by server id.
-func (s *Sim) configs() [][]raft.NodeID {
-	var out [][]raft.NodeID
+func (s *Sim) configs() []raft.Membership {
+	var out []raft.Membership
 	for _, id := range s.ids {
 		srv := s.servers[id]
 		if !srv.up {
 			continue
 		}
-		m := srv.node.MembersView()
-		if len(m) > 0 && !slices.ContainsFunc(out, func(c []raft.NodeID) bool { return slices.Equal(c, m) }) {
+		m := srv.node.MembershipView()
+		if len(m.Voters) > 0 && !slices.ContainsFunc(out, func(c raft.Membership) bool { return sameVoters(c, m) }) {
 			out = append(out, m)
 		}
 	}

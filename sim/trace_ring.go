@@ -173,7 +173,7 @@ func (r *traceRing) addFullMsg(p *traceRec, at time.Duration, kind EventKind, no
 func (r *traceRing) addRaft(at time.Duration, id raft.NodeID, e *raft.Event) {
 	p := r.slot()
 	why, ok := r.intern(e.Reason)
-	if len(e.Config) > 0 || e.Node != id || !ok || e.Bytes != 0 {
+	if len(e.Config) > 0 || len(e.Outgoing) > 0 || len(e.Learners) > 0 || e.Node != id || !ok || e.Bytes != 0 {
 		r.addFull(p, &TraceEvent{Time: at, Kind: EvRaft, Node: id, Peer: e.Peer, Raft: *e})
 		return
 	}
@@ -187,9 +187,10 @@ func (r *traceRing) addRaft(at time.Duration, id raft.NodeID, e *raft.Event) {
 func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
 	p := r.slot()
 	why, ok := r.intern(reason)
-	if !ok || !endpoints(kind, node, peer, m) || m.Transfer || m.Type == raft.MsgSnap || m.Type == raft.MsgSnapResp ||
+	if !ok || !endpoints(kind, node, peer, m) || m.Transfer || m.Cmd.Change != nil || m.SnapRest != nil || m.Type == raft.MsgSnap || m.Type == raft.MsgSnapResp ||
 		len(m.Config) > 0 || m.Offset != 0 || len(m.Data) > 0 || m.Done {
-		// A transfer's vote requests and InstallSnapshot are rare: kept
+		// A transfer's vote requests, a changeConfig request and
+		// InstallSnapshot are rare: kept
 		// whole (a chunk shares its bytes with the leader's snapshot).
 		r.addFullMsg(p, at, kind, node, peer, m, reason)
 		return

@@ -31,6 +31,8 @@ func setField(t *testing.T, f reflect.Value, name string) {
 		f.SetBool(true)
 	case reflect.Slice:
 		f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+	case reflect.Pointer:
+		f.Set(reflect.New(f.Type().Elem()))
 	default:
 		t.Fatalf("field %s of kind %s: teach this test (and the trace in trace_ring.go) about it", name, f.Kind())
 	}

@@ -810,7 +810,14 @@ func EntryText(e raft.Entry) string {
 	head := "t" + strconv.FormatUint(e.Term, 10) + " "
 	switch e.Kind {
 	case raft.EntryConfig:
-		return head + "config " + ids(e.Config)
+		t := head + "config " + ids(e.Config)
+		if len(e.Outgoing) > 0 {
+			t += " joint with old " + ids(e.Outgoing)
+		}
+		if len(e.Learners) > 0 {
+			t += " learners " + ids(e.Learners)
+		}
+		return t
 	case raft.EntryCommand:
 		c := e.Cmd
 		switch c.Op {

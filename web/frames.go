@@ -295,7 +295,11 @@ func entryText(e raft.Entry) string {
 		for i, id := range e.Config {
 			ids[i] = strconv.Itoa(int(id))
 		}
-		return "config " + strings.Join(ids, ",")
+		s := "config " + strings.Join(ids, ",")
+		if len(e.Outgoing) > 0 {
+			s += " (joint)"
+		}
+		return s
 	}
 	return e.Kind.String()
 }

@@ -4,7 +4,7 @@ import "strings"
 
 // knownCommands lists the command names of docs/language.md, spelled canonically.
 var knownCommands = []string{
-	"startServers", "addServer", "removeServer", "crash", "restart",
+	"startServers", "addServer", "removeServer", "changeConfig", "addLearner", "promote", "crash", "restart",
 	"partition", "heal", "clientRequest", "getLeaderId", "getAll", "status",
 	"run", "step", "until", "debug", "expect", "seed", "reset", "source",
 	"help", "quit", "net", "cut", "disk", "load", "history", "check",

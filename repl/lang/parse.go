@@ -189,7 +189,7 @@ func finishArgs(c *Command) {
 			continue
 		}
 		switch c.Name {
-		case "startServers", "addServer":
+		case "startServers", "addServer", "addLearner":
 			if a.Kind == ArgWord && (a.Text == "debug" || a.Text == "verbose") {
 				*a = Arg{Key: a.Text, Kind: ArgBool, Text: "true"}
 			}

@@ -46,6 +46,17 @@ type jsonCommand struct {
 	New     json.RawMessage `json:"new,omitempty"`
 	Server  *raft.NodeID    `json:"server,omitempty"`
 	Servers []raft.NodeID   `json:"servers,omitempty"`
+	// A config entry of a joint change (its old voters) or with learners.
+	OldServers []raft.NodeID `json:"old_servers,omitempty"`
+	Learners   []raft.NodeID `json:"learners,omitempty"`
+}
+
+// jsonConfig is getAll config of a joint configuration or one with
+// learners (a plain configuration is a list of ids).
+type jsonConfig struct {
+	Voters   []raft.NodeID `json:"voters"`
+	Old      []raft.NodeID `json:"old,omitempty"`
+	Learners []raft.NodeID `json:"learners,omitempty"`
 }
 
 type jsonReply struct {
@@ -64,7 +75,7 @@ type jsonStatus struct {
 	LastApplied uint64          `json:"lastApplied"`
 	LogLength   int             `json:"logLength"`
 	Up          bool            `json:"up"`
-	Membership  string          `json:"membership"`         // member, learner or removed
+	Membership  string          `json:"membership"`         // member, joining, leaving, learner or removed
 	Group       *string         `json:"group"`              // partition group letter, or null
 	Majority    *bool           `json:"majority,omitempty"` // leaders only: does it reach a majority?
 }
@@ -159,7 +170,7 @@ func entryJSON(e raft.Entry) jsonEntry {
 	case raft.EntryNoop:
 		out.Command = jsonCommand{Op: "noop"}
 	case raft.EntryConfig:
-		out.Command = jsonCommand{Op: "config", Servers: append([]raft.NodeID{}, e.Config...)}
+		out.Command = jsonCommand{Op: "config", Servers: append([]raft.NodeID{}, e.Config...), OldServers: e.Outgoing, Learners: e.Learners}
 	default:
 		out.Command = commandJSON(e.Cmd)
 	}
@@ -242,6 +253,11 @@ func ValueJSON(v any) json.RawMessage {
 			Config []raft.NodeID `json:"config"`
 			Bytes  int           `json:"bytes"`
 		}{x.Index, x.Term, x.Config, x.Bytes})
+	case Config:
+		if len(x.Outgoing) == 0 && len(x.Learners) == 0 {
+			return mustJSON(append([]raft.NodeID{}, x.Voters...))
+		}
+		return mustJSON(jsonConfig{Voters: append([]raft.NodeID{}, x.Voters...), Old: x.Outgoing, Learners: x.Learners})
 	case Status:
 		out := make([]jsonStatus, len(x))
 		for i, in := range x {

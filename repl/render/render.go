@@ -392,6 +392,8 @@ func fieldValueText(v any) string {
 			return "none yet"
 		}
 		return fmt.Sprintf("after %s, configuration [%s], %d bytes", EntryRef(x.Index, x.Term), JoinIDs(x.Config, ", "), x.Bytes)
+	case Config:
+		return configText(raft.Membership(x), ", ")
 	}
 	return fmt.Sprint(v)
 }
@@ -403,6 +405,19 @@ func EntryRef(index, term uint64) string { return fmt.Sprintf("%d@t%d", index, t
 // EntryText is a compact log entry: "2@t1 set a=1".
 func EntryText(e raft.Entry) string { return entryText(e) }
 
+// configText words a configuration: "[0, 1, 2]"; during a joint change
+// "[3, 4, 5] joint with old [0, 1, 2]"; with learners "... learners [6]".
+func configText(m raft.Membership, sep string) string {
+	s := "[" + JoinIDs(m.Voters, sep) + "]"
+	if len(m.Outgoing) > 0 {
+		s += " joint with old [" + JoinIDs(m.Outgoing, sep) + "]"
+	}
+	if len(m.Learners) > 0 {
+		s += " learners [" + JoinIDs(m.Learners, sep) + "]"
+	}
+	return s
+}
+
 // entryText is a compact log entry: "2@t1 set a=1".
 func entryText(e raft.Entry) string {
 	head := EntryRef(e.Index, e.Term) + " "
@@ -410,7 +425,7 @@ func entryText(e raft.Entry) string {
 	case raft.EntryNoop:
 		return head + "noop"
 	case raft.EntryConfig:
-		return head + "config [" + JoinIDs(e.Config, ",") + "]"
+		return head + "config " + configText(raft.Membership{Voters: e.Config, Outgoing: e.Outgoing, Learners: e.Learners}, ",")
 	}
 	c := e.Cmd
 	switch c.Op {

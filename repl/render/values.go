@@ -95,6 +95,10 @@ type MemberStatus struct {
 	Status raft.Status
 }
 
+// Config is a server's configuration as getAll config shows it: its voters,
+// and during a joint change the old configuration's, and its learners.
+type Config raft.Membership
+
 // Message is a plain sentence result ("S2 crashed").
 type Message string
 
@@ -122,8 +126,10 @@ type Status []StatusRow
 // what the session makes of it.
 type StatusRow struct {
 	sim.ServerInfo
-	// Membership is "member" (in the cluster's configuration), "learner"
-	// (added, not yet a voting member) or "removed".
+	// Membership is "member" (a voter of the cluster's configuration),
+	// "joining" or "leaving" (a voter of only C_new or only C_old, during a
+	// joint change), "learner" (a learner, or a new server not yet a
+	// voting member) or "removed".
 	Membership string
 	// Leads is set on the cluster's leader: a leader that reaches a
 	// majority (the prompt's L=). A server that believes it leads without

@@ -223,11 +223,11 @@ func (s *Session) memberResult(op string, id raft.NodeID, r raft.Response) rende
 		}
 		return render.Result{OK: true, Value: v}
 	}
-	return render.Result{Value: v, Err: fmt.Errorf("%s %d: %s: %s", op, id, r.Status, s.refusal(id, r))}
+	return render.Result{Value: v, Err: fmt.Errorf("%s %d: %s: %s", op, id, r.Status, s.refusal(op, id, r))}
 }
 
 // refusal says in words why the cluster refused a membership change.
-func (s *Session) refusal(id raft.NodeID, r raft.Response) string {
+func (s *Session) refusal(op string, id raft.NodeID, r raft.Response) string {
 	if r.Err != "" {
 		return r.Err
 	}
@@ -235,7 +235,20 @@ func (s *Session) refusal(id raft.NodeID, r raft.Response) string {
 	if l, ok := s.sim.LeaderID(false); ok {
 		if info, err := s.sim.Brief(l); err == nil {
 			config = " [" + render.JoinIDs(info.Config, ", ") + "]"
+			if m := info.Membership; len(m.Learners) > 0 {
+				config += " (learners [" + render.JoinIDs(m.Learners, ", ") + "])"
+			}
 		}
+	}
+	switch {
+	case r.Status == raft.StatusAlreadyAMember && op == "changeConfig":
+		return "a server to add is a voter already" + config
+	case r.Status == raft.StatusNotAMember && op == "changeConfig":
+		return "a server to remove is not a voter" + config
+	case r.Status == raft.StatusAlreadyAMember && op == "addLearner":
+		return fmt.Sprintf("server %d is a voter or a learner already%s", id, config)
+	case r.Status == raft.StatusNotAMember && op == "promote":
+		return fmt.Sprintf("server %d is not a learner%s", id, config)
 	}
 	switch r.Status {
 	case raft.StatusNotLeader:
@@ -247,7 +260,7 @@ func (s *Session) refusal(id raft.NodeID, r raft.Response) string {
 	case raft.StatusPendingConfigChange:
 		return "the previous membership change is not committed yet (one change at a time; try until idle, then again)"
 	case raft.StatusTimeout:
-		return "the change did not commit in time (is a majority reachable? does the new server catch up?)"
+		return "the change did not commit in time (is a majority reachable? do the new servers catch up?)"
 	}
 	return "refused"
 }

@@ -223,14 +223,14 @@ func (c *Completer) candidates(prev []string, word string) []string {
 				return append([]string{"on"}, ids...)
 			}
 		}
-	case "crash", "restart", "removeServer", "partition", "transferLeadership":
+	case "crash", "restart", "removeServer", "partition", "transferLeadership", "promote":
 		return ids
 	case "clock":
 		if n == 1 {
 			return ids
 		}
 		return []string{"drift="}
-	case "addServer":
+	case "addServer", "addLearner":
 		if n == 1 {
 			return []string{fmt.Sprint(c.s.nextID())}
 		}

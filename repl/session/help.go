@@ -46,6 +46,19 @@ var helps = map[string]helpEntry{
 			"and every time it measures, lease reads' included, run at that rate. Beyond the lease's maxDrift a lease may outlast\n" +
 			"its leader: expect linearizable catches the stale read.",
 		"clock 0 drift=-30%    t.clock(0, { drift: '-30%' });"},
+	"changeConfig": {"changeConfig +ID ... -ID ...",
+		"Any change of membership at once, through joint consensus (§6, dissertation §4.3): new servers (empty disks)\n" +
+			"catch up, then the configuration C_old,new, in which every decision needs a majority of both, then C_new.\n" +
+			"A leader not in C_new steps down once C_new commits. Waits; prints OK, NOT_LEADER, ALREADY_A_MEMBER,\n" +
+			"NOT_A_MEMBER, PENDING_CONFIG_CHANGE or TIMEOUT.",
+		"changeConfig +3 +4 +5 -0 -1 -2    t.changeConfig({ add: [3, 4, 5], remove: [0, 1, 2] });"},
+	"addLearner": {"addLearner ID [debug]",
+		"Create server ID with an empty disk and add it as a learner (dissertation §4.2.1): it receives the log,\n" +
+			"never votes and never counts for commit or elections. Waits; prints OK or a refusal.",
+		"addLearner 3"},
+	"promote": {"promote ID",
+		"Make the learner ID a voter, through the log (a one-server change once it has caught up). Waits.",
+		"promote 3"},
 	"crash": {"crash ID",
 		"Stop server ID: its volatile state is lost, its disk is kept, messages to it are lost.",
 		"crash 1"},
@@ -229,7 +242,7 @@ var helpGroups = []struct {
 	title string
 	names []string
 }{
-	{"cluster", []string{"startServers", "addServer", "removeServer", "transferLeadership", "crash", "restart", "snapshot", "partition", "cut", "heal"}},
+	{"cluster", []string{"startServers", "addServer", "removeServer", "changeConfig", "addLearner", "promote", "transferLeadership", "crash", "restart", "snapshot", "partition", "cut", "heal"}},
 	{"faults", []string{"net", "disk", "clock"}},
 	{"clients and state", []string{"clientRequest", "getLeaderId", "getAll", "status"}},
 	{"time", []string{"run", "step", "until", "debug"}},

@@ -44,7 +44,7 @@ func (s *Session) transferRefusal(id raft.NodeID, r raft.Response) string {
 	case r.Status == raft.StatusTimeout:
 		return fmt.Sprintf("S%d was not elected in time (is it up, and reachable from the leader and a majority?)", id)
 	}
-	return s.refusal(id, r)
+	return s.refusal("transferLeadership", id, r)
 }
 
 // clockCmd shows or sets a server's clock drift:

@@ -27,7 +27,7 @@ func fieldOf(field string, in sim.ServerInfo) any {
 	case "votedFor":
 		return render.NodeRef(in.VotedFor)
 	case "config":
-		return render.IDs(in.Config)
+		return render.Config(in.Membership)
 	case "snapshot":
 		sn := in.Snapshot
 		return render.SnapshotValue{Index: sn.Index, Term: sn.Term, Config: sn.Config, Bytes: sn.Bytes}
@@ -149,9 +149,14 @@ func (s *Session) status(c lang.Command) render.Result {
 	for i := range st {
 		row := &st[i]
 		row.Leads = hasLeader && row.ID == leader
+		inNew, inOld := slices.Contains(config.Voters, row.ID), slices.Contains(config.Outgoing, row.ID)
 		switch {
-		case slices.Contains(config, row.ID):
+		case inNew && (inOld || !config.Joint()):
 			row.Membership = "member"
+		case inNew:
+			row.Membership = "joining" // C_new only, during a joint change
+		case inOld:
+			row.Membership = "leaving" // C_old only
 		case s.removed[row.ID]:
 			row.Membership = "removed"
 		default:
@@ -164,19 +169,19 @@ func (s *Session) status(c lang.Command) render.Result {
 // referenceConfig is the configuration status judges membership by: the
 // leader's, or without one the newest a live server follows (highest term,
 // then longest log).
-func referenceConfig(st render.Status, leader raft.NodeID, hasLeader bool) []raft.NodeID {
+func referenceConfig(st render.Status, leader raft.NodeID, hasLeader bool) raft.Membership {
 	var best *render.StatusRow
 	for i := range st {
 		r := &st[i]
 		if hasLeader && r.ID == leader {
-			return r.Config
+			return r.ServerInfo.Membership
 		}
 		if best == nil || r.Up && !best.Up || r.Up == best.Up && (r.Term > best.Term || r.Term == best.Term && len(r.Log) > len(best.Log)) {
 			best = r
 		}
 	}
 	if best == nil {
-		return nil
+		return raft.Membership{}
 	}
-	return best.Config
+	return best.ServerInfo.Membership
 }
