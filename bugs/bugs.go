@@ -52,6 +52,11 @@ var all = []Bug{
 		Rules: raft.Rules{Quorum: func(c quorum.JointConfig) raft.Quorum { return halfMajority(c) }},
 	},
 	{
+		Name:  "joint-new-majority",
+		What:  "in C_old,new an entry commits with a majority of C_new alone (§6: it needs a majority of both)",
+		Rules: raft.Rules{Quorum: func(c quorum.JointConfig) raft.Quorum { return newAlone(c) }},
+	},
+	{
 		Name: "transfer-behind",
 		What: "TimeoutNow sent before the target is up to date, and a transfer's vote granted past the log check (§3.10, §5.4.1)",
 		Rules: raft.Rules{TransferBehind: true, UpToDate: func(c, own raft.LogPos, transfer bool) bool {
@@ -152,4 +157,16 @@ func (h halfMajority) VoteResult(votes map[quorum.ID]bool) quorum.VoteResult {
 		}
 	}
 	return res
+}
+
+// newAlone commits with the voters of C_new alone, as if C_old had already
+// been left; elections and everything else still need both majorities.
+type newAlone quorum.JointConfig
+
+func (q newAlone) CommittedIndex(l quorum.AckedIndexer) quorum.Index {
+	return quorum.JointConfig{q[0]}.CommittedIndex(l)
+}
+
+func (q newAlone) VoteResult(votes map[quorum.ID]bool) quorum.VoteResult {
+	return quorum.JointConfig(q).VoteResult(votes)
 }

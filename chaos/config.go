@@ -125,7 +125,7 @@ const (
 
 // Bugs are the planted bugs (package bugs) chaos knows how to provoke
 // (docs/language.md, "Planted bugs").
-var Bugs = []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority", "snapshot-drops-log", "transfer-behind", "lease-no-drift"}
+var Bugs = []string{"figure8", "forget-vote", "stale-read", "short-log-vote", "even-majority", "snapshot-drops-log", "transfer-behind", "lease-no-drift", "joint-new-majority"}
 
 // ParseFaults reads a comma-separated --faults list.
 func ParseFaults(s string) ([]Fault, error) {

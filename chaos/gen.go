@@ -302,6 +302,10 @@ func (g *gen) mend(l Line) {
 		}
 		g.removed = slices.DeleteFunc(g.removed, func(r raft.NodeID) bool { return r == id })
 		g.memberOps++
+	case strings.HasPrefix(l.Text, "promote "):
+		if _, down := g.down[lineServer(l.Text)]; down || !g.canChangeMembers() {
+			return
+		}
 	}
 	g.x.exec(l)
 }

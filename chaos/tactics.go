@@ -48,6 +48,12 @@ func (g *gen) act() {
 		g.clock()
 	case actLease:
 		g.leaseRace()
+	case actJoint:
+		g.jointChange()
+	case actLearner:
+		g.learner()
+	case actJointSplit:
+		g.jointSplit()
 	}
 }
 

@@ -17,13 +17,16 @@ const (
 	actNet
 	actDisk
 	actMembership
-	actBridge    // a partial partition: one server bridges two sides
-	actRevote    // a voter asked twice in one term, across a restart
-	actStaleRead // a deposed leader asked for a read
-	actSnapshot  // a server snapshots and compacts its log now
-	actTransfer  // a leadership transfer
-	actClock     // a server's clock drifts (lease reads only)
-	actLease     // a lease raced at the edge of the drift bound (lease reads only)
+	actBridge     // a partial partition: one server bridges two sides
+	actRevote     // a voter asked twice in one term, across a restart
+	actStaleRead  // a deposed leader asked for a read
+	actSnapshot   // a server snapshots and compacts its log now
+	actTransfer   // a leadership transfer
+	actClock      // a server's clock drifts (lease reads only)
+	actLease      // a lease raced at the edge of the drift bound (lease reads only)
+	actJoint      // any change of membership at once, through C_old,new
+	actLearner    // a learner added, promoted later
+	actJointSplit // a joint change while the leader's links to old voters are slow
 	numActions
 )
 
@@ -34,6 +37,7 @@ var faultOf = [numActions]Fault{
 	actNet: FaultNet, actDisk: FaultDisk, actMembership: FaultMembership, actBridge: FaultBridge,
 	actRevote: FaultCrash, actStaleRead: FaultPartition, actSnapshot: FaultSnapshot,
 	actTransfer: FaultTransfer, actClock: FaultClock, actLease: FaultClock,
+	actJoint: FaultMembership, actLearner: FaultMembership, actJointSplit: FaultMembership,
 }
 
 // weights are the odds of each action, and the tactics within them.
@@ -65,6 +69,7 @@ func weightsFor(c *Config, f features) weights {
 			actClient: 30, actPartition: 14, actCut: 8, actCrash: 12, actBounce: 4, actOrphan: 4, actInfant: 4, actFigure8: 2,
 			actNet: 6, actDisk: 4, actMembership: 3, actBridge: 4, actRevote: 2, actStaleRead: 2, actSnapshot: 4,
 			actTransfer: 4, actClock: 4, actLease: 2,
+			actJoint: 2, actLearner: 2, actJointSplit: 1,
 		},
 		isolateLeader: 35, evenSplit: 30, crashLeader: 40, staleClient: 20, reads: 25,
 	}
@@ -105,6 +110,9 @@ func weightsFor(c *Config, f features) weights {
 		// elsewhere.
 		w.act[actClock], w.act[actPartition], w.isolateLeader, w.staleClient, w.reads = 10, 25, 80, 50, 50
 		w.act[actStaleRead], w.act[actLease] = 20, 40
+	case "joint-new-majority":
+		// A joint change that the old voters hear of late.
+		w.act[actJointSplit] = 40
 	}
 	avail := f.kinds()
 	w.fault = map[Fault]int{}

@@ -702,7 +702,8 @@ func (x *explainer) preCandidate(n string) {
 func (x *explainer) follower(n string) {
 	in := x.info
 	if len(in.Config) == 0 || !slices.Contains(in.Config, x.id) {
-		x.say("%s is a follower outside its configuration [%s]: it never campaigns, it waits for a leader's AppendEntries", n, render.JoinIDs(in.Config, ", "))
+		// Said last: the role and term come first.
+		defer x.say("%s is outside its configuration [%s]: it never campaigns, it waits for a leader's AppendEntries", n, render.JoinIDs(in.Config, ", "))
 	}
 	if in.Term == 0 {
 		b := x.booted(x.id, x.now)
