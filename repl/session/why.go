@@ -81,6 +81,7 @@ func (s *Session) WhyAt(id raft.NodeID, t time.Duration) (render.Why, error) {
 	p.network(t)
 	x, ok := s.pastExplainer(p, id, evs[:k], indexTrace(evs[:k]), t, truncated)
 	if !ok {
+		//lint:ignore ST1005 the message names the server as the shell does (S3)
 		return render.Why{}, fmt.Errorf("S%d had not started at t=%s", id, at(t))
 	}
 	return x.result(), nil
