@@ -51,7 +51,7 @@ func (n *Node) Compact(now time.Duration) bool {
 // durable (the disk drops its own copy once the snapshot is written).
 func (n *Node) takeSnapshot(why string) bool {
 	a := n.applied
-	if a <= n.snap.Index || len(n.appliedConfig) == 0 {
+	if a <= n.snap.Index || len(n.appliedConfig.Voters) == 0 {
 		// No configuration: a server that joined through addServer
 		// applies the entries before its own config entry knowing none
 		// (the others' bootstrap configuration is in no entry). A
