@@ -37,3 +37,32 @@ func TestEstimateWork(t *testing.T) {
 	s.StopLoad()
 	assert.Zero(t, s.EstimateWork(time.Hour).Events)
 }
+
+// TestEstimateWorkCountsCampaigns: without a leader, a big cluster whose
+// election timeouts are close together splits its votes round after round,
+// every server campaigning to all the others, and the estimate counts it;
+// a small one, a wide range of timeouts, or a leader, do not.
+func TestEstimateWorkCountsCampaigns(t *testing.T) {
+	s := New(Options{Seed: 1, NoSafetyCheck: true})
+	require.NoError(t, s.StartServers(1000, ServerOptions{}))
+	w := s.EstimateWork(time.Second)
+	assert.True(t, w.Campaigns)
+	heartbeats := 2 * 999 / DefaultHeartbeatInterval.Seconds()
+	campaigns := 1000 / (225 * time.Millisecond).Seconds() * 2 * 999
+	assert.InDelta(t, heartbeats+campaigns, w.Events, 1)
+
+	s = New(Options{Seed: 1, NoSafetyCheck: true, ElectionTimeout: 150 * time.Millisecond, ElectionTimeoutMax: 2150 * time.Millisecond})
+	require.NoError(t, s.StartServers(1000, ServerOptions{}))
+	w = s.EstimateWork(time.Second)
+	assert.False(t, w.Campaigns, "2 s of spread lets one of 1,000 win")
+	assert.InDelta(t, heartbeats, w.Events, 1)
+
+	s, _ = newCluster(t, 1, 5) // a leader
+	assert.False(t, s.EstimateWork(time.Second).Campaigns)
+	s = New(Options{Seed: 1})
+	require.NoError(t, s.StartServers(5, ServerOptions{}))
+	assert.False(t, s.EstimateWork(time.Second).Campaigns, "5 servers elect one")
+	s = New(Options{Seed: 1, ElectionTimeout: 150 * time.Millisecond, ElectionTimeoutMax: 150 * time.Millisecond})
+	require.NoError(t, s.StartServers(5, ServerOptions{}))
+	assert.True(t, s.EstimateWork(time.Second).Campaigns, "constant timeouts never elect")
+}

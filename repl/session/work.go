@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"raftsim/repl/render"
+	"raftsim/sim"
 )
 
 // Bounds on the work of one command, so that a combination of settings
@@ -29,6 +30,12 @@ func (s *Session) fits(cmd string, d time.Duration) error {
 	if w.LoadRate > 0 {
 		why += fmt.Sprintf(", a load of about %.0f operations a second", w.LoadRate)
 	}
+	switch {
+	case w.Campaigns && w.VoteRound > w.TimeoutMin:
+		why += fmt.Sprintf(", no leader, and a round of votes (at least %s on these links) longer than an election timeout: every server keeps campaigning to all the others", render.Duration(w.VoteRound))
+	case w.Campaigns:
+		why += fmt.Sprintf(", no leader, and election timeouts too close together for %d servers: their votes split round after round, every server campaigning to all the others (startServers %d electionTimeout=%s spreads them so that one wins)", w.Servers, w.Servers, wideTimeouts(w))
+	}
 	if cost := w.Events * float64(max(w.Servers, 3)); cost > maxWork {
 		fit := time.Duration(float64(d) * maxWork / cost)
 		return fmt.Errorf("%s: refused: it would process about %.2g events (%s), more than one command may; run at most %s at a time", cmd, w.Events, why, roundDown(fit))
@@ -47,4 +54,14 @@ func roundDown(d time.Duration) string {
 		}
 	}
 	return render.Duration(time.Millisecond)
+}
+
+// wideTimeouts suggests an election timeout range wide enough for the
+// servers to elect a leader: twice the spread sim.Work.Campaigns needs (n
+// × 2 ms on the default network, as the scale benchmarks use), rounded
+// up to 10 ms.
+func wideTimeouts(w sim.Work) string {
+	spread := time.Duration(float64(w.Servers) * float64(w.VoteRound) / 5)
+	hi := (w.TimeoutMin + spread + 10*time.Millisecond - 1).Truncate(10 * time.Millisecond)
+	return render.Duration(w.TimeoutMin) + "-" + render.Duration(hi)
 }
