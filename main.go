@@ -51,6 +51,9 @@ const usage = `usage:
   raftsim bench --clock [-n 5] [--rate 0] [--clients 4] [--for 1h]
                                                 time compression: the cluster idle (or under a load of
                                                 --rate operations/s) for --for of virtual time; speed=Nx
+  raftsim bench --memory [-n 5] [--rate 200] [--clients 20] [--for 1h] [--snapshot-threshold 10000]
+                                                what a long run keeps: the live heap at start, peak and
+                                                end, and bytes per committed log entry
   raftsim chaos [--seeds 100] [--start 1] [--servers N] [--duration 10s] [--faults LIST]
                 [--bug NAME] [--out chaos-out] [--json] [--workers N] [--no-shrink] [--lease-read]
                                                 random faults on many seeds in parallel, then safety,
@@ -249,7 +252,9 @@ func bench(args []string, g *globals) int {
 	clock := fs.Bool("clock", false, "time compression instead: run the cluster idle (or under --rate) and print virtual time per wall time")
 	rate := fs.Float64("rate", 0, "with --clock: client operations a second (0: idle)")
 	clients := fs.Int("clients", 4, "with --clock: clients of the load")
-	span := fs.Duration("for", time.Hour, "with --clock: virtual time to run")
+	span := fs.Duration("for", time.Hour, "with --clock or --memory: virtual time to run")
+	memory := fs.Bool("memory", false, "memory instead: run -n servers under --rate (default 200/s) from --clients for --for and print the live heap and bytes per log entry")
+	threshold := fs.Uint64("snapshot-threshold", 10000, "with --memory: snapshotThreshold of the servers (0: no compaction)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -267,6 +272,9 @@ func bench(args []string, g *globals) int {
 	}
 	if *clock {
 		return benchClock(*n, *clients, *rate, *span, g)
+	}
+	if *memory {
+		return benchMemory(*n, *clients, *rate, *span, *threshold, g)
 	}
 	res, err := sim.Bench(*n, *k, *w, g.seed)
 	if err != nil {
@@ -309,6 +317,40 @@ func benchClock(n, clients int, rate float64, span time.Duration, g *globals) in
 		b, _ := json.Marshal(map[string]any{
 			"servers": res.Servers, "rate": res.Rate, "virtual_ms": float64(res.Virtual) / 1e6, "wall_ms": float64(res.Wall) / 1e6,
 			"events": res.Events, "ops": res.Ops, "speed": res.Speed(),
+		})
+		fmt.Println(string(b))
+		return 0
+	}
+	fmt.Println(res.String())
+	return 0
+}
+
+// benchMemory runs `raftsim bench --memory`: what a long run keeps in
+// memory, with the shell's defaults (safety checks, the trace, the
+// history up to its limit).
+func benchMemory(n, clients int, rate float64, span time.Duration, threshold uint64, g *globals) int {
+	if rate == 0 {
+		rate = 200
+	}
+	switch {
+	case rate < 0 || rate > sim.MaxLoadRate:
+		return usageError(fmt.Errorf("bench: --rate %g is out of range (0 to %g)", rate, sim.MaxLoadRate))
+	case clients < 1 || clients > sim.MaxLoadClients:
+		return usageError(fmt.Errorf("bench: --clients %d is out of range (1 to %d)", clients, sim.MaxLoadClients))
+	case span < time.Minute || span > 30*24*time.Hour:
+		return usageError(fmt.Errorf("bench: --for %v is out of range (1m to 720h)", span))
+	}
+	res, err := sim.BenchMemory(sim.Options{Seed: g.seed}, n, clients, rate, span, threshold)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "raftsim: %v\n", err)
+		return 1
+	}
+	if g.json {
+		b, _ := json.Marshal(map[string]any{
+			"servers": res.Servers, "clients": res.Clients, "rate": res.Rate, "snapshot_threshold": res.SnapshotThreshold,
+			"virtual_ms": float64(res.Virtual) / 1e6, "wall_ms": float64(res.Wall) / 1e6, "entries": res.Entries, "ops": res.Ops,
+			"heap_start_bytes": res.HeapStart, "heap_peak_bytes": res.HeapPeak, "heap_end_bytes": res.HeapEnd,
+			"bytes_per_entry": res.BytesPerEntry(),
 		})
 		fmt.Println(string(b))
 		return 0

@@ -53,6 +53,10 @@ type Options struct {
 	// without a command (dissertation §6.3; 0: never). It is the
 	// cluster's: every server's state machine must expire alike.
 	SessionTimeout time.Duration
+	// HistoryLimit bounds the client history: past it the oldest answered
+	// operations are dropped (and the history can no longer be checked
+	// for linearizability). 0 means DefaultHistoryLimit; negative, none.
+	HistoryLimit int
 }
 
 // ServerOptions are per-server options of startServers / addServer.

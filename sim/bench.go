@@ -221,3 +221,80 @@ func BenchClock(o Options, servers, clients int, rate float64, d time.Duration) 
 	}
 	return res, nil
 }
+
+// MemoryResult is what BenchMemory measured: the live heap (after a
+// collection) at the start and at its peak, sampled every virtual minute,
+// and the log entries the cluster committed meanwhile.
+type MemoryResult struct {
+	Servers, Clients  int
+	Rate              float64
+	SnapshotThreshold uint64
+	Virtual           time.Duration
+	Wall              time.Duration
+	Entries           uint64 // entries committed (the leader's commit index)
+	Ops               int    // client operations answered
+	HeapStart         uint64 // live heap after the cluster was built, bytes
+	HeapPeak          uint64 // the highest live heap sampled
+	HeapEnd           uint64
+}
+
+// BytesPerEntry is the live heap the run added per entry committed.
+func (r MemoryResult) BytesPerEntry() float64 {
+	return float64(r.HeapEnd-min(r.HeapEnd, r.HeapStart)) / float64(max(r.Entries, 1))
+}
+
+func (r MemoryResult) String() string {
+	return fmt.Sprintf("servers=%d clients=%d rate=%g/s snapshotThreshold=%d virtual=%v wall=%v entries=%d ops=%d heap start=%.1fMB peak=%.1fMB end=%.1fMB bytes/entry=%.0f",
+		r.Servers, r.Clients, r.Rate, r.SnapshotThreshold, r.Virtual, r.Wall.Round(time.Millisecond), r.Entries, r.Ops,
+		float64(r.HeapStart)/1e6, float64(r.HeapPeak)/1e6, float64(r.HeapEnd)/1e6, r.BytesPerEntry())
+}
+
+// liveHeap collects and returns the bytes of live heap objects.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// BenchMemory measures what a long run keeps in memory: servers under a
+// load of rate operations a second from clients for d of virtual time,
+// with the options o (the shell's defaults when zero: safety checks after
+// every event and the trace) and every server snapshotting every threshold
+// applied entries (0: never). It samples the live heap every virtual
+// minute, or 240 times in a longer run (each sample costs a collection).
+func BenchMemory(o Options, servers, clients int, rate float64, d time.Duration, threshold uint64) (MemoryResult, error) {
+	res := MemoryResult{Servers: servers, Clients: clients, Rate: rate, SnapshotThreshold: threshold}
+	s := New(o)
+	if err := s.StartServers(servers, ServerOptions{SnapshotThreshold: &threshold}); err != nil {
+		return res, fmt.Errorf("bench: %w", err)
+	}
+	if _, ok := s.LeaderID(true); !ok {
+		return res, fmt.Errorf("bench: no leader elected")
+	}
+	if _, err := s.StartLoad(LoadOptions{Clients: clients, Rate: rate, Duration: d}); err != nil {
+		return res, fmt.Errorf("bench: %w", err)
+	}
+	res.HeapStart = liveHeap()
+	res.HeapPeak = res.HeapStart
+	v0, start := s.now, time.Now()
+	every := max(time.Minute, d/240) // at most 240 samples: each costs a collection
+	for left := d; left > 0; {
+		step := min(left, every)
+		s.Run(step)
+		left -= step
+		res.HeapPeak = max(res.HeapPeak, liveHeap())
+	}
+	res.Wall, res.Virtual = time.Since(start), s.now-v0
+	res.HeapEnd = liveHeap()
+	if l, ok := s.LeaderID(false); ok {
+		res.Entries = s.server(l).node.CommitIndex()
+	}
+	if st, ok := s.Load(); ok {
+		res.Ops = st.Answered
+	}
+	if v := s.Violations(); len(v) > 0 {
+		return res, fmt.Errorf("bench: %s: %s", v[0].Property, v[0].Detail)
+	}
+	return res, nil
+}

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"fmt"
+
 	"raftsim/check"
 	"raftsim/raft"
 )
@@ -41,6 +43,13 @@ func CheckOperations(h []HistoryOp) []check.Operation {
 
 // Linearizable checks the client history so far against the key/value
 // model, within check.DefaultBudget.
+//
+// A history whose oldest operations were dropped (Options.HistoryLimit)
+// cannot be checked: the values they wrote are unknown, so any read of
+// them would look like a violation. It is refused, saying so.
 func (s *Sim) Linearizable() (check.Result, error) {
+	if d := s.work.dropped; d > 0 {
+		return check.Result{}, fmt.Errorf("the history no longer holds its oldest %d operations (it keeps the newest %d, to bound memory): linearizability of what is left cannot be decided", d, s.opts.HistoryLimit)
+	}
 	return check.Linearizable(CheckOperations(s.work.history), check.DefaultBudget)
 }

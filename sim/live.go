@@ -114,7 +114,7 @@ func (s *Sim) OldestOpen() (HistoryOp, bool) {
 		if c.hist == 0 {
 			continue
 		}
-		if h := &s.work.history[c.hist-1]; !h.Done && (best == nil || h.Call < best.Call) {
+		if h := s.work.op(c.hist - 1); h != nil && !h.Done && (best == nil || h.Call < best.Call) {
 			best = h
 		}
 	}

@@ -52,17 +52,21 @@ type checker struct {
 	lm      []lmRec
 	lmExtra []lmRec
 
-	// commitPH[i-1] is the prefix hash at i of the committed log, as first
-	// committed by commitBy[i-1].
+	// commitPH[i-1-base] is the prefix hash at i of the committed log, as
+	// first committed by commitBy[i-1-base].
 	commitPH []uint64
 	commitBy []raft.NodeID
+	// base is how many indexes lm, commitPH and appliedPH have dropped
+	// from their front (trim): every server's log begins with a snapshot
+	// past them, so no check can ask about them again.
+	base uint64
 
 	// commitMax[k] is the highest index committed in term commitMax[k].term
 	// (as seen by a server of that term), sorted by term. Leader
 	// Completeness binds the leaders of terms later than a commit only.
 	commitMax []termIndex
 
-	// appliedPH[i-1] is the prefix hash at i of the first server to apply i.
+	// appliedPH[i-1-base] is the prefix hash at i of the first server to apply i.
 	appliedPH []uint64
 	appliedBy []raft.NodeID
 
@@ -206,19 +210,24 @@ func (c *checker) snapshotted(id raft.NodeID, index uint64, ents []raft.Entry, i
 	var ph uint64
 	switch {
 	case index == 0:
-	case index <= uint64(len(c.commitPH)):
-		ph = c.commitPH[index-1]
+	case index <= c.base:
+		// Past what the checks keep (every log began after it): the
+		// server's own hash, if it has one, is all there is.
+		ph, _ = st.ph.at(index)
+	case index <= c.commitLen():
+		var by raft.NodeID
+		ph, by, _ = c.commitAt(index)
 		if own, ok := st.ph.at(index); ok && own != ph && st.ph.base < index && !installed {
 			c.report("SNAP "+itoa(int(id)), Violation{
-				Property: PropStateMachineSafety, Servers: []raft.NodeID{id, c.commitBy[index-1]}, Index: index,
+				Property: PropStateMachineSafety, Servers: []raft.NodeID{id, by}, Index: index,
 				Detail: fmt.Sprintf("server %d has a snapshot after entry %d, but its log up to there is not the committed one%s",
-					id, index, c.describeAt(c.commitBy[index-1], index)),
+					id, index, c.describeAt(by, index)),
 			})
 		}
 	default:
 		c.report("SNAP "+itoa(int(id)), Violation{
 			Property: PropStateMachineSafety, Servers: []raft.NodeID{id}, Index: index,
-			Detail: fmt.Sprintf("server %d has a snapshot after entry %d, but only entries up to %d are committed", id, index, len(c.commitPH)),
+			Detail: fmt.Sprintf("server %d has a snapshot after entry %d, but only entries up to %d are committed", id, index, c.commitLen()),
 		})
 		ph = mix(fnvOffset64, index)
 	}
@@ -230,7 +239,51 @@ func (c *checker) snapshotted(id raft.NodeID, index uint64, ents []raft.Entry, i
 			break
 		}
 	}
+	c.trim()
 	return ph
+}
+
+// trimSlack is how far the checks' common floor must move before trim
+// copies their arrays: the copy is paid once per trimSlack entries.
+const trimSlack = 4096
+
+// trim drops the front of lm, commitPH and appliedPH up to just before
+// the lowest index any server's log (its snapshot) begins at: the long
+// run's memory then follows the servers' compacted logs, not the whole
+// history of the run. A server that never compacts (or a new one, whose
+// log begins at 0) holds the floor down.
+func (c *checker) trim() {
+	floor := uint64(1<<64 - 1)
+	for i := range c.srv {
+		floor = min(floor, c.srv[i].ph.base)
+	}
+	if floor == 0 || floor-1 < c.base+trimSlack {
+		return
+	}
+	k := min(floor-1-c.base, uint64(len(c.lm)), uint64(len(c.commitPH)), uint64(len(c.appliedPH)))
+	c.lm = append([]lmRec(nil), c.lm[k:]...)
+	c.commitPH = append([]uint64(nil), c.commitPH[k:]...)
+	c.commitBy = append([]raft.NodeID(nil), c.commitBy[k:]...)
+	c.appliedPH = append([]uint64(nil), c.appliedPH[k:]...)
+	c.appliedBy = append([]raft.NodeID(nil), c.appliedBy[k:]...)
+	c.base += k
+}
+
+// commitPHAt is commitAt's hash alone; commitByAt its server.
+func (c *checker) commitPHAt(i uint64) uint64 { h, _, _ := c.commitAt(i); return h }
+
+func (c *checker) commitByAt(i uint64) raft.NodeID { _, by, _ := c.commitAt(i); return by }
+
+// commitLen returns the highest index seen committed.
+func (c *checker) commitLen() uint64 { return c.base + uint64(len(c.commitPH)) }
+
+// commitAt returns the committed log's prefix hash at i and the server that
+// first committed i, if the checks still keep it.
+func (c *checker) commitAt(i uint64) (uint64, raft.NodeID, bool) {
+	if i <= c.base || i > c.commitLen() {
+		return 0, raft.None, false
+	}
+	return c.commitPH[i-1-c.base], c.commitBy[i-1-c.base], true
 }
 
 // matchLog checks Log Matching for entry e of server id, whose log prefix
@@ -238,10 +291,13 @@ func (c *checker) snapshotted(id raft.NodeID, index uint64, ents []raft.Entry, i
 // term must have had the same prefix.
 func (c *checker) matchLog(id raft.NodeID, e *raft.Entry, p uint64) {
 	i := e.Index
-	for uint64(len(c.lm)) < i {
+	if i <= c.base {
+		return // before every snapshot the checks still follow
+	}
+	for c.base+uint64(len(c.lm)) < i {
 		c.lm = append(c.lm, lmRec{})
 	}
-	r := &c.lm[i-1]
+	r := &c.lm[i-1-c.base]
 	if r.term == 0 {
 		*r = lmRec{term: e.Term, ph: p, server: id}
 		return
@@ -343,9 +399,9 @@ func (c *checker) roleChanged(id raft.NodeID, role raft.Role, term uint64) {
 	if n := c.committedBefore(term); n > 0 {
 		if i, ok := c.missingCommitted(&st.ph, n); !ok {
 			c.report("LC "+itoa(int(id))+" "+u64(term), Violation{
-				Property: PropLeaderCompleteness, Servers: []raft.NodeID{id, c.commitBy[i-1]}, Index: i,
+				Property: PropLeaderCompleteness, Servers: []raft.NodeID{id, c.commitByAt(i)}, Index: i,
 				Detail: fmt.Sprintf("server %d became leader of term %d without committed entry %d%s",
-					id, term, i, c.describeAt(c.commitBy[i-1], i)),
+					id, term, i, c.describeAt(c.commitByAt(i), i)),
 			})
 		}
 	}
@@ -401,14 +457,14 @@ func (c *checker) noteCommit(term, ci uint64) bool {
 func (c *checker) missingCommitted(ph *phLog, n uint64) (uint64, bool) {
 	last := ph.last()
 	k := min(last, n)
-	if h, ok := ph.at(k); ok && k > 0 && h != c.commitPH[k-1] {
+	if h, ok := ph.at(k); ok && k > c.base && h != c.commitPHAt(k) {
 		// Prefix hashes differ from the first differing entry on, so
 		// the first difference can be found by bisection (within the
 		// window: a snapshot was checked when it was taken).
-		lo, hi := max(uint64(1), ph.base), k
+		lo, hi := max(uint64(1), ph.base, c.base+1), k
 		for lo < hi {
 			mid := (lo + hi) / 2
-			if h, _ := ph.at(mid); h == c.commitPH[mid-1] {
+			if h, _ := ph.at(mid); h == c.commitPHAt(mid) {
 				lo = mid + 1
 			} else {
 				hi = mid
@@ -437,7 +493,7 @@ func (c *checker) committed(id raft.NodeID, term uint64, ci uint64) {
 		})
 		ci = last
 	}
-	for n := uint64(len(c.commitPH)); n < ci; n++ {
+	for n := c.commitLen(); n < ci; n++ {
 		h, ok := st.ph.at(n + 1)
 		if !ok {
 			break // inside a snapshot that went past what was seen committed (reported)
@@ -489,19 +545,19 @@ func (c *checker) applied(id raft.NodeID, la uint64) {
 		})
 		la = last
 	}
-	for i := max(st.applied, st.ph.base) + 1; i <= la; i++ {
+	for i := max(st.applied, st.ph.base, c.base) + 1; i <= la; i++ {
 		p, _ := st.ph.at(i)
-		if i > uint64(len(c.appliedPH)) {
+		if i > c.base+uint64(len(c.appliedPH)) {
 			c.appliedPH = append(c.appliedPH, p)
 			c.appliedBy = append(c.appliedBy, id)
 			continue
 		}
-		if c.appliedPH[i-1] == p {
+		if c.appliedPH[i-1-c.base] == p {
 			continue
 		}
 		// Servers that agreed up to i-1 and differ at i applied different
 		// entries at i; report each pair of servers once.
-		other := c.appliedBy[i-1]
+		other := c.appliedBy[i-1-c.base]
 		a, b := min(other, id), max(other, id)
 		c.report("SMS "+itoa(int(a))+" "+itoa(int(b)), Violation{
 			Property: PropStateMachineSafety, Servers: []raft.NodeID{other, id}, Index: i,

@@ -142,6 +142,12 @@ func (o Options) withDefaults() Options {
 	if o.TraceCap == 0 {
 		o.TraceCap = DefaultTraceCap
 	}
+	switch {
+	case o.HistoryLimit == 0:
+		o.HistoryLimit = DefaultHistoryLimit
+	case o.HistoryLimit < 0:
+		o.HistoryLimit = 0
+	}
 	if o.ElectionTimeout <= 0 {
 		o.ElectionTimeout = DefaultElectionTimeout
 	}

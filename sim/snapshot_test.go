@@ -206,3 +206,55 @@ func TestExpiredSessionIsRefusedThenRenewed(t *testing.T) {
 	assert.ErrorIs(t, err, ErrBadOption, "the cluster's timeout, not a server's")
 	requireSafe(t, s)
 }
+
+// Long runs (issue 7): once every server's log begins with a snapshot, the
+// checks drop what they kept of the indexes before it, so their memory
+// follows the compacted logs; what happens after is still checked.
+func TestCheckerTrimsBehindEverySnapshot(t *testing.T) {
+	c := newChecker()
+	c.roleChanged(0, raft.Leader, 1)
+	var log []raft.Entry
+	for i := uint64(1); i <= 3*trimSlack; i++ {
+		log = append(log, ent(i, 1, fmt.Sprint(i)))
+	}
+	snapAt := uint64(2 * trimSlack)
+	for _, id := range []raft.NodeID{0, 1, 2} {
+		c.logChanged(id, 1, log, id == 0)
+		c.committed(id, 1, uint64(len(log)))
+		c.applied(id, uint64(len(log)))
+	}
+	for _, id := range []raft.NodeID{0, 1, 2} {
+		c.snapshotted(id, snapAt, log[snapAt:], false)
+	}
+	assert.Equal(t, snapAt-1, c.base, "everything before the snapshots is dropped")
+	assert.LessOrEqual(t, len(c.lm), trimSlack+1)
+	assert.LessOrEqual(t, len(c.commitPH), trimSlack+1)
+	assert.Empty(t, c.violations)
+
+	next := uint64(len(log)) + 1
+	c.logChanged(0, next, ents(ent(next, 1, "x")), true)
+	c.logChanged(1, next, ents(ent(next, 1, "y")), false)
+	require.Len(t, c.violations, 1)
+	assert.Equal(t, PropLogMatching, c.violations[0].Property, "still checked after the trim")
+}
+
+// The history keeps at most Options.HistoryLimit operations (a quarter
+// more between trims), dropping the oldest answered ones, and then refuses
+// to judge linearizability instead of judging a history with a hole.
+func TestHistoryLimitDropsOldestAndRefusesCheck(t *testing.T) {
+	s := New(Options{Seed: 1, HistoryLimit: 100})
+	require.NoError(t, s.StartServers(3, ServerOptions{}))
+	_, err := s.StartLoad(LoadOptions{Clients: 3, Rate: 100, Keys: 2, Duration: 5 * time.Second})
+	require.NoError(t, err)
+	s.Run(6 * time.Second)
+	h, total := s.HistoryTail(0)
+	assert.Positive(t, s.HistoryDropped())
+	assert.LessOrEqual(t, len(h), 125)
+	assert.Equal(t, total, s.HistoryDropped()+len(h))
+	assert.Greater(t, total, 300)
+	_, err = s.Linearizable()
+	assert.ErrorContains(t, err, "cannot be decided")
+	ok, why := s.WaitQuiet(time.Second)
+	assert.True(t, ok, why)
+	requireSafe(t, s)
+}
