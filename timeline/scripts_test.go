@@ -17,7 +17,9 @@ import (
 // timeline; the page's data must be whole: every server has a lane with
 // role bands to the end of the run, every message goes between two
 // lanes and arrives no earlier than it left, every client operation sits
-// on a client's lane. With TIMELINE_OUT set, the pages are written there
+// on a client's lane, every server's lane says why at some time (when
+// the trace holds the whole run). With
+// TIMELINE_OUT set, the pages are written there
 // (to look at them in a browser).
 func TestEveryScriptRenders(t *testing.T) {
 	files, err := filepath.Glob("../scripts/*.raft")
@@ -30,7 +32,17 @@ func TestEveryScriptRenders(t *testing.T) {
 			s := session.New(session.Options{Seed: 1})
 			s.Exec("source " + f) // a script that fails on purpose still draws
 			in := timeline.FromSim(s.Sim(), name)
+			in.Why, in.WhyMore = s.WhyOverTime(3000)
 			d := timeline.Build(in)
+			explained := map[int]bool{}
+			for _, ln := range d.Why.Lane {
+				explained[ln] = true
+			}
+			for i, l := range d.Lanes {
+				// (a run that outgrew the trace explains only the servers
+				// whose state it can rebuild)
+				require.True(t, !l.Server || explained[i] || in.Dropped > 0, "lane %s has no explanation", l.Name)
+			}
 			require.NotEmpty(t, d.Lanes)
 			servers := 0
 			ends := map[int]int64{}

@@ -23,10 +23,12 @@ import (
 // pastServer is one server's state in the fold.
 type pastServer struct {
 	info sim.ServerInfo
-	// known says the fold saw the server from its start (a trace that
-	// kept every event); otherwise its state is known only from the first
-	// step that sets it, and its log not at all.
-	known bool
+	// whole says the fold saw the server from its start (a trace that
+	// kept every event). Otherwise its role is known only from the first
+	// step that sets it (known), or from its state now if nothing in the
+	// trace changed it; its commit index from the first that sets it
+	// (commitKnown); its log not at all.
+	whole, known, commitKnown bool
 	// app is the last leader's message delivered to it, and when: the
 	// step down or the role change that follows it at the same instant
 	// takes its sender as leader, and its entries give the terms of what
@@ -65,12 +67,41 @@ func (p *past) server(id raft.NodeID) *pastServer {
 	}
 	s := p.servers[id]
 	if s == nil {
-		s = &pastServer{info: sim.ServerInfo{ID: id, Up: true, VotedFor: raft.None, Leader: raft.None}, known: p.complete}
+		s = &pastServer{info: sim.ServerInfo{ID: id, Up: true, VotedFor: raft.None, Leader: raft.None}, whole: p.complete, known: p.complete, commitKnown: p.complete}
 		p.servers[id] = s
 		p.order = append(p.order, id)
 		slices.Sort(p.order)
 	}
 	return s
+}
+
+// seed starts the fold of a trace that lost its start: a server whose
+// role and term nothing in evs changes (no step of a role or term, no
+// crash or restart) has had them, its vote and its leader, all along:
+// they are what they are now.
+func (p *past) seed(sm *sim.Sim, evs []sim.TraceEvent) {
+	moved := map[raft.NodeID]bool{}
+	for i := range evs {
+		e := &evs[i]
+		switch {
+		case e.Kind == sim.EvCrash || e.Kind == sim.EvRestart:
+			moved[e.Node] = true
+		case e.Kind == sim.EvRaft && (e.Raft.Kind == raft.EvBecome || e.Raft.Kind == raft.EvStepDown || (e.Raft.Kind == raft.EvTimeout && !e.Raft.Pre)):
+			moved[e.Raft.Node] = true
+		}
+	}
+	for _, id := range sm.Servers() {
+		if moved[id] {
+			continue
+		}
+		in, err := sm.Brief(id)
+		if err != nil {
+			continue
+		}
+		s := p.server(id)
+		in.CommitIndex, in.LastApplied = 0, 0 // known from the first commit on
+		s.info, s.known = in, true
+	}
 }
 
 // apply folds one event in.
@@ -91,6 +122,7 @@ func (p *past) apply(e *sim.TraceEvent) {
 		in := &s.info
 		// A restarted node knows its snapshot committed and applied.
 		in.Up, in.Role, in.Leader, in.CommitIndex, in.LastApplied = true, raft.Follower, raft.None, in.Snapshot.Index, in.Snapshot.Index
+		s.commitKnown = true
 	case sim.EvDeliver:
 		if e.Msg == nil || !leaderMsg(e.Msg) {
 			return
@@ -220,7 +252,7 @@ func (p *past) step(e *sim.TraceEvent) {
 			in.VotedFor = r.Peer
 		}
 	case raft.EvCommit:
-		in.CommitIndex = r.Index
+		in.CommitIndex, s.commitKnown = r.Index, true
 	case raft.EvApply:
 		in.LastApplied = r.Index
 	case raft.EvConfig:
@@ -238,7 +270,7 @@ func (p *past) step(e *sim.TraceEvent) {
 		} else {
 			in.Log = dropLog(in.Log, r.Index)
 		}
-		in.CommitIndex, in.LastApplied = r.Index, r.Index
+		in.CommitIndex, in.LastApplied, s.commitKnown = r.Index, r.Index, true
 	case raft.EvAppend:
 		in.Log = cutLog(in.Log, r.Index)
 		for i := r.Index; i <= r.Index2; i++ {
@@ -420,6 +452,9 @@ func (s *Session) WhyOverTime(limit int) (out []timeline.Why, sparse bool) {
 // changed. It returns how many times it called explain.
 func (s *Session) overTime(evs []sim.TraceEvent, truncated bool, gap time.Duration, explain func(p *past, id raft.NodeID, i int, t time.Duration)) int {
 	p := newPast(!truncated, s.sim.Faults())
+	if truncated {
+		p.seed(s.sim, evs)
+	}
 	type said struct {
 		key pastKey
 		at  time.Duration
@@ -434,7 +469,7 @@ func (s *Session) overTime(evs []sim.TraceEvent, truncated bool, gap time.Durati
 		p.network(t)
 		for _, id := range p.order {
 			ps := p.servers[id]
-			if !ps.known && ps.info.Up {
+			if !ps.known {
 				continue // its state before the trace is not known
 			}
 			k := keyOf(&ps.info)

@@ -75,6 +75,9 @@ func (s *Session) WhyAt(id raft.NodeID, t time.Duration) (render.Why, error) {
 	}
 	k, _ := slices.BinarySearchFunc(evs, t+1, func(e sim.TraceEvent, t time.Duration) int { return cmp.Compare(e.Time, t) })
 	p := newPast(!truncated, s.sim.Faults())
+	if truncated {
+		p.seed(s.sim, evs)
+	}
 	for i := range evs[:k] {
 		p.apply(&evs[i])
 	}
@@ -96,7 +99,7 @@ func (s *Session) pastExplainer(p *past, id raft.NodeID, evs []sim.TraceEvent, i
 		return nil, false
 	}
 	x := &explainer{s: s, id: id, info: info, evs: evs, ix: ix, now: t, peer: p.info, backers: p.backers,
-		truncated: truncated, partial: !p.servers[id].known}
+		truncated: truncated, partial: !p.servers[id].whole, commitUnknown: !p.servers[id].commitKnown}
 	if truncated && len(evs) > 0 {
 		x.oldest = evs[0].Time
 	}
@@ -123,6 +126,8 @@ type explainer struct {
 	// partial says the server's state before the trace is not known
 	// (its log in particular), so holders are not counted.
 	partial bool
+	// commitUnknown says its commit index was set before the trace.
+	commitUnknown bool
 	// peer returns another server's state, and backers whom a leader
 	// reaches: now, or as of the time explained.
 	peer    func(raft.NodeID) (sim.ServerInfo, bool)
@@ -827,6 +832,10 @@ func (x *explainer) leaderKnown(n string) {
 func (x *explainer) commit(n string) {
 	in := x.info
 	c := in.CommitIndex
+	if x.commitUnknown {
+		x.say("its commit index was set %s", x.lost())
+		return
+	}
 	var own *raft.Entry
 	if k := len(in.Log); k > 0 {
 		own = &in.Log[k-1]
