@@ -153,7 +153,7 @@
   }
   const note = document.createElement("span");
   note.className = "note";
-  note.textContent = "drag to pan · wheel or + − to zoom · hover a lane for its state and why";
+  note.textContent = HIST ? "drag to pan · wheel or + − to zoom · hover for details" : "drag to pan · wheel or + − to zoom · hover a lane: its state and why";
   rowV.appendChild(note);
   const stat = document.createElement("span");
   stat.className = "note";
@@ -162,7 +162,10 @@
   bar.appendChild(rowV);
   const row3 = document.createElement("div");
   row3.className = "row";
-  row3.innerHTML = `<b>Marks:</b><span style="color:#0550ae">▼ 7</span> commit index <span style="color:#8250df">◆</span> configuration <span style="color:#bf8700">●</span> election timeout <span style="color:#d4399b">✓</span> vote granted <span style="color:#cf222e">✗</span> refused / rejected <span style="color:#6e7781">|</span> applied <span style="color:#cf222e">✖</span> crash <span style="color:#2e9e5b">●</span> restart <span style="color:#8250df">▮</span> snapshot taken <span style="color:#8250df">●</span> snapshot installed`;
+  // the marks, each a glyph in its colour and a word: one row at a projector's width
+  row3.innerHTML = "<b>Marks:</b>" + [["#0550ae", "▼ 7", "commit index"], ["#8250df", "◆", "configuration"], ["#bf8700", "●", "election timeout"],
+    ["#d4399b", "✓", "vote"], ["#cf222e", "✗", "refused"], ["#6e7781", "|", "applied"], ["#cf222e", "✖", "crash"], ["#2e9e5b", "●", "restart"],
+    ["#8250df", "▮", "snapshot"], ["#8250df", "●", "installed"]].map(([c, g, w]) => `<span><span style="color:${c}">${g}</span> ${w}</span>`).join("");
   if (!HIST) bar.appendChild(row3);
 
   // ---- canvas
@@ -447,7 +450,7 @@
     ctx.font = "13px system-ui, sans-serif";
     ctx.fillText("network", 10, AXIS + NETH / 2);
     const ms = performance.now() - start;
-    document.getElementById("stat").textContent = `· drawn in ${ms.toFixed(0)} ms` + (aggregated ? " · zoomed out: messages shown as densities, zoom in for arrows" : "");
+    document.getElementById("stat").textContent = `· drawn in ${ms.toFixed(0)} ms` + (aggregated ? " · zoomed out: how busy, not arrows" : "");
     document.body.dataset.drawMs = ms.toFixed(1);
     document.body.dataset.drawn = JSON.stringify(work);
     if (hover) drawHover();
