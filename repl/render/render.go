@@ -172,7 +172,7 @@ func (r *Renderer) Plain(v any) string {
 	case nil:
 		return ""
 	case Started:
-		return "started servers " + JoinIDs(x.IDs, ", ")
+		return "started servers " + shortIDs(x.IDs)
 	case Leader:
 		if !x.Known {
 			return "null"

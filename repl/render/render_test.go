@@ -252,3 +252,16 @@ func TestCheckUnknownFails(t *testing.T) {
 	assert.Contains(t, text, "an undecided check fails")
 	assert.False(t, render.CheckReport{Lin: check.Result{Verdict: check.OK}}.Failed())
 }
+
+// A long list of started servers is shown by its ends and count.
+func TestStartedShowsLongListsShort(t *testing.T) {
+	ids := func(n int) []raft.NodeID {
+		out := make([]raft.NodeID, n)
+		for i := range out {
+			out[i] = raft.NodeID(i)
+		}
+		return out
+	}
+	assert.Equal(t, "started servers 0, 1, 2", (&render.Renderer{}).Plain(render.Started{IDs: ids(3)}))
+	assert.Equal(t, "started servers 0, 1, 2, ..., 999 (1000 servers)", (&render.Renderer{}).Plain(render.Started{IDs: ids(1000)}))
+}

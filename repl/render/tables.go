@@ -136,10 +136,10 @@ func loadText(r *Renderer, v LoadShown) string {
 	switch {
 	case v.Action == "started" && st.Open:
 		return fmt.Sprintf("load: %s from t=%s to t=%s; operations arrive as time advances (run %s)",
-			what, Seconds(st.Start), Seconds(st.End), st.Duration.Round(time.Millisecond))
+			what, Seconds(st.Start), Seconds(st.End), Duration(st.Duration.Round(time.Millisecond)))
 	case v.Action == "started":
 		text := fmt.Sprintf("load: %s from t=%s to t=%s; the clients work as time advances (run %s)",
-			what, Seconds(st.Start), Seconds(st.End), st.Duration.Round(time.Millisecond))
+			what, Seconds(st.Start), Seconds(st.End), Duration(st.Duration.Round(time.Millisecond)))
 		if perClient := st.Rate / float64(len(st.Clients)); perClient > closedLoopPerClient {
 			text += fmt.Sprintf("\n  note: each client has one operation at a time (a closed loop), and one client completes about %d a second on the default network, so %s/s may be out of reach: about %d clients (clients=%d) could reach it, or loop=open keeps the rate whatever the answers",
 				closedLoopPerClient, rate, clientsFor(st.Rate), clientsFor(st.Rate))

@@ -114,6 +114,15 @@ func JoinIDs(ids []raft.NodeID, sep string) string {
 	return strings.Join(parts, sep)
 }
 
+// shortIDs lists ids as JoinIDs does, but a long list by its ends and
+// count ("0, 1, 2, ..., 999 (1000 servers)"): a thousand ids are no help.
+func shortIDs(ids []raft.NodeID) string {
+	if len(ids) <= 10 {
+		return JoinIDs(ids, ", ")
+	}
+	return fmt.Sprintf("%s, ..., %d (%d servers)", JoinIDs(ids[:3], ", "), ids[len(ids)-1], len(ids))
+}
+
 // LinkText names a link as the shell writes it: "0->1", or "0<->1" for
 // both directions.
 func LinkText(from, to raft.NodeID, both bool) string {
