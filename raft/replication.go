@@ -525,16 +525,20 @@ func (n *Node) commits(entryTerm uint64) bool {
 // and answers the clients waiting on them.
 func (n *Node) applyCommitted() {
 	for n.applied < n.commit {
-		e, ok := n.log.entry(n.applied + 1)
-		if !ok {
-			n.violation("applying an entry missing from the log", n.applied+1, n.log.lastIndex())
+		i := n.applied + 1
+		if i <= n.log.offset || i > n.log.lastIndex() {
+			n.violation("applying an entry missing from the log", i, n.log.lastIndex())
 			return
 		}
+		// The entry in the log itself, not a copy: handed to the state
+		// machine (an interface) a copy would escape to the heap, one
+		// allocation per entry on the hot path. Entries are immutable.
+		e := n.log.at(i)
 		n.applied++
 		n.event(Event{Kind: EvApply, Index: e.Index})
 		switch e.Kind {
 		case EntryCommand:
-			resp := n.sm.Apply(&e)
+			resp := n.sm.Apply(e)
 			if p, ok := n.pending[e.Index]; ok {
 				delete(n.pending, e.Index)
 				if n.proposed[p.cmd.ClientID] == e.Index {
@@ -546,7 +550,7 @@ func (n *Node) applyCommitted() {
 			}
 		case EntryConfig:
 			n.appliedConfig = Membership{Voters: e.Config, Outgoing: e.Outgoing, Learners: e.Learners}
-			n.configCommitted(e)
+			n.configCommitted(*e)
 		}
 	}
 	n.maybeSnapshot()

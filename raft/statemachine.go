@@ -13,7 +13,8 @@ type StateMachine interface {
 	// Apply executes the command of committed entry e (an EntryCommand)
 	// and returns the answer for its client. Client sessions
 	// (dissertation §6.3) live here: a command whose session has already
-	// applied it must not be executed again.
+	// applied it must not be executed again. e points into the node's
+	// log: Apply must neither modify it nor keep it after returning.
 	Apply(e *Entry) Response
 	// Read answers a read-only command outside the log, once the node has
 	// confirmed that it leads and applied up to the read index (§6.4).
