@@ -182,8 +182,8 @@ var helps = map[string]helpEntry{
 		"Check now that no Raft safety property has broken, and that the client history is linearizable for the\n" +
 			"key/value model (porcupine's search, one key at a time, cut into windows where nothing is in flight). A write\n" +
 			"without an answer may or may not have happened; a read without one is ignored. A violation names the key and\n" +
-			"the operation no order explains, and makes a script fail. The search's budget is counted (4096 operations in\n" +
-			"flight at once, 500000 steps per window), so a verdict is the same on every machine; a stretch it cannot\n" +
+			"the operation no order explains, and makes a script fail. The search's budget is counted (at most 4096\n" +
+			"operations in one window, 500000 steps per window), so a verdict is the same on every machine; a stretch it cannot\n" +
 			"decide is named, with the reason, and fails the check too. expect safe and expect linearizable check one of them.",
 		"check"},
 	"export": {"export timeline FILE.html | export history FILE.html | export trace FILE.jsonl",
