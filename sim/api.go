@@ -111,10 +111,13 @@ type ServerInfo struct {
 
 // SnapshotInfo describes a server's latest snapshot: the last entry it
 // includes (Index 0: none yet), that entry's term, the configuration it
-// records and its size.
+// records (its voters, and during a joint change the old voters, and its
+// learners) and its size.
 type SnapshotInfo struct {
 	Index, Term uint64
 	Config      []raft.NodeID
+	Old         []raft.NodeID
+	Learners    []raft.NodeID
 	Bytes       int
 }
 

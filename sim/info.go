@@ -62,7 +62,8 @@ func (s *Sim) brief(op string, id raft.NodeID) (ServerInfo, *server, error) {
 		si.Config = d.config()
 		si.Membership = d.membership()
 		si.FirstIndex, si.LastIndex = d.first(), d.len()
-		si.Snapshot = SnapshotInfo{Index: d.snap.Index, Term: d.snap.Term, Config: slices.Clone(d.snap.Config), Bytes: len(d.snap.Data)}
+		si.Snapshot = SnapshotInfo{Index: d.snap.Index, Term: d.snap.Term, Config: slices.Clone(d.snap.Config),
+			Old: slices.Clone(d.snap.Outgoing), Learners: slices.Clone(d.snap.Learners), Bytes: len(d.snap.Data)}
 		return si, srv, nil
 	}
 	n := srv.node
@@ -72,7 +73,7 @@ func (s *Sim) brief(op string, id raft.NodeID) (ServerInfo, *server, error) {
 	si.Membership = n.Membership()
 	si.FirstIndex, si.LastIndex = n.FirstIndex(), n.LastIndex()
 	meta, size := n.SnapshotMeta()
-	si.Snapshot = SnapshotInfo{Index: meta.Index, Term: meta.Term, Config: meta.Config, Bytes: size}
+	si.Snapshot = SnapshotInfo{Index: meta.Index, Term: meta.Term, Config: meta.Config, Old: meta.Outgoing, Learners: meta.Learners, Bytes: size}
 	return si, srv, nil
 }
 

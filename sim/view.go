@@ -88,7 +88,7 @@ func (s *Sim) InfoTail(id raft.NodeID, n int) (si ServerInfo, lastIndex uint64, 
 	si.Config = nd.Members()
 	si.FirstIndex, si.LastIndex = nd.FirstIndex(), lastIndex
 	meta, size := nd.SnapshotMeta()
-	si.Snapshot = SnapshotInfo{Index: meta.Index, Term: meta.Term, Config: meta.Config, Bytes: size}
+	si.Snapshot = SnapshotInfo{Index: meta.Index, Term: meta.Term, Config: meta.Config, Old: meta.Outgoing, Learners: meta.Learners, Bytes: size}
 	si.Membership = nd.Membership()
 	return si, lastIndex, nil
 }

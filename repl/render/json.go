@@ -248,11 +248,13 @@ func ValueJSON(v any) json.RawMessage {
 			x.Config = []raft.NodeID{}
 		}
 		return mustJSON(struct {
-			Index  uint64        `json:"index"`
-			Term   uint64        `json:"term"`
-			Config []raft.NodeID `json:"config"`
-			Bytes  int           `json:"bytes"`
-		}{x.Index, x.Term, x.Config, x.Bytes})
+			Index    uint64        `json:"index"`
+			Term     uint64        `json:"term"`
+			Config   []raft.NodeID `json:"config"`
+			Old      []raft.NodeID `json:"old,omitempty"`      // a joint change's old voters
+			Learners []raft.NodeID `json:"learners,omitempty"` // non-voting members
+			Bytes    int           `json:"bytes"`
+		}{x.Index, x.Term, x.Config, x.Old, x.Learners, x.Bytes})
 	case Config:
 		if len(x.Outgoing) == 0 && len(x.Learners) == 0 {
 			return mustJSON(append([]raft.NodeID{}, x.Voters...))

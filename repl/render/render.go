@@ -391,7 +391,8 @@ func fieldValueText(v any) string {
 		if x.Index == 0 {
 			return "none yet"
 		}
-		return fmt.Sprintf("after %s, configuration [%s], %d bytes", EntryRef(x.Index, x.Term), JoinIDs(x.Config, ", "), x.Bytes)
+		return fmt.Sprintf("after %s, configuration %s, %d bytes", EntryRef(x.Index, x.Term),
+			configText(raft.Membership{Voters: x.Config, Outgoing: x.Old, Learners: x.Learners}, ", "), x.Bytes)
 	case Config:
 		return configText(raft.Membership(x), ", ")
 	}

@@ -265,3 +265,18 @@ func TestStartedShowsLongListsShort(t *testing.T) {
 	assert.Equal(t, "started servers 0, 1, 2", (&render.Renderer{}).Plain(render.Started{IDs: ids(3)}))
 	assert.Equal(t, "started servers 0, 1, 2, ..., 999 (1000 servers)", (&render.Renderer{}).Plain(render.Started{IDs: ids(1000)}))
 }
+
+// getAll snapshot shows the whole configuration a snapshot records: the
+// old voters of a joint change and the learners too (JSON adds "old" and
+// "learners" only when there are any, so the plain shape is unchanged).
+func TestSnapshotShowsWholeConfiguration(t *testing.T) {
+	plain := func(v render.SnapshotValue) string {
+		return (&render.Renderer{}).Plain(render.FieldValue{Field: "snapshot", Single: true, Rows: []render.FieldRow{{ID: 0, V: v}}})
+	}
+	one := render.SnapshotValue{Index: 12, Term: 3, Config: []raft.NodeID{0, 1, 2}, Bytes: 512}
+	assert.Equal(t, "after 12@t3, configuration [0, 1, 2], 512 bytes", plain(one))
+	assert.JSONEq(t, `{"index":12,"term":3,"config":[0,1,2],"bytes":512}`, string(render.ValueJSON(one)))
+	joint := render.SnapshotValue{Index: 40, Term: 5, Config: []raft.NodeID{3, 4, 5}, Old: []raft.NodeID{0, 1, 2}, Learners: []raft.NodeID{6}, Bytes: 900}
+	assert.Equal(t, "after 40@t5, configuration [3, 4, 5] joint with old [0, 1, 2] learners [6], 900 bytes", plain(joint))
+	assert.JSONEq(t, `{"index":40,"term":5,"config":[3,4,5],"old":[0,1,2],"learners":[6],"bytes":900}`, string(render.ValueJSON(joint)))
+}

@@ -26,11 +26,13 @@ type (
 	IDs []raft.NodeID
 	// SnapshotValue is a server's latest snapshot (§7): the last entry it
 	// includes (Index 0: none yet), that entry's term, its configuration
-	// and its size in bytes.
+	// (voters, the old voters of a joint change, learners) and its size in
+	// bytes.
 	SnapshotValue struct {
-		Index, Term uint64
-		Config      []raft.NodeID
-		Bytes       int
+		Index, Term   uint64
+		Config        []raft.NodeID
+		Old, Learners []raft.NodeID
+		Bytes         int
 	}
 )
 

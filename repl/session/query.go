@@ -30,7 +30,7 @@ func fieldOf(field string, in sim.ServerInfo) any {
 		return render.Config(in.Membership)
 	case "snapshot":
 		sn := in.Snapshot
-		return render.SnapshotValue{Index: sn.Index, Term: sn.Term, Config: sn.Config, Bytes: sn.Bytes}
+		return render.SnapshotValue{Index: sn.Index, Term: sn.Term, Config: sn.Config, Old: sn.Old, Learners: sn.Learners, Bytes: sn.Bytes}
 	case "state":
 		if !in.Up {
 			return "down"
