@@ -296,15 +296,25 @@ func bench(args []string, g *globals) int {
 	return 0
 }
 
+// loadFlagsErr checks bench's --rate and --clients, shared by --clock and
+// --memory.
+func loadFlagsErr(rate float64, clients int) error {
+	switch {
+	case rate < 0 || rate > sim.MaxLoadRate:
+		return fmt.Errorf("bench: --rate %g is out of range (0 to %g)", rate, sim.MaxLoadRate)
+	case clients < 1 || clients > sim.MaxLoadClients:
+		return fmt.Errorf("bench: --clients %d is out of range (1 to %d)", clients, sim.MaxLoadClients)
+	}
+	return nil
+}
+
 // benchClock runs `raftsim bench --clock`: time compression of a cluster
 // with the shell's defaults (safety checks, the trace), idle or under a
 // load.
 func benchClock(n, clients int, rate float64, span time.Duration, g *globals) int {
 	switch {
-	case rate < 0 || rate > sim.MaxLoadRate:
-		return usageError(fmt.Errorf("bench: --rate %g is out of range (0 to %g)", rate, sim.MaxLoadRate))
-	case clients < 1 || clients > sim.MaxLoadClients:
-		return usageError(fmt.Errorf("bench: --clients %d is out of range (1 to %d)", clients, sim.MaxLoadClients))
+	case loadFlagsErr(rate, clients) != nil:
+		return usageError(loadFlagsErr(rate, clients))
 	case span < time.Second || span > 30*24*time.Hour:
 		return usageError(fmt.Errorf("bench: --for %v is out of range (1s to 720h)", span))
 	}
@@ -333,10 +343,8 @@ func benchMemory(n, clients int, rate float64, span time.Duration, threshold uin
 		rate = 200
 	}
 	switch {
-	case rate < 0 || rate > sim.MaxLoadRate:
-		return usageError(fmt.Errorf("bench: --rate %g is out of range (0 to %g)", rate, sim.MaxLoadRate))
-	case clients < 1 || clients > sim.MaxLoadClients:
-		return usageError(fmt.Errorf("bench: --clients %d is out of range (1 to %d)", clients, sim.MaxLoadClients))
+	case loadFlagsErr(rate, clients) != nil:
+		return usageError(loadFlagsErr(rate, clients))
 	case span < time.Minute || span > 30*24*time.Hour:
 		return usageError(fmt.Errorf("bench: --for %v is out of range (1m to 720h)", span))
 	}
