@@ -27,7 +27,7 @@ func (n *Node) campaign(transfer bool) {
 	n.setTerm(n.term+1, n.id)
 	n.role = Candidate
 	n.leader = None
-	n.votes = map[NodeID]bool{}
+	n.startVote()
 	n.event(Event{Kind: EvTimeout, Peer: from, Reason: why})
 	n.event(Event{Kind: EvBecome, Role: Candidate})
 	n.resetElectionTimer()
@@ -53,7 +53,7 @@ func (n *Node) HardStateStable(now time.Duration, hs HardState) {
 	if n.role != Candidate || hs.Term != n.term || n.votes[n.id] {
 		return
 	}
-	n.votes[n.id] = true
+	n.recordVote(n.id, true)
 	n.tallyVotes(n.id)
 }
 
@@ -66,7 +66,7 @@ func (n *Node) HardStateStable(now time.Duration, hs HardState) {
 func (n *Node) preCampaign() {
 	n.role = PreCandidate
 	n.leader = None
-	n.votes = map[NodeID]bool{}
+	n.startVote()
 	n.event(Event{Kind: EvTimeout, Term: n.term + 1, Pre: true})
 	n.event(Event{Kind: EvBecome, Role: PreCandidate})
 	n.resetElectionTimer()
@@ -77,7 +77,7 @@ func (n *Node) preCampaign() {
 		}
 	}
 	if n.selfVoter {
-		n.votes[n.id] = true
+		n.recordVote(n.id, true)
 		n.tallyPreVotes(n.id)
 	}
 }
@@ -139,7 +139,7 @@ func (n *Node) handleVoteResp(m Message) {
 	if n.role != Candidate || m.Term != n.term || m.Reject {
 		return
 	}
-	n.votes[m.From] = true
+	n.recordVote(m.From, true)
 	n.tallyVotes(m.From)
 }
 
@@ -154,7 +154,7 @@ func (n *Node) handlePreVoteResp(m Message) {
 			return // Step has made us a follower of that term
 		}
 		if _, answered := n.votes[m.From]; !answered {
-			n.votes[m.From] = false
+			n.recordVote(m.From, false)
 		}
 		// Give up once the servers that refused leave too few to make a
 		// quorum: with 4 members and a quorum of 3, two refusals do.
@@ -166,7 +166,7 @@ func (n *Node) handlePreVoteResp(m Message) {
 	if m.Term != n.term+1 {
 		return // an answer to an earlier pre-vote
 	}
-	n.votes[m.From] = true
+	n.recordVote(m.From, true)
 	n.tallyPreVotes(m.From)
 }
 

@@ -67,6 +67,7 @@ type Node struct {
 	// grant, false for a refusal, one per server however often the network
 	// delivers it.
 	votes map[NodeID]bool
+	tally voteTally // votes counted (recordVote), so that a tally costs no pass over the voters
 	// heard is check-quorum's scratch: the voters heard from within an
 	// election timeout, as a vote (checkQuorum).
 	heard map[NodeID]bool

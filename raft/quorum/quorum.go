@@ -203,6 +203,14 @@ func (c JointConfig) VoteResult(votes map[ID]bool) VoteResult {
 	return combine(c[0].VoteResult(votes), c[1].VoteResult(votes))
 }
 
+// Tally returns the state of a vote in which yes[k] voters of half k
+// have said yes and no[k] of them no: what VoteResult answers, for a
+// caller that counts the answers as they come, with no pass over the
+// voters.
+func (c JointConfig) Tally(yes, no [2]int) VoteResult {
+	return combine(c[0].Tally(yes[0], no[0]), c[1].Tally(yes[1], no[1]))
+}
+
 func combine(a, b VoteResult) VoteResult {
 	switch {
 	case a == b:

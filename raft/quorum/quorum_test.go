@@ -212,3 +212,39 @@ func BenchmarkCommittedIndex(b *testing.B) {
 type sliceAcks []Index
 
 func (s sliceAcks) AckedIndex(id ID) (Index, bool) { return s[id], true }
+
+// JointConfig.Tally agrees with VoteResult: random joint configurations
+// (overlapping halves, an empty old half) and random answers, counted
+// per half.
+func TestJointTallyMatchesVoteResult_4_3(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := 0; trial < 2000; trial++ {
+		var c JointConfig
+		for k := range c {
+			for id := ID(0); id < 9; id++ {
+				if r.IntN(2) == 0 {
+					c[k] = append(c[k], id)
+				}
+			}
+		}
+		votes := map[ID]bool{}
+		for id := ID(0); id < 11; id++ { // 9 and 10 vote in neither half
+			if a := r.IntN(3); a > 0 {
+				votes[id] = a == 1
+			}
+		}
+		var yes, no [2]int
+		for k, half := range c {
+			for id, granted := range votes {
+				switch {
+				case !half.Contains(id):
+				case granted:
+					yes[k]++
+				default:
+					no[k]++
+				}
+			}
+		}
+		assert.Equal(t, c.VoteResult(votes), c.Tally(yes, no), "trial %d: %v votes %v", trial, c, votes)
+	}
+}
