@@ -45,8 +45,11 @@ func (n *Node) refreshConfig() {
 			break
 		}
 	}
-	n.setConf(quorum.JointConfig{quorum.NewMajorityConfig(voters...), quorum.NewMajorityConfig(outgoing...)})
-	n.members = n.conf.IDs()
+	n.setConf(quorum.JointConfig{asConfig(voters), asConfig(outgoing)})
+	n.members = n.conf[0]
+	if n.conf.Joint() {
+		n.members = n.conf.IDs()
+	}
 	n.learners = quorum.NewMajorityConfig(learners...)
 	if n.configIndex > 0 {
 		ev.Index, ev.Reason = n.configIndex, ""
@@ -69,6 +72,19 @@ func (n *Node) refreshConfig() {
 		n.prs[id].voter = n.isMember(id)
 	}
 	n.recountAbove()
+}
+
+// asConfig returns ids as a configuration: ids itself when it is one
+// already (ascending, no duplicates), as the bootstrap membership, a
+// snapshot's and a config entry's are. A configuration is only read,
+// never changed in place, so it may be shared: the servers of a cluster
+// then hold one copy of their membership, not one each (10,000 servers
+// would hold 10^8 ids).
+func asConfig(ids []NodeID) quorum.MajorityConfig {
+	if strictlyIncreasing(ids) {
+		return ids
+	}
+	return quorum.NewMajorityConfig(ids...)
 }
 
 // isLearner reports whether id is a learner of the configuration in force.

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"raftsim/raft/quorum"
 )
@@ -47,4 +48,21 @@ func TestVoteCountMatchesRecount_5_2(t *testing.T) {
 	n.recordVote(0, false)
 	recount("the old half lost")
 	assert.Equal(t, quorum.VoteLost, n.voteResult())
+}
+
+// A node keeps a sorted bootstrap membership as it is, so that the servers
+// of a cluster can share one (Storage.Bootstrap): 10,000 servers holding a
+// copy each held 10^8 ids, 3.7 GB for an election.
+func TestNodeSharesSortedBootstrap(t *testing.T) {
+	cfg := newTestNet(t, 5).config(0)
+	cfg.StateMachine = newTestSM()
+	boot := []NodeID{0, 1, 2, 3, 4}
+	n, err := NewNode(cfg, Storage{HardState: HardState{VotedFor: None}, Bootstrap: boot}, 0)
+	require.NoError(t, err)
+	assert.Same(t, &boot[0], &n.MembersView()[0], "the membership is the bootstrap slice itself")
+	unsorted := []NodeID{2, 0, 1, 1}
+	n, err = NewNode(cfg, Storage{HardState: HardState{VotedFor: None}, Bootstrap: unsorted}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, []NodeID{0, 1, 2}, n.MembersView())
+	assert.Equal(t, []NodeID{2, 0, 1, 1}, unsorted, "an unsorted one is copied, not sorted in place")
 }

@@ -43,7 +43,7 @@ type disk struct {
 }
 
 func newDisk(st raft.Storage) *disk {
-	d := &disk{hard: st.HardState, bootstrap: slices.Clone(st.Bootstrap), snap: st.Snapshot}
+	d := &disk{hard: st.HardState, bootstrap: st.Bootstrap, snap: st.Snapshot}
 	d.base = st.Snapshot.Index
 	d.append(st.Log)
 	return d
@@ -152,7 +152,7 @@ func (d *disk) log() []raft.Entry {
 // that transfer over, and the disk drops it.
 func (d *disk) storage() raft.Storage {
 	d.partial, d.partialMeta = nil, raft.SnapshotMeta{}
-	return raft.Storage{HardState: d.hard, Snapshot: d.snap, Log: d.log(), Bootstrap: slices.Clone(d.bootstrap)}
+	return raft.Storage{HardState: d.hard, Snapshot: d.snap, Log: d.log(), Bootstrap: d.bootstrap}
 }
 
 // config returns the membership recorded on the disk: the latest config

@@ -22,9 +22,10 @@ const (
 )
 
 // Id spaces. Servers have ids 0..MaxServerID, and a cluster has at most
-// MaxServers of them: every server holds the membership, so memory grows
-// as the square of their number (10,000 servers hold 10^8 ids, about a
-// gigabyte). Client endpoints live apart, from ClientIDBase up, far above
+// MaxServers of them (an election of 10,000 takes about a second of CPU).
+// Every server follows the membership, but they share one copy of it:
+// the disks and nodes of StartServers hold the same slice, and a config
+// entry's slice is shared by every log it is replicated to. Client endpoints live apart, from ClientIDBase up, far above
 // any server id, so that neither space limits the other. People see a
 // client by its number (ShownID): 1000 for the first, then 1001, ..., as
 // before servers could pass 999, so outputs naming clients did not change.
