@@ -8,6 +8,7 @@ package kv
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"maps"
 	"slices"
 	"time"
@@ -155,6 +156,10 @@ func (s *Store) Applied(clientID, seq uint64) (raft.Response, bool) {
 
 // Data returns a copy of the key/value map.
 func (s *Store) Data() map[string]raft.Value { return maps.Clone(s.data) }
+
+// All yields every key and its value, in no particular order, without
+// copying the map; the store must not change while it runs.
+func (s *Store) All() iter.Seq2[string, raft.Value] { return maps.All(s.data) }
 
 // Len returns the number of keys.
 func (s *Store) Len() int { return len(s.data) }

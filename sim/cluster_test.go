@@ -3,6 +3,8 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -189,6 +191,55 @@ func TestInfoOfUpAndDownServers(t *testing.T) {
 	assert.Zero(t, down.CommitIndex)
 	assert.Equal(t, raft.None, down.Leader)
 	assert.Equal(t, []raft.NodeID{0, 1, 2}, down.Config)
+}
+
+// The read accessors see what Info shows, one entry or key at a time:
+// the node's log when the server is up, its disk's when it is down, only
+// what compaction kept.
+func TestReadAccessorsMatchInfo(t *testing.T) {
+	s, l := newCluster(t, 1, 3)
+	for _, k := range []string{"a", "b", "c"} {
+		_, err := s.ClientRequest(raft.None, set(k, "1"))
+		require.NoError(t, err)
+	}
+	took, err := s.Snapshot(l)
+	require.NoError(t, err)
+	require.True(t, took)
+	for _, k := range []string{"d", "e"} {
+		_, err = s.ClientRequest(raft.None, set(k, "2"))
+		require.NoError(t, err)
+	}
+	for _, crash := range []bool{false, true} {
+		if crash {
+			require.NoError(t, s.Crash(l))
+		}
+		in := info(t, s, l)
+		require.NotEmpty(t, in.Log)
+		require.Greater(t, in.FirstIndex, uint64(1), "the snapshot compacted the log")
+		assert.Equal(t, in.Log, slices.Collect(s.Entries(l, 0, math.MaxUint64)), "up=%v", in.Up)
+		assert.Equal(t, in.Log[1:2], slices.Collect(s.Entries(l, in.FirstIndex+1, in.FirstIndex+1)))
+		assert.Empty(t, slices.Collect(s.Entries(l, in.LastIndex+1, math.MaxUint64)))
+		_, ok := s.LogEntry(l, in.FirstIndex-1)
+		assert.False(t, ok, "a compacted entry is not held")
+		e, ok := s.LogEntry(l, in.LastIndex)
+		assert.True(t, ok)
+		assert.Equal(t, in.Log[len(in.Log)-1], e)
+		assert.Equal(t, in.StateMachine, s.StateMachine(l))
+		next, match := s.Progress(l)
+		assert.Equal(t, in.NextIndex, next)
+		assert.Equal(t, in.MatchIndex, match)
+		v, ok := s.Value(l, "d")
+		assert.Equal(t, !crash, ok)
+		keys := slices.Sorted(s.Keys(l))
+		if crash {
+			assert.Equal(t, raft.Value(""), v)
+			assert.Empty(t, keys, "a server that is down has no state machine")
+		} else {
+			assert.Equal(t, raft.Value("2"), v)
+			assert.Equal(t, []string{"a", "b", "c", "d", "e"}, keys)
+		}
+	}
+	assert.Empty(t, slices.Collect(s.Entries(99, 0, math.MaxUint64)), "no such server")
 }
 
 func TestConvergedExplainsDifferences(t *testing.T) {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 
 	"raftsim/raft"
@@ -20,8 +21,93 @@ func (s *Sim) Entry(id raft.NodeID, index uint64) (raft.Entry, bool) {
 	return srv.node.Entry(index)
 }
 
+// LogEntry returns entry index of the log Info shows for server id: the
+// node's when it is up, its disk's when it is down; false when that log
+// does not hold index (compacted, past its end, or no such server).
+func (s *Sim) LogEntry(id raft.NodeID, index uint64) (raft.Entry, bool) {
+	srv := s.server(id)
+	switch {
+	case srv == nil:
+		return raft.Entry{}, false
+	case srv.up:
+		return srv.node.Entry(index)
+	case index < srv.disk.first() || index > srv.disk.len():
+		return raft.Entry{}, false
+	}
+	return *srv.disk.entry(index), true
+}
+
+// Entries yields entries from..to (inclusive) of the log Info shows for
+// server id, in order, as far as that log holds them: what a command
+// that shows part of a log reads, one entry at a time instead of a copy
+// of the whole log. The simulation must not run while it yields.
+func (s *Sim) Entries(id raft.NodeID, from, to uint64) iter.Seq[raft.Entry] {
+	return func(yield func(raft.Entry) bool) {
+		srv := s.server(id)
+		if srv == nil {
+			return
+		}
+		first, last := srv.disk.first(), srv.disk.len()
+		if srv.up {
+			first, last = srv.node.FirstIndex(), srv.node.LastIndex()
+		}
+		for i := max(from, first); i <= min(to, last); i++ {
+			e, ok := s.LogEntry(id, i)
+			if !ok || !yield(e) {
+				return
+			}
+		}
+	}
+}
+
+// StateMachine returns a copy of server id's key/value map, nil when it
+// is down or does not exist.
+func (s *Sim) StateMachine(id raft.NodeID) map[string]raft.Value {
+	if srv := s.server(id); srv != nil && srv.up {
+		return srv.kv.Data()
+	}
+	return nil
+}
+
+// Value returns the value of key k in server id's state machine; false
+// when the key is absent, the server down or unknown.
+func (s *Sim) Value(id raft.NodeID, k string) (raft.Value, bool) {
+	if srv := s.server(id); srv != nil && srv.up {
+		return srv.kv.Get(k)
+	}
+	return "", false
+}
+
+// Keys yields the keys of server id's state machine, in no particular
+// order, without copying it (nothing when it is down). The simulation
+// must not run while it yields.
+func (s *Sim) Keys(id raft.NodeID) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		srv := s.server(id)
+		if srv == nil || !srv.up {
+			return
+		}
+		for k := range srv.kv.All() {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Progress returns the nextIndex and matchIndex server id keeps for each
+// peer while it leads (copies; nil maps otherwise).
+func (s *Sim) Progress(id raft.NodeID) (next, match map[raft.NodeID]uint64) {
+	if srv := s.server(id); srv != nil && srv.up {
+		return srv.node.Progress()
+	}
+	return nil, nil
+}
+
 // Info returns everything the shell can show about server id. The slices
-// and maps are copies the caller may keep.
+// and maps are copies the caller may keep: the whole log among them, so a
+// caller that shows part of a server's state reads it with Brief and
+// Entries, LogEntry, StateMachine, Value, Keys or Progress instead.
 func (s *Sim) Info(id raft.NodeID) (ServerInfo, error) {
 	si, srv, err := s.brief("info", id)
 	if err != nil {

@@ -328,7 +328,7 @@ func (s *Session) snapshot(c lang.Command) render.Result {
 	if err != nil {
 		return render.Result{Err: simErr("snapshot", err)}
 	}
-	after, err := s.sim.Info(id)
+	after, err := s.sim.Brief(id)
 	if err != nil {
 		return render.Result{Err: simErr("snapshot", err)}
 	}

@@ -289,11 +289,7 @@ func (c *Completer) keys() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, id := range c.s.sim.Servers() {
-		in, err := c.s.sim.Info(id)
-		if err != nil {
-			continue
-		}
-		for k := range in.StateMachine {
+		for k := range c.s.sim.Keys(id) {
 			if !seen[k] {
 				seen[k] = true
 				out = append(out, k)

@@ -61,15 +61,12 @@ func noArgs(c lang.Command, n int) error {
 	return nil
 }
 
-func (s *Session) infos() ([]sim.ServerInfo, error) { return s.serverInfos(s.sim.Info) }
-
-// briefs is infos without the logs and state machines (sim.Brief).
-func (s *Session) briefs() ([]sim.ServerInfo, error) { return s.serverInfos(s.sim.Brief) }
-
-func (s *Session) serverInfos(info func(raft.NodeID) (sim.ServerInfo, error)) ([]sim.ServerInfo, error) {
+// briefs returns every server's state without its log and state machine
+// (sim.Brief): what the predicates read, except a value (sim.Value).
+func (s *Session) briefs() ([]sim.ServerInfo, error) {
 	var out []sim.ServerInfo
 	for _, id := range s.sim.Servers() {
-		in, err := info(id)
+		in, err := s.sim.Brief(id)
 		if err != nil {
 			return nil, fmt.Errorf("expect: %v", err)
 		}
@@ -202,7 +199,7 @@ func (s *Session) expectState(c lang.Command) (render.Expectation, error) {
 	if !slices.Contains(roleNames, role) {
 		return render.Expectation{}, fmt.Errorf("expect state: unknown role %q (%sroles: %s)", c.Args[2].Text, didYouMean(role, roleNames), strings.Join(roleNames, ", "))
 	}
-	in, err := s.sim.Info(id)
+	in, err := s.sim.Brief(id)
 	if err != nil {
 		return render.Expectation{}, fmt.Errorf("expect state: %v", err)
 	}
@@ -214,7 +211,8 @@ func (s *Session) expectState(c lang.Command) (render.Expectation, error) {
 }
 
 // targets reads an optional `on IDS` tail starting at argument i; without
-// it, the targets are the live servers.
+// it, the targets are the live servers. Their logs and state machines are
+// not read.
 func (s *Session) targets(c lang.Command, i int, name string) ([]sim.ServerInfo, error) {
 	var ids []raft.NodeID
 	listed := false
@@ -228,7 +226,7 @@ func (s *Session) targets(c lang.Command, i int, name string) ([]sim.ServerInfo,
 		}
 		listed = true
 	}
-	ins, err := s.infos()
+	ins, err := s.briefs()
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +269,7 @@ func (s *Session) expectValue(c lang.Command) (render.Expectation, error) {
 	e := render.Expectation{Expected: fmt.Sprintf("%s = %s", key, want), Held: len(ts) > 0}
 	var found []string
 	for _, in := range ts {
-		switch got, ok := in.StateMachine[key]; {
+		switch got, ok := s.sim.Value(in.ID, key); {
 		case !in.Up:
 			e.Held = false
 			found = append(found, fmt.Sprintf("S%d down", in.ID))

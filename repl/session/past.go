@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -397,6 +398,29 @@ func (p *past) info(id raft.NodeID) (sim.ServerInfo, bool) {
 		return sim.ServerInfo{}, false
 	}
 	return s.info, true
+}
+
+// entry returns entry index of server id's log as the fold has it (a
+// logReader for the explainer).
+func (p *past) entry(id raft.NodeID, index uint64) (raft.Entry, bool) {
+	s := p.servers[id]
+	if s == nil {
+		return raft.Entry{}, false
+	}
+	log := s.info.Log
+	k, ok := slices.BinarySearchFunc(log, index, func(e raft.Entry, i uint64) int { return cmp.Compare(e.Index, i) })
+	if !ok {
+		return raft.Entry{}, false
+	}
+	return log[k], true
+}
+
+// lastEntry returns the last entry of server id's log as the fold has it.
+func (p *past) lastEntry(id raft.NodeID) (raft.Entry, bool) {
+	if s := p.servers[id]; s != nil && len(s.info.Log) > 0 {
+		return s.info.Log[len(s.info.Log)-1], true
+	}
+	return raft.Entry{}, false
 }
 
 // pastKey is what an explanation of a server says: when any of it

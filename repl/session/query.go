@@ -99,20 +99,46 @@ func (s *Session) getAll(c lang.Command) render.Result {
 		ids = []raft.NodeID{id}
 	}
 	v := render.FieldValue{Field: field, Single: single}
+	if hi > 0 {
+		v.Range = rangeText
+	} else {
+		lo, hi = 0, math.MaxUint64
+	}
 	for _, id := range ids {
-		in, err := s.sim.Info(id)
+		in, err := s.fieldInfo(id, field, lo, hi)
 		if err != nil {
 			return render.Result{Err: simErr("getAll", err)}
 		}
-		row := render.FieldRow{ID: id, LastIndex: in.LastIndex}
-		if hi > 0 {
-			v.Range = rangeText
-			in.Log = slices.DeleteFunc(in.Log, func(e raft.Entry) bool { return e.Index < lo || e.Index > hi })
-		}
-		row.V = fieldOf(field, in)
-		v.Rows = append(v.Rows, row)
+		v.Rows = append(v.Rows, render.FieldRow{ID: id, LastIndex: in.LastIndex, V: fieldOf(field, in)})
 	}
 	return render.Result{OK: true, Value: v}
+}
+
+// fieldInfo reads what getAll FIELD shows of server id: its brief state,
+// and only for the fields that show them its entries lo..hi, its state
+// machine or its leader's progress; so that a term or one entry costs the
+// same on a log of a million entries as on a short one.
+func (s *Session) fieldInfo(id raft.NodeID, field string, lo, hi uint64) (sim.ServerInfo, error) {
+	in, err := s.sim.Brief(id)
+	if err != nil {
+		return in, err
+	}
+	switch field {
+	case "log":
+		n := uint64(0)
+		if from, to := max(lo, in.FirstIndex), min(hi, in.LastIndex); from <= to {
+			n = to - from + 1
+		}
+		in.Log = make([]raft.Entry, 0, n)
+		for e := range s.sim.Entries(id, lo, hi) {
+			in.Log = append(in.Log, e)
+		}
+	case "stateMachine":
+		in.StateMachine = s.sim.StateMachine(id)
+	case "nextIndex", "matchIndex":
+		in.NextIndex, in.MatchIndex = s.sim.Progress(id)
+	}
+	return in, nil
 }
 
 // indexRange reads "FROM..TO" (both inclusive, FROM >= 1); "FROM.." runs to
@@ -138,7 +164,7 @@ func (s *Session) status(c lang.Command) render.Result {
 	}
 	var st render.Status
 	for _, id := range s.sim.Servers() {
-		in, err := s.sim.Info(id)
+		in, err := s.sim.Brief(id) // status shows no entry: no log is read
 		if err != nil {
 			return render.Result{Err: simErr("status", err)}
 		}
@@ -176,7 +202,7 @@ func referenceConfig(st render.Status, leader raft.NodeID, hasLeader bool) raft.
 		if hasLeader && r.ID == leader {
 			return r.ServerInfo.Membership
 		}
-		if best == nil || r.Up && !best.Up || r.Up == best.Up && (r.Term > best.Term || r.Term == best.Term && len(r.Log) > len(best.Log)) {
+		if best == nil || r.Up && !best.Up || r.Up == best.Up && (r.Term > best.Term || r.Term == best.Term && held(r.ServerInfo) > held(best.ServerInfo)) {
 			best = r
 		}
 	}
@@ -185,3 +211,7 @@ func referenceConfig(st render.Status, leader raft.NodeID, hasLeader bool) raft.
 	}
 	return best.ServerInfo.Membership
 }
+
+// held is the number of entries a server's log holds (FirstIndex..LastIndex:
+// the entries a snapshot replaced are not counted).
+func held(in sim.ServerInfo) uint64 { return in.LastIndex + 1 - in.FirstIndex }

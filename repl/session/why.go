@@ -38,18 +38,13 @@ func (s *Session) why(c lang.Command) render.Result {
 // Why explains server id's state now: its role, term, vote, leader and
 // commit index, each with the events that caused it.
 func (s *Session) Why(id raft.NodeID) (render.Why, error) {
-	info, err := s.sim.Info(id)
+	info, err := s.sim.Brief(id)
 	if err != nil {
 		return render.Why{}, err
 	}
 	evs := s.sim.Trace()
 	x := &explainer{s: s, id: id, info: info, evs: evs, ix: indexTrace(evs), now: s.sim.Now(),
-		peer: func(id raft.NodeID) (sim.ServerInfo, bool) {
-			in, err := s.sim.Info(id)
-			return in, err == nil
-		},
-		backers: s.sim.Backers,
-	}
+		logs: nowLogs{s.sim}, backers: s.sim.Backers}
 	if st := s.sim.TraceStats(); st.Dropped > 0 && len(x.evs) > 0 {
 		x.oldest = x.evs[0].Time
 		x.truncated = true
@@ -65,7 +60,7 @@ func (s *Session) WhyAt(id raft.NodeID, t time.Duration) (render.Why, error) {
 	if t >= s.sim.Now() {
 		return s.Why(id)
 	}
-	if _, err := s.sim.Info(id); err != nil {
+	if _, err := s.sim.Brief(id); err != nil {
 		return render.Why{}, err
 	}
 	evs := s.sim.Trace()
@@ -98,12 +93,37 @@ func (s *Session) pastExplainer(p *past, id raft.NodeID, evs []sim.TraceEvent, i
 	if !ok {
 		return nil, false
 	}
-	x := &explainer{s: s, id: id, info: info, evs: evs, ix: ix, now: t, peer: p.info, backers: p.backers,
+	x := &explainer{s: s, id: id, info: info, evs: evs, ix: ix, now: t, logs: p, backers: p.backers,
 		truncated: truncated, partial: !p.servers[id].whole, commitUnknown: !p.servers[id].commitKnown}
 	if truncated && len(evs) > 0 {
 		x.oldest = evs[0].Time
 	}
 	return x, true
+}
+
+// logReader reads the entries of servers' logs an explanation cites, one
+// at a time: an explanation of a log of a million entries reads a few.
+type logReader interface {
+	// entry returns entry index of server id's log, if it holds it.
+	entry(id raft.NodeID, index uint64) (raft.Entry, bool)
+	// lastEntry returns the last entry server id's log holds, if any.
+	lastEntry(id raft.NodeID) (raft.Entry, bool)
+}
+
+// nowLogs reads the logs as they are now (a server that is down: on its
+// disk).
+type nowLogs struct{ sim *sim.Sim }
+
+func (l nowLogs) entry(id raft.NodeID, index uint64) (raft.Entry, bool) {
+	return l.sim.LogEntry(id, index)
+}
+
+func (l nowLogs) lastEntry(id raft.NodeID) (raft.Entry, bool) {
+	in, err := l.sim.Brief(id)
+	if err != nil {
+		return raft.Entry{}, false
+	}
+	return l.sim.LogEntry(id, in.LastIndex)
 }
 
 // result puts the explanation together.
@@ -128,9 +148,9 @@ type explainer struct {
 	partial bool
 	// commitUnknown says its commit index was set before the trace.
 	commitUnknown bool
-	// peer returns another server's state, and backers whom a leader
-	// reaches: now, or as of the time explained.
-	peer    func(raft.NodeID) (sim.ServerInfo, bool)
+	// logs reads the servers' logs (info holds no entries), and backers
+	// says whom a leader reaches: now, or as of the time explained.
+	logs    logReader
 	backers func(raft.NodeID) []raft.NodeID
 	ix      traceIndex // of the trace evs is the start of
 
@@ -374,8 +394,8 @@ func (x *explainer) down(n string) {
 		vote = fmt.Sprintf("its vote for S%d", in.VotedFor)
 	}
 	last, lastTerm := in.Snapshot.Index, in.Snapshot.Term // a log compacted whole ends with its snapshot
-	if k := len(in.Log); k > 0 {
-		last, lastTerm = in.Log[k-1].Index, in.Log[k-1].Term
+	if e, ok := x.logs.lastEntry(x.id); ok {
+		last, lastTerm = e.Index, e.Term
 	}
 	x.say("its disk keeps term %d, %s and its log (last entry %s); restart %d brings it back as a follower, which learns the commit index again from a leader",
 		in.Term, vote, logPos(last, lastTerm), x.id)
@@ -837,8 +857,8 @@ func (x *explainer) commit(n string) {
 		return
 	}
 	var own *raft.Entry
-	if k := len(in.Log); k > 0 {
-		own = &in.Log[k-1]
+	if e, ok := x.logs.lastEntry(x.id); ok {
+		own = &e
 	}
 	if c == 0 {
 		text := "commit index 0: " + n + " knows of no committed entry yet"
@@ -867,10 +887,8 @@ func (x *explainer) commit(n string) {
 	}
 	if in.Role == raft.Leader && !x.partial {
 		term := uint64(0)
-		for _, e := range in.Log {
-			if e.Index == c {
-				term = e.Term
-			}
+		if e, ok := x.logs.entry(x.id, c); ok {
+			term = e.Term
 		}
 		mine := ", of its own term,"
 		if term != in.Term {
@@ -899,10 +917,11 @@ func (x *explainer) commit(n string) {
 // of an earlier term, so not committed (§5.4.2, Figure 8), if any.
 func (x *explainer) earlier(c uint64) string {
 	in := x.info
-	for k := len(in.Log) - 1; k >= 0; k-- {
-		e := in.Log[k]
-		if e.Index <= c {
-			break
+	last, ok := x.logs.lastEntry(x.id)
+	for i := last.Index; ok && i > c; i-- {
+		e, held := x.logs.entry(x.id, i)
+		if !held {
+			continue
 		}
 		if e.Term == in.Term || !x.onMajority(e.Index) {
 			continue
@@ -921,23 +940,11 @@ func (x *explainer) onMajority(index uint64) bool {
 // holds this server's entry at index: the same index and term.
 func (x *explainer) storing(index uint64) []raft.NodeID {
 	in := x.info
-	var want raft.Entry
-	for _, e := range in.Log {
-		if e.Index == index {
-			want = e
-		}
-	}
+	want, _ := x.logs.entry(x.id, index)
 	var have []raft.NodeID
 	for _, id := range in.Config {
-		o, ok := x.peer(id)
-		if !ok {
-			continue
-		}
-		for _, e := range o.Log {
-			if e.Index == index && e.Term == want.Term {
-				have = append(have, id)
-				break
-			}
+		if e, ok := x.logs.entry(id, index); ok && e.Term == want.Term {
+			have = append(have, id)
 		}
 	}
 	return have
