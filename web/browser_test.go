@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,27 +12,14 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+
+	"raftsim/internal/browsertest"
 )
 
 // The browser tests drive the page in headless Chromium: they act through
 // the UI (clicks, the console, the slider) and check what the page draws.
 // Screenshots are kept in the test's artifact directory (go test -artifacts
 // keeps it; the path is logged).
-
-// browserPath finds Chromium. Under CI=true a missing browser fails the
-// test; elsewhere the test is skipped.
-func browserPath(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("no Chromium found (chromium, chromium-browser, google-chrome): CI must install it (apt-get install chromium)")
-	}
-	t.Skip("skipping the browser tests: no Chromium found (install chromium to run them)")
-	return ""
-}
 
 // browser is one page in a fresh headless Chromium, on a new server.
 type browser struct {
@@ -47,31 +33,17 @@ type browser struct {
 
 func newBrowser(t *testing.T, o Options) *browser {
 	t.Helper()
-	path := browserPath(t)
+	// A whole test: a loaded machine (load 30 on 2 cores) took more than 40 s.
+	ctx := browsertest.New(t, 1280, 800, 2*time.Minute)
 	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(s)
-	t.Cleanup(func() { hs.Close(); s.Close() })
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 800), // a projector,
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 2*time.Minute) // a whole test: a loaded machine (load 30 on 2 cores) took more than 40 s
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	// The server first: it ends the page's event stream, which hs.Close
+	// would otherwise wait for until the browser's timeout (cleanups run
+	// last first, so the browser is still up here).
+	t.Cleanup(func() { s.Close(); hs.Close() })
 	b := &browser{t: t, ctx: ctx, srv: s, url: hs.URL + "/", dir: t.ArtifactDir()}
 	t.Logf("screenshots in %s", b.dir)
 	b.run(chromedp.Navigate(b.url), chromedp.WaitVisible(`#ring .server`))
