@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"raftsim/raft"
@@ -57,6 +58,7 @@ type liveSource interface {
 type liveWatch struct {
 	since map[string]time.Duration // group (its ids joined) -> live since
 	names map[string][]raft.NodeID
+	last  [][]raft.NodeID // the groups since and names were made from
 	// lostAt is when the cluster last went without a leader; leaderless
 	// says it still is.
 	lostAt     time.Duration
@@ -75,6 +77,10 @@ func (w *liveWatch) sample(s liveSource) {
 	if len(groups) == 0 && len(w.since) == 0 {
 		return
 	}
+	if slices.EqualFunc(groups, w.last, slices.Equal) {
+		return // the same groups, live since the same times
+	}
+	w.last = groups
 	next := make(map[string]time.Duration, len(groups))
 	names := make(map[string][]raft.NodeID, len(groups))
 	for _, g := range groups {

@@ -84,6 +84,7 @@ func (s *Sim) SetNet(r NetRule) error {
 	nm := &s.net.model
 	nm.glob, nm.set = nm.global(s).apply(r), true
 	nm.refresh(s)
+	s.net.version++
 	s.emitNet("net " + r.String())
 	return nil
 }
@@ -107,6 +108,7 @@ func (s *Sim) SetLinkNet(from, to raft.NodeID, bothWays bool, r NetRule) error {
 		nm.rules[k] = nm.rules[k].merge(r)
 	}
 	nm.refresh(s)
+	s.net.version++
 	s.emitNet("net " + name + " " + r.String())
 	return nil
 }
@@ -123,6 +125,7 @@ func (s *Sim) ClearLinkNet(from, to raft.NodeID, bothWays bool) error {
 		delete(nm.rules, k)
 	}
 	nm.refresh(s)
+	s.net.version++
 	s.emitNet("net " + name + " reset")
 	return nil
 }
@@ -133,6 +136,7 @@ func (s *Sim) ClearLinkNet(from, to raft.NodeID, bothWays bool) error {
 func (s *Sim) ResetNet() {
 	fault := s.net.model.fault
 	s.net.model = netModel{fault: fault}
+	s.net.version++
 	s.emitNet("net reset")
 }
 

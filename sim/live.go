@@ -31,8 +31,78 @@ import (
 //     elect. Then a group is a whole connected component of the live
 //     servers.
 //
-// Each group is sorted; the groups are in a deterministic order.
+// Each group is sorted; the groups are in a deterministic order. The
+// result is shared with later calls: the caller must not change it.
+//
+// Chaos asks after every command and on a 50 ms grid of virtual time, and
+// the answer rarely changes between two asks: it is kept (liveMemo) with
+// what it was computed from, and computed again only when that changed.
 func (s *Sim) LiveGroups() [][]raft.NodeID {
+	if s.live.fresh(s) {
+		return s.live.groups
+	}
+	s.live.groups = s.liveGroups()
+	s.live.note(s)
+	return s.live.groups
+}
+
+// liveMemo is the last answer of LiveGroups and everything it depends
+// on: the network's version (network.version) and, server by server, the
+// fields liveGroups reads.
+type liveMemo struct {
+	valid   bool
+	net     uint64
+	servers []liveInput
+	groups  [][]raft.NodeID
+}
+
+// liveInput is what liveGroups reads of one server.
+type liveInput struct {
+	srv           *server
+	up, fastDisk  bool
+	guards        bool // pre-vote and check-quorum (guardsPartial)
+	group         int
+	voters, outgo []raft.NodeID // its configuration, while up
+}
+
+func (s *Sim) liveInputOf(srv *server) liveInput {
+	pv, cq := s.preVoteCheckQuorum(srv)
+	in := liveInput{srv: srv, up: srv.up, fastDisk: srv.fsync == 0 && len(srv.writes) == 0, guards: pv && cq, group: srv.group}
+	if srv.up {
+		m := srv.node.MembershipView()
+		in.voters, in.outgo = m.Voters, m.Outgoing
+	}
+	return in
+}
+
+// fresh says whether the kept answer still holds.
+func (m *liveMemo) fresh(s *Sim) bool {
+	if !m.valid || m.net != s.net.version || len(m.servers) != len(s.ids) {
+		return false
+	}
+	for i, id := range s.ids {
+		in, k := s.liveInputOf(s.servers[id]), &m.servers[i]
+		if in.srv != k.srv || in.up != k.up || in.fastDisk != k.fastDisk || in.guards != k.guards || in.group != k.group ||
+			!slices.Equal(in.voters, k.voters) || !slices.Equal(in.outgo, k.outgo) {
+			return false
+		}
+	}
+	return true
+}
+
+// note keeps what the answer just computed depends on. The configurations
+// are copied: a node may change its own in place.
+func (m *liveMemo) note(s *Sim) {
+	m.valid, m.net, m.servers = true, s.net.version, m.servers[:0]
+	for _, id := range s.ids {
+		in := s.liveInputOf(s.servers[id])
+		in.voters, in.outgo = slices.Clone(in.voters), slices.Clone(in.outgo)
+		m.servers = append(m.servers, in)
+	}
+}
+
+// liveGroups computes LiveGroups.
+func (s *Sim) liveGroups() [][]raft.NodeID {
 	var out [][]raft.NodeID
 	for _, m := range s.configs() {
 		// Candidates: live voters that follow m, with fast disks.

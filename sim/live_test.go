@@ -92,3 +92,69 @@ func TestLiveGroupsWithPreVoteAndCheckQuorum(t *testing.T) {
 	require.NoError(t, s.Cut(2, 3, false))
 	assert.Empty(t, s.LiveGroups())
 }
+
+// TestLiveGroupsKeptAnswerMatchesAFreshOne drives clusters through random
+// faults of every kind LiveGroups looks at (crashes, partitions, cuts, the
+// network model of every link and of one, slow disks, membership changes,
+// on clusters with and without pre-vote and check-quorum) and checks after
+// every step that the kept answer is the one computed afresh.
+func TestLiveGroupsKeptAnswerMatchesAFreshOne(t *testing.T) {
+	for seed := uint64(1); seed <= 6; seed++ {
+		s := New(Options{Seed: seed, NoPreVote: seed%2 == 0, NoCheckQuorum: seed%2 == 0})
+		require.NoError(t, s.StartServers(5, ServerOptions{}))
+		_, err := s.StartLoad(LoadOptions{Clients: 2, Rate: 20, Keys: 2, Duration: 20 * time.Second})
+		require.NoError(t, err)
+		rnd := newStream(seed, "test/live")
+		some := func() raft.NodeID { return s.Servers()[rnd.IntN(len(s.Servers()))] }
+		redone, kept := 0, 0
+		for step := range 400 {
+			switch rnd.IntN(12) {
+			case 0:
+				_ = s.Crash(some())
+			case 1:
+				_ = s.Restart(some())
+			case 2:
+				a := some()
+				_ = s.Partition([][]raft.NodeID{{a}})
+			case 3:
+				_ = s.Cut(some(), some(), rnd.IntN(2) == 0)
+			case 4:
+				s.Heal()
+			case 5:
+				_ = s.SetNet(NetRule{Set: NetLoss, Model: NetModel{Loss: 0.1 * float64(rnd.IntN(2))}})
+			case 6:
+				_ = s.SetLinkNet(some(), some(), true, NetRule{Set: NetDup, Model: NetModel{Dup: 0.2}})
+			case 7:
+				_ = s.ClearLinkNet(some(), some(), true)
+			case 8:
+				s.ResetNet()
+			case 9:
+				_ = s.SetFsync(some(), time.Duration(rnd.IntN(2))*20*time.Millisecond)
+			case 10:
+				if step%5 == 0 {
+					_, _ = s.RemoveServer(some())
+				}
+			case 11:
+				if step%5 == 0 {
+					_, _ = s.AddServer(raft.NodeID(5+rnd.IntN(3)), ServerOptions{})
+				}
+			}
+			for range 1 + rnd.IntN(3) {
+				if s.live.fresh(s) {
+					kept++
+				} else {
+					redone++
+				}
+				got, want := s.LiveGroups(), s.liveGroups()
+				require.Equal(t, want, got, "seed %d, step %d", seed, step)
+				require.True(t, s.live.fresh(s), "seed %d, step %d: the answer was not kept", seed, step)
+				s.Run(time.Duration(1+rnd.IntN(30)) * time.Millisecond)
+			}
+		}
+		// The answer must have been both kept and redone, or the test
+		// proves nothing.
+		assert.Positive(t, kept, "seed %d", seed)
+		assert.Positive(t, redone, "seed %d", seed)
+		t.Logf("seed %d: %d answers kept, %d computed", seed, kept, redone)
+	}
+}

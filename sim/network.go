@@ -21,6 +21,9 @@ type network struct {
 	cuts        map[[2]raft.NodeID]bool
 
 	model netModel
+	// version counts the changes of partitions, cuts and the fault model,
+	// so that what was computed from them (liveMemo) knows when to redo it.
+	version uint64
 }
 
 func isClient(id raft.NodeID) bool { return IsClient(id) }
@@ -173,6 +176,7 @@ func (s *Sim) Partition(groups [][]raft.NodeID) error {
 	}
 	s.net.partitioned = true
 	s.net.desc = b.String()
+	s.net.version++
 	s.emitNet("partition " + s.net.desc)
 	return nil
 }
@@ -192,6 +196,7 @@ func (s *Sim) Cut(from, to raft.NodeID, bothWays bool) error {
 		s.net.cuts = map[[2]raft.NodeID]bool{}
 	}
 	s.net.cuts[[2]raft.NodeID{from, to}] = true
+	s.net.version++
 	arrow := "->"
 	if bothWays {
 		s.net.cuts[[2]raft.NodeID{to, from}] = true
@@ -208,6 +213,7 @@ func (s *Sim) Heal() {
 		s.servers[id].group = 0
 	}
 	s.net.partitioned, s.net.desc, s.net.cuts = false, "", nil
+	s.net.version++
 	s.emitNet("heal")
 }
 

@@ -63,6 +63,19 @@ func (s *Sim) newServer(id raft.NodeID, st raft.Storage, o ServerOptions) *serve
 	return srv
 }
 
+// preVoteCheckQuorum says whether srv runs pre-vote and check-quorum: its
+// own options, else the cluster's.
+func (s *Sim) preVoteCheckQuorum(srv *server) (preVote, checkQuorum bool) {
+	preVote, checkQuorum = !s.opts.NoPreVote, !s.opts.NoCheckQuorum
+	if p := srv.opts.PreVote; p != nil {
+		preVote = *p
+	}
+	if c := srv.opts.CheckQuorum; c != nil {
+		checkQuorum = *c
+	}
+	return preVote, checkQuorum
+}
+
 func (s *Sim) nodeConfig(srv *server) raft.Config {
 	et, etMax, hb := srv.opts.ElectionTimeout, srv.opts.ElectionTimeoutMax, srv.opts.HeartbeatInterval
 	if et <= 0 {
@@ -71,13 +84,7 @@ func (s *Sim) nodeConfig(srv *server) raft.Config {
 	if hb <= 0 {
 		hb = s.opts.HeartbeatInterval
 	}
-	preVote, checkQuorum := !s.opts.NoPreVote, !s.opts.NoCheckQuorum
-	if p := srv.opts.PreVote; p != nil {
-		preVote = *p
-	}
-	if c := srv.opts.CheckQuorum; c != nil {
-		checkQuorum = *c
-	}
+	preVote, checkQuorum := s.preVoteCheckQuorum(srv)
 	lease, drift := s.opts.LeaseRead, s.opts.MaxDriftPPM
 	if l := srv.opts.LeaseRead; l != nil {
 		lease = *l

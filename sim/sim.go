@@ -82,7 +82,8 @@ type Sim struct {
 	// after every event while it waits for an election.
 	leaders []raft.NodeID
 
-	net network
+	net  network
+	live liveMemo // LiveGroups' last answer (live.go)
 
 	// clients is indexed by id-ClientIDBase.
 	clients []*client
