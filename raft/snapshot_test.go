@@ -68,12 +68,13 @@ func TestRestartFromSnapshotPlusTail_7(t *testing.T) {
 	assert.Len(t, tn.sm(2), 8)
 }
 
-// Figure 13 and §7: a follower whose next entry the leader has compacted
-// away gets the leader's snapshot, in chunks at increasing offsets, each
-// answered only once written; then replication goes on from there.
-func TestInstallSnapshotInChunks_7(t *testing.T) {
+// behindSnapshot returns three servers where S0 leads and has compacted
+// away the ten writes it took while S2 was cut off (S2 still is): S2's
+// next entry is only in S0's snapshot, which goes in chunks of chunk bytes.
+func behindSnapshot(t *testing.T, chunk int) *testNet {
+	t.Helper()
 	tn := newTestNet(t, 3)
-	tn.snapChunk = 16
+	tn.snapChunk = chunk
 	for _, id := range tn.ids() {
 		tn.start(id)
 	}
@@ -82,6 +83,14 @@ func TestInstallSnapshotInChunks_7(t *testing.T) {
 	tn.writes(0, 0, 10)
 	require.True(t, tn.nodes[0].Compact(tn.now))
 	tn.collect(tn.nodes[0])
+	return tn
+}
+
+// Figure 13 and §7: a follower whose next entry the leader has compacted
+// away gets the leader's snapshot, in chunks at increasing offsets, each
+// answered only once written; then replication goes on from there.
+func TestInstallSnapshotInChunks_7(t *testing.T) {
+	tn := behindSnapshot(t, 16)
 	require.Equal(t, uint64(12), tn.nodes[0].FirstIndex(), "no tail without a threshold")
 	var offsets []uint64
 	tn.drop = func(m Message) bool {
@@ -166,16 +175,7 @@ func TestInstallSnapshotKeepsEntriesPastIt_Figure13(t *testing.T) {
 // chunks received so far; the leader starts the snapshot over and the
 // follower installs it.
 func TestCrashInTheMiddleOfATransfer_7(t *testing.T) {
-	tn := newTestNet(t, 3)
-	tn.snapChunk = 8
-	for _, id := range tn.ids() {
-		tn.start(id)
-	}
-	tn.elect(0)
-	tn.isolate(2, true)
-	tn.writes(0, 0, 10)
-	require.True(t, tn.nodes[0].Compact(tn.now))
-	tn.collect(tn.nodes[0])
+	tn := behindSnapshot(t, 8)
 	chunks := 0
 	tn.drop = func(m Message) bool {
 		if m.Type == MsgSnap && m.To == 2 {

@@ -210,9 +210,10 @@ func (s *Session) removeServer(c lang.Command) render.Result {
 	return s.memberResult("removeServer", id, r)
 }
 
-// memberResult is the result of addServer or removeServer: OK succeeds;
-// every other answer is a refusal, which fails (a script exits 1) and says
-// why, while the value stays the status (JSON "result").
+// memberResult is the result of addServer, removeServer, addLearner,
+// promote and transferLeadership (whose OK leaves id a member): OK
+// succeeds; every other answer is a refusal, which fails (a script exits
+// 1) and says why, while the value stays the status (JSON "result").
 func (s *Session) memberResult(op string, id raft.NodeID, r raft.Response) render.Result {
 	v := render.MemberStatus{Op: op, ID: id, Status: r.Status}
 	if r.Status == raft.StatusOK {
@@ -226,7 +227,8 @@ func (s *Session) memberResult(op string, id raft.NodeID, r raft.Response) rende
 	return render.Result{Value: v, Err: fmt.Errorf("%s %d: %s: %s", op, id, r.Status, s.refusal(op, id, r))}
 }
 
-// refusal says in words why the cluster refused a membership change.
+// refusal says in words why the cluster refused a membership change or a
+// leadership transfer.
 func (s *Session) refusal(op string, id raft.NodeID, r raft.Response) string {
 	if r.Err != "" {
 		return r.Err
@@ -249,6 +251,10 @@ func (s *Session) refusal(op string, id raft.NodeID, r raft.Response) string {
 		return fmt.Sprintf("server %d is a voter or a learner already%s", id, config)
 	case r.Status == raft.StatusNotAMember && op == "promote":
 		return fmt.Sprintf("server %d is not a learner%s", id, config)
+	case r.Status == raft.StatusNotLeader && op == "transferLeadership" && r.LeaderHint != raft.None:
+		return fmt.Sprintf("S%d leads instead", r.LeaderHint)
+	case r.Status == raft.StatusTimeout && op == "transferLeadership":
+		return fmt.Sprintf("S%d was not elected in time (is it up, and reachable from the leader and a majority?)", id)
 	}
 	switch r.Status {
 	case raft.StatusNotLeader:

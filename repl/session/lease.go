@@ -27,24 +27,7 @@ func (s *Session) transferLeadership(c lang.Command) render.Result {
 	if err != nil {
 		return render.Result{Err: simErr("transferLeadership", err)}
 	}
-	v := render.MemberStatus{Op: "transferLeadership", ID: id, Status: r.Status}
-	if r.Status == raft.StatusOK {
-		return render.Result{OK: true, Value: v}
-	}
-	return render.Result{Value: v, Err: fmt.Errorf("transferLeadership %d: %s: %s", id, r.Status, s.transferRefusal(id, r))}
-}
-
-// transferRefusal says in words why a transfer did not hand over.
-func (s *Session) transferRefusal(id raft.NodeID, r raft.Response) string {
-	switch {
-	case r.Err != "":
-		return r.Err
-	case r.Status == raft.StatusNotLeader && r.LeaderHint != raft.None:
-		return fmt.Sprintf("S%d leads instead", r.LeaderHint)
-	case r.Status == raft.StatusTimeout:
-		return fmt.Sprintf("S%d was not elected in time (is it up, and reachable from the leader and a majority?)", id)
-	}
-	return s.refusal("transferLeadership", id, r)
+	return s.memberResult("transferLeadership", id, r)
 }
 
 // clockCmd shows or sets a server's clock drift:
