@@ -125,18 +125,26 @@ func (q *eventQueue) pop() event {
 // and slots are reused, so a delivery costs no allocation once the pool has
 // grown to the number of messages in flight.
 type msgPool struct {
-	msgs  []raft.Message
+	msgs []raft.Message
+	// sent holds, per slot, the number of the trace record of the
+	// message's send plus one (0: none), so that its delivery can copy it
+	// (traceRing.addDeliver).
+	sent  []uint64
 	slots []uint32 // free slots
 }
 
-func (p *msgPool) put(m *raft.Message) uint64 {
+// put stores m, whose send is trace record sent-1 (0: not recorded), and
+// returns its slot.
+func (p *msgPool) put(m *raft.Message, sent uint64) uint64 {
 	if n := len(p.slots); n > 0 {
 		slot := p.slots[n-1]
 		p.slots = p.slots[:n-1]
 		p.msgs[slot] = *m
+		p.sent[slot] = sent
 		return uint64(slot)
 	}
 	p.msgs = append(p.msgs, *m)
+	p.sent = append(p.sent, sent)
 	return uint64(len(p.msgs) - 1)
 }
 

@@ -72,6 +72,7 @@ func (s *Sim) send(m *raft.Message) {
 		}
 		s.emitMsg(kind, m.From, m.To, m, "")
 	}
+	sent := s.sentRecord()
 	if why := s.blocked(m.From, m.To); why != "" {
 		s.drop(m, why)
 		return
@@ -80,27 +81,36 @@ func (s *Sim) send(m *raft.Message) {
 	if !nm.faulty {
 		// The hot path: one latency draw, as before the fault model.
 		at := s.now + s.latency()
-		s.queue.push(event{at: at, aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
+		s.queue.push(event{at: at, aux: s.pool.put(m, sent), id: int32(m.To), kind: evDeliver})
 		return
 	}
-	s.sendFaulty(m, nm.link(s, m.From, m.To))
+	s.sendFaulty(m, nm.link(s, m.From, m.To), sent)
+}
+
+// sentRecord returns the number of the trace record just made plus one,
+// or 0 when the trace is off.
+func (s *Sim) sentRecord() uint64 {
+	if s.ring == nil {
+		return 0
+	}
+	return s.ring.recs.count()
 }
 
 // sendFaulty sends m over a link with model lm: it may be lost, delayed
 // more, or duplicated. Loss and duplication are drawn from the fault
 // stream, so that they never shift the latencies of the network stream.
-func (s *Sim) sendFaulty(m *raft.Message, lm *NetModel) {
+func (s *Sim) sendFaulty(m *raft.Message, lm *NetModel, sent uint64) {
 	fr := s.net.model.rnd(s)
 	if lm.Loss > 0 && fr.Float64() < lm.Loss {
 		s.drop(m, "loss")
 		return
 	}
-	s.queue.push(event{at: s.now + s.delay(lm), aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
+	s.queue.push(event{at: s.now + s.delay(lm), aux: s.pool.put(m, sent), id: int32(m.To), kind: evDeliver})
 	if lm.Dup > 0 && fr.Float64() < lm.Dup {
 		if s.tracing() {
 			s.emitMsg(EvSend, m.From, m.To, m, "duplicate")
 		}
-		s.queue.push(event{at: s.now + s.delay(lm), aux: s.pool.put(m), id: int32(m.To), kind: evDeliver})
+		s.queue.push(event{at: s.now + s.delay(lm), aux: s.pool.put(m, s.sentRecord()), id: int32(m.To), kind: evDeliver})
 	}
 }
 
@@ -130,7 +140,7 @@ func (s *Sim) deliver(slot uint64) {
 		s.drop(m, "down")
 		return
 	}
-	if s.tracing() {
+	if s.listener != nil || (s.ring != nil && !s.ring.addDeliver(s.pool.sent[slot], s.now)) {
 		s.emitMsg(EvDeliver, m.From, m.To, m, "")
 	}
 	s.stepServer(srv, m)

@@ -151,3 +151,38 @@ func TestTraceOff(t *testing.T) {
 	require.Empty(t, s.Trace())
 	require.Equal(t, TraceStats{}, s.TraceStats())
 }
+
+// TestTraceDeliveryCopies: a delivery recorded as a copy of its send's
+// record (traceRing.addDeliver) reads back exactly as one packed anew, with
+// duplicates, losses, a crash and a trace short enough to wrap while
+// messages are in flight. A listener makes every delivery be packed anew.
+func TestTraceDeliveryCopies(t *testing.T) {
+	run := func(listen bool, capacity int) []TraceEvent {
+		s := New(Options{Seed: 3, TraceCap: capacity})
+		if listen {
+			s.OnEvent(func(TraceEvent) {})
+		}
+		require.NoError(t, s.StartServers(3, ServerOptions{}))
+		_, ok := s.LeaderID(true)
+		require.True(t, ok)
+		_, err := s.StartLoad(LoadOptions{Clients: 3, Rate: 100, Duration: 2 * time.Second})
+		require.NoError(t, err)
+		s.Run(500 * time.Millisecond)
+		require.NoError(t, s.SetNet(NetRule{Set: NetDup | NetLoss, Model: NetModel{Dup: 0.2, Loss: 0.05}}))
+		s.Run(time.Second)
+		require.NoError(t, s.Crash(1))
+		s.Run(time.Second)
+		// Messages in flight while hundreds of events pass: their sends
+		// leave the short trace before they arrive.
+		require.NoError(t, s.SetNet(NetRule{Set: NetLatency, Model: NetModel{LatencyMin: 5 * time.Millisecond, LatencyMax: 400 * time.Millisecond}}))
+		s.Run(2 * time.Second)
+		return s.Trace()
+	}
+	for _, capacity := range []int{700, 25} {
+		copied, packed := run(false, capacity), run(true, capacity)
+		require.Len(t, copied, capacity)
+		for i := range packed {
+			require.Equal(t, packed[i], copied[i], "event %d of %d (trace of %d)", i, len(packed), capacity)
+		}
+	}
+}
