@@ -21,7 +21,7 @@ func (g *gen) jointChange() {
 	if !ok || !g.canChangeMembers() {
 		return
 	}
-	in, err := g.sim().Info(l)
+	in, err := g.sim().Brief(l)
 	if err != nil || in.Membership.Joint() {
 		return
 	}
@@ -101,7 +101,7 @@ func (g *gen) jointSplit() {
 	if !ok {
 		return
 	}
-	in, err := g.sim().Info(l)
+	in, err := g.sim().Brief(l)
 	if err != nil || in.Membership.Joint() {
 		return
 	}

@@ -20,7 +20,7 @@ func (g *gen) transfer() {
 	if !ok || g.netModel {
 		return
 	}
-	in, err := g.sim().Info(l)
+	in, err := g.sim().Brief(l)
 	if err != nil {
 		return
 	}
@@ -45,8 +45,9 @@ func (g *gen) transfer() {
 	target := g.oneOf(live)
 	if g.pct(60) {
 		target = live[0] // the member furthest behind the leader
+		_, match := g.sim().Progress(l)
 		for _, id := range live[1:] {
-			if in.MatchIndex[id] < in.MatchIndex[target] {
+			if match[id] < match[target] {
 				target = id
 			}
 		}

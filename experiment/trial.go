@@ -250,7 +250,7 @@ func RunTrial(st Setup, index int, seed uint64) (Trial, error) {
 
 	oldTerm := uint64(0)
 	for _, id := range s.Servers() {
-		if in, err := s.Info(id); err == nil {
+		if in, err := s.Brief(id); err == nil {
 			oldTerm = max(oldTerm, in.Term)
 		}
 	}
@@ -266,7 +266,7 @@ func RunTrial(st Setup, index int, seed uint64) (Trial, error) {
 	t.Elected = s.Now() - crashAt
 	if !t.Censored {
 		nl, _ := s.LeaderID(false)
-		in, err := s.Info(nl)
+		in, err := s.Brief(nl)
 		if err != nil {
 			return t, err
 		}
@@ -315,13 +315,13 @@ func eligible(s *sim.Sim, leader raft.NodeID) int {
 	type pos struct{ term, index uint64 }
 	var live []pos
 	for _, id := range s.Servers() {
-		in, err := s.Info(id)
+		in, err := s.Brief(id)
 		if err != nil || !in.Up || id == leader {
 			continue
 		}
 		p := pos{}
-		if n := len(in.Log); n > 0 {
-			p = pos{in.Log[n-1].Term, in.Log[n-1].Index}
+		if e, ok := s.LogEntry(id, in.LastIndex); ok {
+			p = pos{e.Term, e.Index}
 		}
 		live = append(live, p)
 	}

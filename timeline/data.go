@@ -63,8 +63,8 @@ func FromSim(s *sim.Sim, title string) Input {
 func HistoryFromSim(s *sim.Sim, title string) Input {
 	in := Input{Title: title, Seed: s.Seed(), Now: s.Now(), History: s.History(), Faults: s.Faults()}
 	for _, id := range s.Servers() {
-		if si, err := s.Info(id); err == nil {
-			si.Log, si.StateMachine = nil, nil // not drawn; they can be large
+		if si, err := s.Brief(id); err == nil { // the log and state machine are not drawn
+			si.NextIndex, si.MatchIndex = s.Progress(id)
 			in.Servers = append(in.Servers, si)
 		}
 	}
