@@ -38,6 +38,9 @@ type testNet struct {
 	// snapThreshold and snapChunk configure snapshots (0: none, default).
 	snapThreshold uint64
 	snapChunk     int
+	// maxBatch is the nodes' MaxBatch (0: the default); 1 turns batching
+	// off, for the tests of pipelining and of the in-flight window.
+	maxBatch int
 }
 
 const clientA NodeID = 1000
@@ -77,8 +80,18 @@ func idsUpTo(n int) []NodeID {
 }
 
 func newTestNetProto(t *testing.T, ids []NodeID, rules Rules, p protocol) *testNet {
+	return newTestNetBatch(t, ids, rules, p, 0)
+}
+
+// newBatchNet is a testNet of n servers whose MaxBatch is maxBatch.
+func newBatchNet(t *testing.T, n, maxBatch int) *testNet {
+	return newTestNetBatch(t, idsUpTo(n), Rules{}, modern, maxBatch)
+}
+
+func newTestNetBatch(t *testing.T, ids []NodeID, rules Rules, p protocol, maxBatch int) *testNet {
 	tn := &testNet{t: t, nodes: map[NodeID]*Node{}, disks: map[NodeID]*Storage{},
-		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, rules: rules, entriesTo: map[NodeID]int{}, proto: p, sms: map[NodeID]*testSM{}, chunks: map[NodeID][]SnapshotChunk{}}
+		cut: map[[2]NodeID]bool{}, replies: map[NodeID][]Response{}, rules: rules, entriesTo: map[NodeID]int{}, proto: p, sms: map[NodeID]*testSM{}, chunks: map[NodeID][]SnapshotChunk{},
+		maxBatch: maxBatch}
 	for _, id := range ids {
 		tn.disks[id] = &Storage{Bootstrap: slices.Clone(ids)}
 		tn.start(id)
@@ -90,7 +103,7 @@ func (tn *testNet) config(id NodeID) Config {
 	return Config{ID: id, ElectionTimeout: 150 * time.Millisecond, HeartbeatInterval: 50 * time.Millisecond,
 		Rand: rand.New(rand.NewPCG(uint64(id), 7)), Trace: true, Rules: tn.rules,
 		PreVote: tn.proto.preVote, CheckQuorum: tn.proto.checkQuorum, LeaseRead: tn.proto.leaseRead,
-		SnapshotThreshold: tn.snapThreshold, SnapshotChunk: tn.snapChunk}
+		SnapshotThreshold: tn.snapThreshold, SnapshotChunk: tn.snapChunk, MaxBatch: tn.maxBatch}
 }
 
 // start (re)creates node id from its disk.

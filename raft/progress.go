@@ -121,3 +121,11 @@ func (pr *progress) freeTo(index uint64) {
 		pr.inflight = append(pr.inflight[:0], pr.inflight[k:]...)
 	}
 }
+
+// busy reports whether an AppendEntries with entries beyond commit is in
+// flight to the follower: a commit round is under way, and a new entry
+// waits to go in the next batch (offerAppend). inflight is ascending.
+func (pr *progress) busy(commit uint64) bool {
+	k := len(pr.inflight)
+	return k > 0 && pr.inflight[k-1] > commit
+}

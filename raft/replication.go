@@ -125,19 +125,85 @@ func (n *Node) sendHeartbeat(id NodeID, pr *progress) {
 		PrevIndex: n.commit, PrevTerm: n.log.term(n.commit), ReadSeq: n.readSeq})
 }
 
-// broadcastAppend sends new entries to every peer whose pipeline has room.
+// broadcastAppend offers the entries just appended to every peer: each one
+// gets them at once if its pipeline is idle, or in the next batch (see
+// offerAppend).
 func (n *Node) broadcastAppend() {
 	for _, id := range n.peers {
-		n.sendAppend(id, n.prs[id])
+		n.offerAppend(id, n.prs[id])
 	}
 }
 
-// sendAppend sends one AppendEntries from pr.next (§5.3) if the follower's
-// state lets it, and reports whether it did. Probing, one message is out
-// at a time, with entries if there are any (an empty one checks where the
-// follower stands). Replicating, it pipelines entries: next moves past
-// them before the answer comes, up to MaxInflight messages.
+// offerAppend sends what waits for a follower under the batching policy
+// of the pipeline (dissertation §10.2.1: batching and pipelining). Its
+// unit is the commit round. While the follower has an AppendEntries in
+// flight whose entries are not all committed yet (progress.busy), a round
+// is under way: a new entry gets no message of its own, unless a whole
+// batch (MaxBatch entries) waits. Fewer entries wait in the leader's log
+// for the answer that ends the round (handleAppResp offers again), or for
+// the next heartbeat, which sends whatever waits. So the entries proposed
+// during one round trip go out together in the next message, and a burst
+// of proposals costs a follower one AppendEntries and one answer per round
+// trip instead of one of each per entry. It is Nagle's rule, as TCP
+// applies it to small segments, counted in commit rounds.
+//
+// A lone entry pays nothing: with nothing in flight it goes at once, as it
+// did before batching. Nor does an entry that finds every message in
+// flight committed already: the round it would wait for is over (the
+// quorum answered; the follower that has not is merely slower), so it
+// starts a new one at once. Holding it back would make its commit wait
+// for the slowest follower's round trip, a closed-loop client with one
+// request at a time (bench -w 1) would pay it on every request, and it
+// would save no message: nothing else is coming. Whole batches still
+// pipeline, up to MaxInflight messages, so a long queue is not held to one
+// message per round trip. The wait is bounded by a round trip to that
+// follower, or by a heartbeat interval if an answer is lost. MaxBatch 1
+// turns batching off: every entry is a whole batch, and goes in its own
+// message at once.
+//
+// Batching is per follower and decided on the leader's state alone, never
+// on a timer: a slow follower's backlog never delays the others, and a run
+// stays deterministic. It is not "flush at the end of each Ready": the
+// leader takes one input per Step (each client request is a Step of its
+// own), so a flush per Ready would send one message per entry, as before.
+// Probes and snapshot chunks go one at a time anyway; they are unchanged.
+func (n *Node) offerAppend(id NodeID, pr *progress) {
+	n.sendAppends(id, pr, false)
+}
+
+// sendAppend sends AppendEntries from pr.next (§5.3) if the follower's
+// state lets it, and reports whether it sent any. Probing, one message is
+// out at a time, with entries if there are any (an empty one checks where
+// the follower stands). Replicating, it pipelines: next moves past the
+// entries before the answer comes, and everything waiting goes at once, in
+// messages of up to MaxBatch entries, as far as MaxInflight messages in
+// flight allow; what the window cannot take waits for the next answer.
 func (n *Node) sendAppend(id NodeID, pr *progress) bool {
+	return n.sendAppends(id, pr, true)
+}
+
+// sendAppends is sendAppend (flush) or offerAppend (not flush: a partial
+// batch waits while a message is in flight).
+func (n *Node) sendAppends(id NodeID, pr *progress, flush bool) bool {
+	sent := false
+	for {
+		if !flush && pr.state == stateReplicate && pr.busy(n.commit) &&
+			n.log.lastIndex()+1-pr.next < uint64(n.cfg.MaxBatch) {
+			return sent // a partial batch waits for the pipeline (offerAppend)
+		}
+		if !n.sendOneAppend(id, pr) {
+			return sent
+		}
+		sent = true
+		if pr.state != stateReplicate {
+			return sent // probes and snapshot chunks go one at a time
+		}
+	}
+}
+
+// sendOneAppend sends one AppendEntries, or a snapshot chunk, to a
+// follower if its state lets it, and reports whether it did.
+func (n *Node) sendOneAppend(id NodeID, pr *progress) bool {
 	last := n.log.lastIndex()
 	if pr.next > last+1 {
 		n.violation("nextIndex beyond the log", pr.next, last)
@@ -386,7 +452,9 @@ func (n *Node) handleAppResp(m Message) {
 	case pr.next <= pr.match:
 		pr.next = pr.match + 1
 	}
-	n.sendAppend(m.From, pr)
+	// The pipeline has room again: what waits goes, in whole batches, and
+	// the rest once nothing is in flight (offerAppend).
+	n.offerAppend(m.From, pr)
 }
 
 // progressed acts on a follower's matchIndex having moved, whether by
@@ -480,7 +548,7 @@ func (n *Node) handleHeartbeatResp(m Message) {
 	}
 	n.ackRead(pr, &m)
 	if n.role == Leader && pr.match < n.log.lastIndex() {
-		n.sendAppend(m.From, pr)
+		n.offerAppend(m.From, pr)
 	}
 }
 

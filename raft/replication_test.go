@@ -197,9 +197,10 @@ func TestEntriesPersistedInSameReadyAsAck(t *testing.T) {
 }
 
 // Pipelining: the leader sends a second batch before the first is
-// acknowledged, up to MaxInflight messages.
+// acknowledged, up to MaxInflight messages. With MaxBatch 1 every entry is
+// a whole batch (TestBatch* test batches of more).
 func TestPipelinedAppends(t *testing.T) {
-	tn := newTestNet(t, 3)
+	tn := newBatchNet(t, 3, 1)
 	tn.elect(0)
 	tn.advance(60 * time.Millisecond)
 	n := tn.nodes[0]
@@ -295,9 +296,10 @@ func TestReturningFollowerGetsOnlyWhatItLacks_5_3(t *testing.T) {
 // MaxInflight bounds the AppendEntries in flight to a follower: answers to
 // heartbeats free nothing (only an acknowledgement of the entries does), so
 // a follower that hears the heartbeats but loses every entry is sent one
-// window of messages, then probed one message at a time.
+// window of messages, then probed one message at a time. MaxBatch 1 makes
+// each request a message of its own, so that 100 requests can fill it.
 func TestInflightWindowIsABound(t *testing.T) {
-	tn := newTestNet(t, 3)
+	tn := newBatchNet(t, 3, 1)
 	tn.elect(0)
 	tn.advance(60 * time.Millisecond)
 	msgsTo1 := 0

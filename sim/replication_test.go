@@ -34,9 +34,12 @@ func TestEachEntrySentToEachFollowerAboutOnce(t *testing.T) {
 		}
 	})
 	require.NoError(t, s.StartServers(3, ServerOptions{}))
-	_, err := s.StartLoad(LoadOptions{Clients: 20, Rate: 400, Keys: 5, Duration: 2 * time.Second})
+	// Three seconds: the clients wait for their answers, so a little
+	// less than 400/s comes out (batching adds half a round trip of
+	// latency under load), and the ratio needs 500 entries at least.
+	_, err := s.StartLoad(LoadOptions{Clients: 20, Rate: 400, Keys: 5, Duration: 3 * time.Second})
 	require.NoError(t, err)
-	s.Run(2 * time.Second)
+	s.Run(3 * time.Second)
 	ok, why := s.WaitQuiet(5 * time.Second)
 	require.True(t, ok, why)
 	l, found := s.LeaderID(false)

@@ -258,7 +258,7 @@ func TestBrowserTimeline(t *testing.T) {
 // the window; and a burst of wheel events is drawn once a frame, not once
 // an event. (How long it takes is BenchmarkTimelinePage's.)
 func TestBrowserTimelineLargeRun(t *testing.T) {
-	file, events := export(t, "startServers 5", "load clients=10 rate=300 keys=5 duration=20s", "run 20s")
+	file, events := export(t, "startServers 5", "load clients=10 rate=300 keys=5 duration=40s", "run 40s")
 	if events < 100_000 {
 		t.Fatalf("%d events: the run must be larger", events)
 	}
@@ -304,14 +304,14 @@ func TestBrowserTimelineLargeRun(t *testing.T) {
 	p.screenshot("large-zoomed")
 }
 
-// BenchmarkTimelinePage measures a 130,000-event run's page: exporting it
+// BenchmarkTimelinePage measures a 137,000-event run's page: exporting it
 // (the data built, the explanations, the page written) and, in headless
 // Chromium, opening it (parse and first draw, the page's data-render-ms)
 // and drawing it zoomed out and at 20 ms (data-draw-ms, median of 9
 // draws each). go test -run XXX -bench TimelinePage ./timeline/
 func BenchmarkTimelinePage(b *testing.B) {
 	s := session.New(session.Options{Seed: 1})
-	for _, l := range []string{"startServers 5", "load clients=10 rate=300 keys=5 duration=20s", "run 20s"} {
+	for _, l := range []string{"startServers 5", "load clients=10 rate=300 keys=5 duration=40s", "run 40s"} {
 		if r := s.Exec(l); r.Err != nil {
 			b.Fatal(r.Err)
 		}
