@@ -26,7 +26,7 @@ func longCluster(tb testing.TB) *Session {
 	tb.Helper()
 	long.once.Do(func() {
 		s := New(Options{Seed: 1})
-		for _, line := range []string{"startServers 3", "getLeaderId", "load clients=100 rate=2000/s for=70s", "run 71s"} {
+		for _, line := range []string{"startServers 3", "getLeaderId", "load clients=150 rate=2000/s for=70s", "run 71s"} {
 			if r := s.Exec(line); r.Err != nil {
 				panic(line + ": " + r.Err.Error())
 			}
