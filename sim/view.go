@@ -69,9 +69,13 @@ func (s *Sim) InfoTail(id raft.NodeID, n int) (si ServerInfo, lastIndex uint64, 
 		return ServerInfo{}, 0, err
 	}
 	if !srv.up {
-		si, err = s.Info(id)
+		si, _, err = s.brief("info", id) // its disk: read only the tail of its log
 		lastIndex = si.LastIndex
-		si.Log = tail(si.Log, n)
+		from := max(si.FirstIndex, lastIndex+1-min(lastIndex, uint64(max(n, 0))))
+		si.Log = make([]raft.Entry, 0, lastIndex+1-min(from, lastIndex+1))
+		for e := range s.Entries(id, from, lastIndex) {
+			si.Log = append(si.Log, e)
+		}
 		return si, lastIndex, err
 	}
 	nd := srv.node
@@ -91,13 +95,6 @@ func (s *Sim) InfoTail(id raft.NodeID, n int) (si ServerInfo, lastIndex uint64, 
 	si.Snapshot = SnapshotInfo{Index: meta.Index, Term: meta.Term, Config: meta.Config, Old: meta.Outgoing, Learners: meta.Learners, Bytes: size}
 	si.Membership = nd.Membership()
 	return si, lastIndex, nil
-}
-
-func tail(l []raft.Entry, n int) []raft.Entry {
-	if len(l) > n {
-		return l[len(l)-n:]
-	}
-	return l
 }
 
 // NextAt returns the time of the next event, if any is queued.

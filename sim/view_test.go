@@ -98,6 +98,13 @@ func TestInfoTailKeepsTheEndOfTheLog(t *testing.T) {
 	require.False(t, down.Up)
 	require.Equal(t, tail.Log, down.Log, "a crashed server's log is on its disk")
 	require.Equal(t, full.Log[len(full.Log)-1].Index, last)
+	whole, _, err := s.InfoTail(l, 1000)
+	require.NoError(t, err)
+	require.Equal(t, full.Log, whole.Log, "a tail longer than the log is the log")
+	none, _, err := s.InfoTail(l, 0)
+	require.NoError(t, err)
+	require.NotNil(t, none.Log)
+	require.Empty(t, none.Log)
 }
 
 // Linked is about the network only; Connected also asks whether both are up.
