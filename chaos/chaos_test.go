@@ -255,3 +255,22 @@ func TestMembershipChangesScaleWithDuration(t *testing.T) {
 	assert.LessOrEqual(t, short, memberOpsPer10s)
 	assert.Greater(t, long, memberOpsPer10s, "a minute of faults makes more than %d changes", memberOpsPer10s)
 }
+
+// TestRunDurationReadsWhatTimeDoes checks the fast path of runDuration
+// against time.ParseDuration, on the lines runLine writes and on others.
+func TestRunDurationReadsWhatTimeDoes(t *testing.T) {
+	for _, d := range []time.Duration{time.Millisecond, 20 * time.Millisecond, 999 * time.Millisecond, time.Second, 1500 * time.Millisecond, 10 * time.Second, 90 * time.Minute} {
+		got, ok := runDuration(runLine(d))
+		assert.True(t, ok, runLine(d))
+		assert.Equal(t, d, got, runLine(d))
+	}
+	for _, text := range []string{"run 0ms", "run 0s", "run -5ms", "run +5ms", "run 1.5s", "run 2m", "run 1h30m", "run 5us", "run ms", "run s", "run 10", "run x5ms", "run 9223372036854775807s", "run 9223372036854ms", "until idle 1s"} {
+		want, err := time.ParseDuration(strings.TrimPrefix(text, "run "))
+		wantOK := err == nil && want > 0 && strings.HasPrefix(text, "run ")
+		got, ok := runDuration(text)
+		assert.Equal(t, wantOK, ok, text)
+		if wantOK {
+			assert.Equal(t, want, got, text)
+		}
+	}
+}

@@ -122,11 +122,13 @@ func (w *liveWatch) violation(s liveSource) (kind int, note string) {
 		return duringNone, ""
 	}
 	now := s.Now()
-	group := "servers " + joinIDs(w.names[k])
+	// The note is written only for a violation: the runner asks after
+	// every command and sample, and the answer is nearly always none.
+	group := func() string { return "servers " + joinIDs(w.names[k]) }
 	from := max(since, w.lostAt)
 	if _, ok := s.LeaderID(false); !ok && now-from >= duringLeaderBound {
 		return duringLeader, fmt.Sprintf("# liveness during faults: %s live since t=%s (a connected majority), no leader since t=%s nor at t=%s",
-			group, secs(since), secs(w.lostAt), secs(now))
+			group(), secs(since), secs(w.lostAt), secs(now))
 	}
 	if now-from < duringOpBound {
 		return duringNone, ""
@@ -134,7 +136,7 @@ func (w *liveWatch) violation(s liveSource) (kind int, note string) {
 	// The oldest open operation is the first to have waited too long.
 	if op, ok := s.OldestOpen(); ok && now-max(op.Call, from) >= duringOpBound {
 		return duringOps, fmt.Sprintf("# liveness during faults: %s live since t=%s (a connected majority), client %d's %s %s (seq %d), called at t=%s, unanswered at t=%s",
-			group, secs(since), sim.ShownID(op.Client), op.Op, op.Key, op.Seq, secs(op.Call), secs(now))
+			group(), secs(since), sim.ShownID(op.Client), op.Op, op.Key, op.Seq, secs(op.Call), secs(now))
 	}
 	return duringNone, ""
 }

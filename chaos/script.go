@@ -1,7 +1,8 @@
 package chaos
 
 import (
-	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -140,6 +141,17 @@ func runDuration(text string) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
+	// The fast path reads what fmtDur writes (the generator folds many
+	// short runs, and parses each); anything else goes to ParseDuration.
+	num, unit := rest, time.Duration(0)
+	if n, ok := strings.CutSuffix(rest, "ms"); ok {
+		num, unit = n, time.Millisecond
+	} else if n, ok := strings.CutSuffix(rest, "s"); ok {
+		num, unit = n, time.Second
+	}
+	if v, err := strconv.ParseInt(num, 10, 64); err == nil && unit > 0 && v > 0 && num[0] != '+' && v <= int64(math.MaxInt64/unit) {
+		return time.Duration(v) * unit, true
+	}
 	d, err := time.ParseDuration(rest)
 	return d, err == nil && d > 0
 }
@@ -149,7 +161,7 @@ func runDuration(text string) (time.Duration, bool) {
 func fmtDur(d time.Duration) string {
 	ms := d.Milliseconds()
 	if ms%1000 == 0 {
-		return fmt.Sprintf("%ds", ms/1000)
+		return strconv.FormatInt(ms/1000, 10) + "s"
 	}
-	return fmt.Sprintf("%dms", ms)
+	return strconv.FormatInt(ms, 10) + "ms"
 }
