@@ -197,18 +197,17 @@ func (s *Store) Snapshot() []byte {
 		ss := s.sessions[c]
 		st.Sessions = append(st.Sessions, sessionState{Client: c, Seq: ss.seq, Status: ss.resp.Status, Result: ss.resp.Result, Err: ss.resp.Err, Last: ss.last})
 	}
-	b, err := json.Marshal(st)
-	if err != nil {
-		panic("kv: a snapshot that cannot be encoded: " + err.Error()) // strings and numbers always can
-	}
-	return b
+	return appendSnapshot(nil, &st, slices.Sorted(maps.Keys(s.data)))
 }
 
 // Restore replaces the state by that of a snapshot Snapshot made.
 func (s *Store) Restore(data []byte) error {
 	var st snapshotState
-	if err := json.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("kv: restore: %w", err)
+	if !parseSnapshot(data, &st) {
+		st = snapshotState{}
+		if err := json.Unmarshal(data, &st); err != nil {
+			return fmt.Errorf("kv: restore: %w", err)
+		}
 	}
 	if st.Data == nil {
 		st.Data = map[string]raft.Value{}
