@@ -101,6 +101,15 @@ func (l *raftLog) append(e Entry) {
 		l.chunks = append(l.chunks, make([]Entry, 0, c))
 	}
 	last := &l.chunks[len(l.chunks)-1]
+	if len(*last) == cap(*last) {
+		// The first chunk (or one cut by truncate) is full: double it,
+		// not by append, which grows a slice this long by a quarter
+		// at a time and so copies the chunk's entries about twice as
+		// often on its way to chunkSize.
+		grown := make([]Entry, len(*last), min(chunkSize, max(firstChunkCap, 2*cap(*last))))
+		copy(grown, *last)
+		*last = grown
+	}
 	*last = append(*last, e)
 	l.n++
 	l.markUnstable(e.Index)
