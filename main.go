@@ -399,11 +399,14 @@ func chaosCmd(args []string, g *globals) int {
 	if err := cfg.Validate(); err != nil {
 		return usageError(fmt.Errorf("chaos: %v", err))
 	}
+	// The seeds keep little alive but allocate fast (logs, messages), so
+	// the default GC runs all the time (chaos.GCPercent says what is set
+	// instead). GOGC and GOMEMLIMIT still override.
 	if _, set := os.LookupEnv("GOGC"); !set {
-		// The seeds keep little alive but allocate fast (logs, messages),
-		// so the default GC runs all the time: 400 makes chaos two to
-		// three times faster for about 100 MB. GOGC still overrides.
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(chaos.GCPercent)
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(chaos.MemoryLimit)
 	}
 	bar := newProgress(os.Stderr, "seeds", cfg.Seeds)
 	cfg.Progress = bar.update

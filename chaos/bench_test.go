@@ -15,7 +15,8 @@ import (
 //
 //	go test -run XXX -bench Seed -benchtime 200x ./chaos/
 func BenchmarkSeed(b *testing.B) {
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetGCPercent(debug.SetGCPercent(GCPercent))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(MemoryLimit))
 	cfg := Config{Seeds: 1, Start: 1}
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
