@@ -154,8 +154,10 @@ func (p *msgPool) get(slot uint64) *raft.Message { return &p.msgs[slot] }
 
 // free releases slot for reuse. The entries of a delivered message stay
 // valid: they are shared with the sender's log, which never writes into an
-// array it has handed out.
+// array it has handed out. The message is not cleared (392 bytes, with
+// write barriers while the collector runs, on every delivery): what a free
+// slot still refers to stays alive only until the slot is reused, so at
+// most as many messages as were ever in flight at once.
 func (p *msgPool) free(slot uint64) {
-	p.msgs[slot] = raft.Message{} // drop references for the garbage collector
 	p.slots = append(p.slots, uint32(slot))
 }
