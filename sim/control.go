@@ -59,10 +59,16 @@ var ErrNoSuchMessage = fmt.Errorf("no such message on the network")
 
 // take removes message id from the queue and returns its pool slot.
 func (s *Sim) take(op string, id uint64) (uint64, error) {
-	for i := range s.queue.h {
-		if e := &s.queue.h[i]; e.kind == evDeliver && e.seq == id {
-			return s.queue.remove(i).aux, nil
+	found := false
+	for e := range s.queue.all {
+		if e.kind == evDeliver && e.seq == id {
+			found = true
+			break
 		}
+	}
+	if found {
+		out, _ := s.queue.removeSeq(id)
+		return out.aux, nil
 	}
 	return 0, fmt.Errorf("%s %d: %w", op, id, ErrNoSuchMessage)
 }
@@ -116,25 +122,4 @@ func (s *Sim) FireTimer(id raft.NodeID) (heartbeat bool, err error) {
 	srv.node.Expire(s.localNow(srv))
 	s.afterInput(srv, p, false)
 	return heartbeat, nil
-}
-
-// remove takes the event at index i out of the queue and returns it.
-func (q *eventQueue) remove(i int) event {
-	h := q.h
-	out := h[i]
-	last := len(h) - 1
-	e := h[last]
-	q.h = h[:last]
-	if i == last {
-		return out
-	}
-	h = q.h
-	// Put e in the hole at i: up towards the root if it is earlier than
-	// the parent, else down.
-	if i > 0 && e.before(&h[(i-1)/4]) {
-		siftUp(h, i, e)
-	} else {
-		siftDown(h, i, e)
-	}
-	return out
 }

@@ -12,7 +12,7 @@ import (
 	"raftsim/raft"
 )
 
-// Removing any event keeps the heap ordered: what is left pops in time
+// Removing any event keeps the queue ordered: what is left pops in time
 // order, exactly the events that were not removed.
 func TestEventQueueRemoveKeepsOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
@@ -22,9 +22,16 @@ func TestEventQueueRemoveKeepsOrder(t *testing.T) {
 		for i := 0; i < n; i++ {
 			q.push(event{at: time.Duration(r.IntN(20))})
 		}
-		want := slices.Clone(q.h)
+		var want []event
+		for e := range q.all {
+			want = append(want, *e)
+		}
+		require.Len(t, want, n)
 		for k := r.IntN(n); k > 0 && q.Len() > 0; k-- {
-			e := q.remove(r.IntN(q.Len()))
+			seq := want[r.IntN(len(want))].seq
+			e, ok := q.removeSeq(seq)
+			require.True(t, ok)
+			require.Equal(t, seq, e.seq)
 			want = slices.DeleteFunc(want, func(x event) bool { return x.seq == e.seq })
 		}
 		slices.SortFunc(want, func(a, b event) int {

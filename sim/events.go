@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/bits"
 	"time"
 
 	"raftsim/raft"
@@ -44,81 +45,159 @@ func (e *event) before(o *event) bool {
 	return e.seq < o.seq
 }
 
-// eventQueue is a 4-ary min-heap of events ordered by (at, seq). It is
-// written by hand instead of with container/heap to avoid boxing every event
-// in an interface on each push and pop; four children per node make the
-// heap shallower, and sifting moves a hole instead of swapping.
+// eventQueue holds the events to come, ordered by (at, seq). It is a
+// radix heap, not a binary or 4-ary one: the simulation's clock never goes
+// back, so every event pushed is at or after the last one taken out, and
+// an event can sit in the bucket of the highest bit in which its time
+// differs from that last time. Pushing is an append; taking the earliest
+// out is a scan of bucket 0 (the events at the last time, usually one),
+// and when that is empty, the smallest non-empty bucket is spread over
+// the buckets below it. Each event moves down a few times in its life
+// instead of being sifted past log(n) others at each push and pop
+// (BenchmarkEventQueue). Events are small values (32 bytes, no pointers)
+// so that nothing is allocated once the buckets have grown and the garbage
+// collector never scans them. An event at a time before the last one taken
+// out (the clock was moved by hand, or peek looked past the end of a Run)
+// is rare: the buckets are then spread again from it.
 type eventQueue struct {
-	h   []event
-	seq uint64
+	// buckets[b] holds the events whose time first differs from last in
+	// bit b-1; buckets[0] those at last itself.
+	buckets [65][]event
+	used    uint64 // bit b set: buckets[b] is not empty (b < 64)
+	last    uint64 // no event is earlier; times are taken as unsigned
+	n       int
+	seq     uint64
 }
 
 // Len returns the number of queued events.
-func (q *eventQueue) Len() int { return len(q.h) }
+func (q *eventQueue) Len() int { return q.n }
+
+// bucketOf returns the bucket of an event at time at (at >= last).
+func (q *eventQueue) bucketOf(at time.Duration) int { return bits.Len64(uint64(at) ^ q.last) }
+
+// put adds e to its bucket.
+func (q *eventQueue) put(e event) {
+	b := q.bucketOf(e.at)
+	q.buckets[b] = append(q.buckets[b], e)
+	if b < 64 {
+		q.used |= 1 << b
+	}
+}
 
 // push schedules an event; its sequence number is assigned here.
 func (q *eventQueue) push(e event) {
 	q.seq++
 	e.seq = q.seq
-	q.h = append(q.h, e)
-	siftUp(q.h, len(q.h)-1, e)
+	if uint64(e.at) < q.last {
+		q.rebase(uint64(e.at))
+	}
+	q.put(e)
+	q.n++
 }
 
-// siftUp fills the hole at i with e, moving it towards the root past every
-// parent it comes before.
-func siftUp(h []event, i int, e event) {
-	for i > 0 {
-		p := (i - 1) / 4
-		if !e.before(&h[p]) {
-			break
-		}
-		h[i] = h[p]
-		i = p
+// rebase spreads every event over the buckets again, from last.
+func (q *eventQueue) rebase(last uint64) {
+	var all []event
+	for b := range q.buckets {
+		all = append(all, q.buckets[b]...)
+		q.buckets[b] = q.buckets[b][:0]
 	}
-	h[i] = e
+	q.used, q.last = 0, last
+	for _, e := range all {
+		q.put(e)
+	}
 }
 
-// siftDown fills the hole at i with e, moving it away from the root past
-// every child that comes before it (the heap has four children per node).
-func siftDown(h []event, i int, e event) {
-	last := len(h)
-	for {
-		c := 4*i + 1
-		if c >= last {
-			break
-		}
-		m := c
-		for k := c + 1; k < min(c+4, last); k++ {
-			if h[k].before(&h[m]) {
-				m = k
-			}
-		}
-		if !h[m].before(&e) {
-			break
-		}
-		h[i] = h[m]
-		i = m
+// settle makes bucket 0 hold the earliest events: if it is empty, last
+// moves to the earliest time of the smallest non-empty bucket, whose
+// events then spread over the buckets below it. The queue must not be
+// empty.
+func (q *eventQueue) settle() {
+	if q.used&1 != 0 {
+		return
 	}
-	h[i] = e
+	i := 64
+	if q.used != 0 {
+		i = bits.TrailingZeros64(q.used)
+	}
+	src := q.buckets[i]
+	m := uint64(src[0].at)
+	for k := 1; k < len(src); k++ {
+		m = min(m, uint64(src[k].at))
+	}
+	q.last = m
+	q.buckets[i] = src[:0]
+	if i < 64 {
+		q.used &^= 1 << i
+	}
+	for _, e := range src {
+		q.put(e) // into a bucket below i: the buckets never alias
+	}
+}
+
+// first returns the index in bucket 0 of its earliest event (the one
+// pushed first: they are all at the same time).
+func (q *eventQueue) first() int {
+	b0 := q.buckets[0]
+	j := 0
+	for k := 1; k < len(b0); k++ {
+		if b0[k].seq < b0[j].seq {
+			j = k
+		}
+	}
+	return j
 }
 
 // peek returns the earliest event without removing it. The queue must not
-// be empty.
-func (q *eventQueue) peek() *event { return &q.h[0] }
+// be empty. The pointer is valid until the next push or pop.
+func (q *eventQueue) peek() *event {
+	q.settle()
+	return &q.buckets[0][q.first()]
+}
 
 // pop removes and returns the earliest event. The queue must not be empty.
 func (q *eventQueue) pop() event {
-	h := q.h
-	top := h[0]
-	last := len(h) - 1
-	e := h[last]
-	h = h[:last]
-	q.h = h
-	if last == 0 {
-		return top
+	q.settle()
+	return q.take(0, q.first())
+}
+
+// take removes event k of bucket b and returns it.
+func (q *eventQueue) take(b, k int) event {
+	src := q.buckets[b]
+	e := src[k]
+	last := len(src) - 1
+	src[k] = src[last]
+	q.buckets[b] = src[:last]
+	if last == 0 && b < 64 {
+		q.used &^= 1 << b
 	}
-	siftDown(h, 0, e)
-	return top
+	q.n--
+	return e
+}
+
+// all yields every queued event, in no particular order; the loop must not
+// push or pop.
+func (q *eventQueue) all(yield func(*event) bool) {
+	for b := range q.buckets {
+		for k := range q.buckets[b] {
+			if !yield(&q.buckets[b][k]) {
+				return
+			}
+		}
+	}
+}
+
+// removeSeq takes the event with sequence number seq out of the queue
+// and returns it, if it is there.
+func (q *eventQueue) removeSeq(seq uint64) (event, bool) {
+	for b := range q.buckets {
+		for k := range q.buckets[b] {
+			if q.buckets[b][k].seq == seq {
+				return q.take(b, k), true
+			}
+		}
+	}
+	return event{}, false
 }
 
 // msgPool holds messages in flight. An event refers to its message by slot,

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -50,6 +51,48 @@ func TestEventQueueEqualTimesPopInPushOrder(t *testing.T) {
 	assert.True(t, slices.IsSorted(odds), "events at the same time must pop in the order pushed: %v", odds)
 	assert.Len(t, evens, 100)
 	assert.Len(t, odds, 100)
+}
+
+// TestEventQueueMatchesASortedList plays random pushes, peeks, pops and
+// removals, with times now and then before the last one taken out (the
+// queue spreads its buckets again), against a list kept sorted by (at,
+// seq): every event must come out exactly as from the list.
+func TestEventQueueMatchesASortedList(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var q eventQueue
+	var ref []event
+	seq := uint64(0)
+	now := time.Duration(1 << 40)
+	for step := range 100000 {
+		switch k := r.IntN(10); {
+		case (k < 5 || len(ref) == 0) && len(ref) < 300:
+			at := now + time.Duration(r.Int64N(1<<uint(r.IntN(40))))
+			if r.IntN(50) == 0 {
+				at = now - time.Duration(r.Int64N(1<<30)) // behind the clock
+			}
+			q.push(event{at: at, aux: uint64(step)})
+			seq++
+			// After every event at the same time or earlier: pushed last.
+			i, _ := slices.BinarySearchFunc(ref, at, func(e event, at time.Duration) int {
+				return cmp.Or(cmp.Compare(e.at, at), -1)
+			})
+			ref = slices.Insert(ref, i, event{at: at, aux: uint64(step), seq: seq})
+		case k < 6:
+			require.Equal(t, ref[0], *q.peek(), "step %d", step)
+		case k < 7:
+			i := r.IntN(len(ref))
+			e, ok := q.removeSeq(ref[i].seq)
+			require.True(t, ok)
+			require.Equal(t, ref[i], e, "step %d", step)
+			ref = slices.Delete(ref, i, i+1)
+		default:
+			e := q.pop()
+			require.Equal(t, ref[0], e, "step %d", step)
+			ref = ref[1:]
+			now = e.at
+		}
+		require.Equal(t, len(ref), q.Len())
+	}
 }
 
 func TestEventQueueInterleavedPushPop(t *testing.T) {

@@ -31,8 +31,7 @@ type Flight struct {
 // InFlight returns the messages on the network, in the order they arrive.
 func (s *Sim) InFlight() []Flight {
 	var fs []Flight
-	for i := range s.queue.h {
-		e := &s.queue.h[i]
+	for e := range s.queue.all {
 		if e.kind != evDeliver {
 			continue
 		}
@@ -51,8 +50,8 @@ func (s *Sim) InFlight() []Flight {
 // particular order: what InFlight returns, at a fraction of its cost, for
 // a viewer that only follows which messages come and go.
 func (s *Sim) FlightIDs(dst []uint64) []uint64 {
-	for i := range s.queue.h {
-		if e := &s.queue.h[i]; e.kind == evDeliver {
+	for e := range s.queue.all {
+		if e.kind == evDeliver {
 			dst = append(dst, e.seq)
 		}
 	}
