@@ -90,9 +90,12 @@ func eval[T any](b *browser, expr string) T {
 
 // waitFor polls a JavaScript condition until it holds (the page is
 // updated by the server's clock, so there is no single event to wait on).
+// The deadline is only how long to wait before giving up: a loaded CI
+// machine can take well over 15 s to start a cluster and render, and one
+// run failed that way, so it is a generous minute.
 func (b *browser) waitFor(what, cond string) {
 	b.t.Helper()
-	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
+	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(time.Minute)))
 	if err != nil {
 		b.screenshot("failed")
 		if state, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`JSON.stringify({t: view.t, now: view.now, playing: view.playing, speed: view.speed, flights: view.flights.map((f) => f.type + " " + f.from + "->" + f.to)}) + "\n" + document.getElementById("out").textContent`)); err == nil {
