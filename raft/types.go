@@ -531,6 +531,10 @@ type Config struct {
 	// 0 means DefaultHeartbeatInterval.
 	HeartbeatInterval time.Duration
 	// MaxBatch caps the entries in one AppendEntries (0 = DefaultMaxBatch).
+	// It is also the size of a whole batch: entries proposed while a commit
+	// round is in flight to a follower wait to go together, unless MaxBatch
+	// of them wait (dissertation §10.2.1; see offerAppend). 1 turns
+	// batching off: every entry goes in a message of its own at once.
 	MaxBatch int
 	// MaxInflight caps unacknowledged AppendEntries per follower when
 	// pipelining (0 = DefaultMaxInflight).
