@@ -183,7 +183,7 @@ func (n *Node) sendAppend(id NodeID, pr *progress) bool {
 }
 
 // sendAppends is sendAppend (flush) or offerAppend (not flush: a partial
-// batch waits while a message is in flight).
+// batch waits while a commit round is in flight, progress.busy).
 func (n *Node) sendAppends(id NodeID, pr *progress, flush bool) bool {
 	sent := false
 	for {
