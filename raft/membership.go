@@ -45,7 +45,11 @@ func (n *Node) refreshConfig() {
 			break
 		}
 	}
-	n.setConf(quorum.JointConfig{asConfig(voters), asConfig(outgoing)})
+	cur := quorum.MajorityConfig(voters) // the bootstrap membership, normalized by NewNode
+	if n.snap.Index > 0 || n.configIndex > 0 {
+		cur = asConfig(voters)
+	}
+	n.setConf(quorum.JointConfig{cur, asConfig(outgoing)})
 	n.members = n.conf[0]
 	if n.conf.Joint() {
 		n.members = n.conf.IDs()
