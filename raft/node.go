@@ -56,6 +56,7 @@ type Node struct {
 
 	electionDeadline  time.Duration
 	heartbeatDeadline time.Duration
+	beatAll           bool // this heartbeat goes to every follower (Expire)
 	// lastLeaderContact is when a leader (of any term) was last heard
 	// from; at boot, an election timeout before it: not recently.
 	lastLeaderContact time.Duration
@@ -321,6 +322,8 @@ func (n *Node) Tick(now time.Duration) {
 func (n *Node) Expire(now time.Duration) {
 	if n.role == Leader {
 		n.heartbeatDeadline = now
+		n.beatAll = true // every follower, none skipped (heartbeatDue)
+		defer func() { n.beatAll = false }()
 	} else {
 		n.electionDeadline = now
 	}

@@ -66,8 +66,15 @@ type progress struct {
 	// heartbeat interval has lost some.
 	lastProgress time.Duration
 	lastAck      time.Duration // last answer of any kind, for check-quorum
-	readAck      uint64        // highest ReadSeq this peer echoed in the current term
-	voter        bool
+	// lastApp is when the last AppendEntries left for the follower, and
+	// appCommit the commit index the follower may take from it: the
+	// leader's commit then, as far as the message's entries reach. A
+	// heartbeat skips a follower that got one lately carrying the
+	// current commit (heartbeatDue).
+	lastApp   time.Duration
+	appCommit uint64
+	readAck   uint64 // highest ReadSeq this peer echoed in the current term
+	voter     bool
 
 	// In stateSnapshot: the snapshot being sent (the leader's when the
 	// transfer began: a newer one waits for the next transfer), the offset

@@ -67,6 +67,11 @@ func (n *Node) StableTo(now time.Duration, index, term uint64) {
 // stopped: a probed follower gets its probe again, and a pipeline that made
 // no progress for a whole interval (lost messages or answers, a crash, a
 // cut) falls back to probing from matchIndex.
+//
+// A follower that an AppendEntries carrying the current commit index left
+// for lately gets no heartbeat (heartbeatDue), as in Ongaro's LogCabin,
+// where every AppendEntries pushes a peer's next heartbeat back: it has
+// just heard all a heartbeat would tell it.
 func (n *Node) heartbeat() {
 	n.heartbeatDeadline = n.now + n.cfg.HeartbeatInterval
 	if k := len(n.reads); n.cfg.LeaseRead || (k > 0 && n.reads[k-1].seq > n.readSeq) {
@@ -106,10 +111,48 @@ func (n *Node) heartbeat() {
 				}
 			}
 		}
-		if !n.sendAppend(id, pr) {
+		if !n.sendAppend(id, pr) && n.heartbeatDue(pr) {
 			n.sendHeartbeat(id, pr)
 		}
 	}
+}
+
+// heartbeatDue reports whether a follower the heartbeat sends nothing
+// else needs a Heartbeat (§5.2). It does not when all of these hold, for
+// then the heartbeat would tell it nothing new:
+//
+//   - it is replicating (probed followers and snapshot transfers got
+//     their message above);
+//   - an AppendEntries left for it less than heartbeatSkip ago: it
+//     resets the follower's election timer as a heartbeat does;
+//   - that message carried the leader's current commit index (and
+//     entries reaching it), so the follower learns the commit as fast as
+//     it would from the heartbeat: a write is visible on every server one
+//     message after it commits, as before;
+//   - no read waits for a round (dissertation §6.4: a ReadIndex round
+//     needs an answer from a majority, and its heartbeat goes to every
+//     follower; with lease reads every heartbeat is a round, §6.4.1, so
+//     none is skipped). A round heartbeat starts is for a read waiting.
+//
+// Check-quorum is unaffected: the answer to an AppendEntries counts as
+// the follower's acknowledgement as a heartbeat's does (ackRead). The
+// shell's timeout on a leader (Expire) heartbeats everyone.
+func (n *Node) heartbeatDue(pr *progress) bool {
+	return n.beatAll || pr.state != stateReplicate || len(n.reads) > 0 || n.cfg.LeaseRead ||
+		n.now-pr.lastApp >= n.heartbeatSkip() || pr.appCommit != n.commit
+}
+
+// heartbeatSkip bounds how lately an AppendEntries must have left for a
+// follower to be spared a heartbeat: half a heartbeat interval, and never
+// more than half the margin between the interval and the election
+// timeout. A skipped follower then hears from the leader at least every
+// interval plus that bound: at most 1.5 intervals, and never later than
+// halfway from the interval to the shortest election timeout, whatever
+// the two are set to (Config requires the interval shorter than the
+// timeout), so followers keep the larger part of today's margin against
+// message delay before they start an election.
+func (n *Node) heartbeatSkip() time.Duration {
+	return min(n.cfg.HeartbeatInterval, n.cfg.ElectionTimeout-n.cfg.HeartbeatInterval) / 2
 }
 
 // sendHeartbeat sends a Heartbeat: the commit index as far as this
@@ -232,6 +275,7 @@ func (n *Node) sendOneAppend(id NodeID, pr *progress) bool {
 		ents = n.log.slice(pr.next, min(last, pr.next+uint64(n.cfg.MaxBatch)-1))
 	}
 	prev := pr.next - 1
+	pr.lastApp, pr.appCommit = n.now, min(n.commit, prev+uint64(len(ents)))
 	n.send(Message{
 		Type: MsgApp, To: id,
 		PrevIndex: prev, PrevTerm: n.log.term(prev),
