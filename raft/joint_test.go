@@ -253,3 +253,48 @@ func TestSnapshotCarriesJointConfigAndLearners_7(t *testing.T) {
 	assert.Equal(t, []NodeID{0, 1, 2}, m.Voters)
 	assert.Equal(t, []NodeID{3}, m.Learners, "the learner survives the compaction of its entry")
 }
+
+// §6 and dissertation §4.2.2: configurations take effect when appended, so
+// a server can hold an uncommitted C_new that leaves it out while its log
+// is the only one that can win. Here C_old,new = [0 1 2] -> [2 3 4] is
+// committed everywhere, and S0 and S1 also hold C_new (index 2), which
+// nobody else has. S2, S3 and S4 need votes of the old majority, and S0 and
+// S1 refuse them (their logs are longer); so S0 and S1 must still campaign,
+// under C_new: one of them wins on the votes of C_new alone, commits C_new,
+// steps down, and C_new elects a leader of its own.
+func TestRemovedServerWithUncommittedRemovalCampaigns_6(t *testing.T) {
+	for _, p := range []protocol{modern, classic} {
+		ids := idsUpTo(5)
+		tn := newTestNetProto(t, ids, Rules{}, p)
+		joint := Entry{Index: 1, Term: 1, Kind: EntryConfig, Config: []NodeID{2, 3, 4}, Outgoing: []NodeID{0, 1, 2}}
+		cnew := Entry{Index: 2, Term: 1, Kind: EntryConfig, Config: []NodeID{2, 3, 4}}
+		for _, id := range ids {
+			tn.disks[id].Log = []Entry{joint}
+			if id <= 1 {
+				tn.disks[id].Log = []Entry{joint, cnew}
+			}
+			tn.disks[id].HardState = HardState{Term: 1, VotedFor: None}
+			tn.start(id)
+		}
+		for _, id := range []NodeID{0, 1} {
+			assert.NotZero(t, tn.nodes[id].Deadline(), "S%d holds its removal uncommitted: it keeps a timer", id)
+		}
+		tn.advance(5 * time.Second)
+		lead := None
+		for _, id := range ids {
+			if tn.nodes[id].Role() == Leader {
+				lead = id
+			}
+		}
+		require.NotEqual(t, None, lead, "%+v: a leader is elected", p)
+		assert.Contains(t, []NodeID{2, 3, 4}, lead, "%+v: the removed leader stepped down once C_new committed", p)
+		m := tn.nodes[lead].Membership()
+		assert.Equal(t, []NodeID{2, 3, 4}, m.Voters)
+		assert.False(t, m.Joint())
+		for _, id := range []NodeID{0, 1} {
+			if tn.nodes[id].CommitIndex() >= 2 {
+				assert.Zero(t, tn.nodes[id].Deadline(), "S%d knows its removal committed: no timer", id)
+			}
+		}
+	}
+}

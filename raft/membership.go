@@ -55,6 +55,7 @@ func (n *Node) refreshConfig() {
 		n.members = n.conf.IDs()
 	}
 	n.learners = quorum.NewMajorityConfig(learners...)
+	n.leaving = !n.selfVoter && n.configIndex > 0 && n.votedBefore(n.configIndex)
 	if n.configIndex > 0 {
 		ev.Index, ev.Reason = n.configIndex, ""
 	}
@@ -76,6 +77,22 @@ func (n *Node) refreshConfig() {
 		n.prs[id].voter = n.isMember(id)
 	}
 	n.recountAbove()
+}
+
+// votedBefore reports whether this node was a voter of the configuration
+// in force just before the config entry at index: the latest config entry
+// before it, or else the snapshot's configuration, or else the bootstrap
+// membership.
+func (n *Node) votedBefore(index uint64) bool {
+	for i := index - 1; i > n.log.offset; i-- {
+		if e, _ := n.log.entry(i); e.Kind == EntryConfig {
+			return slices.Contains(e.Config, n.id) || slices.Contains(e.Outgoing, n.id)
+		}
+	}
+	if n.snap.Index > 0 {
+		return slices.Contains(n.snap.Config, n.id) || slices.Contains(n.snap.Outgoing, n.id)
+	}
+	return slices.Contains(n.bootstrap, n.id)
 }
 
 // asConfig returns ids as a configuration: ids itself when it is one

@@ -35,6 +35,9 @@ type Node struct {
 	// voters, ascending.
 	conf        quorum.JointConfig
 	selfVoter   bool   // whether this node votes in conf: asked on every Ready and tick, kept by setConf
+	// leaving: the configuration in force (at configIndex) removes this
+	// node, which voted in the one before it (see mayCampaign).
+	leaving bool
 	q           Quorum // decides for conf: conf itself, unless a rule is planted
 	planted     bool   // q is a planted rule
 	members     []NodeID
@@ -243,7 +246,7 @@ func (n *Node) Deadline() time.Duration {
 			d = t.deadline
 		}
 		return d
-	case n.selfVoter:
+	case n.mayCampaign():
 		return n.electionDeadline
 	}
 	return 0
@@ -303,7 +306,7 @@ func (n *Node) Tick(now time.Duration) {
 		n.checkCatchup()
 		n.checkTransfer()
 	default:
-		if n.selfVoter && now >= n.electionDeadline {
+		if n.mayCampaign() && now >= n.electionDeadline {
 			if n.cfg.PreVote {
 				n.preCampaign()
 			} else {
@@ -328,6 +331,23 @@ func (n *Node) Expire(now time.Duration) {
 		n.electionDeadline = now
 	}
 	n.Tick(now)
+}
+
+// mayCampaign reports whether the node keeps an election timer: a voter
+// of the configuration in force does, and so does a voter being removed
+// until it knows its removal committed. Configurations take effect when
+// appended (§6), so a server that holds an uncommitted C_new leaving it
+// out would otherwise fall silent while its log may be the only one that
+// can win: after C_old,new = [0 1 2] -> [2 3 4], say, S0 and S1 hold
+// C_new, S3 and S4 only C_old,new, and S2 not even that. The old majority
+// refuses S3 and S4 (S0 and S1's logs are longer), and if S0 and S1 never
+// campaign the cluster never elects a leader again. As the dissertation's
+// §4.2.2 leader that manages a cluster it is not part of, such a server
+// may win with the votes of C_new alone (its own does not count), commits
+// C_new and then steps down; once its commit index passes its removal it
+// knows it is out and stays quiet.
+func (n *Node) mayCampaign() bool {
+	return n.selfVoter || (n.leaving && n.commit < n.configIndex)
 }
 
 // SetTrace turns Events in Ready on or off.
