@@ -33,11 +33,11 @@ type Node struct {
 	// log, committed or not (dissertation §4.1), else the bootstrap one.
 	// Every decision that needs a quorum asks it. members lists its
 	// voters, ascending.
-	conf        quorum.JointConfig
-	selfVoter   bool   // whether this node votes in conf: asked on every Ready and tick, kept by setConf
+	conf      quorum.JointConfig
+	selfVoter bool // whether this node votes in conf: asked on every Ready and tick, kept by setConf
 	// leaving: the configuration in force (at configIndex) removes this
 	// node, which voted in the one before it (see mayCampaign).
-	leaving bool
+	leaving     bool
 	q           Quorum // decides for conf: conf itself, unless a rule is planted
 	planted     bool   // q is a planted rule
 	members     []NodeID
