@@ -33,11 +33,9 @@ type Node struct {
 	// log, committed or not (dissertation §4.1), else the bootstrap one.
 	// Every decision that needs a quorum asks it. members lists its
 	// voters, ascending.
-	conf      quorum.JointConfig
-	selfVoter bool // whether this node votes in conf: asked on every Ready and tick, kept by setConf
-	// leaving: the configuration in force (at configIndex) removes this
-	// node, which voted in the one before it (see mayCampaign).
-	leaving     bool
+	conf        quorum.JointConfig
+	selfVoter   bool   // whether this node votes in conf: asked on every Ready and tick, kept by setConf
+	leaving     bool   // conf (at configIndex) removes this node, a voter of the one before (mayCampaign)
 	q           Quorum // decides for conf: conf itself, unless a rule is planted
 	planted     bool   // q is a planted rule
 	members     []NodeID
@@ -234,7 +232,8 @@ func (n *Node) Progress() (next, match map[NodeID]uint64) {
 }
 
 // Deadline returns the virtual time at which Tick must next be called, or 0
-// when the node has no timer (a server outside its configuration).
+// when the node has no timer (a server outside its configuration, see
+// mayCampaign).
 func (n *Node) Deadline() time.Duration {
 	switch {
 	case n.role == Leader:
@@ -321,7 +320,8 @@ func (n *Node) Tick(now time.Duration) {
 // election timeout had passed (§5.2), a leader sends its heartbeats at
 // once. It is how a person plays a scenario by hand, one step at a time
 // (the shell's `timeout ID`); a node outside its configuration has no
-// timer and does nothing.
+// timer and does nothing, unless it is a voter that has not yet seen its
+// removal commit (mayCampaign).
 func (n *Node) Expire(now time.Duration) {
 	if n.role == Leader {
 		n.heartbeatDeadline = now
