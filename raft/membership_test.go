@@ -168,3 +168,38 @@ func TestRemovedServerCannotDisruptLeader_4_2_3(t *testing.T) {
 	assert.Equal(t, term, tn.nodes[0].Term())
 	assert.Greater(t, tn.nodes[3].Term(), term, "the removed server did keep campaigning")
 }
+
+// §6 (dissertation §4.2.3): a removed server whose log ends at its own
+// removal may keep its election timer (its commit index is volatile: a
+// restart, or the one heartbeat that tells it the removal committed lost),
+// but it can never disrupt the cluster: voters of the new configuration
+// refuse it without taking its term, in classic mode too.
+func TestRemovedServerCannotDisrupt_6(t *testing.T) {
+	for _, lose := range []bool{false, true} {
+		for _, p := range []protocol{classic, modern} {
+			tn := newTestNetProto(t, idsUpTo(3), Rules{}, p)
+			tn.elect(1)
+			tn.request(1, set("a", "1"))
+			if lose {
+				// The heartbeats and empty appends that would tell S0
+				// the commit are lost.
+				tn.drop = func(m Message) bool {
+					return m.To == 0 && (m.Type == MsgHeartbeat || (m.Type == MsgApp && len(m.Entries) == 0))
+				}
+			}
+			tn.request(1, removeServer(0))
+			tn.advance(200 * time.Millisecond)
+			tn.drop = nil
+			if !lose {
+				require.Zero(t, tn.nodes[0].Deadline(), "S0 knows its removal committed")
+				tn.crash(0)
+				tn.start(0) // and forgets it: commit index is volatile
+			}
+			tn.request(1, set("b", "2"))
+			term := tn.nodes[1].Term()
+			tn.advance(10 * time.Second)
+			assert.Equal(t, Leader, tn.nodes[1].Role(), "%+v lose=%v: S1 still leads", p, lose)
+			assert.Equal(t, term, tn.nodes[1].Term(), "%+v lose=%v: S0 never raised the cluster's term", p, lose)
+		}
+	}
+}

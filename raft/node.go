@@ -385,15 +385,24 @@ func (n *Node) Step(now time.Duration, m Message) {
 		n.event(Event{Kind: EvVoteRejected, Peer: m.From, Term: asked, Reason: "heard from the leader recently", Pre: pre})
 		return
 	}
+	// A vote request from a server outside our configuration is refused,
+	// its term not taken: a removed server that missed its removal (or a
+	// new one whose config entry was truncated) gets no more
+	// AppendEntries, times out again and again, and would depose every
+	// leader with its higher term, through the followers if not directly.
+	// A removed server may campaign until it sees its removal commit
+	// (mayCampaign), and its commit index is volatile: after a restart, or
+	// with the one heartbeat that tells it lost, it would do so forever.
+	// A follower refuses only when its configuration is committed, as far
+	// as it knows, and has it as a voter: an uncommitted one may still be
+	// replaced by one that has the candidate (a server added, or a removal
+	// truncated), and a server not in its configuration yet, a new one
+	// catching up, has no view of who the members are.
+	if vote && (n.role == Leader || (n.selfVoter && n.commit >= n.configIndex)) && !n.isMember(m.From) {
+		n.event(Event{Kind: EvVoteRejected, Peer: m.From, Term: asked, Reason: "not a member of the configuration", Pre: pre})
+		return
+	}
 	if m.Term > n.term {
-		// The same for a leader and a server outside its configuration: a
-		// removed server that missed its removal (or a new one whose config
-		// entry was truncated) gets no more AppendEntries, times out again
-		// and again, and would depose every leader with its higher term.
-		if vote && n.role == Leader && !n.isMember(m.From) {
-			n.event(Event{Kind: EvVoteRejected, Peer: m.From, Term: asked, Reason: "not a member of the configuration", Pre: pre})
-			return
-		}
 		switch {
 		case m.Type == MsgPreVote:
 			// A pre-vote changes nobody's term (§9.6).
