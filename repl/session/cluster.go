@@ -169,45 +169,62 @@ func (s *Session) startServers(c lang.Command) render.Result {
 }
 
 func (s *Session) addServer(c lang.Command) render.Result {
+	return s.join(c, "addServer", s.sim.AddServer)
+}
+
+func (s *Session) removeServer(c lang.Command) render.Result {
+	return s.onServer(c, "removeServer", "one server", "removeServer 2", true, s.sim.RemoveServer)
+}
+
+// join runs a command that brings a new server (empty disk) into the
+// cluster, `op ID [options]`: addServer and addLearner.
+func (s *Session) join(c lang.Command, op string, call func(raft.NodeID, sim.ServerOptions) (raft.Response, error)) render.Result {
 	o, level, nums, err := s.serverOpts(c)
 	if err != nil {
 		return render.Result{Err: err}
 	}
 	if len(nums) != 1 {
-		return render.Result{Err: fmt.Errorf("addServer: give the id of the new server (try addServer %d)", s.nextID())}
+		return render.Result{Err: fmt.Errorf("%s: give the id of the new server (try %s %d)", op, op, s.nextID())}
 	}
 	id, err := s.serverArg(c, nums[0], false)
 	if err != nil {
 		return render.Result{Err: err}
 	}
 	if len(s.sim.Servers()) == 0 {
-		return render.Result{Err: fmt.Errorf("addServer: there is no cluster to join yet (start one with: startServers 3)")}
+		return render.Result{Err: fmt.Errorf("%s: there is no cluster to join yet (start one with: startServers 3)", op)}
 	}
 	if level > 0 {
 		// Mark it before it exists, so its first events are shown.
 		s.debugServers[id] = level
 		s.updateListener()
 	}
-	r, err := s.sim.AddServer(id, o)
+	r, err := call(id, o)
 	if err != nil {
-		return render.Result{Err: simErr("addServer", err)}
+		return render.Result{Err: simErr(op, err)}
 	}
-	return s.memberResult("addServer", id, r)
+	return s.memberResult(op, id, r)
 }
 
-func (s *Session) removeServer(c lang.Command) render.Result {
+// onServer runs a membership command on one server, `op ID`: removeServer,
+// promote and transferLeadership. want and example make its usage line.
+func (s *Session) onServer(c lang.Command, op, want, example string, mustExist bool, call func(raft.NodeID) (raft.Response, error)) render.Result {
 	if len(c.Args) != 1 {
-		return render.Result{Err: fmt.Errorf("removeServer: give the id of one server (try removeServer 2; %s)", s.serverList())}
+		return render.Result{Err: s.usageOne(op, want, example)}
 	}
-	id, err := s.serverArg(c, 0, true)
+	id, err := s.serverArg(c, 0, mustExist)
 	if err != nil {
 		return render.Result{Err: err}
 	}
-	r, err := s.sim.RemoveServer(id)
+	r, err := call(id)
 	if err != nil {
-		return render.Result{Err: simErr("removeServer", err)}
+		return render.Result{Err: simErr(op, err)}
 	}
-	return s.memberResult("removeServer", id, r)
+	return s.memberResult(op, id, r)
+}
+
+// usageOne is the usage error of a command on one server.
+func (s *Session) usageOne(op, want, example string) error {
+	return fmt.Errorf("%s: give the id of %s (try %s; %s)", op, want, example, s.serverList())
 }
 
 // memberResult is the result of addServer, removeServer, addLearner,

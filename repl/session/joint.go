@@ -72,43 +72,10 @@ func (s *Session) changeConfig(c lang.Command) render.Result {
 // addLearner runs `addLearner ID`: a new server (empty disk) that receives
 // the log and never votes (dissertation §4.2.1).
 func (s *Session) addLearner(c lang.Command) render.Result {
-	o, level, nums, err := s.serverOpts(c)
-	if err != nil {
-		return render.Result{Err: err}
-	}
-	if len(nums) != 1 {
-		return render.Result{Err: fmt.Errorf("addLearner: give the id of the new server (try addLearner %d)", s.nextID())}
-	}
-	id, err := s.serverArg(c, nums[0], false)
-	if err != nil {
-		return render.Result{Err: err}
-	}
-	if len(s.sim.Servers()) == 0 {
-		return render.Result{Err: fmt.Errorf("addLearner: there is no cluster to join yet (start one with: startServers 3)")}
-	}
-	if level > 0 {
-		s.debugServers[id] = level
-		s.updateListener()
-	}
-	r, err := s.sim.AddLearner(id, o)
-	if err != nil {
-		return render.Result{Err: simErr("addLearner", err)}
-	}
-	return s.memberResult("addLearner", id, r)
+	return s.join(c, "addLearner", s.sim.AddLearner)
 }
 
 // promote runs `promote ID`: the learner ID becomes a voter, through the log.
 func (s *Session) promote(c lang.Command) render.Result {
-	if len(c.Args) != 1 {
-		return render.Result{Err: fmt.Errorf("promote: give the id of one learner (try promote 3; %s)", s.serverList())}
-	}
-	id, err := s.serverArg(c, 0, true)
-	if err != nil {
-		return render.Result{Err: err}
-	}
-	r, err := s.sim.Promote(id)
-	if err != nil {
-		return render.Result{Err: simErr("promote", err)}
-	}
-	return s.memberResult("promote", id, r)
+	return s.onServer(c, "promote", "one learner", "promote 3", true, s.sim.Promote)
 }

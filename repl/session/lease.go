@@ -16,18 +16,11 @@ import (
 // (dissertation §3.10) and waits: OK once that server leads; NOT_LEADER,
 // NOT_A_MEMBER, TIMEOUT or another refusal fail with the reason.
 func (s *Session) transferLeadership(c lang.Command) render.Result {
-	if len(c.Args) != 1 || c.Args[0].Key != "" {
-		return render.Result{Err: fmt.Errorf("transferLeadership: give the id of the server to hand leadership to (try transferLeadership 2; %s)", s.serverList())}
+	const op, want, example = "transferLeadership", "the server to hand leadership to", "transferLeadership 2"
+	if len(c.Args) == 1 && c.Args[0].Key != "" {
+		return render.Result{Err: s.usageOne(op, want, example)}
 	}
-	id, err := s.serverArg(c, 0, false)
-	if err != nil {
-		return render.Result{Err: err}
-	}
-	r, err := s.sim.TransferLeadership(id)
-	if err != nil {
-		return render.Result{Err: simErr("transferLeadership", err)}
-	}
-	return s.memberResult("transferLeadership", id, r)
+	return s.onServer(c, op, want, example, false, s.sim.TransferLeadership)
 }
 
 // clockCmd shows or sets a server's clock drift:
