@@ -88,7 +88,7 @@ const (
 // response. A command whose session sequence number was already applied is
 // not executed again: the copy gets the first answer (§6.3).
 func (s *Store) Apply(e *raft.Entry) raft.Response {
-	cmd := &e.Cmd
+	cmd := e.Cmd
 	if e.Time > s.clock {
 		before := s.clock
 		s.clock = e.Time

@@ -11,7 +11,7 @@ import (
 )
 
 func apply(s *Store, c raft.Command) raft.Response {
-	return s.Apply(&raft.Entry{Kind: raft.EntryCommand, Cmd: c})
+	return s.Apply(&raft.Entry{Kind: raft.EntryCommand, Cmd: &c})
 }
 
 func TestOperations(t *testing.T) {
@@ -48,7 +48,7 @@ func TestSessionAppliesRetryOnce_6_3(t *testing.T) {
 
 // at is a committed entry of cmd carrying the leader's clock t.
 func at(t time.Duration, c raft.Command) *raft.Entry {
-	return &raft.Entry{Kind: raft.EntryCommand, Cmd: c, Time: t}
+	return &raft.Entry{Kind: raft.EntryCommand, Cmd: &c, Time: t}
 }
 
 // Dissertation §6.3: sessions expire by the time carried in the log, so

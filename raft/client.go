@@ -62,7 +62,7 @@ func (n *Node) reply(to NodeID, r Response) {
 	n.send(Message{Type: MsgClientResp, To: to, Resp: r})
 }
 
-func (n *Node) replyNotLeader(to NodeID, cmd Command) {
+func (n *Node) replyNotLeader(to NodeID, cmd *Command) {
 	hint := n.leader
 	if hint == n.id {
 		hint = None
@@ -85,9 +85,9 @@ const maxReads = 1024
 // quorum or with the next heartbeat, so a flood of reads costs one round per
 // heartbeat interval, not one per read. A retry of a read still waiting
 // (same session and sequence number) replaces it.
-func (n *Node) handleRead(from NodeID, cmd Command) {
+func (n *Node) handleRead(from NodeID, cmd *Command) {
 	if n.cfg.Rules.UnconfirmedReads {
-		n.reply(from, n.sm.Read(cmd))
+		n.reply(from, n.sm.Read(*cmd))
 		return
 	}
 	n.ensureTermEntry()
@@ -95,7 +95,7 @@ func (n *Node) handleRead(from NodeID, cmd Command) {
 		// Within the lease no other leader can have been elected, so
 		// this leader's state machine is current (§6.4.1): no round.
 		n.event(Event{Kind: EvRead, Index: n.commit, Reason: "lease"})
-		n.reply(from, n.sm.Read(cmd))
+		n.reply(from, n.sm.Read(*cmd))
 		return
 	}
 	if cmd.ClientID != 0 {
@@ -161,7 +161,7 @@ func (n *Node) serveReads() {
 			break
 		}
 		n.event(Event{Kind: EvRead, Index: r.index})
-		n.reply(r.to, n.sm.Read(r.cmd))
+		n.reply(r.to, n.sm.Read(*r.cmd))
 		done++
 	}
 	n.reads = n.reads[done:]

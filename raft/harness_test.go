@@ -281,7 +281,7 @@ func (tn *testNet) winVotesOnly(id NodeID) {
 
 // request sends cmd from clientA to server to and delivers everything.
 func (tn *testNet) request(to NodeID, cmd Command) {
-	tn.queue = append(tn.queue, Message{Type: MsgClient, From: clientA, To: to, Cmd: cmd})
+	tn.queue = append(tn.queue, Message{Type: MsgClient, From: clientA, To: to, Cmd: &cmd})
 	tn.deliver()
 }
 
@@ -297,3 +297,6 @@ func (tn *testNet) lastReply() (Response, bool) {
 func (tn *testNet) sm(id NodeID) map[string]Value { return tn.sms[id].state() }
 
 func set(k string, v Value) Command { return Command{Op: OpSet, Key: k, Value: v} }
+
+// setp is set as the pointer that an Entry or a Message carries.
+func setp(k string, v Value) *Command { c := set(k, v); return &c }

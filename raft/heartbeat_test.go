@@ -85,7 +85,7 @@ func TestHeartbeatCarriesNewerCommit_5_2(t *testing.T) {
 // an AppendEntries. Skipped, the read would wait for the next interval.
 func TestReadRoundHeartbeatsEveryone_6_4(t *testing.T) {
 	tn := appendCarryingCommit(t, modern, 10*time.Millisecond)
-	tn.queue = append(tn.queue, Message{Type: MsgClient, From: clientA, To: 0, Cmd: Command{Op: OpGet, Key: "a", ReadOnly: true}})
+	tn.queue = append(tn.queue, Message{Type: MsgClient, From: clientA, To: 0, Cmd: &Command{Op: OpGet, Key: "a", ReadOnly: true}})
 	tn.deliverOne(tn.queue[0])
 	tn.queue = tn.queue[1:]
 	assert.Equal(t, []NodeID{1, 2}, tn.heartbeatsTo(), "the read's round")

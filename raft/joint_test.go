@@ -20,7 +20,7 @@ func jointNet(t *testing.T, p protocol) *testNet {
 	ids := idsUpTo(6)
 	tn := newTestNetProto(t, ids, Rules{}, p)
 	for _, id := range ids {
-		tn.disks[id].Log = []Entry{{Index: 1, Term: 1, Kind: EntryConfig, Config: []NodeID{3, 4, 5}, Outgoing: []NodeID{0, 1, 2}}}
+		tn.disks[id].Log = []Entry{{Index: 1, Term: 1, Kind: EntryConfig, Config: &Membership{Voters: []NodeID{3, 4, 5}, Outgoing: []NodeID{0, 1, 2}}}}
 		tn.disks[id].HardState = HardState{Term: 1, VotedFor: None}
 		tn.start(id)
 	}
@@ -50,10 +50,10 @@ func TestJointChangeReplacesEveryServer_6(t *testing.T) {
 		}
 	}
 	require.Len(t, configs, 2, "C_old,new then C_new")
-	assert.Equal(t, []NodeID{3, 4, 5}, configs[0].Config)
-	assert.Equal(t, []NodeID{0, 1, 2}, configs[0].Outgoing)
-	assert.Equal(t, []NodeID{3, 4, 5}, configs[1].Config)
-	assert.Empty(t, configs[1].Outgoing)
+	assert.Equal(t, []NodeID{3, 4, 5}, configs[0].Config.Voters)
+	assert.Equal(t, []NodeID{0, 1, 2}, configs[0].Config.Outgoing)
+	assert.Equal(t, []NodeID{3, 4, 5}, configs[1].Config.Voters)
+	assert.Empty(t, configs[1].Config.Outgoing)
 	assert.Equal(t, Follower, tn.nodes[0].Role(), "a leader not in C_new steps down once C_new commits")
 	for _, id := range []NodeID{0, 1, 2} {
 		assert.Zero(t, tn.nodes[id].Deadline(), "S%d is out: no election timer", id)
@@ -266,8 +266,8 @@ func TestRemovedServerWithUncommittedRemovalCampaigns_6(t *testing.T) {
 	for _, p := range []protocol{modern, classic} {
 		ids := idsUpTo(5)
 		tn := newTestNetProto(t, ids, Rules{}, p)
-		joint := Entry{Index: 1, Term: 1, Kind: EntryConfig, Config: []NodeID{2, 3, 4}, Outgoing: []NodeID{0, 1, 2}}
-		cnew := Entry{Index: 2, Term: 1, Kind: EntryConfig, Config: []NodeID{2, 3, 4}}
+		joint := Entry{Index: 1, Term: 1, Kind: EntryConfig, Config: &Membership{Voters: []NodeID{2, 3, 4}, Outgoing: []NodeID{0, 1, 2}}}
+		cnew := Entry{Index: 2, Term: 1, Kind: EntryConfig, Config: &Membership{Voters: []NodeID{2, 3, 4}}}
 		for _, id := range ids {
 			tn.disks[id].Log = []Entry{joint}
 			if id <= 1 {

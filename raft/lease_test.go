@@ -16,7 +16,7 @@ var roGet = Command{Op: OpGet, Key: "a", ReadOnly: true}
 // What it sends is not delivered.
 func leaderSends(tn *testNet, leader NodeID, cmd Command) (rounds int, r Response, ok bool) {
 	n := tn.nodes[leader]
-	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: leader, Cmd: cmd})
+	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: leader, Cmd: &cmd})
 	for _, m := range tn.collect(n).Messages {
 		switch m.Type {
 		case MsgHeartbeat, MsgApp:

@@ -41,7 +41,7 @@ func (n *Node) refreshConfig() {
 	}
 	for i := n.log.lastIndex(); i > n.log.offset; i-- {
 		if e, _ := n.log.entry(i); e.Kind == EntryConfig {
-			voters, outgoing, learners, n.configIndex = e.Config, e.Outgoing, e.Learners, i
+			voters, outgoing, learners, n.configIndex = e.Config.Voters, e.Config.Outgoing, e.Config.Learners, i
 			break
 		}
 	}
@@ -86,7 +86,7 @@ func (n *Node) refreshConfig() {
 func (n *Node) votedBefore(index uint64) bool {
 	for i := index - 1; i > n.log.offset; i-- {
 		if e, _ := n.log.entry(i); e.Kind == EntryConfig {
-			return slices.Contains(e.Config, n.id) || slices.Contains(e.Outgoing, n.id)
+			return e.Config.IsVoter(n.id)
 		}
 	}
 	if n.snap.Index > 0 {
@@ -118,7 +118,7 @@ func (n *Node) configPending() bool {
 	return n.configIndex > n.commit || n.catchup != nil || n.configWait != nil || n.conf.Joint()
 }
 
-func (n *Node) handleMembership(from NodeID, cmd Command) {
+func (n *Node) handleMembership(from NodeID, cmd *Command) {
 	resp := func(s Status) {
 		n.reply(from, Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: s, LeaderHint: None})
 	}
@@ -257,8 +257,8 @@ func (n *Node) checkCatchup() {
 
 // appendConfig appends a configuration entry and sends it on.
 func (n *Node) appendConfig(voters, outgoing, learners []NodeID) {
-	n.appendEntry(Entry{Kind: EntryConfig, Config: quorum.NewMajorityConfig(voters...),
-		Outgoing: quorum.NewMajorityConfig(outgoing...), Learners: quorum.NewMajorityConfig(learners...)})
+	n.appendEntry(Entry{Kind: EntryConfig, Config: &Membership{Voters: quorum.NewMajorityConfig(voters...),
+		Outgoing: quorum.NewMajorityConfig(outgoing...), Learners: quorum.NewMajorityConfig(learners...)}})
 	n.broadcastAppend()
 }
 
@@ -281,7 +281,7 @@ func (n *Node) configCommitted(e Entry) {
 	if n.role != Leader {
 		return
 	}
-	if len(e.Outgoing) > 0 {
+	if e.Config.Joint() {
 		return // C_old,new: checkCatchup appends C_new
 	}
 	if w := n.configWait; w != nil && e.Index == n.configIndex {

@@ -103,7 +103,7 @@ func TestRemoveLeaderStepsDown_4_2_2(t *testing.T) {
 // before.
 func TestConfigRevertsWhenEntryTruncated_4_1(t *testing.T) {
 	tn := newTestNet(t, 3)
-	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 1, Kind: EntryConfig, Config: []NodeID{0, 1, 2, 3}}}
+	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 1, Kind: EntryConfig, Config: &Membership{Voters: []NodeID{0, 1, 2, 3}}}}
 	tn.disks[1].HardState = HardState{Term: 1, VotedFor: None}
 	n := tn.start(1)
 	assert.Equal(t, []NodeID{0, 1, 2, 3}, n.Members())

@@ -114,12 +114,12 @@ type Node struct {
 type pendingReply struct {
 	to   NodeID
 	term uint64
-	cmd  Command
+	cmd  *Command
 }
 
 type readRequest struct {
 	to    NodeID
-	cmd   Command
+	cmd   *Command
 	seq   uint64 // the heartbeat round that must be acknowledged by a quorum
 	index uint64 // the read index: commitIndex when the read arrived
 }

@@ -661,7 +661,7 @@ func (n *Node) applyCommitted() {
 				}
 			}
 		case EntryConfig:
-			n.appliedConfig = Membership{Voters: e.Config, Outgoing: e.Outgoing, Learners: e.Learners}
+			n.appliedConfig = *e.Config
 			n.configCommitted(*e)
 		}
 	}

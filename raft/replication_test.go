@@ -39,7 +39,7 @@ func TestAppendAheadOfItsPredecessorIsHeld(t *testing.T) {
 	tn.elect(0)
 	n := tn.nodes[1]
 	last := n.LastIndex()
-	e := func(i uint64) []Entry { return []Entry{{Index: i, Term: 1, Kind: EntryCommand, Cmd: set("k", "1")}} }
+	e := func(i uint64) []Entry { return []Entry{{Index: i, Term: 1, Kind: EntryCommand, Cmd: setp("k", "1")}} }
 	n.Step(tn.now, Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: last + 1, PrevTerm: 1, Entries: e(last + 2)})
 	assert.Empty(t, tn.collect(n).Messages, "held: no refusal")
 	n.Step(tn.now, Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: last, PrevTerm: 1, Entries: e(last + 1)})
@@ -58,7 +58,7 @@ func TestConflictTruncation_5_3(t *testing.T) {
 	tn.disks[1].HardState = HardState{Term: 3, VotedFor: None}
 	n := tn.start(1)
 	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 1, PrevTerm: 1,
-		Entries: []Entry{{Index: 2, Term: 3, Kind: EntryCommand, Cmd: set("x", "1")}}})
+		Entries: []Entry{{Index: 2, Term: 3, Kind: EntryCommand, Cmd: setp("x", "1")}}})
 	rd := tn.collect(n)
 	assert.False(t, rd.Messages[0].Reject)
 	assert.Equal(t, uint64(2), rd.Messages[0].Match)
@@ -129,7 +129,7 @@ func TestNoCommitOfEarlierTermByCounting_5_4_2(t *testing.T) {
 		// that it has just replicated to a majority; its own no-op of
 		// term 4 (index 2) has reached nobody yet.
 		for _, id := range []NodeID{0, 1, 2} {
-			tn.disks[id].Log = []Entry{{Index: 1, Term: 2, Kind: EntryCommand, Cmd: set("x", "1")}}
+			tn.disks[id].Log = []Entry{{Index: 1, Term: 2, Kind: EntryCommand, Cmd: setp("x", "1")}}
 		}
 		for id := range tn.disks {
 			tn.disks[id].HardState = HardState{Term: 3, VotedFor: None}
@@ -204,8 +204,8 @@ func TestPipelinedAppends(t *testing.T) {
 	tn.elect(0)
 	tn.advance(60 * time.Millisecond)
 	n := tn.nodes[0]
-	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: set("a", "1")})
-	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: set("b", "2")})
+	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("a", "1")})
+	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("b", "2")})
 	rd := tn.collect(n)
 	apps := 0
 	for _, m := range rd.Messages {
@@ -261,7 +261,7 @@ func TestLeaderCountsOwnCopyOnlyWhenStable(t *testing.T) {
 	tn.elect(0)
 	tn.advance(60 * time.Millisecond)
 	n := tn.nodes[0]
-	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: set("a", "1")})
+	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("a", "1")})
 	rd := n.Ready() // not persisted yet: no StableTo
 	require.Len(t, rd.Entries, 1)
 	idx := rd.Entries[0].Index

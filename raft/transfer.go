@@ -32,7 +32,7 @@ const (
 // has not handed over within an election timeout is abandoned, and the
 // leader takes requests again. A second transfer to the same server waits
 // with the first; one to another server is refused while the first runs.
-func (n *Node) handleTransfer(from NodeID, cmd Command) {
+func (n *Node) handleTransfer(from NodeID, cmd *Command) {
 	resp := func(s Status, err string) {
 		n.reply(from, Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: s, LeaderHint: None, Err: err})
 	}

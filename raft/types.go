@@ -79,25 +79,29 @@ func (k EntryKind) String() string {
 
 // Entry is one log entry. Entries are immutable once created: the log of one
 // server and the messages carrying them may share them.
+//
+// An entry is small (48 bytes) because the logs, the disks and the messages
+// of a run copy entries all the time: what only some kinds carry, the
+// command of an EntryCommand and the membership of an EntryConfig, sits
+// behind a pointer. The value pointed to is immutable too, so the copies of
+// one entry in every server's log, on every disk and in every message share
+// one command (allocated once, when the client sent it) and one membership.
 type Entry struct {
 	Index uint64
 	Term  uint64
 	Kind  EntryKind
-	// Cmd is the client command of an EntryCommand.
-	Cmd Command
-	// Config is the full new membership of an EntryConfig: its voters
-	// (C_new, during a joint change).
-	Config []NodeID
 	// Time is the leader's clock when it appended the entry: time carried
 	// in the log, so that every server's state machine sees the same time
 	// at the same entry (client sessions expire by it, dissertation §6.3).
 	Time time.Duration
-	// Outgoing, in the entry C_old,new of a change through joint
-	// consensus (§6, dissertation §4.3), are the voters of the
-	// configuration being left; empty in every other entry.
-	Outgoing []NodeID
-	// Learners receive the log and never vote (dissertation §4.2.1).
-	Learners []NodeID
+	// Cmd is the client command of an EntryCommand; nil in other entries.
+	Cmd *Command
+	// Config is the new membership of an EntryConfig: its voters (C_new,
+	// during a joint change), the voters of the configuration being left
+	// (C_old, in the entry C_old,new of a change through joint consensus,
+	// §6 and dissertation §4.3; empty in every other) and the learners
+	// (dissertation §4.2.1). Nil in other entries.
+	Config *Membership
 }
 
 // Value is a state-machine value kept as canonical JSON text: `1`, `"a"`,
@@ -162,6 +166,11 @@ func (o Op) String() string {
 // dissertation §6.3: a command whose (ClientID, Seq) was already applied is
 // answered from the session table instead of being applied again. ClientID 0
 // means "no session" (every copy is applied).
+//
+// Messages and entries carry a command by pointer, and share it: the client
+// allocates it once, and the leader's log, the AppendEntries that carry it,
+// every follower's log and every disk then refer to that one value. So it
+// must never be modified once sent; a new request is a new Command.
 type Command struct {
 	ClientID uint64
 	Seq      uint64
@@ -331,8 +340,9 @@ type Message struct {
 	Data     []byte
 	Done     bool
 
-	// Client traffic.
-	Cmd  Command
+	// Client traffic. Cmd is shared with the log entry that a leader
+	// appends for it, and so never modified once sent.
+	Cmd  *Command
 	Resp Response
 }
 

@@ -22,8 +22,11 @@ type client struct {
 	// and a new one each time the cluster answers SESSION_EXPIRED.
 	session uint64
 
-	pending  bool
-	cmd      raft.Command
+	pending bool
+	// cmd is the current request, nil before the first. Every attempt
+	// sends the same one, and the cluster's logs share it: it is never
+	// modified, and the next request is a new one.
+	cmd      *raft.Command
 	follow   bool        // follow NOT_LEADER hints and try other servers
 	target   raft.NodeID // where the current attempt went
 	attempts int
@@ -94,7 +97,7 @@ func (s *Sim) timeouts(op raft.Op) (attempt, total time.Duration) {
 func (s *Sim) startRequest(c *client, target raft.NodeID, follow bool, cmd raft.Command) {
 	c.seq++
 	cmd.ClientID, cmd.Seq = c.session, c.seq
-	c.cmd, c.follow, c.pending, c.attempts = cmd, follow, true, 0
+	c.cmd, c.follow, c.pending, c.attempts = &cmd, follow, true, 0
 	c.resp, c.respFrom, c.respCommit = raft.Response{}, raft.None, 0
 	_, total := s.timeouts(cmd.Op)
 	c.giveUpAt = s.now + total

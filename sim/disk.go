@@ -168,7 +168,8 @@ func (d *disk) config() []raft.NodeID { return d.membership().AllVoters() }
 func (d *disk) membership() raft.Membership {
 	for i := d.len(); i >= d.first(); i-- {
 		if e := d.entry(i); e.Kind == raft.EntryConfig {
-			return raft.Membership{Voters: slices.Clone(e.Config), Outgoing: slices.Clone(e.Outgoing), Learners: slices.Clone(e.Learners)}
+			c := e.Config
+			return raft.Membership{Voters: slices.Clone(c.Voters), Outgoing: slices.Clone(c.Outgoing), Learners: slices.Clone(c.Learners)}
 		}
 	}
 	if d.snap.Index > 0 {

@@ -127,7 +127,7 @@ func TestPartitionedLeaderEntriesRolledBack(t *testing.T) {
 	old := info(t, s, l)
 	assert.Equal(t, raft.Leader, old.Role, "an isolated leader does not know it is deposed")
 	hasLost := func(log []raft.Entry) bool {
-		return slices.ContainsFunc(log, func(e raft.Entry) bool { return e.Cmd.Key == "x" })
+		return slices.ContainsFunc(log, func(e raft.Entry) bool { return e.Cmd != nil && e.Cmd.Key == "x" })
 	}
 	require.True(t, hasLost(old.Log))
 

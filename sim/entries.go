@@ -32,12 +32,13 @@ func describe(e *raft.Entry) string {
 			b.WriteString("=" + string(e.Cmd.Value))
 		}
 	case raft.EntryConfig:
-		b.WriteString("config " + idList(e.Config))
-		if len(e.Outgoing) > 0 {
-			b.WriteString(" joint with old " + idList(e.Outgoing))
+		c := e.Config
+		b.WriteString("config " + idList(c.Voters))
+		if len(c.Outgoing) > 0 {
+			b.WriteString(" joint with old " + idList(c.Outgoing))
 		}
-		if len(e.Learners) > 0 {
-			b.WriteString(" learners " + idList(e.Learners))
+		if len(c.Learners) > 0 {
+			b.WriteString(" learners " + idList(c.Learners))
 		}
 	default:
 		b.WriteString(e.Kind.String())
@@ -50,7 +51,7 @@ func entryHash(e *raft.Entry) uint64 {
 	h := mix(mix(mix(mix(fnvOffset64, e.Index), e.Term), uint64(e.Kind)), uint64(e.Time))
 	switch e.Kind {
 	case raft.EntryCommand:
-		c := &e.Cmd
+		c := e.Cmd
 		h = mix(mix(mix(h, c.ClientID), c.Seq), uint64(c.Op))
 		h = mix(h, fnv1a(c.Key))
 		h = mix(h, fnv1a(string(c.Value)))
@@ -61,7 +62,7 @@ func entryHash(e *raft.Entry) uint64 {
 		}
 		h = mix(mix(h, ro), uint64(c.Server))
 	case raft.EntryConfig:
-		for _, ids := range [][]raft.NodeID{e.Config, e.Outgoing, e.Learners} {
+		for _, ids := range [][]raft.NodeID{e.Config.Voters, e.Config.Outgoing, e.Config.Learners} {
 			h = mix(h, uint64(len(ids)))
 			for _, id := range ids {
 				h = mix(h, uint64(id))

@@ -69,7 +69,7 @@ func formatEvent(e TraceEvent) string {
 			fmt.Fprintf(&b, " [%d/%d %s]", en.Index, en.Term, describe(&en))
 		}
 		if m.Type == raft.MsgClient {
-			fmt.Fprintf(&b, " cmd=%+v", m.Cmd)
+			fmt.Fprintf(&b, " cmd=%+v", *m.Cmd)
 		}
 		if m.Type == raft.MsgClientResp {
 			fmt.Fprintf(&b, " resp=%+v", m.Resp)

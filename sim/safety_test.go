@@ -12,7 +12,7 @@ import (
 
 // ent builds a set entry.
 func ent(index, term uint64, key string) raft.Entry {
-	return raft.Entry{Index: index, Term: term, Kind: raft.EntryCommand, Cmd: raft.Command{Op: raft.OpSet, Key: key, Value: "1"}}
+	return raft.Entry{Index: index, Term: term, Kind: raft.EntryCommand, Cmd: &raft.Command{Op: raft.OpSet, Key: key, Value: "1"}}
 }
 
 func ents(es ...raft.Entry) []raft.Entry { return es }

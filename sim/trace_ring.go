@@ -191,7 +191,7 @@ func (r *traceRing) addRaft(at time.Duration, id raft.NodeID, e *raft.Event) {
 func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
 	p := r.slot()
 	why, ok := r.intern(reason)
-	if !ok || !endpoints(kind, node, peer, m) || m.Transfer || m.Cmd.Change != nil || m.SnapRest != nil || m.Type == raft.MsgSnap || m.Type == raft.MsgSnapResp ||
+	if !ok || !endpoints(kind, node, peer, m) || m.Transfer || (m.Cmd != nil && m.Cmd.Change != nil) || m.SnapRest != nil || m.Type == raft.MsgSnap || m.Type == raft.MsgSnapResp ||
 		len(m.Config) > 0 || m.Offset != 0 || len(m.Data) > 0 || m.Done {
 		// A transfer's vote requests, a changeConfig request and
 		// InstallSnapshot are rare: kept
@@ -206,7 +206,7 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 	if m.Probe {
 		p.flags |= recProbe
 	}
-	noCmd, noResp := zeroCmd(&m.Cmd), zeroResp(&m.Resp)
+	noCmd, noResp := m.Cmd == nil, zeroResp(&m.Resp)
 	switch {
 	case noCmd && noResp:
 		nums := msgNums(m)
@@ -227,7 +227,7 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 			p.extra = r.addExtra(traceExtra{ents: m.Entries})
 		}
 	case noResp && onlyTerm(m):
-		c := &m.Cmd
+		c := m.Cmd
 		p.flags |= recCmd
 		if c.ReadOnly {
 			p.flags |= recReadOnly
@@ -245,15 +245,9 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 	}
 }
 
-// zeroCmd is c == raft.Command{} without the generated comparison's
+// zeroResp is r == raft.Response{} without the generated comparison's
 // call and string compares (TestTraceKeepsEveryField fails if a field of
-// Command is missing here).
-func zeroCmd(c *raft.Command) bool {
-	return c.ClientID == 0 && c.Seq == 0 && c.Op == 0 && len(c.Key) == 0 && len(c.Value) == 0 &&
-		len(c.Old) == 0 && !c.ReadOnly && c.Server == 0 && c.Change == nil
-}
-
-// zeroResp is r == raft.Response{}, as zeroCmd.
+// Response is missing here).
 func zeroResp(r *raft.Response) bool {
 	return r.ClientID == 0 && r.Seq == 0 && len(r.Status) == 0 && len(r.Result) == 0 && r.LeaderHint == 0 && len(r.Err) == 0
 }
@@ -355,7 +349,7 @@ func (r *traceRing) event(p *traceRec) TraceEvent {
 	switch {
 	case p.flags&recCmd != 0:
 		m.Term = p.n[0]
-		m.Cmd = raft.Command{ClientID: p.n[1], Seq: p.n[2], Server: raft.NodeID(int64(p.n[3])), Op: raft.Op(p.op),
+		m.Cmd = &raft.Command{ClientID: p.n[1], Seq: p.n[2], Server: raft.NodeID(int64(p.n[3])), Op: raft.Op(p.op),
 			Key: x.s[0], Value: raft.Value(x.s[1]), Old: raft.Value(x.s[2]), ReadOnly: p.flags&recReadOnly != 0}
 	case p.flags&recResp != 0:
 		m.Term = p.n[0]

@@ -49,10 +49,25 @@ func TestTraceKeepsEveryField(t *testing.T) {
 		switch name {
 		case "Cmd", "Resp":
 			sub := mt.Field(i).Type
+			ptr := sub.Kind() == reflect.Pointer
+			if ptr {
+				// A client message carries a Command even when every
+				// field of it is zero.
+				m := base
+				m.Type = raft.MsgClient
+				reflect.ValueOf(&m).Elem().Field(i).Set(reflect.New(sub.Elem()))
+				require.Equal(t, m, roundTrip(m), "the trace loses a zero raft.Message.%s", name)
+				sub = sub.Elem()
+			}
 			for j := range sub.NumField() {
 				m := base
 				m.Type = raft.MsgClient
-				setField(t, reflect.ValueOf(&m).Elem().Field(i).Field(j), name+"."+sub.Field(j).Name)
+				f := reflect.ValueOf(&m).Elem().Field(i)
+				if ptr {
+					f.Set(reflect.New(sub))
+					f = f.Elem()
+				}
+				setField(t, f.Field(j), name+"."+sub.Field(j).Name)
 				require.Equal(t, m, roundTrip(m), "the trace loses raft.Message.%s.%s", name, sub.Field(j).Name)
 			}
 			continue
@@ -63,7 +78,7 @@ func TestTraceKeepsEveryField(t *testing.T) {
 	}
 	// A message with client fields and Raft fields at once is kept whole.
 	odd := base
-	odd.Commit, odd.Cmd.Key, odd.Resp.Status = 4, "k", raft.StatusSuccess
+	odd.Commit, odd.Cmd, odd.Resp.Status = 4, &raft.Command{Key: "k"}, raft.StatusSuccess
 	require.Equal(t, odd, roundTrip(odd))
 
 	et := reflect.TypeFor[raft.Event]()

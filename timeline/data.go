@@ -721,6 +721,9 @@ func MessageText(m *raft.Message) string {
 			}
 			continue
 		}
+		if f.Type() == cmdPtr && !f.IsNil() {
+			f = f.Elem() // a client request, shown as the command it carries
+		}
 		if f.IsZero() {
 			continue
 		}
@@ -731,6 +734,9 @@ func MessageText(m *raft.Message) string {
 	}
 	return sb.String()
 }
+
+// cmdPtr is the type of Message.Cmd.
+var cmdPtr = reflect.TypeFor[*raft.Command]()
 
 func endpoint(id raft.NodeID) string {
 	if id == raft.None {
@@ -810,12 +816,13 @@ func EntryText(e raft.Entry) string {
 	head := "t" + strconv.FormatUint(e.Term, 10) + " "
 	switch e.Kind {
 	case raft.EntryConfig:
-		t := head + "config " + ids(e.Config)
-		if len(e.Outgoing) > 0 {
-			t += " joint with old " + ids(e.Outgoing)
+		c := e.Config
+		t := head + "config " + ids(c.Voters)
+		if len(c.Outgoing) > 0 {
+			t += " joint with old " + ids(c.Outgoing)
 		}
-		if len(e.Learners) > 0 {
-			t += " learners " + ids(e.Learners)
+		if len(c.Learners) > 0 {
+			t += " learners " + ids(c.Learners)
 		}
 		return t
 	case raft.EntryCommand:

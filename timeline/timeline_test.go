@@ -176,7 +176,7 @@ func TestExportIsDeterministic(t *testing.T) {
 // here.
 func TestMessagesReadGenerically(t *testing.T) {
 	m := &raft.Message{Type: raft.MsgApp, From: 0, To: 2, Term: 3, PrevIndex: 4, PrevTerm: 2, Commit: 4,
-		Entries: []raft.Entry{{Index: 5, Term: 3, Kind: raft.EntryCommand, Cmd: raft.Command{Op: raft.OpSet, Key: "a", Value: "1"}}}}
+		Entries: []raft.Entry{{Index: 5, Term: 3, Kind: raft.EntryCommand, Cmd: &raft.Command{Op: raft.OpSet, Key: "a", Value: "1"}}}}
 	require.Equal(t, "AppendEntries S0 → S2, term 3, prevIndex 4, prevTerm 2, entries 5 (t3 set a=1), commit 4", MessageText(m))
 	require.Equal(t, 1, category(m)) // appends
 	m.Entries = nil
@@ -190,7 +190,7 @@ func TestMessagesReadGenerically(t *testing.T) {
 	require.Equal(t, "ClientResponse S1 → client 1000, resp {status NOT_LEADER, leaderHint -1}", MessageText(r))
 	require.Equal(t, 4, category(r)) // client
 	c := &raft.Message{Type: raft.MsgClient, From: sim.ClientIDBase + 1, To: 1000,
-		Cmd: raft.Command{ClientID: uint64(sim.ClientIDBase + 1), Seq: 2, Op: raft.OpSet, Key: "a", Value: "1"}}
+		Cmd: &raft.Command{ClientID: uint64(sim.ClientIDBase + 1), Seq: 2, Op: raft.OpSet, Key: "a", Value: "1"}}
 	require.Equal(t, "ClientRequest client 1001 → S1000, cmd {clientID 1001, seq 2, op set, key a, value 1}", MessageText(c),
 		"a client by its number, a server by its id, past 999 too")
 	require.True(t, strings.HasSuffix(raft.MsgVoteResp.String(), "Resp"))

@@ -291,12 +291,12 @@ func entryText(e raft.Entry) string {
 		}
 		return s
 	case raft.EntryConfig:
-		ids := make([]string, len(e.Config))
-		for i, id := range e.Config {
+		ids := make([]string, len(e.Config.Voters))
+		for i, id := range e.Config.Voters {
 			ids[i] = strconv.Itoa(int(id))
 		}
 		s := "config " + strings.Join(ids, ",")
-		if len(e.Outgoing) > 0 {
+		if e.Config.Joint() {
 			s += " (joint)"
 		}
 		return s
@@ -354,6 +354,9 @@ func flightLabel(m *raft.Message) string {
 	term := strconv.FormatUint(m.Term, 10)
 	switch m.Type {
 	case raft.MsgClient:
+		if m.Cmd == nil {
+			return entryText(raft.Entry{Kind: raft.EntryCommand, Cmd: &raft.Command{}})
+		}
 		return entryText(raft.Entry{Kind: raft.EntryCommand, Cmd: m.Cmd})
 	case raft.MsgClientResp:
 		return string(m.Resp.Status)

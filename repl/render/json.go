@@ -170,9 +170,9 @@ func entryJSON(e raft.Entry) jsonEntry {
 	case raft.EntryNoop:
 		out.Command = jsonCommand{Op: "noop"}
 	case raft.EntryConfig:
-		out.Command = jsonCommand{Op: "config", Servers: append([]raft.NodeID{}, e.Config...), OldServers: e.Outgoing, Learners: e.Learners}
+		out.Command = jsonCommand{Op: "config", Servers: append([]raft.NodeID{}, e.Config.Voters...), OldServers: e.Config.Outgoing, Learners: e.Config.Learners}
 	default:
-		out.Command = commandJSON(e.Cmd)
+		out.Command = commandJSON(*e.Cmd)
 	}
 	return out
 }

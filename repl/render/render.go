@@ -426,7 +426,7 @@ func entryText(e raft.Entry) string {
 	case raft.EntryNoop:
 		return head + "noop"
 	case raft.EntryConfig:
-		return head + "config " + configText(raft.Membership{Voters: e.Config, Outgoing: e.Outgoing, Learners: e.Learners}, ",")
+		return head + "config " + configText(*e.Config, ",")
 	}
 	c := e.Cmd
 	switch c.Op {
@@ -435,7 +435,7 @@ func entryText(e raft.Entry) string {
 	case raft.OpCAS:
 		return head + "cas " + c.Key + " " + jsValue(c.Old) + "→" + jsValue(c.Value)
 	}
-	return head + DescribeCmd(c)
+	return head + DescribeCmd(*c)
 }
 
 func sortedIDs[V any](m map[raft.NodeID]V) []raft.NodeID {

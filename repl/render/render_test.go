@@ -184,7 +184,7 @@ func cluster(t *testing.T) (*session.Session, raft.NodeID) {
 func logOf(n int) render.LogValue {
 	l := render.LogValue{{Index: 1, Term: 1, Kind: raft.EntryNoop}}
 	for i := 2; i <= n; i++ {
-		l = append(l, raft.Entry{Index: uint64(i), Term: 1, Cmd: raft.Command{Op: raft.OpSet, Key: "k", Value: "1"}})
+		l = append(l, raft.Entry{Index: uint64(i), Term: 1, Cmd: &raft.Command{Op: raft.OpSet, Key: "k", Value: "1"}})
 	}
 	return l
 }

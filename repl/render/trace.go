@@ -84,7 +84,7 @@ func TraceEventJSON(ev sim.TraceEvent, line EventLine) any {
 		}
 		switch m.Type {
 		case raft.MsgClient:
-			jm.Cmd = &jsonTraceCmd{jsonCommand: commandJSON(m.Cmd), ClientID: sessionNumber(m.Cmd.ClientID), Seq: m.Cmd.Seq, RO: m.Cmd.ReadOnly}
+			jm.Cmd = &jsonTraceCmd{jsonCommand: commandJSON(*m.Cmd), ClientID: sessionNumber(m.Cmd.ClientID), Seq: m.Cmd.Seq, RO: m.Cmd.ReadOnly}
 		case raft.MsgClientResp:
 			r := m.Resp
 			jm.Resp = &jsonTraceResp{jsonReply: jsonReply{Status: r.Status, Result: rawValue(r.Result), LeaderHint: nodeJSON(r.LeaderHint), Error: r.Err},

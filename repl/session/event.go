@@ -50,7 +50,7 @@ func (s *Session) onEvent(ev sim.TraceEvent) {
 // `debug on` shows the heartbeat round that confirms each (§6.4).
 func (s *Session) trackReads(ev sim.TraceEvent) {
 	switch {
-	case ev.Kind == sim.EvClientCall && ev.Msg != nil && ev.Msg.Cmd.ReadOnly:
+	case ev.Kind == sim.EvClientCall && ev.Msg != nil && ev.Msg.Cmd != nil && ev.Msg.Cmd.ReadOnly:
 		s.reads++
 	case ev.Kind == sim.EvClientReply && ev.Msg != nil && s.reads > 0 && ev.Reason != "late":
 		s.reads-- // answered, refused or timed out: the round is over
@@ -203,10 +203,10 @@ func (s *Session) describe(ev sim.TraceEvent) render.EventLine {
 }
 
 func msgCmd(m *raft.Message) raft.Command {
-	if m == nil {
+	if m == nil || m.Cmd == nil {
 		return raft.Command{}
 	}
-	return m.Cmd
+	return *m.Cmd
 }
 
 func msgResp(m *raft.Message) raft.Response {
@@ -386,7 +386,7 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 		}
 		return fmt.Sprintf("%s term %d ok (match %d)", head, m.Term, m.Match)
 	case raft.MsgClient:
-		return head + " " + render.DescribeCmd(m.Cmd)
+		return head + " " + render.DescribeCmd(msgCmd(m))
 	case raft.MsgClientResp:
 		return head + " " + render.DescribeResp(m.Resp)
 	}
