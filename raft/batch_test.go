@@ -27,7 +27,7 @@ func settledLeader(t *testing.T, tn *testNet) *Node {
 func propose(tn *testNet, l *Node, k int) {
 	for range k {
 		// A new sequence number each: the log only grows.
-		l.Step(tn.now, Message{Type: MsgClient, From: clientA, To: l.ID(),
+		l.Step(tn.now, &Message{Type: MsgClient, From: clientA, To: l.ID(),
 			Cmd: &Command{ClientID: 7, Seq: l.LastIndex() + 1, Op: OpSet, Key: "k", Value: "1"}})
 		tn.collect(l)
 	}

@@ -2,7 +2,7 @@ package raft
 
 // handleClient takes a client request (dissertation chapter 6): only the
 // leader accepts; others redirect with a hint.
-func (n *Node) handleClient(m Message) {
+func (n *Node) handleClient(m *Message) {
 	cmd := m.Cmd
 	if n.role != Leader {
 		n.replyNotLeader(m.From, cmd)

@@ -65,7 +65,7 @@ func TestOverwrittenEntryNeverReportsSuccess(t *testing.T) {
 	tn.advance(60 * time.Millisecond)
 	tn.isolate(0, true)
 	n := tn.nodes[0]
-	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("a", "old")})
+	n.Step(tn.now, &Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("a", "old")})
 	tn.collect(n)
 	tn.queue = nil
 	tn.elect(1)
@@ -201,15 +201,15 @@ func TestReadIndexIgnoresEchoOfOldTermRound_6_4(t *testing.T) {
 	tn.replies[clientA] = nil
 
 	// The old heartbeat reaches S1 now; S1's rejection (term 3) reaches S0.
-	tn.nodes[1].Step(tn.now, old)
+	tn.nodes[1].Step(tn.now, &old)
 	rd := tn.collect(tn.nodes[1])
 	tn.queue = nil
 	for _, m := range rd.Messages {
 		if m.To == 0 {
-			tn.nodes[0].Step(tn.now, m)
+			tn.nodes[0].Step(tn.now, &m)
 		}
 	}
-	tn.nodes[0].Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: &Command{Op: OpGet, Key: "a", ReadOnly: true}})
+	tn.nodes[0].Step(tn.now, &Message{Type: MsgClient, From: clientA, To: 0, Cmd: &Command{Op: OpGet, Key: "a", ReadOnly: true}})
 	for _, m := range tn.collect(tn.nodes[0]).Messages {
 		assert.NotEqual(t, MsgClientResp, m.Type, "a read served with no round acknowledged by a quorum: %+v", m)
 	}
@@ -229,7 +229,7 @@ func TestReadIndexCoalescesRounds_6_4(t *testing.T) {
 	n := tn.nodes[0]
 	sent := func(cmds ...Command) (apps, replies int) {
 		for _, cmd := range cmds {
-			n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: &cmd})
+			n.Step(tn.now, &Message{Type: MsgClient, From: clientA, To: 0, Cmd: &cmd})
 			for _, m := range tn.collect(n).Messages {
 				switch m.Type {
 				case MsgApp, MsgHeartbeat:

@@ -64,8 +64,8 @@ func TestConfigBootstrapSortedAndDeduplicated(t *testing.T) {
 func TestConfigZeroElectionTimeoutIsTheDefault_4_2_3(t *testing.T) {
 	n, err := NewNode(Config{ID: 0, Rand: testRand(), CheckQuorum: true, StateMachine: newTestSM()}, Storage{Bootstrap: []NodeID{0, 1, 2}}, 0)
 	require.NoError(t, err)
-	n.Step(0, Message{Type: MsgApp, From: 1, To: 0, Term: 1})
-	n.Step(10*time.Millisecond, Message{Type: MsgVote, From: 2, To: 0, Term: 2})
+	n.Step(0, &Message{Type: MsgApp, From: 1, To: 0, Term: 1})
+	n.Step(10*time.Millisecond, &Message{Type: MsgVote, From: 2, To: 0, Term: 2})
 	assert.Equal(t, uint64(1), n.Term(), "the vote request of a disrupting server was not ignored")
 	assert.Equal(t, NodeID(1), n.Leader())
 }

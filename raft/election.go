@@ -87,7 +87,7 @@ func (n *Node) preCampaign() {
 // already adopted a higher term. A PreVote changes nothing here; it is
 // granted when its term is above ours and the log is up to date (Step has
 // already refused it while a leader was heard recently, with check-quorum).
-func (n *Node) handleVote(m Message) {
+func (n *Node) handleVote(m *Message) {
 	pre := m.Type == MsgPreVote
 	respType := MsgVoteResp
 	if pre {
@@ -135,7 +135,7 @@ func (n *Node) upToDate(lastIndex, lastTerm uint64, transfer bool) bool {
 	return n.log.isUpToDate(lastIndex, lastTerm)
 }
 
-func (n *Node) handleVoteResp(m Message) {
+func (n *Node) handleVoteResp(m *Message) {
 	if n.role != Candidate || m.Term != n.term || m.Reject {
 		return
 	}
@@ -145,7 +145,7 @@ func (n *Node) handleVoteResp(m Message) {
 
 // handlePreVoteResp counts an answer to our pre-vote: a majority of yeses
 // starts the real election, a majority of noes ends the pre-vote.
-func (n *Node) handlePreVoteResp(m Message) {
+func (n *Node) handlePreVoteResp(m *Message) {
 	if n.role != PreCandidate || !n.isMember(m.From) {
 		return
 	}

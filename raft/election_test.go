@@ -69,17 +69,17 @@ func TestNoLeaderWithoutQuorum_5_2(t *testing.T) {
 func TestOneVotePerTermPersisted_5_2(t *testing.T) {
 	tn := newTestNet(t, 3)
 	n := tn.nodes[2]
-	n.Step(0, Message{Type: MsgVote, From: 0, To: 2, Term: 1})
+	n.Step(0, &Message{Type: MsgVote, From: 0, To: 2, Term: 1})
 	rd := tn.collect(n)
 	require.True(t, rd.HardStateChanged)
 	assert.False(t, rd.Messages[0].Reject)
-	n.Step(0, Message{Type: MsgVote, From: 1, To: 2, Term: 1})
+	n.Step(0, &Message{Type: MsgVote, From: 1, To: 2, Term: 1})
 	assert.True(t, tn.collect(n).Messages[0].Reject, "second candidate in the same term refused")
 
 	tn.crash(2)
 	n = tn.start(2)
 	assert.Equal(t, NodeID(0), n.VotedFor())
-	n.Step(0, Message{Type: MsgVote, From: 1, To: 2, Term: 1})
+	n.Step(0, &Message{Type: MsgVote, From: 1, To: 2, Term: 1})
 	assert.True(t, tn.collect(n).Messages[0].Reject, "vote survives restart")
 }
 
@@ -89,11 +89,11 @@ func TestOneVotePerTermPersisted_5_2(t *testing.T) {
 func TestPersistSeamForgetsVote(t *testing.T) {
 	tn := newTestNetIDs(t, []NodeID{0, 1, 2}, forgetVote)
 	n := tn.nodes[2]
-	n.Step(0, Message{Type: MsgVote, From: 0, To: 2, Term: 1})
+	n.Step(0, &Message{Type: MsgVote, From: 0, To: 2, Term: 1})
 	tn.collect(n)
 	tn.crash(2)
 	n = tn.start(2)
-	n.Step(0, Message{Type: MsgVote, From: 1, To: 2, Term: 1})
+	n.Step(0, &Message{Type: MsgVote, From: 1, To: 2, Term: 1})
 	assert.False(t, tn.collect(n).Messages[0].Reject)
 }
 
@@ -103,7 +103,7 @@ func TestLeaderDoesNotVoteInItsTerm_5_2(t *testing.T) {
 	tn := newTestNet(t, 3)
 	tn.elect(0)
 	n := tn.nodes[0]
-	n.Step(tn.now, Message{Type: MsgVote, From: 1, To: 0, Term: 1, LastIndex: 5, LastTerm: 1})
+	n.Step(tn.now, &Message{Type: MsgVote, From: 1, To: 0, Term: 1, LastIndex: 5, LastTerm: 1})
 	rd := tn.collect(n)
 	require.Len(t, rd.Messages, 1)
 	assert.True(t, rd.Messages[0].Reject)
@@ -129,7 +129,7 @@ func TestVoteRequiresUpToDateLog_5_4_1(t *testing.T) {
 			tn.disks[2].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 2}}
 			tn.disks[2].HardState = HardState{Term: 2, VotedFor: None}
 			n := tn.start(2)
-			n.Step(0, Message{Type: MsgVote, From: 0, To: 2, Term: 3, LastIndex: c.lastIndex, LastTerm: c.lastTm})
+			n.Step(0, &Message{Type: MsgVote, From: 0, To: 2, Term: 3, LastIndex: c.lastIndex, LastTerm: c.lastTm})
 			rd := tn.collect(n)
 			require.Len(t, rd.Messages, 1)
 			assert.Equal(t, !c.grant, rd.Messages[0].Reject)
@@ -145,7 +145,7 @@ func TestUpToDateSeamGrants(t *testing.T) {
 	tn.disks[2].Log = []Entry{{Index: 1, Term: 2}}
 	tn.disks[2].HardState = HardState{Term: 2, VotedFor: None}
 	n := tn.start(2)
-	n.Step(0, Message{Type: MsgVote, From: 0, To: 2, Term: 3, LastIndex: 0, LastTerm: 0})
+	n.Step(0, &Message{Type: MsgVote, From: 0, To: 2, Term: 3, LastIndex: 0, LastTerm: 0})
 	assert.False(t, tn.collect(n).Messages[0].Reject)
 }
 
@@ -155,13 +155,13 @@ func TestHigherTermDeposes_5_1(t *testing.T) {
 	tn := newTestNet(t, 3)
 	tn.elect(0)
 	n := tn.nodes[0]
-	n.Step(tn.now, Message{Type: MsgAppResp, From: 1, To: 0, Term: 5, Reject: true})
+	n.Step(tn.now, &Message{Type: MsgAppResp, From: 1, To: 0, Term: 5, Reject: true})
 	tn.collect(n)
 	assert.Equal(t, Follower, n.Role())
 	assert.Equal(t, uint64(5), n.Term())
 	assert.Equal(t, None, n.VotedFor())
 
-	n.Step(tn.now, Message{Type: MsgApp, From: 2, To: 0, Term: 3})
+	n.Step(tn.now, &Message{Type: MsgApp, From: 2, To: 0, Term: 3})
 	rd := tn.collect(n)
 	require.Len(t, rd.Messages, 1)
 	assert.True(t, rd.Messages[0].Reject)
@@ -176,7 +176,7 @@ func TestFollowerIgnoresDisruptiveVote_4_2_3(t *testing.T) {
 	tn.elect(0)
 	tn.advance(10 * time.Millisecond)
 	f := tn.nodes[1]
-	f.Step(tn.now, Message{Type: MsgVote, From: 2, To: 1, Term: 9, LastIndex: 9, LastTerm: 9})
+	f.Step(tn.now, &Message{Type: MsgVote, From: 2, To: 1, Term: 9, LastIndex: 9, LastTerm: 9})
 	rd := tn.collect(f)
 	assert.Empty(t, rd.Messages)
 	assert.Equal(t, uint64(1), f.Term())
@@ -190,7 +190,7 @@ func TestCandidateStepsDownForLeaderOfSameTerm_5_2(t *testing.T) {
 	tn.fire(2)
 	require.Equal(t, Candidate, tn.nodes[2].Role())
 	n := tn.nodes[2]
-	n.Step(tn.now, Message{Type: MsgApp, From: 0, To: 2, Term: 1})
+	n.Step(tn.now, &Message{Type: MsgApp, From: 0, To: 2, Term: 1})
 	tn.collect(n)
 	assert.Equal(t, Follower, n.Role())
 	assert.Equal(t, NodeID(0), n.Leader())
@@ -205,7 +205,7 @@ func TestRefusedVoteDoesNotResetTimer_5_2(t *testing.T) {
 	n := tn.start(2)
 	d := n.Deadline()
 	tn.now = d - time.Millisecond
-	n.Step(tn.now, Message{Type: MsgVote, From: 0, To: 2, Term: 2, LastIndex: 0, LastTerm: 0})
+	n.Step(tn.now, &Message{Type: MsgVote, From: 0, To: 2, Term: 2, LastIndex: 0, LastTerm: 0})
 	rd := tn.collect(n)
 	assert.True(t, rd.Messages[0].Reject)
 	assert.Equal(t, uint64(2), n.Term())

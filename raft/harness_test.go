@@ -199,7 +199,9 @@ func (tn *testNet) deliverOne(m Message) {
 		return
 	}
 	tn.sent++
-	n.Step(tn.now, m)
+	sent := m
+	n.Step(tn.now, &m)
+	require.Equal(tn.t, sent, m, "Step modified the message it was given")
 	tn.collect(n)
 }
 

@@ -16,7 +16,7 @@ var roGet = Command{Op: OpGet, Key: "a", ReadOnly: true}
 // What it sends is not delivered.
 func leaderSends(tn *testNet, leader NodeID, cmd Command) (rounds int, r Response, ok bool) {
 	n := tn.nodes[leader]
-	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: leader, Cmd: &cmd})
+	n.Step(tn.now, &Message{Type: MsgClient, From: clientA, To: leader, Cmd: &cmd})
 	for _, m := range tn.collect(n).Messages {
 		switch m.Type {
 		case MsgHeartbeat, MsgApp:
@@ -121,10 +121,10 @@ func TestLeaseRestartedServerWaitsBeforeVoting_6_4_1(t *testing.T) {
 	tn.crash(1)
 	n := tn.start(1)
 	vote := Message{Type: MsgVote, From: 2, To: 1, Term: 5, LastIndex: 9, LastTerm: 4}
-	n.Step(tn.now+100*time.Millisecond, vote)
+	n.Step(tn.now+100*time.Millisecond, &vote)
 	tn.collect(n)
 	assert.Equal(t, uint64(1), n.Term(), "ignored within an election timeout of the boot")
-	n.Step(tn.now+160*time.Millisecond, vote)
+	n.Step(tn.now+160*time.Millisecond, &vote)
 	tn.collect(n)
 	assert.Equal(t, NodeID(2), n.VotedFor(), "granted after it")
 }
@@ -214,14 +214,14 @@ func TestLeaseRefusesVoteOfRaisedTerm_6_4_1(t *testing.T) {
 	tn.advance(60 * time.Millisecond)
 	n := tn.nodes[1]
 	term := n.Term()
-	n.Step(tn.now, Message{Type: MsgHeartbeatResp, From: 2, To: 1, Term: term + 1})
+	n.Step(tn.now, &Message{Type: MsgHeartbeatResp, From: 2, To: 1, Term: term + 1})
 	tn.collect(n)
 	require.Equal(t, term+1, n.Term(), "a higher term is adopted (Figure 2)")
-	n.Step(tn.now, Message{Type: MsgVote, From: 2, To: 1, Term: term + 1, LastIndex: 9, LastTerm: term})
+	n.Step(tn.now, &Message{Type: MsgVote, From: 2, To: 1, Term: term + 1, LastIndex: 9, LastTerm: term})
 	tn.collect(n)
 	assert.Equal(t, None, n.VotedFor(), "heard from the leader a moment ago: no vote")
 	tn.queue = nil
-	n.Step(tn.now+150*time.Millisecond, Message{Type: MsgVote, From: 2, To: 1, Term: term + 1, LastIndex: 9, LastTerm: term})
+	n.Step(tn.now+150*time.Millisecond, &Message{Type: MsgVote, From: 2, To: 1, Term: term + 1, LastIndex: 9, LastTerm: term})
 	tn.collect(n)
 	assert.Equal(t, NodeID(2), n.VotedFor(), "granted an election timeout later")
 }

@@ -107,7 +107,7 @@ func TestConfigRevertsWhenEntryTruncated_4_1(t *testing.T) {
 	tn.disks[1].HardState = HardState{Term: 1, VotedFor: None}
 	n := tn.start(1)
 	assert.Equal(t, []NodeID{0, 1, 2, 3}, n.Members())
-	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 2, PrevIndex: 1, PrevTerm: 1,
+	n.Step(0, &Message{Type: MsgApp, From: 0, To: 1, Term: 2, PrevIndex: 1, PrevTerm: 1,
 		Entries: []Entry{{Index: 2, Term: 2}}})
 	tn.collect(n)
 	assert.Equal(t, []NodeID{0, 1, 2}, n.Members())

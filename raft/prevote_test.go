@@ -17,18 +17,18 @@ func TestPreVoteChangesNoTerm_9_6(t *testing.T) {
 	tn.disks[2].HardState = HardState{Term: 1, VotedFor: None}
 	n := tn.start(2)
 
-	n.Step(0, Message{Type: MsgPreVote, From: 0, To: 2, Term: 2, LastIndex: 1, LastTerm: 1})
+	n.Step(0, &Message{Type: MsgPreVote, From: 0, To: 2, Term: 2, LastIndex: 1, LastTerm: 1})
 	rd := tn.collect(n)
 	require.Len(t, rd.Messages, 1)
 	assert.Equal(t, Message{Type: MsgPreVoteResp, From: 2, To: 0, Term: 2}, rd.Messages[0])
 	assert.False(t, rd.HardStateChanged, "a pre-vote is not a vote")
 	assert.Equal(t, uint64(1), n.Term())
 
-	n.Step(0, Message{Type: MsgPreVote, From: 1, To: 2, Term: 2, LastIndex: 0, LastTerm: 0})
+	n.Step(0, &Message{Type: MsgPreVote, From: 1, To: 2, Term: 2, LastIndex: 0, LastTerm: 0})
 	rd = tn.collect(n)
 	assert.True(t, rd.Messages[0].Reject, "a log behind ours gets no pre-vote")
 	assert.Equal(t, uint64(1), rd.Messages[0].Term)
-	n.Step(0, Message{Type: MsgPreVote, From: 1, To: 2, Term: 1, LastIndex: 1, LastTerm: 1})
+	n.Step(0, &Message{Type: MsgPreVote, From: 1, To: 2, Term: 1, LastIndex: 1, LastTerm: 1})
 	assert.True(t, tn.collect(n).Messages[0].Reject, "a term that is not above ours gets no pre-vote")
 	assert.Equal(t, uint64(1), n.Term())
 }
@@ -104,7 +104,7 @@ func TestVoteIgnoredInLeaseOnlyWithCheckQuorum_4_2_3(t *testing.T) {
 		tn.elect(0)
 		tn.advance(10 * time.Millisecond)
 		n := tn.nodes[1]
-		n.Step(tn.now, Message{Type: MsgVote, From: 2, To: 1, Term: 5, LastIndex: 9, LastTerm: 4})
+		n.Step(tn.now, &Message{Type: MsgVote, From: 2, To: 1, Term: 5, LastIndex: 9, LastTerm: 4})
 		tn.collect(n)
 		if p.checkQuorum {
 			assert.Equal(t, uint64(1), n.Term())
@@ -150,11 +150,11 @@ func TestPreVoteCountsRefusalsPerServer_9_6(t *testing.T) {
 	require.Equal(t, PreCandidate, n.Role())
 	tn.queue = nil // the pre-votes are answered by hand
 	no := Message{Type: MsgPreVoteResp, From: 1, To: 0, Term: 0, Reject: true}
-	n.Step(0, no)
-	n.Step(0, no)
+	n.Step(0, &no)
+	n.Step(0, &no)
 	tn.collect(n)
 	assert.Equal(t, PreCandidate, n.Role(), "one server's refusal, twice, is not a majority of refusals")
-	n.Step(0, Message{Type: MsgPreVoteResp, From: 2, To: 0, Term: 1})
+	n.Step(0, &Message{Type: MsgPreVoteResp, From: 2, To: 0, Term: 1})
 	tn.collect(n)
 	assert.NotEqual(t, PreCandidate, n.Role(), "S0's and S2's yes are a majority: the real election starts")
 	assert.Equal(t, uint64(1), n.Term())
@@ -169,10 +169,10 @@ func TestPreVoteGivesUpWhenItCannotWin_9_6(t *testing.T) {
 	n := tn.nodes[0]
 	require.Equal(t, PreCandidate, n.Role())
 	tn.queue = nil
-	n.Step(0, Message{Type: MsgPreVoteResp, From: 1, To: 0, Term: 0, Reject: true})
+	n.Step(0, &Message{Type: MsgPreVoteResp, From: 1, To: 0, Term: 0, Reject: true})
 	tn.collect(n)
 	assert.Equal(t, PreCandidate, n.Role(), "one refusal of four: it can still win")
-	n.Step(0, Message{Type: MsgPreVoteResp, From: 2, To: 0, Term: 0, Reject: true})
+	n.Step(0, &Message{Type: MsgPreVoteResp, From: 2, To: 0, Term: 0, Reject: true})
 	tn.collect(n)
 	assert.Equal(t, Follower, n.Role(), "two refusals of four: at most two yeses remain, not a majority")
 }

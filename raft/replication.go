@@ -296,7 +296,7 @@ func (n *Node) sendOneAppend(id NodeID, pr *progress) bool {
 }
 
 // handleApp is the follower side of AppendEntries (Figure 2).
-func (n *Node) handleApp(m Message) {
+func (n *Node) handleApp(m *Message) {
 	if m.Term < n.term {
 		// A stale leader learns our term from the answer and steps down.
 		// The answer carries our term, not the message's, so it must not
@@ -319,9 +319,12 @@ func (n *Node) handleApp(m Message) {
 		// The message begins inside our snapshot: those entries are
 		// committed, so they are the leader's too (Leader Completeness).
 		// Check from the snapshot's last entry on.
+		// m is the caller's: the rest of the message is a copy.
 		skip := min(n.log.offset-m.PrevIndex, uint64(len(m.Entries)))
-		m.Entries = m.Entries[skip:]
-		m.PrevIndex, m.PrevTerm = n.log.offset, n.log.offsetTerm
+		rest := *m
+		rest.Entries = m.Entries[skip:]
+		rest.PrevIndex, rest.PrevTerm = n.log.offset, n.log.offsetTerm
+		m = &rest
 		if len(m.Entries) == 0 {
 			n.send(Message{Type: MsgAppResp, To: m.From, Match: n.log.offset, ReadSeq: m.ReadSeq})
 			return
@@ -329,7 +332,7 @@ func (n *Node) handleApp(m Message) {
 	}
 	// Consistency check (§5.3) with the fast-backtracking hint.
 	if m.PrevIndex > n.log.lastIndex() {
-		if n.holdApp(&m) {
+		if n.holdApp(m) {
 			return
 		}
 		n.event(Event{Kind: EvAppendRejected, Peer: m.From, Reason: "log too short", Index: m.PrevIndex})
@@ -435,7 +438,7 @@ func (n *Node) releaseHeld() {
 		h := n.held[k]
 		n.held = append(n.held[:k], n.held[k+1:]...)
 		if h.Term == n.term && h.From == n.leader {
-			n.handleApp(h)
+			n.handleApp(&h)
 			return // handleApp releases what follows
 		}
 	}
@@ -457,7 +460,7 @@ func (n *Node) ackRead(pr *progress, m *Message) {
 // up nextIndex using the follower's hint (§5.3). A refusal that answers a
 // message already superseded is ignored as stale, so that reordered
 // answers never rewind a pipeline that is working.
-func (n *Node) handleAppResp(m Message) {
+func (n *Node) handleAppResp(m *Message) {
 	if n.role != Leader || m.Term != n.term {
 		return
 	}
@@ -465,7 +468,7 @@ func (n *Node) handleAppResp(m Message) {
 	if pr == nil {
 		return
 	}
-	n.ackRead(pr, &m)
+	n.ackRead(pr, m)
 	if n.role != Leader {
 		return
 	}
@@ -475,7 +478,7 @@ func (n *Node) handleAppResp(m Message) {
 		return
 	}
 	if m.Reject {
-		n.appRejected(m.From, pr, &m)
+		n.appRejected(m.From, pr, m)
 		return
 	}
 	pr.freeTo(m.Match)
@@ -552,7 +555,7 @@ func (n *Node) appRejected(id NodeID, pr *progress, m *Message) {
 // handleHeartbeat is the follower side of a Heartbeat: the leader of this
 // term is alive. It moves the commit index up to what the leader says,
 // which is never beyond where this log is known to match the leader's.
-func (n *Node) handleHeartbeat(m Message) {
+func (n *Node) handleHeartbeat(m *Message) {
 	if m.Term < n.term {
 		// A stale leader learns our term and steps down; no round echo
 		// (see handleApp).
@@ -582,7 +585,7 @@ func (n *Node) handleHeartbeat(m Message) {
 // handleHeartbeatResp is the leader side: the follower is alive (check-
 // quorum) and answered a round (ReadIndex). A probed follower gets its
 // probe again at once if it is not out.
-func (n *Node) handleHeartbeatResp(m Message) {
+func (n *Node) handleHeartbeatResp(m *Message) {
 	if n.role != Leader || m.Term != n.term {
 		return
 	}
@@ -590,7 +593,7 @@ func (n *Node) handleHeartbeatResp(m Message) {
 	if pr == nil {
 		return
 	}
-	n.ackRead(pr, &m)
+	n.ackRead(pr, m)
 	if n.role == Leader && pr.match < n.log.lastIndex() {
 		n.offerAppend(m.From, pr)
 	}

@@ -18,13 +18,13 @@ func TestConsistencyCheckWithHint_5_3(t *testing.T) {
 	tn.disks[1].HardState = HardState{Term: 3, VotedFor: None}
 	n := tn.start(1)
 
-	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 7, PrevTerm: 3, Probe: true})
+	n.Step(0, &Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 7, PrevTerm: 3, Probe: true})
 	m := tn.collect(n).Messages[0]
 	assert.True(t, m.Reject)
 	assert.Equal(t, uint64(0), m.ConflictTerm)
 	assert.Equal(t, uint64(4), m.ConflictIndex, "too short: resume at its length + 1")
 
-	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 3, PrevTerm: 3})
+	n.Step(0, &Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 3, PrevTerm: 3})
 	m = tn.collect(n).Messages[0]
 	assert.True(t, m.Reject)
 	assert.Equal(t, uint64(2), m.ConflictTerm)
@@ -40,9 +40,9 @@ func TestAppendAheadOfItsPredecessorIsHeld(t *testing.T) {
 	n := tn.nodes[1]
 	last := n.LastIndex()
 	e := func(i uint64) []Entry { return []Entry{{Index: i, Term: 1, Kind: EntryCommand, Cmd: setp("k", "1")}} }
-	n.Step(tn.now, Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: last + 1, PrevTerm: 1, Entries: e(last + 2)})
+	n.Step(tn.now, &Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: last + 1, PrevTerm: 1, Entries: e(last + 2)})
 	assert.Empty(t, tn.collect(n).Messages, "held: no refusal")
-	n.Step(tn.now, Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: last, PrevTerm: 1, Entries: e(last + 1)})
+	n.Step(tn.now, &Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: last, PrevTerm: 1, Entries: e(last + 1)})
 	rd := tn.collect(n)
 	require.Len(t, rd.Messages, 2, "both answered once the first arrived")
 	assert.Equal(t, last+1, rd.Messages[0].Match)
@@ -57,7 +57,7 @@ func TestConflictTruncation_5_3(t *testing.T) {
 	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 2}, {Index: 3, Term: 2}}
 	tn.disks[1].HardState = HardState{Term: 3, VotedFor: None}
 	n := tn.start(1)
-	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 1, PrevTerm: 1,
+	n.Step(0, &Message{Type: MsgApp, From: 0, To: 1, Term: 3, PrevIndex: 1, PrevTerm: 1,
 		Entries: []Entry{{Index: 2, Term: 3, Kind: EntryCommand, Cmd: setp("x", "1")}}})
 	rd := tn.collect(n)
 	assert.False(t, rd.Messages[0].Reject)
@@ -75,7 +75,7 @@ func TestStaleAppendDoesNotTruncate_5_3(t *testing.T) {
 	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 1}, {Index: 3, Term: 1}}
 	tn.disks[1].HardState = HardState{Term: 1, VotedFor: None}
 	n := tn.start(1)
-	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: 0, PrevTerm: 0,
+	n.Step(0, &Message{Type: MsgApp, From: 0, To: 1, Term: 1, PrevIndex: 0, PrevTerm: 0,
 		Entries: []Entry{{Index: 1, Term: 1}}})
 	rd := tn.collect(n)
 	assert.Equal(t, uint64(3), n.LastIndex())
@@ -89,7 +89,7 @@ func TestFollowerCommitBoundedByLastNewEntry_5_3(t *testing.T) {
 	tn.disks[1].Log = []Entry{{Index: 1, Term: 1}, {Index: 2, Term: 1}, {Index: 3, Term: 1}}
 	tn.disks[1].HardState = HardState{Term: 2, VotedFor: None}
 	n := tn.start(1)
-	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 2, PrevIndex: 1, PrevTerm: 1, Commit: 10})
+	n.Step(0, &Message{Type: MsgApp, From: 0, To: 1, Term: 2, PrevIndex: 1, PrevTerm: 1, Commit: 10})
 	tn.collect(n)
 	assert.Equal(t, uint64(1), n.CommitIndex(), "entries 2 and 3 are not yet known to match the leader")
 }
@@ -141,12 +141,12 @@ func TestNoCommitOfEarlierTermByCounting_5_4_2(t *testing.T) {
 		tn.fire(0)
 		n := tn.nodes[0]
 		for _, id := range []NodeID{1, 2} {
-			n.Step(tn.now, Message{Type: MsgVoteResp, From: id, To: 0, Term: 4})
+			n.Step(tn.now, &Message{Type: MsgVoteResp, From: id, To: 0, Term: 4})
 		}
 		tn.collect(n)
 		require.Equal(t, Leader, n.Role())
 		for _, id := range []NodeID{1, 2} {
-			n.Step(tn.now, Message{Type: MsgAppResp, From: id, To: 0, Term: 4, Match: 1})
+			n.Step(tn.now, &Message{Type: MsgAppResp, From: id, To: 0, Term: 4, Match: 1})
 		}
 		tn.collect(n)
 		if rules.Commit != nil {
@@ -155,8 +155,8 @@ func TestNoCommitOfEarlierTermByCounting_5_4_2(t *testing.T) {
 			continue
 		}
 		assert.Equal(t, uint64(0), n.CommitIndex(), "index 1 (term 2) is on a majority but must not commit")
-		n.Step(tn.now, Message{Type: MsgAppResp, From: 1, To: 0, Term: 4, Match: 2})
-		n.Step(tn.now, Message{Type: MsgAppResp, From: 2, To: 0, Term: 4, Match: 2})
+		n.Step(tn.now, &Message{Type: MsgAppResp, From: 1, To: 0, Term: 4, Match: 2})
+		n.Step(tn.now, &Message{Type: MsgAppResp, From: 2, To: 0, Term: 4, Match: 2})
 		tn.collect(n)
 		assert.Equal(t, uint64(2), n.CommitIndex(), "the no-op of term 4 commits both")
 	}
@@ -187,7 +187,7 @@ func TestEvenClusterNeedsThreeOfFour(t *testing.T) {
 func TestEntriesPersistedInSameReadyAsAck(t *testing.T) {
 	tn := newTestNet(t, 3)
 	n := tn.nodes[1]
-	n.Step(0, Message{Type: MsgApp, From: 0, To: 1, Term: 1, Entries: []Entry{{Index: 1, Term: 1}}})
+	n.Step(0, &Message{Type: MsgApp, From: 0, To: 1, Term: 1, Entries: []Entry{{Index: 1, Term: 1}}})
 	rd := n.Ready()
 	require.Len(t, rd.Messages, 1)
 	assert.Equal(t, uint64(1), rd.Messages[0].Match)
@@ -204,8 +204,8 @@ func TestPipelinedAppends(t *testing.T) {
 	tn.elect(0)
 	tn.advance(60 * time.Millisecond)
 	n := tn.nodes[0]
-	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("a", "1")})
-	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("b", "2")})
+	n.Step(tn.now, &Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("a", "1")})
+	n.Step(tn.now, &Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("b", "2")})
 	rd := tn.collect(n)
 	apps := 0
 	for _, m := range rd.Messages {
@@ -261,11 +261,11 @@ func TestLeaderCountsOwnCopyOnlyWhenStable(t *testing.T) {
 	tn.elect(0)
 	tn.advance(60 * time.Millisecond)
 	n := tn.nodes[0]
-	n.Step(tn.now, Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("a", "1")})
+	n.Step(tn.now, &Message{Type: MsgClient, From: clientA, To: 0, Cmd: setp("a", "1")})
 	rd := n.Ready() // not persisted yet: no StableTo
 	require.Len(t, rd.Entries, 1)
 	idx := rd.Entries[0].Index
-	n.Step(tn.now, Message{Type: MsgAppResp, From: 1, To: 0, Term: 1, Match: idx})
+	n.Step(tn.now, &Message{Type: MsgAppResp, From: 1, To: 0, Term: 1, Match: idx})
 	assert.Less(t, n.CommitIndex(), idx, "one durable copy of three is not a quorum")
 	n.StableTo(tn.now, idx, rd.Entries[0].Term)
 	assert.Equal(t, idx, n.CommitIndex())
@@ -336,12 +336,38 @@ func TestHeartbeatCommitsOnlyWhereLogsMatch_5_3(t *testing.T) {
 	require.NoError(t, err)
 	n.Ready()
 	hb := Message{Type: MsgHeartbeat, From: 0, To: 1, Term: 3, Commit: 1, PrevIndex: 3, PrevTerm: 3}
-	n.Step(0, hb)
+	n.Step(0, &hb)
 	assert.Equal(t, uint64(1), n.CommitIndex(), "the leader's 3@t3 is not our 3@t2: only up to the known match")
 	hb.PrevIndex, hb.PrevTerm = 2, 1
-	n.Step(0, hb)
+	n.Step(0, &hb)
 	assert.Equal(t, uint64(2), n.CommitIndex(), "our 2@t1 is the leader's: so is everything before it")
 	for _, m := range n.Ready().Messages {
 		assert.Equal(t, MsgHeartbeatResp, m.Type)
 	}
+}
+
+// An AppendEntries that begins inside a follower's snapshot is checked and
+// appended from the snapshot's last entry on (§7): the entries before it
+// are committed, so they are the leader's too. Step leaves the caller's
+// message as it was (it skips over the entries in a copy).
+func TestAppendEntriesBeginningInsideTheSnapshot_7(t *testing.T) {
+	tn := newTestNet(t, 3)
+	tn.elect(0)
+	tn.writes(0, 0, 6)
+	tn.advance(60 * time.Millisecond)
+	l, f := tn.nodes[0], tn.nodes[1]
+	require.True(t, f.Compact(tn.now))
+	tn.collect(f)
+	off := f.log.offset
+	require.Greater(t, off, uint64(2), "the follower compacted its log")
+	m := Message{Type: MsgApp, From: 0, To: 1, Term: l.Term(), PrevIndex: off - 2, PrevTerm: l.log.term(off - 2),
+		Entries: l.log.sliceAll(off-1, l.LastIndex()), Commit: l.CommitIndex()}
+	sent := m
+	f.Step(tn.now, &m)
+	assert.Equal(t, sent, m, "Step modified the message it was given")
+	rd := tn.collect(f)
+	require.Len(t, rd.Messages, 1)
+	assert.Equal(t, MsgAppResp, rd.Messages[0].Type)
+	assert.False(t, rd.Messages[0].Reject)
+	assert.Equal(t, l.LastIndex(), rd.Messages[0].Match)
 }

@@ -109,7 +109,7 @@ func (n *Node) sendSnapshotChunk(id NodeID, pr *progress) bool {
 // order is answered with what arrived, which is where the leader goes on),
 // each written to the disk before it is acknowledged; the last installs the
 // snapshot.
-func (n *Node) handleSnap(m Message) {
+func (n *Node) handleSnap(m *Message) {
 	if m.Term < n.term {
 		n.send(Message{Type: MsgSnapResp, To: m.From, LastIndex: m.LastIndex, Reject: true})
 		return
@@ -201,7 +201,7 @@ func (n *Node) installSnapshot(s Snapshot, from NodeID) bool {
 
 // handleSnapResp is the leader side: the next chunk, or, once the follower
 // has installed the snapshot, replication from there.
-func (n *Node) handleSnapResp(m Message) {
+func (n *Node) handleSnapResp(m *Message) {
 	if n.role != Leader || m.Term != n.term {
 		return
 	}
@@ -209,7 +209,7 @@ func (n *Node) handleSnapResp(m Message) {
 	if pr == nil {
 		return
 	}
-	n.ackRead(pr, &m)
+	n.ackRead(pr, m)
 	if n.role != Leader || pr.state != stateSnapshot || m.LastIndex != pr.snap.Index || m.Reject {
 		return // an answer about another transfer
 	}
@@ -226,10 +226,10 @@ func (n *Node) handleSnapResp(m Message) {
 		}
 		return
 	}
-	if m.Offset > uint64(len(pr.snap.Data)) {
-		m.Offset = 0
-	}
 	pr.snapOffset = m.Offset
+	if pr.snapOffset > uint64(len(pr.snap.Data)) {
+		pr.snapOffset = 0
+	}
 	pr.snapSent = false
 	pr.lastProgress = n.now
 	n.sendSnapshotChunk(m.From, pr)

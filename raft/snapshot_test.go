@@ -140,7 +140,7 @@ func TestInstallSnapshotKeepsEntriesPastIt_Figure13(t *testing.T) {
 		f.commit, f.applied = 3, 3 // as if it had not yet learnt the rest was committed
 		tn.sms[1].data = map[string]Value{}
 		last := f.LastIndex()
-		f.Step(tn.now, Message{Type: MsgSnap, From: 0, To: 1, Term: f.Term(), LastIndex: 5, LastTerm: s.Term,
+		f.Step(tn.now, &Message{Type: MsgSnap, From: 0, To: 1, Term: f.Term(), LastIndex: 5, LastTerm: s.Term,
 			Config: s.Config, Data: s.Data, Done: true})
 		rd := tn.collect(f)
 		require.NotNil(t, rd.Snapshot)
@@ -162,7 +162,7 @@ func TestInstallSnapshotKeepsEntriesPastIt_Figure13(t *testing.T) {
 	}
 	tn.disks[1] = &Storage{HardState: HardState{Term: 1, VotedFor: 1}, Log: stale, Bootstrap: []NodeID{0, 1, 2}}
 	f := tn.start(1)
-	f.Step(tn.now, Message{Type: MsgSnap, From: 0, To: 1, Term: 2, LastIndex: 3, LastTerm: 2,
+	f.Step(tn.now, &Message{Type: MsgSnap, From: 0, To: 1, Term: 2, LastIndex: 3, LastTerm: 2,
 		Config: []NodeID{0, 1, 2}, Data: []byte(`{}`), Done: true})
 	tn.collect(f)
 	assert.Equal(t, uint64(3), f.LastIndex())
@@ -257,7 +257,7 @@ func TestSnapshotChunksWrittenBeforeAnswered_Figure13(t *testing.T) {
 	require.Greater(t, len(snap.Data), 32)
 	n := tn.nodes[2]
 	for _, off := range []uint64{0, 16} {
-		n.Step(tn.now, Message{Type: MsgSnap, From: 0, To: 2, Term: tn.nodes[0].Term(), LastIndex: snap.Index,
+		n.Step(tn.now, &Message{Type: MsgSnap, From: 0, To: 2, Term: tn.nodes[0].Term(), LastIndex: snap.Index,
 			LastTerm: snap.Term, Config: snap.Config, Offset: off, Data: snap.Data[off : off+16]})
 	}
 	rd := n.Ready()

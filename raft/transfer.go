@@ -116,7 +116,7 @@ func (n *Node) endTransfer() {
 // has brought its log up to date and asks it to campaign now, without a
 // pre-vote and with a vote request that voters grant although they heard
 // from that leader recently.
-func (n *Node) handleTimeoutNow(m Message) {
+func (n *Node) handleTimeoutNow(m *Message) {
 	if m.Term < n.term || n.role == Leader || !n.selfVoter {
 		return // stale, or nothing to take over
 	}

@@ -117,7 +117,7 @@ func TestTransferVotePassesRecentLeaderRule_4_2_3(t *testing.T) {
 		tn.advance(10 * time.Millisecond)
 		n := tn.nodes[1]
 		last, lastTerm := n.LastIndex(), tn.nodes[0].log.lastTerm()
-		n.Step(tn.now, Message{Type: MsgVote, From: 2, To: 1, Term: 2, LastIndex: last, LastTerm: lastTerm, Transfer: transfer})
+		n.Step(tn.now, &Message{Type: MsgVote, From: 2, To: 1, Term: 2, LastIndex: last, LastTerm: lastTerm, Transfer: transfer})
 		tn.collect(n)
 		if transfer {
 			assert.Equal(t, NodeID(2), n.VotedFor())

@@ -137,7 +137,7 @@ func (s *Sim) boot(srv *server) error {
 
 func (s *Sim) stepServer(srv *server, m *raft.Message) {
 	p := prior{role: srv.node.Role(), term: srv.node.Term()}
-	srv.node.Step(s.localNow(srv), *m)
+	srv.node.Step(s.localNow(srv), m)
 	s.afterInput(srv, p, false)
 }
 
