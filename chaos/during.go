@@ -56,13 +56,21 @@ type liveSource interface {
 // that leader is lost, the group needs an election of its own, so the
 // bounds run from the later of the group's start and the leader's loss.
 type liveWatch struct {
-	since map[string]time.Duration // group (its ids joined) -> live since
-	names map[string][]raft.NodeID
-	last  [][]raft.NodeID // the groups since and names were made from
+	// groups are the live groups at the last sample, each with the time
+	// it has been live since; there are a few at most, so a slice serves
+	// (a map by group was a tenth of what watching cost).
+	groups []liveGroup
+	last   [][]raft.NodeID // the groups groups was made from
 	// lostAt is when the cluster last went without a leader; leaderless
 	// says it still is.
 	lostAt     time.Duration
 	leaderless bool
+}
+
+// liveGroup is a live group and the time it has been live since.
+type liveGroup struct {
+	ids   []raft.NodeID
+	since time.Duration
 }
 
 // sample records the live groups now.
@@ -74,44 +82,41 @@ func (w *liveWatch) sample(s liveSource) {
 		w.leaderless, w.lostAt = true, now
 	}
 	groups := s.LiveGroups()
-	if len(groups) == 0 && len(w.since) == 0 {
+	if len(groups) == 0 && len(w.groups) == 0 {
 		return
 	}
 	if slices.EqualFunc(groups, w.last, slices.Equal) {
 		return // the same groups, live since the same times
 	}
 	w.last = groups
-	next := make(map[string]time.Duration, len(groups))
-	names := make(map[string][]raft.NodeID, len(groups))
+	next := make([]liveGroup, 0, len(groups))
 	for _, g := range groups {
-		k := groupKey(g)
-		next[k] = now
-		if t, ok := w.since[k]; ok {
-			next[k] = t
+		since := now
+		for _, old := range w.groups {
+			if slices.Equal(old.ids, g) {
+				since = old.since
+				break
+			}
 		}
-		names[k] = g
+		next = append(next, liveGroup{ids: g, since: since})
 	}
-	w.since, w.names = next, names
+	w.groups = next
 }
 
-// groupKey names a group in the maps: its ids, two bytes each.
-func groupKey(g []raft.NodeID) string {
-	b := make([]byte, 0, 2*len(g))
-	for _, id := range g {
-		b = append(b, byte(id>>8), byte(id))
-	}
-	return string(b)
-}
-
-// oldest returns the group live the longest, and since when.
-func (w *liveWatch) oldest() (string, time.Duration, bool) {
-	best, at, ok := "", time.Duration(0), false
-	for k, t := range w.since {
-		if !ok || t < at || (t == at && k < best) {
-			best, at, ok = k, t, true
+// oldest returns the group live the longest, and since when; of groups
+// live since the same time, the first in the order of their ids.
+func (w *liveWatch) oldest() ([]raft.NodeID, time.Duration, bool) {
+	var best *liveGroup
+	for i := range w.groups {
+		g := &w.groups[i]
+		if best == nil || g.since < best.since || (g.since == best.since && slices.Compare(g.ids, best.ids) < 0) {
+			best = g
 		}
 	}
-	return best, at, ok
+	if best == nil {
+		return nil, 0, false
+	}
+	return best.ids, best.since, true
 }
 
 // violation returns the check a run now fails, with a comment saying why,
@@ -124,7 +129,7 @@ func (w *liveWatch) violation(s liveSource) (kind int, note string) {
 	now := s.Now()
 	// The note is written only for a violation: the runner asks after
 	// every command and sample, and the answer is nearly always none.
-	group := func() string { return "servers " + joinIDs(w.names[k]) }
+	group := func() string { return "servers " + joinIDs(k) }
 	from := max(since, w.lostAt)
 	if _, ok := s.LeaderID(false); !ok && now-from >= duringLeaderBound {
 		return duringLeader, fmt.Sprintf("# liveness during faults: %s live since t=%s (a connected majority), no leader since t=%s nor at t=%s",

@@ -150,3 +150,28 @@ func TestExecutorAddsLivenessCheckDuringFaults(t *testing.T) {
 	assert.Equal(t, Pass, out.Verdict, sc.Text())
 	assert.NotContains(t, sc.Text(), "liveness during faults")
 }
+
+// TestLiveWatchNamesTheOldestGroup checks which group a note names when
+// several are live: the one live the longest, and of those live since the
+// same sample the first by ids; a group keeps its start while it stays
+// live, whatever the others do.
+func TestLiveWatchNamesTheOldestGroup(t *testing.T) {
+	s := time.Second
+	f := &fakeLive{groups: [][]raft.NodeID{{3, 4, 5}, {0, 1, 2}}, leader: raft.None}
+	w := &liveWatch{}
+	f.at(w, 1*s)
+	f.groups = [][]raft.NodeID{{0, 1}, {3, 4, 5}, {0, 1, 2}}
+	f.at(w, 2*s)
+	f.groups = [][]raft.NodeID{{0, 1}, {3, 4, 5}}
+	f.at(w, 2*s+500*time.Millisecond)
+	k, note := f.at(w, 1*s+duringLeaderBound)
+	require.Equal(t, duringLeader, k)
+	assert.Contains(t, note, "servers 3,4,5 live since t=1.000s")
+
+	f.groups = [][]raft.NodeID{{3, 4, 5}, {0, 1, 2}}
+	w = &liveWatch{}
+	f.at(w, 0)
+	k, note = f.at(w, duringLeaderBound)
+	require.Equal(t, duringLeader, k)
+	assert.Contains(t, note, "servers 0,1,2 live since t=0.000s", "a tie goes to the first group by ids")
+}

@@ -42,6 +42,9 @@ type executor struct {
 	live   liveWatch
 	inject bool
 	note   string // the last KindNote line, for the detail of its check
+	// lastRun is the duration of the script's last line while it is a
+	// run (0 otherwise): record folds the next run into it.
+	lastRun time.Duration
 }
 
 func newExecutor(seed uint64) *executor {
@@ -61,7 +64,9 @@ func (x *executor) exec(l Line) render.Result {
 	} else if l.ID > x.nextID {
 		x.nextID = l.ID
 	}
-	if !x.record(l) || (x.stopAtFailure && x.failed()) {
+	d, isRun := runDuration(l.Text)
+	isRun = isRun && l.Kind == KindRun
+	if !x.record(l, d, isRun) || (x.stopAtFailure && x.failed()) {
 		if l.Kind == KindNote {
 			x.note = strings.TrimPrefix(l.Text, "# ")
 		}
@@ -75,8 +80,6 @@ func (x *executor) exec(l Line) render.Result {
 		}
 	}
 	var r render.Result
-	d, isRun := runDuration(l.Text)
-	isRun = isRun && l.Kind == KindRun
 	if isRun {
 		r = x.run(d)
 	} else {
@@ -130,7 +133,7 @@ func (x *executor) run(d time.Duration) render.Result {
 			continue
 		}
 		x.live.sample(s)
-		if len(x.live.since) > 0 {
+		if len(x.live.groups) > 0 {
 			x.out.Watched += sampleEvery
 		}
 		if x.inject && !x.failed() {
@@ -140,12 +143,14 @@ func (x *executor) run(d time.Duration) render.Result {
 		}
 	}
 	if ran := s.Now() - start; ran < d {
+		// The run is the last line (record wrote it, or folded it in).
 		n := len(x.sc.Lines)
-		total, _ := runDuration(x.sc.Lines[n-1].Text)
-		if left := total - (d - ran); left > 0 {
+		if left := x.lastRun - (d - ran); left > 0 {
 			x.sc.Lines[n-1].Text = runLine(left)
+			x.lastRun = left
 		} else {
 			x.sc.Lines = x.sc.Lines[:n-1]
+			x.lastRun = 0 // the line before a run is never one: it would have been folded
 		}
 	}
 	return render.Result{OK: true, Value: render.Advanced{By: s.Now() - start, Now: s.Now()}}
@@ -155,16 +160,20 @@ func (x *executor) run(d time.Duration) render.Result {
 // header is not). A run right after a run is folded into it: the two are
 // the same run as one (see Script.mergeRuns), and the generator's many
 // short steps would otherwise bloat the replay.
-func (x *executor) record(l Line) bool {
-	if n := len(x.sc.Lines); n > 0 && l.Kind == KindRun && x.sc.Lines[n-1].Kind == KindRun {
-		a, okA := runDuration(x.sc.Lines[n-1].Text)
-		b, okB := runDuration(l.Text)
-		if okA && okB {
-			x.sc.Lines[n-1].Text = runLine(a + b)
-			return true
-		}
+//
+// d and isRun are what runDuration found in l, for a KindRun line; the
+// last line's duration is kept (lastRun), not read back from its text.
+func (x *executor) record(l Line, d time.Duration, isRun bool) bool {
+	if n := len(x.sc.Lines); n > 0 && isRun && x.lastRun > 0 {
+		x.lastRun += d
+		x.sc.Lines[n-1].Text = runLine(x.lastRun)
+		return true
 	}
 	x.sc.Lines = append(x.sc.Lines, l)
+	x.lastRun = 0
+	if isRun {
+		x.lastRun = d
+	}
 	return l.Kind != KindHeader && l.Kind != KindNote
 }
 

@@ -132,8 +132,13 @@ func (sc Script) mergeRuns() Script {
 	return out
 }
 
-// runLine is the command that advances the clock by d.
-func runLine(d time.Duration) string { return "run " + fmtDur(d) }
+// runLine is the command that advances the clock by d: "run " and
+// fmtDur(d), made in one allocation (the generator folds its many short
+// runs into one line, and writes the line again at each fold).
+func runLine(d time.Duration) string {
+	var b [32]byte
+	return string(appendDur(append(b[:0], "run "...), d))
+}
 
 // runDuration parses a line written by runLine.
 func runDuration(text string) (time.Duration, bool) {
@@ -159,9 +164,15 @@ func runDuration(text string) (time.Duration, bool) {
 // fmtDur writes a duration the shell reads back exactly: whole seconds as
 // "2s", anything else in milliseconds (chaos never uses finer steps).
 func fmtDur(d time.Duration) string {
+	var b [24]byte
+	return string(appendDur(b[:0], d))
+}
+
+// appendDur appends fmtDur(d) to b.
+func appendDur(b []byte, d time.Duration) []byte {
 	ms := d.Milliseconds()
 	if ms%1000 == 0 {
-		return strconv.FormatInt(ms/1000, 10) + "s"
+		return append(strconv.AppendInt(b, ms/1000, 10), 's')
 	}
-	return strconv.FormatInt(ms, 10) + "ms"
+	return append(strconv.AppendInt(b, ms, 10), "ms"...)
 }

@@ -45,9 +45,10 @@ type sentry struct {
 // the same sequence gives the same permutation.
 type byTimeEntries []sentry
 
-func (a byTimeEntries) Len() int      { return len(a) }
-func (a byTimeEntries) Swap(i, j int) { a[i], a[j] = a[j], a[i] }
-func (a byTimeEntries) Less(i, j int) bool {
+func (p *byTimeEntries) Len() int      { return len(*p) }
+func (p *byTimeEntries) Swap(i, j int) { a := *p; a[i], a[j] = a[j], a[i] }
+func (p *byTimeEntries) Less(i, j int) bool {
+	a := *p
 	if a[i].time != a[j].time {
 		return a[i].time < a[j].time
 	}
@@ -71,6 +72,12 @@ type cached struct {
 	state kstate
 }
 
+// smallKey is an entry of the cache of a window of one word.
+type smallKey struct {
+	set   uint64
+	state kstate
+}
+
 // frame is a linearized call on the search's stack and the state before it.
 type frame struct {
 	node  int32
@@ -87,6 +94,9 @@ type searcher struct {
 	set     []uint64 // the operations linearized so far
 	bits    []uint64 // the sets in the cache, one after another
 	cache   map[uint64][]cached
+	// small is the cache of a window of at most 64 operations (nearly
+	// every window), whose sets are one word.
+	small map[smallKey]struct{}
 	// window and ended hold the window being searched, and it with the
 	// read withEndOf adds.
 	window, ended []wop
@@ -103,7 +113,7 @@ func (s *searcher) decide(ops []wop, start kstate, steps int) (Verdict, int) {
 	for i, op := range ops {
 		s.entries = append(s.entries, sentry{op: int32(i), time: op.call}, sentry{op: int32(i), ret: true, time: op.ret})
 	}
-	sort.Sort(byTimeEntries(s.entries))
+	sort.Sort((*byTimeEntries)(&s.entries))
 
 	// porcupine's makeLinkedEntries, with the head it puts before the
 	// first entry: node 0 is the head, node k+1 the k-th entry.
@@ -136,10 +146,17 @@ func (s *searcher) decide(ops []wop, start kstate, steps int) (Verdict, int) {
 	clear(s.set)
 	s.bits = s.bits[:0]
 	s.calls = s.calls[:0]
-	if s.cache == nil {
-		s.cache = map[uint64][]cached{}
+	if words <= 1 {
+		if s.small == nil {
+			s.small = map[smallKey]struct{}{}
+		}
+		clear(s.small)
+	} else {
+		if s.cache == nil {
+			s.cache = map[uint64][]cached{}
+		}
+		clear(s.cache)
 	}
-	clear(s.cache)
 
 	taken := 0
 	state := start
@@ -188,6 +205,14 @@ func (s *searcher) decide(ops []wop, start kstate, steps int) (Verdict, int) {
 // remember adds the current set with state to the cache, and says whether
 // it was new.
 func (s *searcher) remember(state kstate) bool {
+	if len(s.set) == 1 {
+		k := smallKey{s.set[0], state}
+		if _, ok := s.small[k]; ok {
+			return false
+		}
+		s.small[k] = struct{}{}
+		return true
+	}
 	// porcupine's bitset hash (MurmurHash3's finalizer prime).
 	var h uint64
 	for _, v := range s.set {

@@ -1,8 +1,10 @@
 package check
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/anishathalye/porcupine"
@@ -36,6 +38,41 @@ func randomWindow(rnd *rand.Rand, n int) []wop {
 	return ops
 }
 
+// longWindow is a window of n operations with short overlaps whose
+// results are those of applying them in call order (so it is
+// linearizable), but for one result changed when spoil is set: long
+// enough for the search's sets to take more than one word.
+func longWindow(rnd *rand.Rand, n int, spoil bool) []wop {
+	vals := []string{"", "1", "2", "3"}
+	ops := make([]wop, n)
+	state := ""
+	for i := range ops {
+		call := int64(10*i + rnd.IntN(15))
+		in := input{kind: Kind(rnd.IntN(4)), key: "k", value: vals[1+rnd.IntN(3)], old: vals[rnd.IntN(4)]}
+		out := output{known: true}
+		switch in.kind {
+		case Get:
+			out.value = state
+		case Set:
+			state = in.value
+		case Del:
+			out.value, state = state, ""
+		case CAS:
+			out.value = "false"
+			if state == in.old {
+				out.value, state = "true", in.value
+			}
+		}
+		ops[i] = wop{in: in, out: out, call: call, ret: call + 1 + int64(rnd.IntN(15))}
+	}
+	slices.SortFunc(ops, func(a, b wop) int { return cmp.Compare(a.call, b.call) })
+	if spoil {
+		i := n - 1 - rnd.IntN(10)
+		ops[i].in, ops[i].out = input{kind: Get, key: "k"}, output{known: true, value: "9"}
+	}
+	return ops
+}
+
 // porcupineOps is ops as porcupine's, as conv makes them.
 func porcupineOps(ops []wop) []porcupine.Operation {
 	out := make([]porcupine.Operation, len(ops))
@@ -46,7 +83,8 @@ func porcupineOps(ops []wop) []porcupine.Operation {
 }
 
 // TestSearcherIsPorcupinesSearch checks that searcher.decide takes, on
-// random windows from every kind of start, exactly the steps porcupine's
+// random windows from every kind of start (and some long ones, whose sets
+// of operations take more than a word), exactly the steps porcupine's
 // search takes, and comes to the same verdict, also with the budget one
 // step short of what the search needs (where both must give up): the
 // verdicts of chaos and of `expect linearizable` depend on it.
@@ -55,8 +93,11 @@ func TestSearcherIsPorcupinesSearch(t *testing.T) {
 	starts := []kstate{{}, {v: "1"}, {v: "2"}, {wild: true}}
 	var s searcher
 	verdicts := map[Verdict]int{}
-	for trial := range 4000 {
+	for trial := range 4200 {
 		ops := randomWindow(rnd, 2+rnd.IntN(9))
+		if trial >= 4000 {
+			ops = longWindow(rnd, 60+rnd.IntN(80), trial%2 == 0)
+		}
 		if trial%3 == 0 {
 			ops = withEndOf(nil, ops, starts[rnd.IntN(3)])
 		}
