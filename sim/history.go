@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"raftsim/raft"
@@ -66,8 +67,22 @@ func (s *Sim) recordCall(c *client) {
 		return
 	}
 	w := &s.work
-	if lim := s.opts.HistoryLimit; lim > 0 && len(w.history) >= lim+lim/4 {
+	lim := s.opts.HistoryLimit
+	if lim > 0 && len(w.history) >= lim+lim/4 {
 		w.trim(lim)
+	}
+	if len(w.history) == cap(w.history) {
+		// Double it (up to the size trim keeps it at), not by append,
+		// which grows a slice this long by a quarter at a time: an hour
+		// of a 50/s load (180,000 operations, 30 MB) then allocated and
+		// copied 150 MB on the way.
+		n := max(256, len(w.history))
+		if lim > 0 {
+			n = min(n, lim+lim/4-len(w.history))
+		}
+		if n > 0 {
+			w.history = slices.Grow(w.history, n)
+		}
 	}
 	w.history = append(w.history, HistoryOp{
 		Client: c.id, Seq: c.cmd.Seq, Op: c.cmd.Op, Key: c.cmd.Key, Value: c.cmd.Value, Old: c.cmd.Old,
