@@ -1,29 +1,33 @@
 package sim
 
 import (
+	"cmp"
 	"slices"
 
 	"raftsim/raft"
 )
 
-// diskChunk is the number of entries in one chunk of a disk log. Nothing
-// outside the disk sees its chunks, so they are small, and the first one,
-// which grows by copying, stops growing early: with 1,024-entry chunks,
-// each of a thousand servers copied a thousand 200-byte entries on the
-// way to its first full chunk.
-const diskChunk = 64
-
-// firstDiskChunk is the length the first chunk starts with; it doubles up
-// to diskChunk as the log grows. The logs of most short runs (a test, one
-// trial of an experiment) hold a few entries, and a full chunk per server
-// would allocate 13 KB each.
-const firstDiskChunk = 8
+// diskBlock is the number of segments in a full block of a disk log; the
+// first block starts at firstDiskBlock and doubles up to it, so that the
+// short logs of a test, or of each of ten thousand servers, stay small.
+const (
+	diskBlock      = 1024
+	firstDiskBlock = 8
+)
 
 // disk is a server's stable storage: what survives a crash. It holds the
-// latest snapshot and the log after it; the log is kept in fixed-size
-// chunks so that a long log grows without ever being copied (a flat slice
-// would be copied at every growth, on every server), and a snapshot frees
-// the chunks it covers.
+// latest snapshot and the log after it.
+//
+// The log is not a copy of the entries but the segments the node handed
+// over in its Readys (Ready.Entries): a node never writes into an array it
+// has handed out (entries are immutable, and its log's truncate cuts a
+// chunk's capacity so that later appends go to a new array), so the disk
+// can keep the segments themselves, 32 bytes each, instead of copying
+// every 136-byte entry (on every server, with write barriers, and twice
+// the log for the collector to scan). What the node does next, or a crash
+// that throws the node away, cannot touch them. The segments sit in blocks
+// so that a long log grows without ever being copied, and a snapshot frees
+// the blocks it covers.
 type disk struct {
 	hard      raft.HardState
 	bootstrap []raft.NodeID
@@ -39,31 +43,49 @@ type disk struct {
 	// remember), as a real server deletes a partial snapshot file.
 	partial     []byte
 	partialMeta raft.SnapshotMeta
-	// chunks[0] starts after index base (base <= snap.Index); n counts
-	// the slots used from base on.
-	base   uint64
-	chunks [][]raft.Entry
-	n      int
+	// The log holds entries base+1 .. last (base <= snap.Index), in
+	// order, in the segments of blocks (none empty).
+	base, last uint64
+	blocks     [][]diskSeg
 }
+
+// diskSeg is a run of entries of the log, ending at index end.
+type diskSeg struct {
+	ents []raft.Entry
+	end  uint64
+}
+
+// start is the index of seg's first entry.
+func (g *diskSeg) start() uint64 { return g.end + 1 - uint64(len(g.ents)) }
 
 func newDisk(st raft.Storage) *disk {
 	d := &disk{hard: st.HardState, bootstrap: st.Bootstrap, snap: st.Snapshot}
 	d.base = st.Snapshot.Index
-	d.append(st.Log)
+	d.last = d.base
+	d.append(slices.Clone(st.Log)) // the caller's, not a node's: it may change it
 	return d
 }
 
 // len returns the index of the last entry (the snapshot's when the log
 // after it is empty).
-func (d *disk) len() uint64 { return d.base + uint64(d.n) }
+func (d *disk) len() uint64 { return d.last }
 
 // first returns the index of the first entry held.
 func (d *disk) first() uint64 { return d.snap.Index + 1 }
 
-// entry returns entry i; i must be in first..len.
+// seg returns where the segment holding entry i is (i in base+1..last).
+func (d *disk) seg(i uint64) (b, k int) {
+	b, _ = slices.BinarySearchFunc(d.blocks, i, func(blk []diskSeg, i uint64) int { return cmp.Compare(blk[len(blk)-1].end, i) })
+	k, _ = slices.BinarySearchFunc(d.blocks[b], i, func(g diskSeg, i uint64) int { return cmp.Compare(g.end, i) })
+	return b, k
+}
+
+// entry returns entry i; i must be in first..len. It must not be written
+// to: the node shares it.
 func (d *disk) entry(i uint64) *raft.Entry {
-	k := int(i - d.base - 1)
-	return &d.chunks[k/diskChunk][k%diskChunk]
+	b, k := d.seg(i)
+	g := &d.blocks[b][k]
+	return &g.ents[i-g.start()]
 }
 
 // truncate drops entries from index i on and reports whether there were
@@ -73,38 +95,55 @@ func (d *disk) truncate(i uint64) bool {
 		return false
 	}
 	i = max(i, d.first())
-	for k := i; k <= d.len(); k++ {
-		*d.entry(k) = raft.Entry{} // let the collector have them
+	if i > d.len() {
+		// Only entries the snapshot covers: nothing held goes.
+		return true
 	}
-	d.n = int(i - d.base - 1)
+	b, k := d.seg(i)
+	blk := d.blocks[b]
+	g := &blk[k]
+	g.ents = g.ents[:i-g.start()]
+	g.end = i - 1
+	if len(g.ents) > 0 {
+		k++
+	}
+	clear(blk[k:]) // let the collector have them
+	d.blocks[b] = blk[:k]
+	if k == 0 {
+		b--
+	}
+	clear(d.blocks[b+1:])
+	d.blocks = d.blocks[:b+1]
+	d.last = i - 1
 	return true
 }
 
-// append copies es to the end of the log, skipping any the snapshot
-// already covers.
+// append adds es to the end of the log, skipping any the snapshot
+// already covers. It keeps es itself, which must never be written to
+// again (see disk).
 func (d *disk) append(es []raft.Entry) {
 	for len(es) > 0 && es[0].Index <= d.snap.Index {
 		es = es[1:]
 	}
-	for len(es) > 0 {
-		c, off := d.n/diskChunk, d.n%diskChunk
-		if c == len(d.chunks) {
-			size := diskChunk
-			if c == 0 {
-				size = min(diskChunk, max(firstDiskChunk, len(es)))
-			}
-			d.chunks = append(d.chunks, make([]raft.Entry, size))
-		}
-		if ch := d.chunks[c]; off == len(ch) {
-			// The first chunk, started small, is full: double it.
-			grown := make([]raft.Entry, min(diskChunk, 2*len(ch)))
-			copy(grown, ch)
-			d.chunks[c] = grown
-		}
-		k := copy(d.chunks[c][off:], es)
-		d.n += k
-		es = es[k:]
+	if len(es) == 0 {
+		return
 	}
+	n := len(d.blocks)
+	if n == 0 || len(d.blocks[n-1]) == diskBlock {
+		size := diskBlock
+		if n == 0 {
+			size = firstDiskBlock
+		}
+		d.blocks = append(d.blocks, make([]diskSeg, 0, size))
+		n++
+	}
+	blk := &d.blocks[n-1]
+	if len(*blk) == cap(*blk) {
+		// The first block, started small, is full: double it.
+		*blk = slices.Grow(*blk, min(diskBlock, 2*cap(*blk))-len(*blk))
+	}
+	d.last += uint64(len(es))
+	*blk = append(*blk, diskSeg{ents: es, end: d.last})
 }
 
 // installSnapshot makes sn the disk's snapshot (§7): the entries up to its
@@ -117,18 +156,18 @@ func (d *disk) installSnapshot(sn *raft.Snapshot, ph uint64) {
 	}
 	d.snap, d.snapPH = *sn, ph
 	if sn.Index >= d.len() {
-		d.chunks, d.base, d.n = nil, sn.Index, 0
+		d.blocks, d.base, d.last = nil, sn.Index, sn.Index
 		return
 	}
-	for i := d.base + 1; i <= sn.Index && i <= d.len(); i++ {
-		*d.entry(i) = raft.Entry{}
-	}
-	for len(d.chunks) > 1 && d.base+uint64(len(d.chunks[0])) <= sn.Index {
-		d.chunks[0] = nil
-		d.chunks = d.chunks[1:]
-		d.base += diskChunk
-		d.n -= diskChunk
-	}
+	b, k := d.seg(sn.Index + 1)
+	clear(d.blocks[:b])
+	d.blocks = d.blocks[b:]
+	blk := d.blocks[0]
+	clear(blk[:k])
+	blk = blk[k:]
+	g := &blk[0]
+	g.ents = g.ents[sn.Index+1-g.start():]
+	d.blocks[0], d.base = blk, sn.Index
 }
 
 // writeChunk writes a piece of a snapshot being received; a chunk at

@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,4 +35,60 @@ func TestDiskLogGrowsAcrossChunks(t *testing.T) {
 	assert.True(t, d.truncate(1000))
 	d.append([]raft.Entry{{Index: 1000, Term: 99}})
 	assert.Equal(t, append(want[:999:999], raft.Entry{Index: 1000, Term: 99}), d.log())
+}
+
+// TestDiskLogMatchesASlice plays random appends (of runs of one entry to
+// a few hundred), truncations and snapshots on a disk and on a plain
+// slice, and checks after each that the disk holds the same log: the
+// segments it keeps, cut by truncate and by snapshots in the middle of a
+// segment or of a block, read back as the entries appended, and what was
+// handed to it is never written to.
+func TestDiskLogMatchesASlice(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(7, 8))
+	d := newDisk(raft.Storage{})
+	var want []raft.Entry // entries snap+1 .. len
+	snap, term := uint64(0), uint64(1)
+	var handed [][]raft.Entry // what was appended, and copies to compare
+	var copies [][]raft.Entry
+	for step := range 5000 {
+		last := snap + uint64(len(want))
+		switch x := rnd.IntN(20); {
+		case x == 0 && len(want) > 0:
+			i := snap + 1 + rnd.Uint64N(uint64(len(want)))
+			require.True(t, d.truncate(i))
+			want = want[:i-snap-1]
+			term++
+		case x == 1 && len(want) > 0:
+			i := snap + 1 + rnd.Uint64N(uint64(len(want)))
+			d.installSnapshot(&raft.Snapshot{SnapshotMeta: raft.SnapshotMeta{Index: i}}, 0)
+			want = want[i-snap:]
+			snap = i
+		default:
+			n := 1 + rnd.IntN(4)
+			if rnd.IntN(10) == 0 {
+				n = 1 + rnd.IntN(300)
+			}
+			es := make([]raft.Entry, n)
+			for k := range es {
+				es[k] = raft.Entry{Index: last + 1 + uint64(k), Term: term, Cmd: &raft.Command{Key: "k", Seq: uint64(step)}}
+			}
+			d.append(es[:n:n])
+			handed, copies = append(handed, es), append(copies, slices.Clone(es))
+			want = append(want, es...)
+		}
+		require.Equal(t, snap+uint64(len(want)), d.len(), "step %d", step)
+		require.Equal(t, snap+1, d.first())
+		if step%50 == 0 || len(want) < 20 {
+			require.Equal(t, append([]raft.Entry{}, want...), d.log(), "step %d", step)
+		}
+		for range 3 {
+			if len(want) > 0 {
+				i := rnd.IntN(len(want))
+				require.Equal(t, want[i], *d.entry(snap + 1 + uint64(i)), "step %d entry %d", step, snap+1+uint64(i))
+			}
+		}
+	}
+	for i := range handed {
+		require.Equal(t, copies[i], handed[i], "the disk wrote into what it was handed")
+	}
 }
