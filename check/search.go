@@ -72,11 +72,10 @@ type cached struct {
 	state kstate
 }
 
-// smallKey is an entry of the cache of a window of one word.
-type smallKey struct {
-	set   uint64
-	state kstate
-}
+// packedOps is the most operations of a window whose cache entries are
+// packed into one word: the set in the low bits, the state's number
+// (searcher.states) in the top eight.
+const packedOps = 56
 
 // frame is a linearized call on the search's stack and the state before it.
 type frame struct {
@@ -94,9 +93,13 @@ type searcher struct {
 	set     []uint64 // the operations linearized so far
 	bits    []uint64 // the sets in the cache, one after another
 	cache   map[uint64][]cached
-	// small is the cache of a window of at most 64 operations (nearly
-	// every window), whose sets are one word.
-	small map[smallKey]struct{}
+	// small is the cache of a window of at most packedOps operations
+	// (nearly every window), by packed entry; states numbers the states
+	// the search has reached (a handful: the values the window writes
+	// and reads). cache serves the rest, and states past the 256th.
+	small        map[uint64]struct{}
+	states       []kstate
+	used, usedBy bool // whether small and cache hold entries
 	// window and ended hold the window being searched, and it with the
 	// read withEndOf adds.
 	window, ended []wop
@@ -146,16 +149,14 @@ func (s *searcher) decide(ops []wop, start kstate, steps int) (Verdict, int) {
 	clear(s.set)
 	s.bits = s.bits[:0]
 	s.calls = s.calls[:0]
-	if words <= 1 {
-		if s.small == nil {
-			s.small = map[smallKey]struct{}{}
-		}
+	s.states = s.states[:0]
+	if s.used {
 		clear(s.small)
-	} else {
-		if s.cache == nil {
-			s.cache = map[uint64][]cached{}
-		}
+		s.used = false
+	}
+	if s.usedBy {
 		clear(s.cache)
+		s.usedBy = false
 	}
 
 	taken := 0
@@ -205,13 +206,23 @@ func (s *searcher) decide(ops []wop, start kstate, steps int) (Verdict, int) {
 // remember adds the current set with state to the cache, and says whether
 // it was new.
 func (s *searcher) remember(state kstate) bool {
-	if len(s.set) == 1 {
-		k := smallKey{s.set[0], state}
-		if _, ok := s.small[k]; ok {
-			return false
+	if len(s.set) == 1 && s.set[0]>>packedOps == 0 {
+		id := slices.Index(s.states, state)
+		if id < 0 {
+			id = len(s.states)
+			s.states = append(s.states, state)
 		}
-		s.small[k] = struct{}{}
-		return true
+		if id < 256 {
+			k := s.set[0] | uint64(id)<<packedOps
+			if _, ok := s.small[k]; ok {
+				return false
+			}
+			if s.small == nil {
+				s.small = map[uint64]struct{}{}
+			}
+			s.small[k], s.used = struct{}{}, true
+			return true
+		}
 	}
 	// porcupine's bitset hash (MurmurHash3's finalizer prime).
 	var h uint64
@@ -227,7 +238,10 @@ func (s *searcher) remember(state kstate) bool {
 	}
 	off := int32(len(s.bits))
 	s.bits = append(s.bits, s.set...)
-	s.cache[h] = append(bucket, cached{off: off, state: state})
+	if s.cache == nil {
+		s.cache = map[uint64][]cached{}
+	}
+	s.cache[h], s.usedBy = append(bucket, cached{off: off, state: state}), true
 	return true
 }
 

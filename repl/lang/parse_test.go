@@ -365,3 +365,14 @@ func TestInputs(t *testing.T) {
 	assert.Equal(t, []string{"t.crash(", "status"}, Inputs("t.crash(\nstatus"), "a line that starts a command ends the open call")
 	assert.Empty(t, Inputs(" \n# only a comment\n"))
 }
+
+// TestWordEnds checks the table of bytes that end a bare word against
+// its definition: space, or one of |#;'"(){}[].
+func TestWordEnds(t *testing.T) {
+	for c := range 256 {
+		want := isSpace(byte(c)) || strings.IndexByte("|#;'\"(){}[]", byte(c)) >= 0
+		if wordEnds[c] != want {
+			t.Errorf("wordEnds[%q] = %v, want %v", rune(c), wordEnds[c], want)
+		}
+	}
+}

@@ -87,11 +87,21 @@ func lexShell(src string, i int) ([]shTok, error) {
 	}
 }
 
+// wordEnds marks the bytes that end a bare word: space and
+// |#;'"(){}[]. A table, because every byte of every line is looked up
+// (the chaos runner sends hundreds of lines a second through the shell).
+var wordEnds = func() (t [256]bool) {
+	for _, c := range []byte(" \t\n\r|#;'\"(){}[]") {
+		t[c] = true
+	}
+	return t
+}()
+
 // lexWord reads the bare word starting at src[i]; prev are the tokens
 // before it on the line.
 func lexWord(src string, i int, prev []shTok) (shTok, int, error) {
 	j := i
-	for j < len(src) && !isSpace(src[j]) && strings.IndexByte("|#;'\"(){}[]", src[j]) < 0 {
+	for j < len(src) && !wordEnds[src[j]] {
 		j++
 	}
 	run := src[i:j]
