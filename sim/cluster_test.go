@@ -375,3 +375,23 @@ func TestThousandAndOneServers(t *testing.T) {
 	assert.Equal(t, raft.Value("1"), info.StateMachine["a"])
 	requireSafe(t, s)
 }
+
+// TestUpAgreesWithBrief checks Up against Brief: up, down, and the same
+// error for a server that does not exist.
+func TestUpAgreesWithBrief(t *testing.T) {
+	s, _ := newCluster(t, 1, 3)
+	require.NoError(t, s.Crash(1))
+	for _, id := range []raft.NodeID{0, 1, 2, 7} {
+		up, err := s.Up(id)
+		info, berr := s.Brief(id)
+		if berr != nil {
+			require.Error(t, err)
+			assert.Equal(t, berr.Error(), err.Error())
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, info.Up, up, "server %d", id)
+	}
+	up, _ := s.Up(1)
+	assert.False(t, up)
+}

@@ -306,28 +306,29 @@ func (s *Session) nextID() raft.NodeID {
 	return ids[len(ids)-1] + 1
 }
 
-// oneServer reads the single server argument of crash / restart.
-func (s *Session) oneServer(c lang.Command) (raft.NodeID, sim.ServerInfo, error) {
+// oneServer reads the single server argument of crash / restart /
+// snapshot, and says whether that server is up.
+func (s *Session) oneServer(c lang.Command) (raft.NodeID, bool, error) {
 	if len(c.Args) != 1 {
-		return raft.None, sim.ServerInfo{}, fmt.Errorf("%s: give one server id (try %s 1; %s)", c.Name, c.Name, s.serverList())
+		return raft.None, false, fmt.Errorf("%s: give one server id (try %s 1; %s)", c.Name, c.Name, s.serverList())
 	}
 	id, err := s.serverArg(c, 0, true)
 	if err != nil {
-		return raft.None, sim.ServerInfo{}, err
+		return raft.None, false, err
 	}
-	info, err := s.sim.Brief(id)
+	up, err := s.sim.Up(id)
 	if err != nil {
-		return raft.None, sim.ServerInfo{}, simErr(c.Name, err)
+		return raft.None, false, simErr(c.Name, err)
 	}
-	return id, info, nil
+	return id, up, nil
 }
 
 func (s *Session) crash(c lang.Command) render.Result {
-	id, info, err := s.oneServer(c)
+	id, up, err := s.oneServer(c)
 	if err != nil {
 		return render.Result{Err: err}
 	}
-	if !info.Up {
+	if !up {
 		return render.Result{Err: fmt.Errorf("crash: server %d is already down (bring it back with: restart %d)", id, id)}
 	}
 	if err := s.sim.Crash(id); err != nil {
@@ -340,11 +341,11 @@ func (s *Session) crash(c lang.Command) render.Result {
 // snapshot makes one server snapshot its state machine and compact its
 // log now (§7).
 func (s *Session) snapshot(c lang.Command) render.Result {
-	id, info, err := s.oneServer(c)
+	id, up, err := s.oneServer(c)
 	if err != nil {
 		return render.Result{Err: err}
 	}
-	if !info.Up {
+	if !up {
 		return render.Result{Err: fmt.Errorf("snapshot: server %d is down (restart %d first)", id, id)}
 	}
 	took, err := s.sim.Snapshot(id)
@@ -377,11 +378,11 @@ func logSpan(first, last uint64) string {
 }
 
 func (s *Session) restart(c lang.Command) render.Result {
-	id, info, err := s.oneServer(c)
+	id, up, err := s.oneServer(c)
 	if err != nil {
 		return render.Result{Err: err}
 	}
-	if info.Up {
+	if up {
 		return render.Result{Err: fmt.Errorf("restart: server %d is already up (crash it first with: crash %d)", id, id)}
 	}
 	if err := s.sim.Restart(id); err != nil {
