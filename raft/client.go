@@ -12,7 +12,7 @@ func (n *Node) handleClient(m *Message) {
 		// A transfer is under way (§3.10): new requests would lengthen the
 		// log the target must catch up to. The client is sent on to the
 		// server about to lead.
-		n.send(Message{Type: MsgClientResp, To: m.From, Resp: Response{
+		n.send(Message{Type: MsgClientResp, To: m.From, Resp: &Response{
 			ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusNotLeader, LeaderHint: t.target,
 		}})
 		return
@@ -59,7 +59,7 @@ func (n *Node) handleClient(m *Message) {
 
 func (n *Node) reply(to NodeID, r Response) {
 	r.LeaderHint = None // only NOT_LEADER answers carry a hint
-	n.send(Message{Type: MsgClientResp, To: to, Resp: r})
+	n.send(Message{Type: MsgClientResp, To: to, Resp: &r})
 }
 
 func (n *Node) replyNotLeader(to NodeID, cmd *Command) {
@@ -67,7 +67,7 @@ func (n *Node) replyNotLeader(to NodeID, cmd *Command) {
 	if hint == n.id {
 		hint = None
 	}
-	n.send(Message{Type: MsgClientResp, To: to, Resp: Response{
+	n.send(Message{Type: MsgClientResp, To: to, Resp: &Response{
 		ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusNotLeader, LeaderHint: hint,
 	}})
 }

@@ -191,7 +191,7 @@ func (tn *testNet) deliverOne(m Message) {
 		return
 	}
 	if m.Type == MsgClientResp {
-		tn.replies[m.To] = append(tn.replies[m.To], m.Resp)
+		tn.replies[m.To] = append(tn.replies[m.To], *m.Resp)
 		return
 	}
 	n := tn.nodes[m.To]

@@ -22,7 +22,7 @@ func leaderSends(tn *testNet, leader NodeID, cmd Command) (rounds int, r Respons
 		case MsgHeartbeat, MsgApp:
 			rounds++
 		case MsgClientResp:
-			r, ok = m.Resp, true
+			r, ok = *m.Resp, true
 		}
 	}
 	tn.queue = nil

@@ -92,8 +92,9 @@ func (n *Node) sendSnapshotChunk(id NodeID, pr *progress) bool {
 	off := min(pr.snapOffset, uint64(len(data)))
 	end := min(off+uint64(n.cfg.SnapshotChunk), uint64(len(data)))
 	done := end == uint64(len(data))
-	n.send(Message{Type: MsgSnap, To: id, LastIndex: pr.snap.Index, LastTerm: pr.snap.Term,
-		Config: pr.snap.Config, SnapRest: snapRest(pr.snap.SnapshotMeta), Offset: off, Data: data[off:end:end], Done: done, ReadSeq: n.readSeq})
+	sn := &pr.snap.SnapshotMeta
+	n.send(Message{Type: MsgSnap, To: id, LastIndex: sn.Index, LastTerm: sn.Term, Offset: off,
+		Snap: &SnapPart{Config: snapConfig(sn), Data: data[off:end:end]}, Done: done, ReadSeq: n.readSeq})
 	why := ""
 	if done {
 		why = "last chunk"
@@ -119,10 +120,12 @@ func (n *Node) handleSnap(m *Message) {
 	}
 	n.lastLeaderContact = n.now
 	n.resetElectionTimer()
-	meta := SnapshotMeta{Index: m.LastIndex, Term: m.LastTerm, Config: m.Config}
-	if r := m.SnapRest; r != nil {
-		meta.Outgoing, meta.Learners = r.Outgoing, r.Learners
+	var part SnapPart
+	if m.Snap != nil {
+		part = *m.Snap
 	}
+	c := part.Config
+	meta := SnapshotMeta{Index: m.LastIndex, Term: m.LastTerm, Config: c.Voters, Outgoing: c.Outgoing, Learners: c.Learners}
 	resp := Message{Type: MsgSnapResp, To: m.From, LastIndex: meta.Index, ReadSeq: m.ReadSeq}
 	if meta.Index <= n.commit && !n.cfg.Rules.DropLogOnSnapshot {
 		// Everything the snapshot holds is committed here already (a
@@ -145,16 +148,16 @@ func (n *Node) handleSnap(m *Message) {
 		n.send(resp)
 		return
 	}
-	in.data = append(in.data, m.Data...)
+	in.data = append(in.data, part.Data...)
 	resp.Offset = uint64(len(in.data))
 	if !m.Done {
 		if c := n.chunk; c != nil && c.Meta.Index == meta.Index && c.Meta.Term == meta.Term && c.Offset+uint64(len(c.Data)) == m.Offset {
 			// A chunk that follows one not yet handed to the disk: the
 			// next Ready writes both, since both are answered once it is
 			// durable.
-			c.Data = append(c.Data[:len(c.Data):len(c.Data)], m.Data...)
+			c.Data = append(c.Data[:len(c.Data):len(c.Data)], part.Data...)
 		} else {
-			n.chunk = &SnapshotChunk{Meta: meta, Offset: m.Offset, Data: m.Data}
+			n.chunk = &SnapshotChunk{Meta: meta, Offset: m.Offset, Data: part.Data}
 		}
 		n.send(resp)
 		return
@@ -235,11 +238,14 @@ func (n *Node) handleSnapResp(m *Message) {
 	n.sendSnapshotChunk(m.From, pr)
 }
 
-// snapRest is what a MsgSnap carries of m's configuration beyond its
-// voters, or nil.
-func snapRest(m SnapshotMeta) *SnapRest {
-	if len(m.Outgoing) == 0 && len(m.Learners) == 0 {
-		return nil
+// snapConfig is the configuration of snapshot m as a MsgSnap carries it:
+// the voters, and the old voters and learners only when there are any, so
+// that a follower's snapshot has nil for an empty half however the
+// leader's spelled it.
+func snapConfig(m *SnapshotMeta) Membership {
+	c := Membership{Voters: m.Config}
+	if len(m.Outgoing) > 0 || len(m.Learners) > 0 {
+		c.Outgoing, c.Learners = m.Outgoing, m.Learners
 	}
-	return &SnapRest{Outgoing: m.Outgoing, Learners: m.Learners}
+	return c
 }

@@ -141,7 +141,7 @@ func TestInstallSnapshotKeepsEntriesPastIt_Figure13(t *testing.T) {
 		tn.sms[1].data = map[string]Value{}
 		last := f.LastIndex()
 		f.Step(tn.now, &Message{Type: MsgSnap, From: 0, To: 1, Term: f.Term(), LastIndex: 5, LastTerm: s.Term,
-			Config: s.Config, Data: s.Data, Done: true})
+			Snap: &SnapPart{Config: Membership{Voters: s.Config}, Data: s.Data}, Done: true})
 		rd := tn.collect(f)
 		require.NotNil(t, rd.Snapshot)
 		assert.Equal(t, uint64(5), f.LastApplied())
@@ -163,7 +163,7 @@ func TestInstallSnapshotKeepsEntriesPastIt_Figure13(t *testing.T) {
 	tn.disks[1] = &Storage{HardState: HardState{Term: 1, VotedFor: 1}, Log: stale, Bootstrap: []NodeID{0, 1, 2}}
 	f := tn.start(1)
 	f.Step(tn.now, &Message{Type: MsgSnap, From: 0, To: 1, Term: 2, LastIndex: 3, LastTerm: 2,
-		Config: []NodeID{0, 1, 2}, Data: []byte(`{}`), Done: true})
+		Snap: &SnapPart{Config: Membership{Voters: []NodeID{0, 1, 2}}, Data: []byte(`{}`)}, Done: true})
 	tn.collect(f)
 	assert.Equal(t, uint64(3), f.LastIndex())
 	assert.Equal(t, uint64(2), f.log.lastTerm(), "the log now ends with the snapshot's last entry")
@@ -258,7 +258,7 @@ func TestSnapshotChunksWrittenBeforeAnswered_Figure13(t *testing.T) {
 	n := tn.nodes[2]
 	for _, off := range []uint64{0, 16} {
 		n.Step(tn.now, &Message{Type: MsgSnap, From: 0, To: 2, Term: tn.nodes[0].Term(), LastIndex: snap.Index,
-			LastTerm: snap.Term, Config: snap.Config, Offset: off, Data: snap.Data[off : off+16]})
+			LastTerm: snap.Term, Offset: off, Snap: &SnapPart{Config: Membership{Voters: snap.Config}, Data: snap.Data[off : off+16]}})
 	}
 	rd := n.Ready()
 	acked := uint64(0)

@@ -291,9 +291,28 @@ func (t MsgType) String() string {
 
 // Message is everything that travels between servers and clients. It is one
 // flat struct (not an interface per kind) so that sending it allocates
-// nothing beyond its Entries.
+// nothing beyond its Entries. It is kept small (160 bytes), because every
+// message is copied on its way, into its sender's Ready and into the
+// network: the flags share the word of Type, and what only InstallSnapshot
+// and client traffic carry sits behind pointers, nil in the AppendEntries,
+// heartbeats, votes and answers that make up nearly all the traffic.
 type Message struct {
 	Type MsgType
+	// Probe marks an AppendEntries sent while the leader does not know
+	// where the follower's log ends: it must be answered at once. One
+	// without it is pipelined, and a follower may hold it until the
+	// messages before it arrive.
+	Probe bool
+	// Transfer marks a RequestVote of an election that a leader asked for
+	// with TimeoutNow (§3.10): voters grant it even while they heard from
+	// that leader recently (the rule of §4.2.3 would refuse it).
+	Transfer bool
+	// Reject, in MsgVoteResp: vote refused; in MsgAppResp: consistency
+	// check failed.
+	Reject bool
+	// Done, in MsgSnap: the last chunk; in MsgSnapResp: installed.
+	Done bool
+
 	From NodeID
 	To   NodeID
 	Term uint64
@@ -305,23 +324,13 @@ type Message struct {
 	PrevIndex uint64
 	PrevTerm  uint64
 	Entries   []Entry
-	// Probe marks an AppendEntries sent while the leader does not know
-	// where the follower's log ends: it must be answered at once. One
-	// without it is pipelined, and a follower may hold it until the
-	// messages before it arrive.
-	Probe  bool
-	Commit uint64
-	// Transfer marks a RequestVote of an election that a leader asked for
-	// with TimeoutNow (§3.10): voters grant it even while they heard from
-	// that leader recently (the rule of §4.2.3 would refuse it).
-	Transfer bool
+	Commit    uint64
 	// ReadSeq numbers the leader's heartbeat rounds; a follower echoes it so
 	// the leader can confirm leadership for ReadIndex (§6.4).
 	ReadSeq uint64
 
 	// Responses.
-	Reject bool   // MsgVoteResp: vote refused; MsgAppResp: consistency check failed
-	Match  uint64 // MsgAppResp on success: the follower's log matches up to here
+	Match uint64 // MsgAppResp on success: the follower's log matches up to here
 	// MsgAppResp on rejection: the fast-backtracking hint (§5.3): the term of
 	// the conflicting entry (0 if the follower's log is too short) and the
 	// first index the follower holds for that term (or its log length + 1).
@@ -329,21 +338,28 @@ type Message struct {
 	ConflictIndex uint64
 
 	// InstallSnapshot (MsgSnap, MsgSnapResp): LastIndex and LastTerm are
-	// the snapshot's last included entry, Config its configuration; Data
-	// is the chunk at byte Offset of the state machine's snapshot.
-	Config []NodeID
-	// SnapRest, for MsgSnap, is the rest of the snapshot's configuration:
-	// the old voters of a joint configuration and the learners (nil when
-	// it has neither, so that the common message stays small).
-	SnapRest *SnapRest
-	Offset   uint64
-	Data     []byte
-	Done     bool
+	// the snapshot's last included entry; Offset is where the chunk
+	// begins in the state machine's snapshot (MsgSnapResp: how many bytes
+	// the follower has). Snap, in MsgSnap only, carries the rest.
+	Offset uint64
+	Snap   *SnapPart
 
-	// Client traffic. Cmd is shared with the log entry that a leader
-	// appends for it, and so never modified once sent.
+	// Client traffic: Cmd in MsgClient, Resp in MsgClientResp. Cmd is
+	// shared with the log entry that a leader appends for it, and so never
+	// modified once sent.
 	Cmd  *Command
-	Resp Response
+	Resp *Response
+}
+
+// SnapPart is what a chunk of InstallSnapshot (MsgSnap) carries beyond the
+// positions that Message holds: the configuration in force at the
+// snapshot's last entry (the follower's log, config entries included, is
+// replaced by the snapshot, §7) and the chunk's bytes of the state
+// machine's snapshot. Never modified once sent: Data shares the leader's
+// snapshot.
+type SnapPart struct {
+	Config Membership
+	Data   []byte
 }
 
 // WaitsForDisk reports whether m may leave only once the writes of its
@@ -381,9 +397,6 @@ type SnapshotMeta struct {
 	// voters of a joint configuration (§6), the learners (§4.2.1).
 	Outgoing, Learners []NodeID
 }
-
-// SnapRest is the part of a snapshot's configuration beyond its voters.
-type SnapRest struct{ Outgoing, Learners []NodeID }
 
 // Snapshot is the state machine's state after entry Index (Data, as its
 // Snapshot method wrote it), which replaces the log up to there.

@@ -181,7 +181,10 @@ func (s *Sim) fireClientTimer(c *client, gen uint64) bool {
 
 // clientReceive handles a reply arriving at client c.
 func (s *Sim) clientReceive(c *client, m *raft.Message) {
-	r := m.Resp
+	var r raft.Response
+	if m.Resp != nil {
+		r = *m.Resp
+	}
 	late := !c.pending || r.ClientID != c.cmd.ClientID || r.Seq != c.cmd.Seq
 	if s.tracing() {
 		why := ""
@@ -236,7 +239,7 @@ func (s *Sim) finish(c *client, r raft.Response, from raft.NodeID) {
 		c.session = uint64(c.id) | s.sessions<<32
 	}
 	if s.tracing() && from == raft.None {
-		m := raft.Message{Type: raft.MsgClientResp, From: raft.None, To: c.id, Resp: r}
+		m := raft.Message{Type: raft.MsgClientResp, From: raft.None, To: c.id, Resp: &r}
 		s.emitMsg(EvClientReply, c.id, raft.None, &m, "timeout")
 	}
 	s.clientFinished(c)

@@ -56,7 +56,7 @@ func traffic(t *testing.T, s *Sim, from, to raft.NodeID, n int, gap time.Duratio
 	})
 	defer s.OnEvent(nil)
 	for i := range n {
-		m := raft.Message{Type: raft.MsgClientResp, From: from, To: to, Resp: raft.Response{ClientID: markerClient, Seq: uint64(i + 1)}}
+		m := raft.Message{Type: raft.MsgClientResp, From: from, To: to, Resp: &raft.Response{ClientID: markerClient, Seq: uint64(i + 1)}}
 		s.send(&m)
 		s.Run(gap)
 	}

@@ -72,7 +72,7 @@ func formatEvent(e TraceEvent) string {
 			fmt.Fprintf(&b, " cmd=%+v", *m.Cmd)
 		}
 		if m.Type == raft.MsgClientResp {
-			fmt.Fprintf(&b, " resp=%+v", m.Resp)
+			fmt.Fprintf(&b, " resp=%+v", *m.Resp)
 		}
 	}
 	if e.Kind == EvRaft {

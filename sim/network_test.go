@@ -32,7 +32,7 @@ func probe(t *testing.T, s *Sim, from, to raft.NodeID, mid func()) (EventKind, s
 		}
 	})
 	defer s.OnEvent(nil)
-	s.send(&raft.Message{Type: raft.MsgClientResp, From: from, To: to, Resp: raft.Response{Seq: marker}})
+	s.send(&raft.Message{Type: raft.MsgClientResp, From: from, To: to, Resp: &raft.Response{Seq: marker}})
 	if mid != nil {
 		mid()
 	}

@@ -191,8 +191,8 @@ func (r *traceRing) addRaft(at time.Duration, id raft.NodeID, e *raft.Event) {
 func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
 	p := r.slot()
 	why, ok := r.intern(reason)
-	if !ok || !endpoints(kind, node, peer, m) || m.Transfer || (m.Cmd != nil && m.Cmd.Change != nil) || m.SnapRest != nil || m.Type == raft.MsgSnap || m.Type == raft.MsgSnapResp ||
-		len(m.Config) > 0 || m.Offset != 0 || len(m.Data) > 0 || m.Done {
+	if !ok || !endpoints(kind, node, peer, m) || m.Transfer || (m.Cmd != nil && m.Cmd.Change != nil) || m.Snap != nil || m.Type == raft.MsgSnap || m.Type == raft.MsgSnapResp ||
+		m.Offset != 0 || m.Done {
 		// A transfer's vote requests, a changeConfig request and
 		// InstallSnapshot are rare: kept
 		// whole (a chunk shares its bytes with the leader's snapshot).
@@ -206,7 +206,7 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 	if m.Probe {
 		p.flags |= recProbe
 	}
-	noCmd, noResp := m.Cmd == nil, zeroResp(&m.Resp)
+	noCmd, noResp := m.Cmd == nil, m.Resp == nil
 	switch {
 	case noCmd && noResp:
 		nums := msgNums(m)
@@ -236,20 +236,13 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 		p.n = [5]uint64{m.Term, c.ClientID, c.Seq, uint64(int64(c.Server))}
 		p.extra = r.addExtra(traceExtra{s: [3]string{c.Key, string(c.Value), string(c.Old)}})
 	case noCmd && onlyTerm(m):
-		rs := &m.Resp
+		rs := m.Resp
 		p.flags |= recResp
 		p.n = [5]uint64{m.Term, rs.ClientID, rs.Seq, uint64(int64(rs.LeaderHint))}
 		p.extra = r.addExtra(traceExtra{s: [3]string{string(rs.Status), string(rs.Result), rs.Err}})
 	default:
 		r.addFullMsg(p, at, kind, node, peer, m, reason)
 	}
-}
-
-// zeroResp is r == raft.Response{} without the generated comparison's
-// call and string compares (TestTraceKeepsEveryField fails if a field of
-// Response is missing here).
-func zeroResp(r *raft.Response) bool {
-	return r.ClientID == 0 && r.Seq == 0 && len(r.Status) == 0 && len(r.Result) == 0 && r.LeaderHint == 0 && len(r.Err) == 0
 }
 
 // addDeliver records the delivery at time at of the message whose send is
@@ -353,7 +346,7 @@ func (r *traceRing) event(p *traceRec) TraceEvent {
 			Key: x.s[0], Value: raft.Value(x.s[1]), Old: raft.Value(x.s[2]), ReadOnly: p.flags&recReadOnly != 0}
 	case p.flags&recResp != 0:
 		m.Term = p.n[0]
-		m.Resp = raft.Response{ClientID: p.n[1], Seq: p.n[2], LeaderHint: raft.NodeID(int64(p.n[3])),
+		m.Resp = &raft.Response{ClientID: p.n[1], Seq: p.n[2], LeaderHint: raft.NodeID(int64(p.n[3])),
 			Status: raft.Status(x.s[0]), Result: raft.Value(x.s[1]), Err: x.s[2]}
 	default:
 		var nums [10]uint64

@@ -78,7 +78,7 @@ func TestTraceKeepsEveryField(t *testing.T) {
 	}
 	// A message with client fields and Raft fields at once is kept whole.
 	odd := base
-	odd.Commit, odd.Cmd, odd.Resp.Status = 4, &raft.Command{Key: "k"}, raft.StatusSuccess
+	odd.Commit, odd.Cmd, odd.Resp = 4, &raft.Command{Key: "k"}, &raft.Response{Status: raft.StatusSuccess}
 	require.Equal(t, odd, roundTrip(odd))
 
 	et := reflect.TypeFor[raft.Event]()

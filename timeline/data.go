@@ -698,7 +698,7 @@ func (b *builder) messages(in Input) {
 }
 
 // MessageText describes a message generically: its type, its endpoints
-// and every field that is not zero, by name.
+// and every field that is not zero, by name, in reading order (fieldOrder).
 func MessageText(m *raft.Message) string {
 	var sb strings.Builder
 	sb.WriteString(m.Type.String())
@@ -706,12 +706,8 @@ func MessageText(m *raft.Message) string {
 	sb.WriteString(endpoint(m.From))
 	sb.WriteString(" → ")
 	sb.WriteString(endpoint(m.To))
-	v := reflect.ValueOf(m).Elem()
-	t := v.Type()
-	for i := range t.NumField() {
-		name := t.Field(i).Name
-		f := v.Field(i)
-		switch name {
+	for _, f := range messageFields(m) {
+		switch f.name {
 		case "Type", "From", "To":
 			continue
 		case "Entries":
@@ -721,22 +717,61 @@ func MessageText(m *raft.Message) string {
 			}
 			continue
 		}
-		if f.Type() == cmdPtr && !f.IsNil() {
-			f = f.Elem() // a client request, shown as the command it carries
-		}
-		if f.IsZero() {
+		if f.v.IsZero() {
 			continue
 		}
 		sb.WriteString(", ")
-		sb.WriteString(lowerFirst(name))
+		sb.WriteString(lowerFirst(f.name))
 		sb.WriteString(" ")
-		sb.WriteString(fieldText(f))
+		sb.WriteString(fieldText(f.v))
 	}
 	return sb.String()
 }
 
-// cmdPtr is the type of Message.Cmd.
-var cmdPtr = reflect.TypeFor[*raft.Command]()
+// msgField is one field of a message, as MessageText names it.
+type msgField struct {
+	name string
+	v    reflect.Value
+}
+
+// fieldOrder is the order in which a message reads: where it is, what it
+// carries, the answer's fields, a snapshot's, a client's. raft.Message
+// packs its flags after Type and keeps the parts of InstallSnapshot and
+// client traffic behind pointers, which is not how a person reads it.
+// A field not listed comes last.
+var fieldOrder = []string{"Term", "LastIndex", "LastTerm", "PrevIndex", "PrevTerm", "Entries", "Probe", "Commit",
+	"Transfer", "ReadSeq", "Reject", "Match", "ConflictTerm", "ConflictIndex",
+	"Config", "Outgoing", "Learners", "Offset", "Data", "Done", "Cmd", "Resp"}
+
+// messageFields returns m's fields in reading order: a snapshot's part as
+// fields of the message (its voters named Config), a command or a reply
+// as the struct it points to.
+func messageFields(m *raft.Message) []msgField {
+	var fs []msgField
+	v := reflect.ValueOf(m).Elem()
+	for i := range v.NumField() {
+		name, f := v.Type().Field(i).Name, v.Field(i)
+		switch {
+		case name == "Snap":
+			if p := m.Snap; p != nil {
+				fs = append(fs, msgField{"Config", reflect.ValueOf(p.Config.Voters)}, msgField{"Outgoing", reflect.ValueOf(p.Config.Outgoing)},
+					msgField{"Learners", reflect.ValueOf(p.Config.Learners)}, msgField{"Data", reflect.ValueOf(p.Data)})
+			}
+		case f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.Struct:
+			fs = append(fs, msgField{name, f.Elem()})
+		default:
+			fs = append(fs, msgField{name, f})
+		}
+	}
+	rank := func(name string) int {
+		if i := slices.Index(fieldOrder, name); i >= 0 {
+			return i
+		}
+		return len(fieldOrder)
+	}
+	slices.SortStableFunc(fs, func(a, b msgField) int { return rank(a.name) - rank(b.name) })
+	return fs
+}
 
 func endpoint(id raft.NodeID) string {
 	if id == raft.None {

@@ -186,7 +186,7 @@ func TestMessagesReadGenerically(t *testing.T) {
 	require.Equal(t, catReplies, category(&raft.Message{Type: raft.MsgAppResp}))
 	require.Equal(t, catSnapshots, category(&raft.Message{Type: raft.MsgSnap}))
 	require.Equal(t, catSnapshots, category(&raft.Message{Type: raft.MsgSnapResp}), "a snapshot's chunks and answers are one transfer")
-	r := &raft.Message{Type: raft.MsgClientResp, From: 1, To: sim.ClientIDBase, Resp: raft.Response{Status: raft.StatusNotLeader, LeaderHint: raft.None}}
+	r := &raft.Message{Type: raft.MsgClientResp, From: 1, To: sim.ClientIDBase, Resp: &raft.Response{Status: raft.StatusNotLeader, LeaderHint: raft.None}}
 	require.Equal(t, "ClientResponse S1 → client 1000, resp {status NOT_LEADER, leaderHint -1}", MessageText(r))
 	require.Equal(t, 4, category(r)) // client
 	c := &raft.Message{Type: raft.MsgClient, From: sim.ClientIDBase + 1, To: 1000,

@@ -359,6 +359,9 @@ func flightLabel(m *raft.Message) string {
 		}
 		return entryText(raft.Entry{Kind: raft.EntryCommand, Cmd: m.Cmd})
 	case raft.MsgClientResp:
+		if m.Resp == nil {
+			return ""
+		}
 		return string(m.Resp.Status)
 	case raft.MsgPreVote:
 		return "pre-vote t" + term

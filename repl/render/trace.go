@@ -84,9 +84,16 @@ func TraceEventJSON(ev sim.TraceEvent, line EventLine) any {
 		}
 		switch m.Type {
 		case raft.MsgClient:
-			jm.Cmd = &jsonTraceCmd{jsonCommand: commandJSON(*m.Cmd), ClientID: sessionNumber(m.Cmd.ClientID), Seq: m.Cmd.Seq, RO: m.Cmd.ReadOnly}
+			var c raft.Command
+			if m.Cmd != nil {
+				c = *m.Cmd
+			}
+			jm.Cmd = &jsonTraceCmd{jsonCommand: commandJSON(c), ClientID: sessionNumber(c.ClientID), Seq: c.Seq, RO: c.ReadOnly}
 		case raft.MsgClientResp:
-			r := m.Resp
+			var r raft.Response
+			if m.Resp != nil {
+				r = *m.Resp
+			}
 			jm.Resp = &jsonTraceResp{jsonReply: jsonReply{Status: r.Status, Result: rawValue(r.Result), LeaderHint: nodeJSON(r.LeaderHint), Error: r.Err},
 				ClientID: sessionNumber(r.ClientID), Seq: r.Seq}
 		}

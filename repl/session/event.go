@@ -210,10 +210,10 @@ func msgCmd(m *raft.Message) raft.Command {
 }
 
 func msgResp(m *raft.Message) raft.Response {
-	if m == nil {
+	if m == nil || m.Resp == nil {
 		return raft.Response{}
 	}
-	return m.Resp
+	return *m.Resp
 }
 
 func (s *Session) describeRaft(e raft.Event) (kind, text string) {
@@ -366,11 +366,14 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 	case raft.MsgHeartbeat:
 		return fmt.Sprintf("%s term %d commit %d", head, m.Term, m.Commit)
 	case raft.MsgSnap:
-		last := ""
+		last, n := "", 0
 		if m.Done {
 			last = " (last chunk)"
 		}
-		return fmt.Sprintf("%s term %d snapshot after %s bytes %d..%d%s", head, m.Term, render.EntryRef(m.LastIndex, m.LastTerm), m.Offset, m.Offset+uint64(len(m.Data)), last)
+		if m.Snap != nil {
+			n = len(m.Snap.Data)
+		}
+		return fmt.Sprintf("%s term %d snapshot after %s bytes %d..%d%s", head, m.Term, render.EntryRef(m.LastIndex, m.LastTerm), m.Offset, m.Offset+uint64(n), last)
 	case raft.MsgSnapResp:
 		if m.Done {
 			return fmt.Sprintf("%s term %d installed, log matches up to %d", head, m.Term, m.Match)
@@ -388,7 +391,7 @@ func (s *Session) describeMsg(m *raft.Message, arrow string) string {
 	case raft.MsgClient:
 		return head + " " + render.DescribeCmd(msgCmd(m))
 	case raft.MsgClientResp:
-		return head + " " + render.DescribeResp(m.Resp)
+		return head + " " + render.DescribeResp(msgResp(m))
 	}
 	return head
 }
