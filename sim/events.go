@@ -205,16 +205,16 @@ func (q *eventQueue) removeSeq(seq uint64) (event, bool) {
 // grown to the number of messages in flight.
 type msgPool struct {
 	msgs []raft.Message
-	// sent holds, per slot, the number of the trace record of the
-	// message's send plus one (0: none), so that its delivery can copy it
+	// sent names, per slot, the trace record of the message's send (if
+	// it was recorded), so that its delivery can copy it
 	// (traceRing.addDeliver).
-	sent  []uint64
+	sent  []recRef
 	slots []uint32 // free slots
 }
 
-// put stores m, whose send is trace record sent-1 (0: not recorded), and
+// put stores m, whose send is trace record sent (none: not recorded), and
 // returns its slot.
-func (p *msgPool) put(m *raft.Message, sent uint64) uint64 {
+func (p *msgPool) put(m *raft.Message, sent recRef) uint64 {
 	if n := len(p.slots); n > 0 {
 		slot := p.slots[n-1]
 		p.slots = p.slots[:n-1]

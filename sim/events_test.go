@@ -112,11 +112,11 @@ func TestEventQueueInterleavedPushPop(t *testing.T) {
 
 func TestMsgPoolReusesSlots(t *testing.T) {
 	var p msgPool
-	a := p.put(&raft.Message{Term: 1}, 0)
-	b := p.put(&raft.Message{Term: 2}, 0)
+	a := p.put(&raft.Message{Term: 1}, recRef{})
+	b := p.put(&raft.Message{Term: 2}, recRef{})
 	assert.Equal(t, uint64(1), p.get(a).Term)
 	p.free(a)
-	c := p.put(&raft.Message{Term: 3}, 0)
+	c := p.put(&raft.Message{Term: 3}, recRef{})
 	assert.Equal(t, a, c, "a freed slot is reused")
 	assert.Equal(t, uint64(2), p.get(b).Term)
 	assert.Equal(t, uint64(3), p.get(c).Term)

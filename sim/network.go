@@ -87,19 +87,24 @@ func (s *Sim) send(m *raft.Message) {
 	s.sendFaulty(m, nm.link(s, m.From, m.To), sent)
 }
 
-// sentRecord returns the number of the trace record just made plus one,
-// or 0 when the trace is off.
-func (s *Sim) sentRecord() uint64 {
-	if s.ring == nil {
-		return 0
+// sentRecord names the trace record just made, or none when the trace
+// is off.
+func (s *Sim) sentRecord() recRef {
+	r := s.ring
+	if r == nil || r.recs.n == 0 {
+		return recRef{}
 	}
-	return s.ring.recs.count()
+	idx := r.recs.next - 1
+	if idx < 0 {
+		idx = r.recs.cap - 1
+	}
+	return recRef{num: r.recs.n, idx: uint32(idx)}
 }
 
 // sendFaulty sends m over a link with model lm: it may be lost, delayed
 // more, or duplicated. Loss and duplication are drawn from the fault
 // stream, so that they never shift the latencies of the network stream.
-func (s *Sim) sendFaulty(m *raft.Message, lm *NetModel, sent uint64) {
+func (s *Sim) sendFaulty(m *raft.Message, lm *NetModel, sent recRef) {
 	fr := s.net.model.rnd(s)
 	if lm.Loss > 0 && fr.Float64() < lm.Loss {
 		s.drop(m, "loss")

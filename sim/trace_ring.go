@@ -90,11 +90,10 @@ const traceBlock = 4096
 // blockRing is a ring of cap values that keeps the newest, allocated a
 // block at a time as it fills.
 type blockRing[T any] struct {
-	cap     int
-	blocks  [][]T
-	next    int // where the next value goes
-	kept    int
-	dropped int
+	cap    int
+	blocks [][]T
+	next   int    // where the next value goes
+	n      uint64 // values ever put
 }
 
 // put returns the slot for the next value (overwriting the oldest when
@@ -105,31 +104,37 @@ func (r *blockRing[T]) put() (*T, int) {
 	if b == len(r.blocks) {
 		r.blocks = append(r.blocks, make([]T, min(traceBlock, r.cap-b*traceBlock)))
 	}
-	r.next++
-	if r.next == r.cap {
+	if r.next++; r.next == r.cap {
 		r.next = 0
 	}
-	if r.kept < r.cap {
-		r.kept++
-	} else {
-		r.dropped++
-	}
+	r.n++
 	return &r.blocks[b][i%traceBlock], i
 }
 
 // count is how many values were ever put: the next one is number count,
-// at index count % cap, and number k is still held while count-k <= cap.
-func (r *blockRing[T]) count() uint64 { return uint64(r.kept + r.dropped) }
+// and number k is still held while count-k <= cap.
+func (r *blockRing[T]) count() uint64 { return r.n }
+
+// kept is how many values the ring holds.
+func (r *blockRing[T]) kept() int { return int(min(r.n, uint64(r.cap))) }
 
 // at returns the value at index i.
 func (r *blockRing[T]) at(i int) *T { return &r.blocks[i/traceBlock][i%traceBlock] }
 
 // oldest returns the index of the oldest value.
 func (r *blockRing[T]) oldest() int {
-	if r.kept < r.cap {
+	if r.n < uint64(r.cap) {
 		return 0
 	}
 	return r.next
+}
+
+// recRef names a trace record: its number plus one (0: none) and its
+// index in the ring, so that a delivery finds its send's record without
+// a division.
+type recRef struct {
+	num uint64
+	idx uint32
 }
 
 func (r *traceRing) slot() *traceRec {
@@ -209,20 +214,28 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 	noCmd, noResp := m.Cmd == nil, m.Resp == nil
 	switch {
 	case noCmd && noResp:
-		nums := msgNums(m)
-		k := 0
-		for i, v := range nums {
-			if v == 0 {
-				continue
-			}
-			if k == len(p.n) {
-				r.addFullMsg(p, at, kind, node, peer, m, reason)
-				return
-			}
-			p.n[k] = v
-			p.mask |= 1 << i
-			k++
+		// Pack the non-zero numbers to the front without a branch on
+		// each (which of them are zero changes from one message to the
+		// next, and a mispredicted branch costs more than the rest):
+		// every number is written at the next place, which moves on
+		// only past a non-zero one. The order is msgNums'.
+		var pk numPacker
+		pk.add(0, m.Term)
+		pk.add(1, m.LastIndex)
+		pk.add(2, m.LastTerm)
+		pk.add(3, m.PrevIndex)
+		pk.add(4, m.PrevTerm)
+		pk.add(5, m.Commit)
+		pk.add(6, m.ReadSeq)
+		pk.add(7, m.Match)
+		pk.add(8, m.ConflictTerm)
+		pk.add(9, m.ConflictIndex)
+		if pk.k > len(p.n) {
+			r.addFullMsg(p, at, kind, node, peer, m, reason)
+			return
 		}
+		p.n = [5]uint64(pk.n[:5])
+		p.mask = pk.mask
 		if len(m.Entries) > 0 {
 			p.extra = r.addExtra(traceExtra{ents: m.Entries})
 		}
@@ -246,22 +259,25 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 }
 
 // addDeliver records the delivery at time at of the message whose send is
-// record sent-1, as a copy of that record, when it can: the send must be
+// record sent, as a copy of that record, when it can: the send must be
 // still held, be a plain send of a message that packed into its record
 // without extras (heartbeats, votes, answers: most of the traffic), and
 // the message arrives unchanged. It reports whether it did; if not, the
 // caller records the delivery with addMsg. Copying is much cheaper than
 // packing the message again.
-func (r *traceRing) addDeliver(sent uint64, at time.Duration) bool {
-	if sent == 0 || r.recs.count()-(sent-1) > uint64(r.recs.cap) {
+func (r *traceRing) addDeliver(sent recRef, at time.Duration) bool {
+	if sent.num == 0 || r.recs.n-(sent.num-1) > uint64(r.recs.cap) {
 		return false
 	}
-	rec := *r.recs.at(int((sent - 1) % uint64(r.recs.cap)))
-	if rec.flags&(recMsg|recFull) != recMsg || rec.extra != 0 || rec.kind != EvSend {
+	src := r.recs.at(int(sent.idx))
+	if src.flags&(recMsg|recFull) != recMsg || src.extra != 0 || src.kind != EvSend {
 		return false
 	}
-	rec.at, rec.kind, rec.reason = at, EvDeliver, 0
-	*r.slot() = rec
+	// When the send is the oldest record held, p is its slot: the copy
+	// then overwrites it with itself before the changes.
+	p, _ := r.recs.put()
+	*p = *src
+	p.at, p.kind, p.reason = at, EvDeliver, 0
 	return true
 }
 
@@ -288,6 +304,26 @@ func (r *traceRing) addOther(e *TraceEvent) {
 	}
 	ev := *e
 	r.addFull(r.slot(), &ev)
+}
+
+// numPacker packs a message's non-zero numbers (msgNums) to the front of
+// n, and says in mask which they were.
+type numPacker struct {
+	n    [11]uint64 // room for all, and for the last one written
+	k    int
+	mask uint16
+}
+
+// add writes number i, v, at the next place; the place moves on only if
+// v is not zero. The compiler makes the test a flag move, not a branch.
+func (p *numPacker) add(i uint, v uint64) {
+	p.n[p.k] = v
+	nz := 0
+	if v != 0 {
+		nz = 1
+	}
+	p.mask |= uint16(nz) << i
+	p.k += nz
 }
 
 // msgNums lists a message's numbers; every numeric field of raft.Message
@@ -381,8 +417,9 @@ func (s *Sim) Trace() []TraceEvent {
 	if r == nil {
 		return nil
 	}
-	out := make([]TraceEvent, 0, r.recs.kept)
-	for k, i := 0, r.recs.oldest(); k < r.recs.kept; k++ {
+	kept := r.recs.kept()
+	out := make([]TraceEvent, 0, kept)
+	for k, i := 0, r.recs.oldest(); k < kept; k++ {
 		out = append(out, r.event(r.recs.at(i)))
 		if i++; i == r.recs.cap {
 			i = 0
@@ -396,5 +433,6 @@ func (s *Sim) TraceStats() TraceStats {
 	if s.ring == nil {
 		return TraceStats{}
 	}
-	return TraceStats{Kept: s.ring.recs.kept, Dropped: s.ring.recs.dropped, Cap: s.ring.recs.cap}
+	kept := s.ring.recs.kept()
+	return TraceStats{Kept: kept, Dropped: int(s.ring.recs.n) - kept, Cap: s.ring.recs.cap}
 }
