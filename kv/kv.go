@@ -31,8 +31,10 @@ import (
 // it twice. The ids of expired sessions are kept (a few bytes per client,
 // not per command) so that they stay expired.
 type Store struct {
-	data     map[string]raft.Value
-	sessions map[uint64]session
+	data map[string]raft.Value
+	// sessions holds each session by pointer, so that applying a
+	// command looks its session up once and updates it in place.
+	sessions map[uint64]*session
 	// timeout is how long a session lives without a command (0: for
 	// ever); clock is the log's time, the latest Entry.Time applied;
 	// expired holds the sessions that timed out.
@@ -51,16 +53,18 @@ type session struct {
 // sessionTimeout of log time without a command (0: never). Every server of
 // a cluster must have the same.
 func New(sessionTimeout time.Duration) *Store {
-	return &Store{data: map[string]raft.Value{}, sessions: map[uint64]session{}, timeout: sessionTimeout, expired: map[uint64]bool{}}
+	return &Store{data: map[string]raft.Value{}, sessions: map[uint64]*session{}, timeout: sessionTimeout, expired: map[uint64]bool{}}
 }
 
 // isExpired says whether client's session is over at the log's time now.
 func (s *Store) isExpired(client uint64) bool {
-	if s.expired[client] {
-		return true
-	}
-	ss, ok := s.sessions[client]
-	return ok && s.timeout > 0 && s.clock-ss.last > s.timeout
+	return s.expired[client] || s.over(s.sessions[client])
+}
+
+// over says whether session ss (nil: none) has had no command for longer
+// than the timeout at the log's time now.
+func (s *Store) over(ss *session) bool {
+	return ss != nil && s.timeout > 0 && s.clock-ss.last > s.timeout
 }
 
 // sweep forgets the sessions that are over, keeping their ids. It runs
@@ -94,14 +98,16 @@ func (s *Store) Apply(e *raft.Entry) raft.Response {
 		s.clock = e.Time
 		s.sweep(before)
 	}
+	var ss *session
 	if cmd.ClientID != 0 {
-		if s.isExpired(cmd.ClientID) {
+		ss = s.sessions[cmd.ClientID]
+		if s.expired[cmd.ClientID] || s.over(ss) {
 			delete(s.sessions, cmd.ClientID)
 			s.expired[cmd.ClientID] = true
 			return raft.Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: raft.StatusSessionExpired,
 				Err: "the client's session expired: open a new one", LeaderHint: raft.None}
 		}
-		if ss, ok := s.sessions[cmd.ClientID]; ok && cmd.Seq <= ss.seq {
+		if ss != nil && cmd.Seq <= ss.seq {
 			if cmd.Seq == ss.seq {
 				return ss.resp
 			}
@@ -134,7 +140,11 @@ func (s *Store) Apply(e *raft.Entry) raft.Response {
 		r.Err = "unknown operation " + cmd.Op.String()
 	}
 	if cmd.ClientID != 0 {
-		s.sessions[cmd.ClientID] = session{seq: cmd.Seq, resp: r, last: s.clock}
+		if ss == nil {
+			ss = &session{}
+			s.sessions[cmd.ClientID] = ss
+		}
+		*ss = session{seq: cmd.Seq, resp: r, last: s.clock}
 	}
 	return r
 }
@@ -147,8 +157,8 @@ func (s *Store) Read(cmd raft.Command) raft.Response {
 // Applied returns the response to the client's command seq if it is the
 // last one its session applied.
 func (s *Store) Applied(clientID, seq uint64) (raft.Response, bool) {
-	ss, ok := s.sessions[clientID]
-	if !ok || ss.seq != seq || s.isExpired(clientID) {
+	ss := s.sessions[clientID]
+	if ss == nil || ss.seq != seq || s.expired[clientID] || s.over(ss) {
 		return raft.Response{}, false
 	}
 	return ss.resp, true
@@ -214,9 +224,9 @@ func (s *Store) Restore(data []byte) error {
 	}
 	s.data = st.Data
 	s.clock = st.Clock
-	s.sessions = make(map[uint64]session, len(st.Sessions))
+	s.sessions = make(map[uint64]*session, len(st.Sessions))
 	for _, ss := range st.Sessions {
-		s.sessions[ss.Client] = session{seq: ss.Seq, last: ss.Last, resp: raft.Response{ClientID: ss.Client, Seq: ss.Seq,
+		s.sessions[ss.Client] = &session{seq: ss.Seq, last: ss.Last, resp: raft.Response{ClientID: ss.Client, Seq: ss.Seq,
 			Status: ss.Status, Result: ss.Result, Err: ss.Err, LeaderHint: raft.None}}
 	}
 	s.expired = make(map[uint64]bool, len(st.Expired))
