@@ -1,6 +1,8 @@
 package lang
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -373,6 +375,37 @@ func TestWordEnds(t *testing.T) {
 		want := isSpace(byte(c)) || strings.IndexByte("|#;'\"(){}[]", byte(c)) >= 0
 		if wordEnds[c] != want {
 			t.Errorf("wordEnds[%q] = %v, want %v", rune(c), wordEnds[c], want)
+		}
+	}
+}
+
+// TestIsJSONNumber checks the hand-written reader against the grammar of
+// a JSON number as a regular expression, on every string of up to five
+// characters from the ones that matter and on random longer ones.
+func TestIsJSONNumber(t *testing.T) {
+	re := regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$`)
+	alphabet := "-+.eE019x "
+	var walk func(s string)
+	walk = func(s string) {
+		if got, want := isJSONNumber(s), re.MatchString(s); got != want {
+			t.Fatalf("isJSONNumber(%q) = %v, want %v", s, got, want)
+		}
+		if len(s) == 5 {
+			return
+		}
+		for i := range len(alphabet) {
+			walk(s + alphabet[i:i+1])
+		}
+	}
+	walk("")
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 100_000 {
+		b := make([]byte, 6+rnd.IntN(10))
+		for i := range b {
+			b[i] = "-+.eE0123456789"[rnd.IntN(15)]
+		}
+		if got, want := isJSONNumber(string(b)), re.MatchString(string(b)); got != want {
+			t.Fatalf("isJSONNumber(%q) = %v, want %v", b, got, want)
 		}
 	}
 }

@@ -39,6 +39,9 @@ func parseShell(src string, from int) (Command, error) {
 		return Command{}, err
 	}
 	c := Command{Name: canonicalOrAsTyped(name)}
+	if len(toks) > 1 {
+		c.Args = make([]Arg, 0, len(toks)-1)
+	}
 	for _, t := range toks[1:] {
 		c.Args = append(c.Args, t.arg)
 	}
@@ -47,7 +50,9 @@ func parseShell(src string, from int) (Command, error) {
 
 // lexShell splits src[i:] into shell-form tokens.
 func lexShell(src string, i int) ([]shTok, error) {
-	var toks []shTok
+	// Room for a line like chaos's longest (startServers 5 classic
+	// bug=figure8 snapshotThreshold=8), so that it grows once at most.
+	toks := make([]shTok, 0, 8)
 	for {
 		i = skipSpaces(src, i)
 		if i >= len(src) {
