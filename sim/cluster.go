@@ -246,11 +246,12 @@ func (s *Sim) request(target raft.NodeID, cmd raft.Command) raft.Response {
 	c := s.shellClient()
 	s.startRequest(c, target, target == raft.None, cmd)
 	for c.pending && !s.stopped() && s.queue.Len() > 0 {
-		if s.queue.peek().at > s.horizon {
+		e, ok := s.queue.popUntil(s.horizon)
+		if !ok {
 			s.now = max(s.now, s.horizon)
 			return raft.Response{} // stopped at the horizon, still waiting
 		}
-		s.process(s.queue.pop())
+		s.process(e)
 	}
 	r := c.resp
 	if !cmd.ReadOnly && (r.Status == raft.StatusSuccess || r.Status == raft.StatusOK) {

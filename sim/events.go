@@ -161,6 +161,21 @@ func (q *eventQueue) pop() event {
 	return q.take(0, q.first())
 }
 
+// popUntil removes and returns the earliest event if there is one at or
+// before end: peek and pop in one, settling the buckets and looking for
+// the earliest once instead of twice (Run's loop, once per event).
+func (q *eventQueue) popUntil(end time.Duration) (event, bool) {
+	if q.n == 0 {
+		return event{}, false
+	}
+	q.settle()
+	k := q.first()
+	if q.buckets[0][k].at > end {
+		return event{}, false
+	}
+	return q.take(0, k), true
+}
+
 // take removes event k of bucket b and returns it.
 func (q *eventQueue) take(b, k int) event {
 	src := q.buckets[b]

@@ -85,6 +85,18 @@ func TestEventQueueMatchesASortedList(t *testing.T) {
 			require.True(t, ok)
 			require.Equal(t, ref[i], e, "step %d", step)
 			ref = slices.Delete(ref, i, i+1)
+		case k < 8:
+			// popUntil takes the earliest only if it is due by end.
+			end := now + time.Duration(r.Int64N(1<<uint(r.IntN(40))))
+			e, ok := q.popUntil(end)
+			if len(ref) == 0 || ref[0].at > end {
+				require.False(t, ok, "step %d", step)
+				break
+			}
+			require.True(t, ok, "step %d", step)
+			require.Equal(t, ref[0], e, "step %d", step)
+			ref = ref[1:]
+			now = e.at
 		default:
 			e := q.pop()
 			require.Equal(t, ref[0], e, "step %d", step)

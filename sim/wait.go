@@ -40,8 +40,12 @@ func (s *Sim) Run(d time.Duration) {
 		return
 	}
 	end := min(s.after(d), s.horizon)
-	for !s.stopped() && s.queue.Len() > 0 && s.queue.peek().at <= end {
-		s.process(s.queue.pop())
+	for !s.stopped() {
+		e, ok := s.queue.popUntil(end)
+		if !ok {
+			break
+		}
+		s.process(e)
 	}
 	if !s.halted {
 		s.now = max(s.now, end)
@@ -116,11 +120,12 @@ func (s *Sim) runUntil(cond func() bool, end time.Duration) bool {
 		if s.stopped() || s.queue.Len() == 0 {
 			return false
 		}
-		if s.queue.peek().at > end {
+		e, ok := s.queue.popUntil(end)
+		if !ok {
 			s.now = max(s.now, end)
 			return false
 		}
-		s.process(s.queue.pop())
+		s.process(e)
 	}
 }
 
