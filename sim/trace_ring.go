@@ -111,10 +111,6 @@ func (r *blockRing[T]) put() (*T, int) {
 	return &r.blocks[b][i%traceBlock], i
 }
 
-// count is how many values were ever put: the next one is number count,
-// and number k is still held while count-k <= cap.
-func (r *blockRing[T]) count() uint64 { return r.n }
-
 // kept is how many values the ring holds.
 func (r *blockRing[T]) kept() int { return int(min(r.n, uint64(r.cap))) }
 
