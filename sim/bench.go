@@ -61,30 +61,11 @@ func BenchWith(o Options, servers, proposals, window int) (BenchResult, error) {
 	if proposals < 1 || window < 1 {
 		return res, fmt.Errorf("bench: proposals and window must be positive")
 	}
-	s := New(o)
-	if err := s.StartServers(servers, ServerOptions{}); err != nil {
-		return res, fmt.Errorf("bench: %w", err)
+	s, clients, err := newBench(o, servers, proposals, window)
+	if err != nil {
+		return res, err
 	}
-	// A big cluster needs election timeouts spread wider than the
-	// default's, and so longer to elect: wait ten of the longest.
-	s.runUntil(func() bool { return s.leader() != raft.None }, s.now+10*max(s.opts.ElectionTimeout, s.opts.ElectionTimeoutMax))
-	lid := s.leader()
-	if lid == raft.None {
-		return res, fmt.Errorf("bench: no leader elected")
-	}
-	b := &benchRun{total: proposals}
-	const nkeys = 1024
-	for i := range nkeys {
-		b.keys = append(b.keys, "k"+strconv.Itoa(i))
-		b.vals = append(b.vals, raft.Value(strconv.Itoa(i)))
-	}
-	s.bench = b
-	clients := make([]*client, min(window, proposals))
-	for i := range clients {
-		clients[i] = s.newClient()
-		clients[i].bench = true
-		clients[i].leaderGuess = lid
-	}
+	b := s.bench
 
 	var m0, m1 runtime.MemStats
 	runtime.GC()
@@ -117,6 +98,37 @@ func BenchWith(o Options, servers, proposals, window int) (BenchResult, error) {
 		return res, fmt.Errorf("bench: %s: %s", v[0].Property, v[0].Detail)
 	}
 	return res, nil
+}
+
+// newBench builds Bench's cluster with the options o, waits for a leader
+// and makes window clients (at most proposals) that know it, ready to
+// issue proposals sets.
+func newBench(o Options, servers, proposals, window int) (*Sim, []*client, error) {
+	s := New(o)
+	if err := s.StartServers(servers, ServerOptions{}); err != nil {
+		return nil, nil, fmt.Errorf("bench: %w", err)
+	}
+	// A big cluster needs election timeouts spread wider than the
+	// default's, and so longer to elect: wait ten of the longest.
+	s.runUntil(func() bool { return s.leader() != raft.None }, s.now+10*max(s.opts.ElectionTimeout, s.opts.ElectionTimeoutMax))
+	lid := s.leader()
+	if lid == raft.None {
+		return nil, nil, fmt.Errorf("bench: no leader elected")
+	}
+	b := &benchRun{total: proposals}
+	const nkeys = 1024
+	for i := range nkeys {
+		b.keys = append(b.keys, "k"+strconv.Itoa(i))
+		b.vals = append(b.vals, raft.Value(strconv.Itoa(i)))
+	}
+	s.bench = b
+	clients := make([]*client, min(window, proposals))
+	for i := range clients {
+		clients[i] = s.newClient()
+		clients[i].bench = true
+		clients[i].leaderGuess = lid
+	}
+	return s, clients, nil
 }
 
 // benchNext sends client c's next proposal, if any are left.

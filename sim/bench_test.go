@@ -32,6 +32,31 @@ func TestBenchCommitsEverything(t *testing.T) {
 	assert.Error(t, err)
 }
 
+// TestCommitAllocations counts the heap allocations of one commit on Bench's
+// steady path (-w 1, no trace, no safety checks): a proposal from issue to
+// acknowledgement. Two remain, the command the client sends and the
+// response the leader answers with (both behind a Message's pointers);
+// anything more is a new allocation on the hot path. Counts are
+// deterministic, unlike times.
+func TestCommitAllocations(t *testing.T) {
+	s, clients, err := newBench(Options{Seed: 1, NoSafetyCheck: true, TraceCap: -1}, 5, 1<<30, 1)
+	require.NoError(t, err)
+	b := s.bench
+	s.benchNext(clients[0]) // each answer sends the next proposal
+	commit := func() {
+		want := b.acked + 1
+		for b.acked < want {
+			s.process(s.queue.pop())
+		}
+	}
+	for range 1000 { // past the logs' and tables' first growth
+		commit()
+	}
+	allocs := testing.AllocsPerRun(2000, commit)
+	assert.LessOrEqual(t, allocs, 2.0, "allocations per commit")
+	assert.Zero(t, b.retries)
+}
+
 // BenchmarkEventQueue measures one push and one pop on a queue holding a
 // typical number of pending events.
 func BenchmarkEventQueue(b *testing.B) {

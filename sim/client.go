@@ -239,7 +239,10 @@ func (s *Sim) finish(c *client, r raft.Response, from raft.NodeID) {
 		c.session = uint64(c.id) | s.sessions<<32
 	}
 	if s.tracing() && from == raft.None {
-		m := raft.Message{Type: raft.MsgClientResp, From: raft.None, To: c.id, Resp: &r}
+		// A copy for the message, so that r itself does not escape: it
+		// would be moved to the heap on every call, traced or not.
+		resp := r
+		m := raft.Message{Type: raft.MsgClientResp, From: raft.None, To: c.id, Resp: &resp}
 		s.emitMsg(EvClientReply, c.id, raft.None, &m, "timeout")
 	}
 	s.clientFinished(c)
