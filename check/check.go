@@ -163,9 +163,8 @@ func run(ops []Operation, b Budget, paths bool) (Result, []*keyHistory, []keyRes
 		}
 	}
 	results := make([]keyResult, len(keys))
-	var s searcher // its memory serves every window of every key
 	for i, k := range keys {
-		kr := k.check(&s, b, paths)
+		kr := k.check(b, paths)
 		results[i] = kr
 		r.Windows += len(k.windows)
 		r.Undecided = append(r.Undecided, kr.undecided...)

@@ -65,7 +65,7 @@ func (h *keyHistory) bestPartial(kr keyResult, b Budget) (best []int, next int, 
 	next = -1
 	found := false
 	for _, s := range kr.badStarts {
-		_, info, _ := search(conv, s, b.Steps)
+		_, info := search(conv, s, b.Steps, true)
 		partials := [][]int{nil} // nothing could be ordered at all
 		if parts := info.PartialLinearizations(); len(parts) > 0 && len(parts[0]) > 0 {
 			partials = parts[0]

@@ -76,7 +76,7 @@ func (h *keyHistory) place(kr keyResult, b Budget, out []Placement) {
 		if w < len(h.windows)-1 && len(ends(ops)) > 1 {
 			ops = withEnd(ops, chain[w].to)
 		}
-		v, info, _ := search(ops, chain[w].from, b.Steps)
+		v, info := search(ops, chain[w].from, b.Steps, true)
 		if v != OK {
 			return // the same search succeeded before; the budget is the same
 		}

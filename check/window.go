@@ -182,11 +182,7 @@ func ends(ops []porcupine.Operation) []kstate {
 
 // writes says whether a completed operation wrote its key, and what.
 func writes(op porcupine.Operation) (string, bool) {
-	return writesOf(op.Input.(input), op.Output.(output))
-}
-
-// writesOf is writes of an operation's input and output.
-func writesOf(in input, out output) (string, bool) {
+	in, out := op.Input.(input), op.Output.(output)
 	switch {
 	case !out.known:
 		return "", false // only in a key's last window, whose end does not matter
@@ -200,13 +196,12 @@ func writesOf(in input, out output) (string, bool) {
 	return "", false
 }
 
-// search runs porcupine over one window from state start, within steps,
-// and returns its partial linearizations (for explain and Placements;
-// the verdicts come from searcher.decide, the same search without them)
-// and the steps it took. The model counts its steps and refuses every one
-// past the budget, which makes porcupine unwind at once; a search that
-// could not finish is Unknown, never a violation.
-func search(ops []porcupine.Operation, start kstate, steps int) (Verdict, porcupine.LinearizationInfo, int) {
+// search runs porcupine over one window from state start, within steps.
+// The model counts its steps and refuses every one past the budget, which
+// makes porcupine unwind at once; a search that could not finish is
+// Unknown, never a violation. With verbose, it also returns porcupine's
+// partial linearizations.
+func search(ops []porcupine.Operation, start kstate, steps int, verbose bool) (Verdict, porcupine.LinearizationInfo) {
 	n := 0
 	m := porcupine.Model{
 		Init: func() any { return start },
@@ -219,14 +214,61 @@ func search(ops []porcupine.Operation, start kstate, steps int) (Verdict, porcup
 	}
 	// No Partition: one window is one search, in one goroutine, so the
 	// count of steps is the same on every run.
-	res, info := porcupine.CheckOperationsVerbose(m, ops, 0)
+	var res porcupine.CheckResult
+	var info porcupine.LinearizationInfo
+	if verbose {
+		res, info = porcupine.CheckOperationsVerbose(m, ops, 0)
+	} else {
+		res = porcupine.CheckOperationsTimeout(m, ops, 0)
+	}
 	switch {
 	case res == porcupine.Ok:
-		return OK, info, n
+		return OK, info
 	case n > steps:
-		return Unknown, info, n
+		return Unknown, info
 	}
-	return Violation, info, n
+	return Violation, info
+}
+
+// decide is search's verdict on one window from state start, ops in
+// call order, with a fast path for the common case: a window whose
+// operations were called at distinct times and which the model accepts
+// in the order of their calls (inCallOrder). That order is a
+// linearization: it respects real time (an operation that returned
+// before another was called was called before it; one without a reply
+// has no return to respect) and the model accepts every output in it.
+// It is also the first order porcupine tries: its search starts from
+// the earliest event, which is always a call (an operation's call is
+// sorted before its return, at equal times too), takes each operation
+// the model accepts and starts again from the earliest that is left, so
+// it returns OK after exactly len(ops) steps. decide therefore returns
+// porcupine's verdict, within any budget of at least len(ops) steps,
+// without running it. Otherwise (ties of calls, whose order porcupine's
+// sort leaves open, a refusal, or a smaller budget) porcupine searches.
+func decide(ops []porcupine.Operation, start kstate, steps int) Verdict {
+	if steps >= len(ops) && inCallOrder(ops, start) {
+		return OK
+	}
+	v, _ := search(ops, start, steps, false)
+	return v
+}
+
+// inCallOrder says whether ops, from state start, were called at
+// strictly increasing times and the model accepts each of them in that
+// order, with the output its client saw.
+func inCallOrder(ops []porcupine.Operation, start kstate) bool {
+	st := start
+	for i, op := range ops {
+		if i > 0 && op.Call <= ops[i-1].Call {
+			return false
+		}
+		ok, next := stepState(st, op.Input.(input), op.Output.(output))
+		if !ok {
+			return false
+		}
+		st = next
+	}
+	return true
 }
 
 // withEnd appends to a window a read that must come after every operation
@@ -264,7 +306,7 @@ type keyResult struct {
 
 // check runs the windowed search over the key's history. With paths it
 // records, for each window, the transitions it found (for Placements).
-func (h *keyHistory) check(s *searcher, b Budget, paths bool) keyResult {
+func (h *keyHistory) check(b Budget, paths bool) keyResult {
 	r := keyResult{bad: -1, firstUnd: -1}
 	states := []kstate{{}} // the key starts absent
 	for wi, w := range h.windows {
@@ -288,7 +330,7 @@ func (h *keyHistory) check(s *searcher, b Budget, paths bool) keyResult {
 			}
 			continue
 		}
-		next, tr, exhausted := h.through(s, w, states, last, b)
+		next, tr, exhausted := h.through(w, states, last, b)
 		if paths {
 			r.paths = append(r.paths, tr)
 		}
@@ -314,46 +356,45 @@ func (h *keyHistory) check(s *searcher, b Budget, paths bool) keyResult {
 // through finds the ways through window w from each of states: the
 // states it can end in, the transitions, and whether some search ran out
 // of steps. The last window's end does not matter, only that it has one.
-func (h *keyHistory) through(s *searcher, w [2]int, states []kstate, last bool, b Budget) (next []kstate, tr []trans, exhausted bool) {
+func (h *keyHistory) through(w [2]int, states []kstate, last bool, b Budget) (next []kstate, tr []trans, exhausted bool) {
 	if w[1]-w[0] == 1 {
 		// Most windows of a load are one operation: no search, and
 		// nothing to convert.
 		op := h.op(w[0])
 		in, out := toInput(op), toOutput(op)
-		for _, st := range states {
-			if ok, to := stepState(st, in, out); ok {
+		for _, s := range states {
+			if ok, to := stepState(s, in, out); ok {
 				next = append(next, to)
-				tr = append(tr, trans{st, to})
+				tr = append(tr, trans{s, to})
 			}
 		}
 		return next, tr, false
 	}
-	ops := s.load(h, w)
-	cands := endsOf(ops)
-	for _, st := range states {
+	ops := h.conv(w)
+	cands := ends(ops)
+	for _, s := range states {
 		if last || len(cands) <= 1 {
-			switch v, _ := s.decide(ops, st, b.Steps); v {
+			switch decide(ops, s, b.Steps) {
 			case OK:
-				to := st
+				to := s
 				switch {
 				case len(cands) == 1:
 					to = cands[0]
-				case len(cands) == 0 && st.wild:
-					to = readValueOf(ops) // nothing written: every read saw the state
+				case len(cands) == 0 && s.wild:
+					to = readValue(ops) // nothing written: every read saw the state
 				}
 				next = append(next, to)
-				tr = append(tr, trans{st, to})
+				tr = append(tr, trans{s, to})
 			case Unknown:
 				exhausted = true
 			}
 			continue
 		}
 		for _, c := range cands {
-			s.ended = withEndOf(s.ended, ops, c)
-			switch v, _ := s.decide(s.ended, st, b.Steps); v {
+			switch decide(withEnd(ops, c), s, b.Steps) {
 			case OK:
 				next = append(next, c)
-				tr = append(tr, trans{st, c})
+				tr = append(tr, trans{s, c})
 			case Unknown:
 				exhausted = true
 			}
@@ -375,4 +416,15 @@ func (h *keyHistory) end(w [2]int) time.Duration {
 // ends is ends of window w (converted for the purpose, then dropped).
 func (h *keyHistory) ends(w [2]int) []kstate {
 	return ends(h.conv(w))
+}
+
+// readValue is the value the first completed read of a window saw, or the
+// wild state if it has none.
+func readValue(ops []porcupine.Operation) kstate {
+	for _, op := range ops {
+		if in, out := op.Input.(input), op.Output.(output); in.kind == Get && out.known {
+			return kstate{v: out.value}
+		}
+	}
+	return kstate{wild: true}
 }
