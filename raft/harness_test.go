@@ -199,10 +199,52 @@ func (tn *testNet) deliverOne(m Message) {
 		return
 	}
 	tn.sent++
-	sent := m
+	sent := deepCopy(m)
 	n.Step(tn.now, &m)
-	require.Equal(tn.t, sent, m, "Step modified the message it was given")
+	require.Equal(tn.t, sent, m, "Step modified the message it was given, or what it carries")
 	tn.collect(n)
+}
+
+// deepCopy copies m and everything it points to, so that comparing the
+// copy with m after Step sees a change anywhere in what m carries: its
+// entries, their commands and memberships, its command, response and
+// snapshot chunk are shared with other servers' logs and messages, and a
+// shallow copy would change along with them.
+func deepCopy(m Message) Message {
+	m.Entries = slices.Clone(m.Entries)
+	for i := range m.Entries {
+		e := &m.Entries[i]
+		if e.Cmd != nil {
+			e.Cmd = deepCopyCmd(e.Cmd)
+		}
+		if e.Config != nil {
+			c := deepCopyMembership(*e.Config)
+			e.Config = &c
+		}
+	}
+	if m.Cmd != nil {
+		m.Cmd = deepCopyCmd(m.Cmd)
+	}
+	if m.Resp != nil {
+		r := *m.Resp
+		m.Resp = &r
+	}
+	if m.Snap != nil {
+		m.Snap = &SnapPart{Config: deepCopyMembership(m.Snap.Config), Data: slices.Clone(m.Snap.Data)}
+	}
+	return m
+}
+
+func deepCopyCmd(c *Command) *Command {
+	x := *c
+	if ch := c.Change; ch != nil {
+		x.Change = &ConfigChange{Add: slices.Clone(ch.Add), Remove: slices.Clone(ch.Remove)}
+	}
+	return &x
+}
+
+func deepCopyMembership(m Membership) Membership {
+	return Membership{Voters: slices.Clone(m.Voters), Outgoing: slices.Clone(m.Outgoing), Learners: slices.Clone(m.Learners)}
 }
 
 // fire advances the clock to node id's deadline and ticks it.
