@@ -40,16 +40,15 @@ func (n *Node) handleClient(m *Message) {
 		// A retry of a command already in this leader's log waits for that
 		// entry instead of appending a copy.
 		if idx, ok := n.proposed[cmd.ClientID]; ok {
-			if p, ok := n.pending[idx]; ok && p.cmd.Seq == cmd.Seq {
+			if p, ok := n.pending.get(idx); ok && p.cmd.Seq == cmd.Seq {
 				p.to = m.From
-				n.pending[idx] = p
 				return
 			}
 		}
 	}
 	idx := n.appendEntry(Entry{Kind: EntryCommand, Cmd: cmd})
 	if n.applied < idx {
-		n.pending[idx] = pendingReply{to: m.From, term: n.term, cmd: cmd}
+		n.pending.put(idx, pendingReply{to: m.From, term: n.term, cmd: cmd})
 		if cmd.ClientID != 0 {
 			n.proposed[cmd.ClientID] = idx
 		}

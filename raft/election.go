@@ -270,11 +270,10 @@ func (n *Node) becomeLeader() {
 // leader: their entries may or may not commit, so the answer is NOT_LEADER,
 // never success (a retry with the same session sequence is applied once).
 func (n *Node) abandonLeadership() {
-	for _, idx := range sortedKeys(n.pending) {
-		p := n.pending[idx]
-		n.replyNotLeader(p.to, p.cmd)
+	for _, it := range n.pending.all() {
+		n.replyNotLeader(it.p.to, it.p.cmd)
 	}
-	clear(n.pending)
+	n.pending.reset()
 	clear(n.proposed)
 	for _, r := range n.reads {
 		n.replyNotLeader(r.to, r.cmd)

@@ -84,8 +84,8 @@ type Node struct {
 	prs         map[NodeID]*progress
 	peers       []NodeID // leader: ids in prs, ascending, for deterministic sends
 
-	pending  map[uint64]pendingReply // leader: log index -> client waiting for it
-	proposed map[uint64]uint64       // leader: client id -> index of its latest pending command
+	pending  pendingQueue      // leader: log index -> client waiting for it
+	proposed map[uint64]uint64 // leader: client id -> index of its latest pending command
 	// readSeq numbers heartbeat rounds (§6.4). It only grows, across
 	// terms too: a round number is never reused, so an answer to a round
 	// of an earlier term cannot pass for one of this term.
@@ -146,7 +146,6 @@ func NewNode(cfg Config, st Storage, now time.Duration) (*Node, error) {
 		leader:    None,
 		sm:        cfg.StateMachine,
 		bootstrap: st.Bootstrap,
-		pending:   map[uint64]pendingReply{},
 		proposed:  map[uint64]uint64{},
 	}
 	if st.Term == 0 {

@@ -654,8 +654,7 @@ func (n *Node) applyCommitted() {
 		switch e.Kind {
 		case EntryCommand:
 			resp := n.sm.Apply(e)
-			if p, ok := n.pending[e.Index]; ok {
-				delete(n.pending, e.Index)
+			if p, ok := n.pending.take(e.Index); ok {
 				if n.proposed[p.cmd.ClientID] == e.Index {
 					delete(n.proposed, p.cmd.ClientID)
 				}
@@ -669,13 +668,4 @@ func (n *Node) applyCommitted() {
 		}
 	}
 	n.maybeSnapshot()
-}
-
-func sortedKeys[V any](m map[uint64]V) []uint64 {
-	ks := make([]uint64, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }
