@@ -41,6 +41,8 @@ type testNet struct {
 	// maxBatch is the nodes' MaxBatch (0: the default); 1 turns batching
 	// off, for the tests of pipelining and of the in-flight window.
 	maxBatch int
+	// onReady, when set, sees every Ready as collect takes it.
+	onReady func(NodeID, *Ready)
 }
 
 const clientA NodeID = 1000
@@ -126,6 +128,9 @@ func (tn *testNet) crash(id NodeID) {
 // collect takes a node's Ready and acts on it: persist, then queue messages.
 func (tn *testNet) collect(n *Node) Ready {
 	rd := n.Ready()
+	if tn.onReady != nil {
+		tn.onReady(n.ID(), &rd)
+	}
 	rd.Messages = slices.Clone(rd.Messages) // valid only until the next Ready
 	for _, m := range rd.Messages {
 		if m.Type == MsgApp {

@@ -1,7 +1,10 @@
 package raft
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -76,5 +79,94 @@ func TestLogFirstChunkGrows(t *testing.T) {
 		e, ok := l.entry(i)
 		require.True(t, ok)
 		assert.Equal(t, i, e.Index)
+	}
+}
+
+// What a node hands out in Ready.Entries and in its AppendEntries is never
+// written again, however its log changes afterwards: the simulator's disk
+// keeps the Ready's segments instead of copying them, and the messages in
+// flight share the leader's arrays. Leaders cut off with entries of their
+// own (over a chunk boundary now and then) are overwritten by their
+// successors (§5.3), logs cross chunk boundaries, are compacted (§7) and
+// replaced by snapshots, and servers restart from their disks; every
+// slice handed out must read at the end as its deep copy taken then.
+func TestHandedOutEntriesAreNeverWrittenAgain(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		r := rand.New(rand.NewPCG(seed, 5))
+		tn := newClassic(t, 3)
+		tn.snapThreshold = []uint64{0, 0, 40, 300}[seed-1]
+		type handed struct {
+			what string
+			es   []Entry
+			was  []Entry
+		}
+		var all []handed
+		keep := func(what string, es []Entry) {
+			if len(es) > 0 {
+				all = append(all, handed{what, es, deepCopy(Message{Entries: es}).Entries})
+			}
+		}
+		truncated := 0
+		tn.onReady = func(id NodeID, rd *Ready) {
+			for _, e := range rd.Events {
+				if e.Kind == EvTruncate {
+					truncated++
+				}
+			}
+			keep(fmt.Sprintf("server %d's Ready.Entries", id), rd.Entries)
+			for i := range rd.Messages {
+				keep(fmt.Sprintf("an AppendEntries %d->%d", id, rd.Messages[i].To), rd.Messages[i].Entries)
+			}
+		}
+		for _, id := range []NodeID{0, 1, 2} {
+			tn.start(id) // again, now that its Readys are watched
+		}
+		lead := NodeID(0)
+		tn.elect(lead)
+		for round := range 12 {
+			// The leader, cut off from the others (not from the client),
+			// appends entries nobody else gets.
+			cut := func(id NodeID, on bool) {
+				for other := range NodeID(3) {
+					tn.cut[[2]NodeID{id, other}], tn.cut[[2]NodeID{other, id}] = on, on
+				}
+			}
+			cut(lead, true)
+			k := 1 + r.IntN(20)
+			if r.IntN(4) == 0 {
+				k = chunkSize - 10 + r.IntN(40)
+			}
+			for i := range k {
+				tn.request(lead, set("k", Value(fmt.Sprint(round*10000+i))))
+			}
+			// Another is elected and commits entries of its own; the old
+			// leader, back, truncates its suffix and takes the new one.
+			next := (lead + 1 + NodeID(r.IntN(2))) % 3
+			tn.elect(next)
+			for i := range 1 + r.IntN(30) {
+				tn.request(next, set("j", Value(fmt.Sprint(i))))
+			}
+			cut(lead, false)
+			if r.IntN(3) == 0 {
+				id := NodeID(r.IntN(3))
+				tn.crash(id)
+				tn.start(id)
+			}
+			tn.advance(200 * time.Millisecond)
+			lead = None
+			for id, n := range tn.nodes {
+				if n.Role() == Leader {
+					lead = id
+				}
+			}
+			if lead == None {
+				lead = next
+				tn.elect(lead)
+			}
+		}
+		require.GreaterOrEqual(t, truncated, 6, "seed %d: too few logs truncated to prove anything", seed)
+		for _, h := range all {
+			require.Equal(t, h.was, deepCopy(Message{Entries: h.es}).Entries, "seed %d: %s was written to after it was handed out", seed, h.what)
+		}
 	}
 }

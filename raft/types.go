@@ -450,9 +450,13 @@ type Storage struct {
 //     these reports may have filled (a lone voter wins at once);
 //  4. call Tick at (or after) Deadline.
 //
-// The slices stay valid until the next call of Ready (they are reused, so
-// the hot path allocates nothing): copy what must outlive that, such as
-// messages held back until a slow disk write is durable.
+// Messages and Events stay valid until the next call of Ready (they are
+// reused, so the hot path allocates nothing): copy what must outlive that,
+// such as messages held back until a slow disk write is durable. Entries
+// (and the entries a message carries) is never written again: it shares
+// the log's array, which the node never writes into once it has handed
+// it out, so the caller may keep it instead of copying it, as the
+// simulator's disk does (TestHandedOutEntriesAreNeverWrittenAgain).
 //
 // Committed entries are applied by the node to Config.StateMachine, which
 // the caller supplies, so the caller has nothing to apply.
