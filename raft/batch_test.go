@@ -16,8 +16,8 @@ func settledLeader(t *testing.T, tn *testNet) *Node {
 	require.Empty(t, tn.queue)
 	l := tn.nodes[0]
 	for _, id := range l.peers {
-		require.Equal(t, stateReplicate, l.prs[id].state)
-		require.Empty(t, l.prs[id].inflight)
+		require.Equal(t, stateReplicate, l.prs.get(id).state)
+		require.Empty(t, l.prs.get(id).inflight)
 	}
 	return l
 }
@@ -117,7 +117,7 @@ func TestBatchMaxBatchBoundsEachMessage_10_2_1(t *testing.T) {
 		sizes = append(sizes, len(m.Entries))
 	}
 	assert.Equal(t, []int{1, 4, 4}, sizes, "the first at once, then each whole batch; 2 entries wait")
-	assert.Equal(t, first+9, l.prs[1].next)
+	assert.Equal(t, first+9, l.prs.get(1).next)
 
 	// Hold follower 1's answers back while 30 more entries pile up.
 	queued := len(tn.queue)
@@ -140,7 +140,7 @@ func TestBatchMaxBatchBoundsEachMessage_10_2_1(t *testing.T) {
 	assert.Equal(t, 4, most, "no message carries more than MaxBatch entries")
 	assert.Equal(t, l.Log(), tn.nodes[1].Log())
 	for _, id := range l.peers {
-		assert.Equal(t, l.LastIndex(), l.prs[id].match)
+		assert.Equal(t, l.LastIndex(), l.prs.get(id).match)
 	}
 	assert.Equal(t, first+40, l.CommitIndex())
 }
@@ -249,7 +249,7 @@ func TestBatchNewRoundGoesAtOnce_10_2_1(t *testing.T) {
 	deliverFirst(t, tn, func(m Message) bool { return m.Type == MsgApp && m.To == 1 })
 	deliverFirst(t, tn, func(m Message) bool { return m.Type == MsgAppResp && m.From == 1 })
 	require.Equal(t, l.LastIndex(), l.CommitIndex(), "S0 and S1 are a quorum")
-	require.Len(t, l.prs[2].inflight, 1, "S2 has not answered yet")
+	require.Len(t, l.prs.get(2).inflight, 1, "S2 has not answered yet")
 	propose(tn, l, 1)
 	apps := appsTo(tn, 2)
 	require.Len(t, apps, 2, "the new entry goes to S2 at once")

@@ -133,7 +133,7 @@ func (n *Node) readConfirmed() uint64 {
 	if len(n.members) == 0 {
 		return 0
 	}
-	return n.q.CommittedIndex(readAcks(n.prs))
+	return n.q.CommittedIndex(readAcks{&n.prs})
 }
 
 // serveReads answers the reads whose round a quorum has acknowledged and

@@ -204,7 +204,7 @@ func (n *Node) checkQuorum() bool {
 	}
 	clear(n.heard)
 	for _, id := range n.members {
-		if pr := n.prs[id]; pr != nil && (id == n.id || n.now-pr.lastAck < n.cfg.ElectionTimeout) {
+		if pr := n.prs.get(id); pr != nil && (id == n.id || n.now-pr.lastAck < n.cfg.ElectionTimeout) {
 			n.heard[id] = true
 		}
 	}
@@ -245,13 +245,13 @@ func (n *Node) becomeLeader() {
 	n.leaseBroken = false
 	n.leaseRounds = n.leaseRounds[:0]
 	n.event(Event{Kind: EvBecome, Role: Leader})
-	n.prs = map[NodeID]*progress{}
+	n.prs.reset()
 	n.peers = n.peers[:0]
 	for _, id := range n.members {
 		n.addProgress(id, true)
 	}
 	n.recountAbove()
-	if pr := n.prs[n.id]; pr != nil {
+	if pr := n.prs.get(n.id); pr != nil {
 		n.setMatch(n.id, pr, n.stable) // what is already durable counts from the start
 		// The leader acknowledges its own rounds (§6.4). readSeq carries
 		// over from an earlier term (round numbers are never reused), so
@@ -288,6 +288,6 @@ func (n *Node) abandonLeadership() {
 		n.configWait = nil
 	}
 	n.endTransfer()
-	n.prs = nil
+	n.prs.reset()
 	n.peers = nil
 }

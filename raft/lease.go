@@ -13,7 +13,7 @@ type leaseRound struct {
 // was sent.
 func (n *Node) newRound() {
 	n.readSeq++
-	if pr := n.prs[n.id]; pr != nil {
+	if pr := n.prs.get(n.id); pr != nil {
 		pr.readAck = n.readSeq
 	}
 	if n.cfg.LeaseRead {

@@ -74,7 +74,7 @@ func (n *Node) refreshConfig() {
 		// A server being removed keeps receiving entries until the change
 		// commits, so it learns of its removal and stays quiet; but it no
 		// longer votes.
-		n.prs[id].voter = n.isMember(id)
+		n.prs.get(id).voter = n.isMember(id)
 	}
 	n.recountAbove()
 }
@@ -165,7 +165,7 @@ func (n *Node) handleMembership(from NodeID, cmd *Command) {
 		}
 		for _, id := range n.catchup.servers {
 			n.addProgress(id, false)
-			n.sendAppend(id, n.prs[id])
+			n.sendAppend(id, n.prs.get(id))
 		}
 		n.checkCatchup()
 	default:
@@ -197,12 +197,12 @@ func (n *Node) checkCatchup() {
 	if c := n.catchup; c != nil && !c.ready {
 		lowest := n.log.lastIndex()
 		for _, id := range c.servers {
-			lowest = min(lowest, n.prs[id].match)
+			lowest = min(lowest, n.prs.get(id).match)
 		}
 		switch {
 		case lowest >= c.target:
 			for _, id := range c.servers {
-				n.event(Event{Kind: EvCatchUp, Peer: id, Index: n.prs[id].match, Index2: uint64(c.round)})
+				n.event(Event{Kind: EvCatchUp, Peer: id, Index: n.prs.get(id).match, Index2: uint64(c.round)})
 			}
 			if n.now-c.roundStart < n.cfg.ElectionTimeout || lowest == n.log.lastIndex() {
 				c.ready = true
@@ -294,7 +294,7 @@ func (n *Node) configCommitted(e Entry) {
 	for _, id := range slices.Clone(n.peers) {
 		if !n.isMember(id) && !n.isLearner(id) && !n.catchup.has(id) {
 			// Tell it the entry is committed once more, then let it go.
-			n.sendHeartbeat(id, n.prs[id])
+			n.sendHeartbeat(id, n.prs.get(id))
 			n.removeProgress(id)
 		}
 	}

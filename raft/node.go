@@ -81,7 +81,7 @@ type Node struct {
 	// leaderSince is when this server took office: check-quorum judges a
 	// leader only after a whole election timeout of it.
 	leaderSince time.Duration
-	prs         map[NodeID]*progress
+	prs         progressTable
 	peers       []NodeID // leader: ids in prs, ascending, for deterministic sends
 
 	pending  pendingQueue      // leader: log index -> client waiting for it
@@ -224,8 +224,10 @@ func (n *Node) Progress() (next, match map[NodeID]uint64) {
 		return nil, nil
 	}
 	next, match = map[NodeID]uint64{}, map[NodeID]uint64{}
-	for id, pr := range n.prs {
-		next[id], match[id] = pr.next, pr.match
+	for _, id := range append([]NodeID{n.id}, n.peers...) {
+		if pr := n.prs.get(id); pr != nil {
+			next[id], match[id] = pr.next, pr.match
+		}
 	}
 	return next, match
 }

@@ -136,3 +136,79 @@ func (pr *progress) busy(commit uint64) bool {
 	k := len(pr.inflight)
 	return k > 0 && pr.inflight[k-1] > commit
 }
+
+// progressTable is the leader's progress of every server it replicates
+// to, by id. Servers' ids are small numbers in practice, so a progress is
+// found by indexing a slice with the id, not by hashing it (a map of
+// 5,000 progresses was a probe of a cold table on every answer), and the
+// progresses of one term are allocated together, in the order of the
+// configuration's sorted ids, so that a pass over every voter (the commit
+// index, recountAbove) reads memory in order. Ids from denseIDs up, if
+// any, are kept in a map.
+type progressTable struct {
+	dense []*progress // by id; nil where none
+	far   map[NodeID]*progress
+	n     int
+	// slab is where new progresses come from: a block of them, handed out
+	// in order and never moved.
+	slab []progress
+}
+
+// denseIDs bounds the ids whose progress is found by index: a slice of
+// 64K pointers (512 KB) at most, for any cluster the simulator builds
+// (10,000 servers at most); a larger id goes to the map.
+const denseIDs = 1 << 16
+
+// get returns id's progress, or nil.
+func (t *progressTable) get(id NodeID) *progress {
+	if uint(id) < uint(len(t.dense)) {
+		return t.dense[id]
+	}
+	if id >= 0 && id < denseIDs {
+		return nil
+	}
+	return t.far[id]
+}
+
+// add gives id a progress that starts as pr and returns it; id must have
+// none. hint is how many more are likely to follow in this term, so that
+// they come from the same block.
+func (t *progressTable) add(id NodeID, pr progress, hint int) *progress {
+	if len(t.slab) == cap(t.slab) {
+		t.slab = make([]progress, 0, max(hint, 4))
+	}
+	t.slab = append(t.slab, pr)
+	p := &t.slab[len(t.slab)-1]
+	t.n++
+	if id >= 0 && id < denseIDs {
+		if int(id) >= len(t.dense) {
+			t.dense = append(t.dense, make([]*progress, int(id)+1-len(t.dense))...)
+		}
+		t.dense[id] = p
+		return p
+	}
+	if t.far == nil {
+		t.far = map[NodeID]*progress{}
+	}
+	t.far[id] = p
+	return p
+}
+
+// remove drops id's progress.
+func (t *progressTable) remove(id NodeID) {
+	if t.get(id) == nil {
+		return
+	}
+	t.n--
+	if uint(id) < uint(len(t.dense)) {
+		t.dense[id] = nil
+		return
+	}
+	delete(t.far, id)
+}
+
+// len returns the number of progresses held.
+func (t *progressTable) len() int { return t.n }
+
+// reset drops every progress (the node is no longer leader).
+func (t *progressTable) reset() { *t = progressTable{} }

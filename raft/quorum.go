@@ -19,10 +19,10 @@ type Quorum interface {
 
 // matchAcks reads the leader's progress as acknowledged indexes: each
 // server's matchIndex.
-type matchAcks map[NodeID]*progress
+type matchAcks struct{ t *progressTable }
 
 func (a matchAcks) AckedIndex(id quorum.ID) (quorum.Index, bool) {
-	if pr := a[id]; pr != nil {
+	if pr := a.t.get(id); pr != nil {
 		return pr.match, true
 	}
 	return 0, false
@@ -30,10 +30,10 @@ func (a matchAcks) AckedIndex(id quorum.ID) (quorum.Index, bool) {
 
 // readAcks reads the leader's progress as the heartbeat rounds each
 // server has answered in this term (§6.4).
-type readAcks map[NodeID]*progress
+type readAcks struct{ t *progressTable }
 
 func (a readAcks) AckedIndex(id quorum.ID) (quorum.Index, bool) {
-	if pr := a[id]; pr != nil {
+	if pr := a.t.get(id); pr != nil {
 		return pr.readAck, true
 	}
 	return 0, false
@@ -63,7 +63,7 @@ func (n *Node) recountAbove() {
 	for k, half := range n.conf {
 		c := 0
 		for _, id := range half {
-			if pr := n.prs[id]; pr != nil && pr.match > n.commit {
+			if pr := n.prs.get(id); pr != nil && pr.match > n.commit {
 				c++
 			}
 		}

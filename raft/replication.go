@@ -6,11 +6,11 @@ import (
 )
 
 func (n *Node) addProgress(id NodeID, voter bool) {
-	if pr, ok := n.prs[id]; ok {
+	if pr := n.prs.get(id); pr != nil {
 		pr.voter = pr.voter || voter
 		return
 	}
-	n.prs[id] = &progress{next: n.log.lastIndex() + 1, voter: voter, lastAck: n.now, lastProgress: n.now}
+	n.prs.add(id, progress{next: n.log.lastIndex() + 1, voter: voter, lastAck: n.now, lastProgress: n.now}, len(n.members)+len(n.learners)-n.prs.len())
 	if id != n.id {
 		n.peers = append(n.peers, id)
 		slices.Sort(n.peers)
@@ -18,7 +18,7 @@ func (n *Node) addProgress(id NodeID, voter bool) {
 }
 
 func (n *Node) removeProgress(id NodeID) {
-	delete(n.prs, id)
+	n.prs.remove(id)
 	if i, ok := slices.BinarySearch(n.peers, id); ok {
 		n.peers = slices.Delete(n.peers, i, i+1)
 	}
@@ -35,7 +35,7 @@ func (n *Node) appendEntry(e Entry) uint64 {
 	if e.Kind == EntryConfig {
 		n.refreshConfig()
 	}
-	if pr := n.prs[n.id]; pr != nil {
+	if pr := n.prs.get(n.id); pr != nil {
 		pr.next = e.Index + 1 // match waits for StableTo: persist before you count
 	}
 	n.event(Event{Kind: EvAppend, Index: e.Index, Index2: e.Index, EntryTerm: e.Term, EntryTerm2: e.Term})
@@ -56,7 +56,7 @@ func (n *Node) StableTo(now time.Duration, index, term uint64) {
 	if n.role != Leader {
 		return
 	}
-	if pr := n.prs[n.id]; pr != nil && n.setMatch(n.id, pr, index) {
+	if pr := n.prs.get(n.id); pr != nil && n.setMatch(n.id, pr, index) {
 		n.maybeCommit()
 	}
 }
@@ -83,7 +83,7 @@ func (n *Node) heartbeat() {
 	}
 	hb := n.cfg.HeartbeatInterval
 	for _, id := range n.peers {
-		pr := n.prs[id]
+		pr := n.prs.get(id)
 		switch pr.state {
 		case stateProbe:
 			// A probe still unanswered a whole interval later: the next
@@ -173,7 +173,7 @@ func (n *Node) sendHeartbeat(id NodeID, pr *progress) {
 // offerAppend).
 func (n *Node) broadcastAppend() {
 	for _, id := range n.peers {
-		n.offerAppend(id, n.prs[id])
+		n.offerAppend(id, n.prs.get(id))
 	}
 }
 
@@ -464,7 +464,7 @@ func (n *Node) handleAppResp(m *Message) {
 	if n.role != Leader || m.Term != n.term {
 		return
 	}
-	pr := n.prs[m.From]
+	pr := n.prs.get(m.From)
 	if pr == nil {
 		return
 	}
@@ -589,7 +589,7 @@ func (n *Node) handleHeartbeatResp(m *Message) {
 	if n.role != Leader || m.Term != n.term {
 		return
 	}
-	pr := n.prs[m.From]
+	pr := n.prs.get(m.From)
 	if pr == nil {
 		return
 	}
@@ -610,7 +610,7 @@ func (n *Node) maybeCommit() {
 	if n.role != Leader || !n.commitGate() {
 		return
 	}
-	idx := n.q.CommittedIndex(matchAcks(n.prs))
+	idx := n.q.CommittedIndex(matchAcks{&n.prs})
 	if idx <= n.commit || idx > n.log.lastIndex() {
 		return
 	}

@@ -317,7 +317,7 @@ func TestInflightWindowIsABound(t *testing.T) {
 	tn.advance(45 * time.Millisecond) // a heartbeat round, answered
 	assert.Equal(t, DefaultMaxInflight, msgsTo1, "heartbeat answers free no slot")
 	tn.advance(60 * time.Millisecond) // no progress for a whole interval: probe
-	assert.Equal(t, stateProbe, tn.nodes[0].prs[1].state)
+	assert.Equal(t, stateProbe, tn.nodes[0].prs.get(1).state)
 	assert.Equal(t, DefaultMaxInflight+1, msgsTo1, "then one probe at a time")
 	tn.advance(50 * time.Millisecond) // unanswered: the next heartbeat probes again
 	assert.Equal(t, DefaultMaxInflight+2, msgsTo1)

@@ -208,7 +208,7 @@ func (n *Node) handleSnapResp(m *Message) {
 	if n.role != Leader || m.Term != n.term {
 		return
 	}
-	pr := n.prs[m.From]
+	pr := n.prs.get(m.From)
 	if pr == nil {
 		return
 	}

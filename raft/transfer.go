@@ -64,7 +64,7 @@ func (n *Node) maybeSendTimeoutNow(id NodeID) {
 	if t == nil || t.sent || t.target != id || n.role != Leader {
 		return
 	}
-	pr := n.prs[id]
+	pr := n.prs.get(id)
 	if pr == nil {
 		return
 	}
