@@ -261,3 +261,46 @@ func BenchmarkClock(b *testing.B) {
 		})
 	}
 }
+
+// allApplied, which skips its passes over every server while no leader's
+// log is applied everywhere, answers after every event as the plain check
+// does: a leader, and every live server has applied its whole log.
+func TestAllAppliedMatchesPlainCheck(t *testing.T) {
+	plain := func(s *Sim) bool {
+		l := s.leader()
+		if l == raft.None {
+			return false
+		}
+		for _, id := range s.ids {
+			if srv := s.servers[id]; srv.up && srv.node.LastApplied() < s.server(l).node.LastIndex() {
+				return false
+			}
+		}
+		return true
+	}
+	s := New(scaleOptions(7))
+	require.NoError(t, s.StartServers(7, ServerOptions{}))
+	require.True(t, s.runUntil(func() bool { return s.leader() != raft.None }, s.now+10*s.opts.ElectionTimeoutMax))
+	s.bench = &benchRun{total: 30, keys: []string{"a", "b"}, vals: []raft.Value{"1", "2"}}
+	for range 3 {
+		c := s.newClient()
+		c.bench, c.leaderGuess = true, s.leader()
+		s.benchNext(c)
+	}
+	trues, follower := 0, (s.leader()+1)%7
+	for i := range 20000 {
+		if s.queue.Len() == 0 {
+			break
+		}
+		s.process(s.queue.pop())
+		want := plain(s)
+		require.Equal(t, want, s.allApplied(), "at %v", s.now)
+		if want {
+			trues++
+		}
+		if i == 100 {
+			require.NoError(t, s.Crash(follower)) // a server down is not waited for
+		}
+	}
+	assert.Positive(t, trues, "the servers caught up at times")
+}
