@@ -73,7 +73,7 @@ func (h *keyHistory) place(kr keyResult, b Budget, out []Placement) {
 	order := 0
 	for w := range n {
 		ops := h.conv(h.windows[w])
-		if w < len(h.windows)-1 && len(ends(ops)) > 1 {
+		if w < len(h.windows)-1 && len(h.ends(h.windows[w])) > 1 {
 			ops = withEnd(ops, chain[w].to)
 		}
 		v, info := search(ops, chain[w].from, b.Steps, true)

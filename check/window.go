@@ -159,20 +159,24 @@ func (h *keyHistory) cut() [][2]int {
 	return out
 }
 
-// ends returns the states a window can leave its key in, whatever it
-// started from: the value of each write that can be ordered last (no other
-// write is called after it returned). nil means the window writes nothing
-// for certain, and leaves the key as it found it.
-func ends(ops []porcupine.Operation) []kstate {
-	maxCall := int64(math.MinInt64)
-	for _, op := range ops {
-		if _, ok := writes(op); ok {
+// ends returns the states window w can leave its key in, whatever it
+// started from: the value of each write that can be ordered last (no
+// other write is called after it returned). nil means the window writes
+// nothing for certain, and leaves the key as it found it.
+func (h *keyHistory) ends(w [2]int) []kstate {
+	maxCall := time.Duration(math.MinInt64)
+	for i := w[0]; i < w[1]; i++ {
+		if op := h.op(i); writes(op) {
 			maxCall = max(maxCall, op.Call)
 		}
 	}
 	var out []kstate
-	for _, op := range ops {
-		if v, ok := writes(op); ok && op.Return >= maxCall {
+	for i := w[0]; i < w[1]; i++ {
+		if op := h.op(i); writes(op) && returns(op) >= maxCall {
+			v := op.Value
+			if op.Kind == Del {
+				v = ""
+			}
 			out = append(out, kstate{v: v})
 		}
 	}
@@ -180,20 +184,20 @@ func ends(ops []porcupine.Operation) []kstate {
 	return slices.Compact(out)
 }
 
-// writes says whether a completed operation wrote its key, and what.
-func writes(op porcupine.Operation) (string, bool) {
-	in, out := op.Input.(input), op.Output.(output)
+// writes says whether an operation wrote its key for certain: a set, a
+// delete, a cas that swapped (the value is op.Value, or "" for a delete).
+// A write without a reply is only in a key's last window, whose end does
+// not matter.
+func writes(op Operation) bool {
 	switch {
-	case !out.known:
-		return "", false // only in a key's last window, whose end does not matter
-	case in.kind == Set:
-		return in.value, true
-	case in.kind == Del:
-		return "", true
-	case in.kind == CAS && out.value == "true":
-		return in.value, true
+	case !op.Completed:
+		return false
+	case op.Kind == Set, op.Kind == Del:
+		return true
+	case op.Kind == CAS:
+		return op.Output == "true"
 	}
-	return "", false
+	return false
 }
 
 // search runs porcupine over one window from state start, within steps.
@@ -230,43 +234,129 @@ func search(ops []porcupine.Operation, start kstate, steps int, verbose bool) (V
 	return Violation, info
 }
 
-// decide is search's verdict on one window from state start, ops in
-// call order, with a fast path for the common case: a window whose
-// operations were called at distinct times and which the model accepts
-// in the order of their calls (inCallOrder). That order is a
-// linearization: it respects real time (an operation that returned
-// before another was called was called before it; one without a reply
-// has no return to respect) and the model accepts every output in it.
-// It is also the first order porcupine tries: its search starts from
-// the earliest event, which is always a call (an operation's call is
-// sorted before its return, at equal times too), takes each operation
-// the model accepts and starts again from the earliest that is left, so
-// it returns OK after exactly len(ops) steps. decide therefore returns
-// porcupine's verdict, within any budget of at least len(ops) steps,
-// without running it. Otherwise (ties of calls, whose order porcupine's
-// sort leaves open, a refusal, or a smaller budget) porcupine searches.
-func decide(ops []porcupine.Operation, start kstate, steps int) Verdict {
-	if steps >= len(ops) && inCallOrder(ops, start) {
-		return OK
+// The call order witness. Most windows of a load are linearizable in
+// the order their operations were called, and a window whose operations
+// were called at distinct times and which the model accepts in that
+// order, from the state it starts in, needs no search:
+//   - the call order is a linearization: it respects real time (an
+//     operation that returned before another was called was called
+//     before it; one without a reply has no return to respect; withEnd's
+//     read is called after every return), and the model checks every
+//     result in it;
+//   - it is the first order porcupine tries: its search starts from the
+//     earliest event, always a call (a call is sorted before its own
+//     return, at equal times too), takes each operation the model
+//     accepts and starts again from the earliest that is left, so it
+//     returns OK after exactly one step per operation.
+// With a budget of at least that, the witness is porcupine's verdict,
+// without running it. Ties of calls, whose order porcupine's sort leaves
+// open, always go to porcupine.
+
+// witnesses turns the call order witness off, for the tests that compare
+// through with porcupine alone.
+var witnesses = true
+
+// inCallOrder says whether window w, from state start, was called at
+// strictly increasing times and the model accepts each of its operations
+// in that order, with the result its client saw; and the state it leaves.
+func (h *keyHistory) inCallOrder(w [2]int, start kstate) (kstate, bool) {
+	if !witnesses {
+		return start, false
 	}
-	v, _ := search(ops, start, steps, false)
-	return v
+	st := start
+	for i := w[0]; i < w[1]; i++ {
+		op := h.op(i)
+		if i > w[0] && op.Call <= h.op(i-1).Call {
+			return st, false
+		}
+		ok, next := stepState(st, toInput(op), toOutput(op))
+		if !ok {
+			return st, false
+		}
+		st = next
+	}
+	return st, true
 }
 
-// inCallOrder says whether ops, from state start, were called at
-// strictly increasing times and the model accepts each of them in that
-// order, with the output its client saw.
-func inCallOrder(ops []porcupine.Operation, start kstate) bool {
-	st := start
-	for i, op := range ops {
-		if i > 0 && op.Call <= ops[i-1].Call {
-			return false
+// Small windows have more witnesses. Porcupine's search of n operations
+// takes at most n × (2 × 2^n × (n+2) + 1) steps (smallBound): each step
+// tries one operation, and between two of its moves (adding a new pair of
+// a set of operations and a state to its cache, or backtracking from
+// one) it tries each operation once at most; a window's key takes at most
+// n+2 states (its start, absent, and one per operation), so there are at
+// most 2^n × (n+2) such pairs, each added once and backtracked from once
+// at most. Within a budget of that many steps porcupine always settles a
+// window, so then any order of it that respects real time and that the
+// model accepts is porcupine's verdict too. For 10 operations the bound
+// is 245,770 steps, under DefaultBudget's 500,000.
+
+// smallOps is the most operations a window may have (withEnd's read
+// included) for inAnOrder to settle it.
+const smallOps = 10
+
+// smallBound is the most steps porcupine takes on a window of n
+// operations.
+func smallBound(n int) int { return n * (2*(1<<n)*(n+2) + 1) }
+
+// small says whether window w is small enough for porcupine to settle
+// it within budget b and the model accepts it, from start (and ending in
+// *end, if not nil), in one of inAnOrder's orders.
+func (h *keyHistory) small(w [2]int, start kstate, end *kstate, b Budget) bool {
+	n := w[1] - w[0]
+	if end != nil {
+		n++
+	}
+	return witnesses && n <= smallOps && b.Steps >= smallBound(n) && h.inAnOrder(w, start, end)
+}
+
+// inAnOrder says whether the model accepts window w from state start in
+// one of a few orders that respect real time, and, if end is not nil,
+// leaves the key holding *end (withEnd's read of it comes after every
+// operation). Each order places every operation at its call or at its
+// return, all at their calls but one, or all at their returns, and sorts
+// them by those times (ties by position, which is call order): an
+// operation that returned before another was called is then before it.
+func (h *keyHistory) inAnOrder(w [2]int, start kstate, end *kstate) bool {
+	n := w[1] - w[0]
+	for late := -2; late < n; late++ { // -2: all at their calls; -1: all at their returns
+		var order [smallOps]int
+		var at [smallOps]time.Duration
+		for k := range n {
+			op := h.op(w[0] + k)
+			at[k] = op.Call
+			if late == -1 || late == k {
+				at[k] = returns(op)
+			}
+			// Insert k in order of (at, k).
+			j := k
+			for ; j > 0 && at[order[j-1]] > at[k]; j-- {
+				order[j] = order[j-1]
+			}
+			order[j] = k
 		}
-		ok, next := stepState(st, op.Input.(input), op.Output.(output))
+		if h.accepts(w[0], order[:n], start, end) {
+			return true
+		}
+	}
+	return false
+}
+
+// accepts says whether the model accepts the operations from+order[i],
+// in that order, from state start, and, if end is not nil, leaves the
+// key holding *end.
+func (h *keyHistory) accepts(from int, order []int, start kstate, end *kstate) bool {
+	st := start
+	for _, k := range order {
+		op := h.op(from + k)
+		ok, next := stepState(st, toInput(op), toOutput(op))
 		if !ok {
 			return false
 		}
 		st = next
+	}
+	if end != nil {
+		ok, _ := stepState(st, input{kind: Get}, output{known: true, value: end.v})
+		return ok
 	}
 	return true
 }
@@ -370,18 +460,35 @@ func (h *keyHistory) through(w [2]int, states []kstate, last bool, b Budget) (ne
 		}
 		return next, tr, false
 	}
-	ops := h.conv(w)
-	cands := ends(ops)
+	n := w[1] - w[0]
+	var ops []porcupine.Operation // converted for the first search
+	decide := func(s kstate, end *kstate) Verdict {
+		if ops == nil {
+			ops = h.conv(w)
+		}
+		o := ops
+		if end != nil {
+			o = withEnd(ops, *end)
+		}
+		v, _ := search(o, s, b.Steps, false)
+		return v
+	}
+	cands := h.ends(w)
 	for _, s := range states {
+		got, called := h.inCallOrder(w, s)
 		if last || len(cands) <= 1 {
-			switch decide(ops, s, b.Steps) {
+			v := OK
+			if (!called || b.Steps < n) && !h.small(w, s, nil, b) {
+				v = decide(s, nil)
+			}
+			switch v {
 			case OK:
 				to := s
 				switch {
 				case len(cands) == 1:
 					to = cands[0]
 				case len(cands) == 0 && s.wild:
-					to = readValue(ops) // nothing written: every read saw the state
+					to = h.readValue(w) // nothing written: every read saw the state
 				}
 				next = append(next, to)
 				tr = append(tr, trans{s, to})
@@ -391,7 +498,12 @@ func (h *keyHistory) through(w [2]int, states []kstate, last bool, b Budget) (ne
 			continue
 		}
 		for _, c := range cands {
-			switch decide(withEnd(ops, c), s, b.Steps) {
+			// withEnd's read is called last and sees c.
+			v := OK
+			if sees, _ := stepState(got, input{kind: Get}, output{known: true, value: c.v}); (!called || !sees || b.Steps < n+1) && !h.small(w, s, &c, b) {
+				v = decide(s, &c)
+			}
+			switch v {
 			case OK:
 				next = append(next, c)
 				tr = append(tr, trans{s, c})
@@ -413,17 +525,12 @@ func (h *keyHistory) end(w [2]int) time.Duration {
 	return end
 }
 
-// ends is ends of window w (converted for the purpose, then dropped).
-func (h *keyHistory) ends(w [2]int) []kstate {
-	return ends(h.conv(w))
-}
-
 // readValue is the value the first completed read of a window saw, or the
 // wild state if it has none.
-func readValue(ops []porcupine.Operation) kstate {
-	for _, op := range ops {
-		if in, out := op.Input.(input), op.Output.(output); in.kind == Get && out.known {
-			return kstate{v: out.value}
+func (h *keyHistory) readValue(w [2]int) kstate {
+	for i := w[0]; i < w[1]; i++ {
+		if op := h.op(i); op.Kind == Get && op.Completed {
+			return kstate{v: op.Output}
 		}
 	}
 	return kstate{wild: true}
