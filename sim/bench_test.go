@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math"
 	"strconv"
 	"syscall"
 	"testing"
@@ -172,6 +173,75 @@ func BenchmarkScale(b *testing.B) {
 // takes; with a window, entries share messages and rounds.
 func BenchmarkScaleWindow(b *testing.B) {
 	b.Run("servers=1001,window=100", func(b *testing.B) { benchScale(b, 1001, 100) })
+}
+
+// BenchmarkScaleExponent is BenchmarkScale at 5, 50, 500 and 5,000
+// servers in one run, and how its cost grows with them: for each size it
+// reports the CPU time per commit (cpu-ns/commit@N, the election included,
+// as in BenchmarkScale) and per event (cpu-ns/event@N), the exponent
+// between each size and the next (k@A-B: log10 of the ratio of their
+// cpu-ns/commit, for sizes ten times apart), and k, the slope of the
+// least-squares line through log(cpu-ns/commit) against log(servers). A
+// cost that grows as servers^k has exponent k: 1 is linear. Every commit
+// is a round of messages to every server and back, so events per commit
+// grow linearly; what per event grows beyond that is the exponent's excess
+// (the caches: every server's state is cold when its next message comes).
+// It takes about a minute, most of it at 5,000 servers:
+//
+//	go test ./sim/ -run XXX -bench ScaleExponent -benchtime 1x
+func BenchmarkScaleExponent(b *testing.B) {
+	const commits = 1000
+	sizes := []int{5, 50, 500, 5000}
+	cpu := make([]time.Duration, len(sizes))
+	done := make([]int, len(sizes))
+	events := make([]uint64, len(sizes))
+	for b.Loop() {
+		for i, n := range sizes {
+			cpu0 := cpuTime()
+			r, err := BenchWith(scaleOptions(n), n, commits, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cpu[i] += cpuTime() - cpu0
+			done[i] += r.Commits
+			events[i] += r.Events
+		}
+	}
+	perCommit := make([]float64, len(sizes))
+	for i, n := range sizes {
+		perCommit[i] = float64(cpu[i].Nanoseconds()) / float64(done[i])
+		b.ReportMetric(perCommit[i], "cpu-ns/commit@"+strconv.Itoa(n))
+		b.ReportMetric(float64(cpu[i].Nanoseconds())/float64(events[i]), "cpu-ns/event@"+strconv.Itoa(n))
+	}
+	for i := 1; i < len(sizes); i++ {
+		k := math.Log(perCommit[i]/perCommit[i-1]) / math.Log(float64(sizes[i])/float64(sizes[i-1]))
+		b.ReportMetric(k, "k@"+strconv.Itoa(sizes[i-1])+"-"+strconv.Itoa(sizes[i]))
+	}
+	b.ReportMetric(fitExponent(sizes, perCommit), "k")
+}
+
+// fitExponent returns the slope of the least-squares line through the
+// points (log n, log cost): the k of a cost that grows as n^k.
+func fitExponent(ns []int, cost []float64) float64 {
+	var sx, sy, sxx, sxy float64
+	for i, n := range ns {
+		x, y := math.Log(float64(n)), math.Log(cost[i])
+		sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+	}
+	m := float64(len(ns))
+	return (m*sxy - sx*sy) / (m*sxx - sx*sx)
+}
+
+// The fit of BenchmarkScaleExponent finds the exponent of a power law.
+func TestFitExponent(t *testing.T) {
+	ns := []int{5, 50, 500, 5000}
+	for _, k := range []float64{1, 1.5, 2} {
+		cost := make([]float64, len(ns))
+		for i, n := range ns {
+			cost[i] = 3 * math.Pow(float64(n), k)
+		}
+		assert.InDelta(t, k, fitExponent(ns, cost), 1e-9)
+	}
 }
 
 // benchScale is one size of BenchmarkScale, with window sets in flight.
