@@ -12,9 +12,7 @@ func (n *Node) handleClient(m *Message) {
 		// A transfer is under way (§3.10): new requests would lengthen the
 		// log the target must catch up to. The client is sent on to the
 		// server about to lead.
-		n.send(Message{Type: MsgClientResp, To: m.From, Resp: &Response{
-			ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusNotLeader, LeaderHint: t.target,
-		}})
+		n.respond(m.From, Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusNotLeader, LeaderHint: t.target})
 		return
 	}
 	switch cmd.Op {
@@ -58,7 +56,23 @@ func (n *Node) handleClient(m *Message) {
 
 func (n *Node) reply(to NodeID, r Response) {
 	r.LeaderHint = None // only NOT_LEADER answers carry a hint
-	n.send(Message{Type: MsgClientResp, To: to, Resp: &r})
+	n.respond(to, r)
+}
+
+// respBlock is how many client answers share one allocation: every commit
+// is answered, and a Response on its own cost an allocation per commit.
+// A block stays alive while any message holds one of its answers.
+const respBlock = 32
+
+// respond sends client to the answer r.
+func (n *Node) respond(to NodeID, r Response) {
+	if len(n.resps) == 0 {
+		n.resps = make([]Response, respBlock)
+	}
+	p := &n.resps[0]
+	n.resps = n.resps[1:]
+	*p = r
+	n.send(Message{Type: MsgClientResp, To: to, Resp: p})
 }
 
 func (n *Node) replyNotLeader(to NodeID, cmd *Command) {
@@ -66,9 +80,7 @@ func (n *Node) replyNotLeader(to NodeID, cmd *Command) {
 	if hint == n.id {
 		hint = None
 	}
-	n.send(Message{Type: MsgClientResp, To: to, Resp: &Response{
-		ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusNotLeader, LeaderHint: hint,
-	}})
+	n.respond(to, Response{ClientID: cmd.ClientID, Seq: cmd.Seq, Status: StatusNotLeader, LeaderHint: hint})
 }
 
 // maxReads bounds the reads a leader keeps waiting for a round. A leader cut

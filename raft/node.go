@@ -109,6 +109,9 @@ type Node struct {
 	// until the next Ready, and the hot path allocates no new slices.
 	msgs, spareMsgs     []Message
 	events, spareEvents []Event
+	// resps is the rest of a block of Responses for client answers
+	// (respond): one allocation per respBlock answers instead of one each.
+	resps []Response
 }
 
 type pendingReply struct {

@@ -109,7 +109,7 @@ func (n *Node) endTransfer() {
 	if st == StatusNotLeader {
 		r.LeaderHint = n.leader
 	}
-	n.send(Message{Type: MsgClientResp, To: t.req.to, Resp: &r})
+	n.respond(t.req.to, r)
 }
 
 // handleTimeoutNow is the target's side (§3.10): the leader of its term

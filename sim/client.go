@@ -97,7 +97,7 @@ func (s *Sim) timeouts(op raft.Op) (attempt, total time.Duration) {
 func (s *Sim) startRequest(c *client, target raft.NodeID, follow bool, cmd raft.Command) {
 	c.seq++
 	cmd.ClientID, cmd.Seq = c.session, c.seq
-	c.cmd, c.follow, c.pending, c.attempts = &cmd, follow, true, 0
+	c.cmd, c.follow, c.pending, c.attempts = s.newCommand(cmd), follow, true, 0
 	c.resp, c.respFrom, c.respCommit = raft.Response{}, raft.None, 0
 	_, total := s.timeouts(cmd.Op)
 	c.giveUpAt = s.now + total
@@ -110,6 +110,24 @@ func (s *Sim) startRequest(c *client, target raft.NodeID, follow bool, cmd raft.
 	}
 	s.pending++
 	s.attempt(c, target)
+}
+
+// cmdBlock is how many client commands share one allocation: every
+// request sends one, and the logs keep it (an entry points to it), so on
+// its own it cost an allocation per commit. A block stays alive while any
+// log or message holds one of its commands.
+const cmdBlock = 32
+
+// newCommand returns cmd where messages and log entries can point to it.
+// Nothing writes to it after.
+func (s *Sim) newCommand(cmd raft.Command) *raft.Command {
+	if len(s.cmds) == 0 {
+		s.cmds = make([]raft.Command, cmdBlock)
+	}
+	p := &s.cmds[0]
+	s.cmds = s.cmds[1:]
+	*p = cmd
+	return p
 }
 
 // attempt sends the request to server to.

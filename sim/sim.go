@@ -67,8 +67,10 @@ type Sim struct {
 	opts Options
 	now  time.Duration
 
-	queue  eventQueue
-	pool   msgPool
+	queue eventQueue
+	pool  msgPool
+	// cmds is the rest of a block of client commands (newCommand).
+	cmds   []raft.Command
 	netRnd *rand.Rand
 	cliRnd *rand.Rand
 
