@@ -151,6 +151,13 @@ func (n *Node) heartbeatDue(pr *progress) bool {
 // the two are set to (Config requires the interval shorter than the
 // timeout), so followers keep the larger part of today's margin against
 // message delay before they start an election.
+//
+// The bound is the leader's own election timeout, standing for its
+// followers': a follower given a shorter one than its leader's (the
+// shell's addServer ID electionTimeout=70ms under a leader at 300ms, with
+// 50ms heartbeats) may hear nothing for longer than its timeout, as it did
+// not before the skip, and campaign (pre-vote keeps the leader; classic
+// Raft loses it once, to the follower, whose own skip is then shorter).
 func (n *Node) heartbeatSkip() time.Duration {
 	return min(n.cfg.HeartbeatInterval, n.cfg.ElectionTimeout-n.cfg.HeartbeatInterval) / 2
 }
