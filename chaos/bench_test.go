@@ -1,6 +1,8 @@
 package chaos
 
 import (
+	"flag"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	"testing"
@@ -9,14 +11,19 @@ import (
 
 // BenchmarkSeed runs seeds 1, 2, ... of the default settings (servers 3 to
 // 5, 10 s of faults, every fault kind) one after another on one goroutine,
-// as one worker of `raftsim chaos` does, with the GC setting the command
-// uses. It reports seeds per second of CPU time: on a shared machine that
+// as one worker of `raftsim chaos` does, with the GC and memory profile
+// settings the command uses. It reports seeds per second of CPU time: on a shared machine that
 // is steadier than wall time, and `raftsim chaos` runs one worker per core.
 //
 //	go test -run XXX -bench Seed -benchtime 200x ./chaos/
 func BenchmarkSeed(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(GCPercent))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(MemoryLimit))
+	if f := flag.Lookup("test.memprofile"); f == nil || f.Value.String() == "" {
+		// As raftsim chaos does, unless a memory profile is asked for.
+		defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+		runtime.MemProfileRate = 0
+	}
 	cfg := Config{Seeds: 1, Start: 1}
 	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
