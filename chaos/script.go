@@ -176,3 +176,14 @@ func appendDur(b []byte, d time.Duration) []byte {
 	}
 	return append(strconv.AppendInt(b, ms, 10), "ms"...)
 }
+
+// rows counts the commands of the script: its lines but the comments.
+func (sc Script) rows() int {
+	n := 0
+	for _, l := range sc.Lines {
+		if l.Kind != KindHeader && l.Kind != KindNote {
+			n++
+		}
+	}
+	return n
+}

@@ -3,6 +3,8 @@ package chaos
 import (
 	"strings"
 	"time"
+
+	"raftsim/sim"
 )
 
 // maxTries bounds the work of shrinking one seed. Each try is a whole run
@@ -16,6 +18,8 @@ type shrinker struct {
 	seed  uint64
 	want  Verdict
 	tries int
+	// limit is the number of tries at which the shrinker stops.
+	limit int
 	// best is the smallest failing script so far, with its outcome.
 	best    Script
 	bestOut Outcome
@@ -28,37 +32,99 @@ type shrinker struct {
 // duration is a prefix of the longer one (every action and gap has its own
 // random numbers), so this drops everything after the damage was done,
 // which matters for checks that only look at the end, like
-// linearizability. Then two rounds of delta debugging (ddmin):
+// linearizability. Then, from each of the starts in turn:
 //
-//  1. over the schedule's actions: the seed's schedule is generated again
-//     with some actions left out (each takes its mends along, and the
-//     others keep their random numbers), so aimed faults aim again at the
-//     new run;
-//  2. over the lines of the best script: faults, mends, client requests
-//     and runs, a removed crash taking its restart along; then shorter
-//     run durations, and single removals once more.
+//  1. a reduction of the schedule's actions: the seed's schedule is
+//     generated again with some actions left out (each takes its mends
+//     along, and the others keep their random numbers), so aimed faults
+//     aim again at the new run;
+//  2. rounds over the lines of the best script, repeated while they pay:
+//     ddmin over faults, mends, client requests, runs and the checks
+//     before the failing one, a removed crash taking its restart along;
+//     each fault with its mend; shorter run durations; single removals.
 //
-// The checks after the failing one are dropped, so the script ends with
-// the check that fails. It returns the script and its outcome; if nothing
+// A safety failure found on the way is cut where it broke (see try). The
+// checks after the failing one are dropped, so the script ends with the
+// check that fails. It returns the script and its outcome; if nothing
 // smaller fails the same way, the script as it was.
 func Shrink(cfg Config, seed uint64, sc Script, out Outcome) (Script, Outcome) {
 	if !out.Verdict.IsViolation() {
 		return sc, out
 	}
-	sh := &shrinker{cfg: cfg, seed: seed, want: out.Verdict, best: trim(sc, out), bestOut: out}
+	sh := &shrinker{cfg: cfg, seed: seed, want: out.Verdict, best: trim(sc, out), bestOut: out, limit: maxTries / 4}
 	if out.Verdict != Safety {
 		// A safety failure ends the fault phase where it happens already;
 		// and a full phase leaves room for re-aimed tactics in round 1.
 		sh.duration()
 	}
-	sh.actions()
-	sh.lines()
-	sh.shorten()
-	sh.singles()
-	return trim(sh.best, sh.bestOut), sh.bestOut
+	// The failure is often fragile: removing a line changes the timing of
+	// all that follows, so which lines can go depends much on where the
+	// search starts from. It starts from one place after another (see
+	// starts) until the replay is short enough to read or the budget is
+	// spent, and keeps the shortest.
+	base := *sh
+	var best *shrinker
+	tries := sh.tries
+	for i, start := range starts {
+		cur := base
+		// Each start may spend its share of what is left, so that one
+		// that cannot shrink the failure leaves room for the next.
+		cur.tries, cur.limit = tries, tries+(maxTries-tries)/(len(starts)-i)
+		if start(&cur) {
+			cur.reduce()
+			if best == nil || len(cur.best.Lines) < len(best.best.Lines) {
+				best = &cur
+			}
+		}
+		tries = cur.tries
+		if best != nil && best.best.rows() <= shortEnough || tries >= maxTries {
+			break
+		}
+	}
+	if best == nil {
+		return sc, out
+	}
+	return trim(best.best, best.bestOut), best.bestOut
 }
 
-func (sh *shrinker) spent() bool { return sh.tries >= maxTries }
+// shortEnough is the length of a replay, in commands, that the shrinker
+// stops looking for a shorter one at (issue 6: at most 30 lines).
+const shortEnough = 30
+
+// starts are the places the search starts from, in order:
+//
+//   - the script cut where a safety failure broke, then ddmin over the
+//     schedule's actions;
+//   - each action of the schedule alone, or each left out: for a bug that
+//     a tactic aims at (forget-vote, lease-no-drift), that tactic alone
+//     often fails in a short script, where ddmin goes on from the first
+//     subset that fails, which need not give the shortest script, and
+//     tries single actions alone only once it has split the schedule
+//     that far.
+//
+// A start says whether it found a failing script to reduce.
+var starts = []func(*shrinker) bool{
+	func(sh *shrinker) bool { sh.try(sh.best); sh.actions(); return true },
+	(*shrinker).oneAction,
+}
+
+// reduce runs the rounds over the lines of the best script. A round often
+// leaves lines that the next one, from the smaller script, can remove, so
+// they go on while they pay and the budget lasts.
+func (sh *shrinker) reduce() {
+	for !sh.spent() {
+		n := len(sh.best.Lines)
+		sh.lines()
+		sh.pairs()
+		sh.shorten()
+		sh.singles()
+		if len(sh.best.Lines) >= n {
+			return
+		}
+	}
+}
+
+func (sh *shrinker) spent() bool { return sh.tries >= sh.limit }
 
 // consider keeps a candidate's result if it fails the same way and is
 // smaller than the best so far.
@@ -76,8 +142,81 @@ func (sh *shrinker) consider(c Script, o Outcome) bool {
 
 // replay runs a candidate script and judges it.
 func (sh *shrinker) replay(sc Script) (Script, Outcome) {
+	c, o, _ := sh.run(sc)
+	return c, o
+}
+
+// try replays a candidate and keeps it if it is better (see consider),
+// saying whether it fails the same way. A safety failure is then cut where
+// it broke, and the cut tried too.
+func (sh *shrinker) try(sc Script) bool {
+	c, o, cut := sh.run(sc)
+	if !sh.consider(c, o) {
+		return false
+	}
+	if len(cut.Lines) > 0 && len(cut.Lines) < len(trim(c, o).Lines) && !sh.spent() {
+		sh.consider(sh.replay(cut))
+	}
+	return true
+}
+
+// run replays a candidate as replay (exec.go) does and judges it. For a
+// safety failure it also returns the script cut at the first violation:
+// the lines before the one during which it happened, that line (a run
+// shortened to end just after it), and the failing check. Everything
+// before the violation runs as it did, so the cut fails the same way;
+// what came after it (the mends, the settling run) cannot matter.
+func (sh *shrinker) run(sc Script) (Script, Outcome, Script) {
 	sh.tries++
-	return replay(sc)
+	if sh.want != Safety {
+		c, o := replay(sc)
+		return c, o, Script{}
+	}
+	x := newExecutor(sc.Seed)
+	x.stopAtFailure = true
+	// ends[i] is the virtual time at the end of the i-th line run (runs
+	// are folded as they are recorded, so a line can grow).
+	var ends []time.Duration
+	for _, l := range sc.Lines {
+		x.exec(l)
+		for len(ends) < len(x.sc.Lines) {
+			ends = append(ends, 0)
+		}
+		ends = ends[:len(x.sc.Lines)]
+		ends[len(ends)-1] = x.s.Sim().Now()
+	}
+	c, o := x.sc, x.out
+	if o.Verdict != Safety {
+		return c, o, Script{}
+	}
+	return c, o, cutAt(c, o, ends, x.s.Sim().Violations())
+}
+
+// cutAt is the cut of run: sc as executed, with the time at the end of
+// each line, and the violations found.
+func cutAt(sc Script, o Outcome, ends []time.Duration, vs []sim.Violation) Script {
+	if len(vs) == 0 || o.Line < 0 || o.Line >= len(sc.Lines) {
+		return Script{}
+	}
+	at := vs[0].Time
+	for _, v := range vs[1:] {
+		at = min(at, v.Time)
+	}
+	i := 0
+	for i < o.Line && ends[i] < at {
+		i++
+	}
+	if i >= o.Line {
+		return Script{}
+	}
+	cut := Script{Seed: sc.Seed, Lines: append([]Line(nil), sc.Lines[:i+1]...)}
+	if l := sc.Lines[i]; l.Kind == KindRun && i > 0 {
+		// Past the violation by a millisecond at least, so that it is
+		// found however the run rounds its end.
+		cut.Lines[i].Text = runLine((at - ends[i-1]).Truncate(time.Millisecond) + time.Millisecond)
+	}
+	cut.Lines = append(cut.Lines, sc.Lines[o.Line])
+	return cut
 }
 
 // duration searches, by bisection, for the shortest fault phase whose
@@ -120,10 +259,47 @@ func (sh *shrinker) actions() {
 	})
 }
 
+// oneAction generates the schedule with each action alone, then with each
+// left out alone, and says whether one of them made a shorter script that
+// fails the same way. A schedule has few actions (a tactic is one), so
+// this costs little.
+func (sh *shrinker) oneAction() bool {
+	_, _, n := generate(sh.cfg, sh.seed, nil)
+	sh.tries++
+	start := len(sh.best.Lines)
+	for k := 0; k < n && !sh.spent(); k++ {
+		only := make(map[int]bool, n)
+		for j := range n {
+			only[j] = j != k
+		}
+		sh.schedule(only)
+	}
+	for k := 0; k < n && !sh.spent(); k++ {
+		sh.schedule(map[int]bool{k: true})
+	}
+	return len(sh.best.Lines) < start
+}
+
+// schedule generates the seed's schedule without the actions in skip and
+// keeps the script if it is better, saying whether it fails the same way.
+// A safety failure that is the best so far is then cut where it broke (see
+// try): the generator runs on to the next action and mends all.
+func (sh *shrinker) schedule(skip map[int]bool) bool {
+	sh.tries++
+	c, o, _ := generate(sh.cfg, sh.seed, skip)
+	if !sh.consider(c, o) {
+		return false
+	}
+	if c = trim(c, o); sh.want == Safety && len(c.Lines) == len(sh.best.Lines) && !sh.spent() {
+		sh.try(c)
+	}
+	return true
+}
+
 // lines is round 2: ddmin over the removable lines of the best script.
 func (sh *shrinker) lines() {
 	base := sh.best
-	ids := base.removable()
+	ids := sh.removable()
 	ddmin(ids, func(keep []int) bool {
 		if sh.spent() {
 			return false
@@ -132,8 +308,86 @@ func (sh *shrinker) lines() {
 		for _, id := range keep {
 			delete(drop, id)
 		}
-		return sh.consider(sh.replay(base.without(drop)))
+		return sh.try(base.without(drop))
 	})
+}
+
+// removable lists the IDs of the best script's lines the shrinker may try
+// to remove: those of Script.removable, and the checks that held before
+// the failing one (expect safe before expect linearizable, say), which
+// need not be in a replay that fails on its last line.
+func (sh *shrinker) removable() []int {
+	ids := sh.best.removable()
+	for i, l := range sh.best.Lines {
+		if l.Kind == KindCheck && i < sh.bestOut.Line {
+			ids = append(ids, l.ID)
+		}
+	}
+	return ids
+}
+
+// pairs tries removing each fault together with the later line that mends
+// it, where the two are not tied by Dep (a heal mends every partition, a
+// drift's reset may come from the end of the run): alone, neither may go,
+// the fault because the failure needs it, the mend because without it the
+// fault would last and change the run.
+func (sh *shrinker) pairs() {
+	for i := 0; i < len(sh.best.Lines) && !sh.spent(); i++ {
+		l := sh.best.Lines[i]
+		if l.Kind != KindFault {
+			continue
+		}
+		j := mendOf(sh.best.Lines, i)
+		if j < 0 || sh.best.Lines[j].Dep == l.ID {
+			continue
+		}
+		n := len(sh.best.Lines)
+		sh.try(sh.best.without(map[int]bool{l.ID: true, sh.best.Lines[j].ID: true}))
+		if len(sh.best.Lines) < n {
+			i-- // the next line is at i now
+		}
+	}
+}
+
+// mendOf returns the index of the first line after lines[i] that mends
+// the fault of lines[i], or -1.
+func mendOf(lines []Line, i int) int {
+	want := mendText(lines[i].Text)
+	if want == "" {
+		return -1
+	}
+	for j := i + 1; j < len(lines); j++ {
+		if lines[j].Kind == KindUndo && lines[j].Text == want {
+			return j
+		}
+	}
+	return -1
+}
+
+// mendText is the line that mends the fault line text, or "".
+func mendText(text string) string {
+	verb, rest, _ := strings.Cut(text, " ")
+	switch verb {
+	case "partition", "cut":
+		return "heal"
+	case "crash":
+		return "restart " + rest
+	case "net":
+		return "net reset"
+	case "clock", "disk":
+		f := strings.Fields(rest)
+		if len(f) == 0 {
+			return ""
+		}
+		last := f[len(f)-1]
+		key, _, ok := strings.Cut(last, "=")
+		if !ok {
+			return ""
+		}
+		f[len(f)-1] = key + "=0"
+		return verb + " " + strings.Join(f, " ")
+	}
+	return ""
 }
 
 // shorten halves each run's duration while the failure persists: a replay
@@ -163,11 +417,11 @@ func (sh *shrinker) shorten() {
 // singles tries removing each removable line once more: shorter runs can
 // make lines unnecessary that ddmin had to keep.
 func (sh *shrinker) singles() {
-	for _, id := range sh.best.removable() {
+	for _, id := range sh.removable() {
 		if sh.spent() {
 			return
 		}
-		sh.consider(sh.replay(sh.best.without(map[int]bool{id: true})))
+		sh.try(sh.best.without(map[int]bool{id: true}))
 	}
 }
 
