@@ -290,7 +290,7 @@ func (w *sharingWatch) server(srv *server) {
 // written to since it was shared (sharingWatch), as well as every safety
 // property.
 func TestNothingSharedIsWrittenTo(t *testing.T) {
-	seeds := 32
+	seeds := 24
 	if testing.Short() {
 		seeds = 8
 	}
