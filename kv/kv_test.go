@@ -105,3 +105,32 @@ func TestSnapshotRestoresSessions(t *testing.T) {
 	assert.Equal(t, s.Snapshot(), r.Snapshot(), "equal states, equal bytes")
 	assert.Error(t, r.Restore([]byte("{")))
 }
+
+// The session the store keeps at hand for the client of the last command
+// is the map's: a restore that drops the session, or its expiry, leaves
+// nothing of it behind, and another client's commands find their own.
+func TestLastSessionFollowsTheMap(t *testing.T) {
+	s := New(0)
+	empty := s.Snapshot()
+	apply(s, raft.Command{Op: raft.OpSet, Key: "a", Value: "1", ClientID: 1, Seq: 1})
+	_, ok := s.Applied(1, 1)
+	require.True(t, ok)
+	require.NoError(t, s.Restore(empty))
+	_, ok = s.Applied(1, 1)
+	assert.False(t, ok, "the restored state has no session of client 1")
+	assert.Equal(t, raft.StatusSuccess, apply(s, raft.Command{Op: raft.OpSet, Key: "a", Value: "2", ClientID: 1, Seq: 1}).Status,
+		"seq 1 applies again: the restored state never saw it")
+	assert.Equal(t, raft.Value("2"), s.data["a"])
+
+	apply(s, raft.Command{Op: raft.OpSet, Key: "b", Value: "1", ClientID: 2, Seq: 5})
+	r, ok := s.Applied(1, 1)
+	require.True(t, ok, "client 1's session, found while client 2's is at hand")
+	assert.Equal(t, raft.Value("2"), r.Result)
+
+	e := New(time.Second)
+	e.Apply(at(0, raft.Command{Op: raft.OpSet, Key: "a", Value: "1", ClientID: 1, Seq: 1}))
+	e.Apply(at(3*time.Second, raft.Command{Op: raft.OpSet, Key: "b", Value: "1", ClientID: 2, Seq: 1})) // the sweep expires client 1
+	_, ok = e.Applied(1, 1)
+	assert.False(t, ok, "client 1's session expired")
+	assert.Equal(t, raft.StatusSessionExpired, e.Apply(at(3*time.Second, raft.Command{Op: raft.OpSet, Key: "a", Value: "2", ClientID: 1, Seq: 2})).Status)
+}
