@@ -116,6 +116,7 @@ func (sh *shrinker) reduce() {
 		n := len(sh.best.Lines)
 		sh.lines()
 		sh.pairs()
+		sh.loads()
 		sh.shorten()
 		sh.singles()
 		if len(sh.best.Lines) >= n {
@@ -167,15 +168,25 @@ func (sh *shrinker) try(sc Script) bool {
 // before the violation runs as it did, so the cut fails the same way;
 // what came after it (the mends, the settling run) cannot matter.
 func (sh *shrinker) run(sc Script) (Script, Outcome, Script) {
-	sh.tries++
 	if sh.want != Safety {
+		sh.tries++
 		c, o := replay(sc)
 		return c, o, Script{}
 	}
+	c, o, ends, s := sh.timed(sc)
+	if o.Verdict != Safety {
+		return c, o, Script{}
+	}
+	return c, o, cutAt(c, o, ends, s.Violations())
+}
+
+// timed replays sc as replay does, and also returns the virtual time at
+// the end of each line of the script as run (runs are folded as they are
+// recorded, so a line can grow) and the simulation.
+func (sh *shrinker) timed(sc Script) (Script, Outcome, []time.Duration, *sim.Sim) {
+	sh.tries++
 	x := newExecutor(sc.Seed)
 	x.stopAtFailure = true
-	// ends[i] is the virtual time at the end of the i-th line run (runs
-	// are folded as they are recorded, so a line can grow).
 	var ends []time.Duration
 	for _, l := range sc.Lines {
 		x.exec(l)
@@ -185,11 +196,7 @@ func (sh *shrinker) run(sc Script) (Script, Outcome, Script) {
 		ends = ends[:len(x.sc.Lines)]
 		ends[len(ends)-1] = x.s.Sim().Now()
 	}
-	c, o := x.sc, x.out
-	if o.Verdict != Safety {
-		return c, o, Script{}
-	}
-	return c, o, cutAt(c, o, ends, x.s.Sim().Violations())
+	return x.sc, x.out, ends, x.s.Sim()
 }
 
 // cutAt is the cut of run: sc as executed, with the time at the end of
@@ -347,6 +354,68 @@ func (sh *shrinker) pairs() {
 			i-- // the next line is at i now
 		}
 	}
+}
+
+// loads folds each `load stop` into the load it stops: a load started at
+// time s with for=D and stopped at t < s+D is the load started with
+// for=t-s (the simulator's StopLoad ends the load where its time would
+// have run out), one line fewer. The times come from a replay of the best
+// script (commands like transferLeadership advance the clock too); the
+// fold is tried like any other candidate.
+func (sh *shrinker) loads() {
+	var ends []time.Duration
+	for j := 0; j < len(sh.best.Lines) && !sh.spent(); j++ {
+		lines := sh.best.Lines
+		if lines[j].Text != "load stop" {
+			continue
+		}
+		i := j - 1
+		for i >= 0 && !strings.HasPrefix(lines[i].Text, "load ") {
+			i--
+		}
+		if i <= 0 || lines[i].Text == "load stop" {
+			continue
+		}
+		if len(ends) != len(lines) {
+			_, _, ends, _ = sh.timed(sh.best)
+			if len(ends) != len(lines) {
+				return // not the script that was judged: nothing to go by
+			}
+		}
+		// A line starts where the one before it ended.
+		text, ok := loadFor(lines[i].Text, ends[j-1]-ends[i-1])
+		if !ok {
+			continue
+		}
+		cand := Script{Seed: sh.best.Seed, Lines: make([]Line, 0, len(lines)-1)}
+		cand.Lines = append(append(cand.Lines, lines[:j]...), lines[j+1:]...)
+		cand.Lines[i].Text = text
+		n := len(lines)
+		sh.try(cand)
+		if len(sh.best.Lines) < n {
+			ends = nil
+			j-- // the next line is at j now
+		}
+	}
+}
+
+// loadFor returns the load command text with its for= shortened to d, and
+// whether it is a load that d shortens.
+func loadFor(text string, d time.Duration) (string, bool) {
+	f := strings.Fields(text)
+	for k, w := range f {
+		v, ok := strings.CutPrefix(w, "for=")
+		if !ok {
+			continue
+		}
+		old, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d >= old {
+			return "", false
+		}
+		f[k] = "for=" + fmtDur(d)
+		return strings.Join(f, " "), true
+	}
+	return "", false
 }
 
 // mendOf returns the index of the first line after lines[i] that mends

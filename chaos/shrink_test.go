@@ -214,3 +214,44 @@ func TestShrunkReplayIsShortAndFails(t *testing.T) {
 	last := len(strings.Split(strings.TrimRight(string(text), "\n"), "\n"))
 	assert.Contains(t, stderr.String(), fmt.Sprintf("1 command failed: %s:%d", r.File, last))
 }
+
+// loads folds a `load stop` into the load's for=, where the failure stays.
+func TestLoadsFoldTheStopIntoTheLoad(t *testing.T) {
+	sh := newShrinker(t, "forget-vote", 34)
+	sh.try(sh.best)
+	sh.actions()
+	require.Contains(t, sh.best.Text(), "load stop\n")
+	before := sh.best
+	sh.loads()
+	assert.NotContains(t, sh.best.Text(), "load stop\n")
+	assert.Less(t, len(sh.best.Lines), len(before.Lines))
+	_, o := replay(sh.best)
+	assert.Equal(t, Safety, o.Verdict)
+
+	text, ok := loadFor("load clients=3 rate=50/s keys=3 for=10500ms", 3186*time.Millisecond)
+	assert.True(t, ok)
+	assert.Equal(t, "load clients=3 rate=50/s keys=3 for=3186ms", text)
+	// A stop after the load ran out, or at its start, is not folded.
+	_, ok = loadFor("load clients=3 rate=50/s keys=3 for=1s", 2*time.Second)
+	assert.False(t, ok)
+	_, ok = loadFor("load clients=3 rate=50/s keys=3 for=1s", 0)
+	assert.False(t, ok)
+}
+
+// A stop that comes after the load ran out is no fold: loads leaves it
+// (to the single removals) and spends only the replay for the times.
+func TestLoadsLeaveAStopAfterTheLoadRanOut(t *testing.T) {
+	sc := Script{Seed: 1, Lines: []Line{
+		{ID: 1, Text: "seed 1", Kind: KindSetup},
+		{ID: 2, Text: "startServers 3", Kind: KindSetup},
+		{ID: 3, Text: "load clients=1 rate=10/s keys=1 for=500ms", Kind: KindSetup},
+		{ID: 4, Text: "run 742ms", Kind: KindRun},
+		{ID: 5, Text: "load stop", Kind: KindClient},
+		{ID: 6, Text: "run 100ms", Kind: KindRun},
+		{ID: 7, Text: "expect safe", Kind: KindCheck, Verdict: Safety},
+	}}
+	sh := &shrinker{want: Safety, best: sc, bestOut: Outcome{Verdict: Safety, Line: 6}, limit: maxTries}
+	sh.loads()
+	assert.Equal(t, sc.Text(), sh.best.Text())
+	assert.Equal(t, 1, sh.tries)
+}
