@@ -309,6 +309,34 @@ func (h *keyHistory) small(w [2]int, start kstate, end *kstate, b Budget) bool {
 	return witnesses && n <= smallOps && b.Steps >= smallBound(n) && h.inAnOrder(w, start, end)
 }
 
+// cannotEnd says whether window w, which is not a key's last, cannot
+// leave its key holding c from any start, for a reason simple enough to
+// see without a search, and is small enough for porcupine to settle it
+// with withEnd's read of c within budget b (see smallBound), so that
+// porcupine would say the same. The reason: a read that saw another
+// value was called after every write of c had returned. Every order
+// then has the read after those writes, so the key holds another value
+// there, and only a write of c after it could leave c at the end. (In a
+// window that is not the last every operation has its reply, and only
+// sets, deletes and cas that swapped change the key.)
+func (h *keyHistory) cannotEnd(w [2]int, c kstate, b Budget) bool {
+	if n := w[1] - w[0] + 1; !witnesses || n > smallOps || b.Steps < smallBound(n) {
+		return false
+	}
+	lastWrite := time.Duration(math.MinInt64)
+	for i := w[0]; i < w[1]; i++ {
+		if op := h.op(i); writes(op) && (op.Kind == Del && c.v == "" || op.Kind != Del && op.Value == c.v) {
+			lastWrite = max(lastWrite, returns(op))
+		}
+	}
+	for i := w[0]; i < w[1]; i++ {
+		if op := h.op(i); op.Kind == Get && op.Completed && op.Output != c.v && op.Call > lastWrite {
+			return true
+		}
+	}
+	return false
+}
+
 // inAnOrder says whether the model accepts window w from state start in
 // one of a few orders that respect real time, and, if end is not nil,
 // leaves the key holding *end (withEnd's read of it comes after every
@@ -499,8 +527,14 @@ func (h *keyHistory) through(w [2]int, states []kstate, last bool, b Budget) (ne
 		}
 		for _, c := range cands {
 			// withEnd's read is called last and sees c.
-			v := OK
-			if sees, _ := stepState(got, input{kind: Get}, output{known: true, value: c.v}); (!called || !sees || b.Steps < n+1) && !h.small(w, s, &c, b) {
+			sees, _ := stepState(got, input{kind: Get}, output{known: true, value: c.v})
+			var v Verdict
+			switch {
+			case called && sees && b.Steps >= n+1, h.small(w, s, &c, b):
+				v = OK
+			case h.cannotEnd(w, c, b):
+				v = Violation
+			default:
 				v = decide(s, &c)
 			}
 			switch v {

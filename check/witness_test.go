@@ -101,7 +101,8 @@ func TestWitnessFastPath(t *testing.T) {
 
 // TestWitnessEnds checks the call order witness of a window with
 // several writes that can be last, searched with withEnd's read for
-// each: it only settles the one the call order ends with.
+// each: it only settles the one the call order ends with; and cannotEnd's
+// refutation of an end.
 func TestWitnessEnds(t *testing.T) {
 	h := window(kop(Set, "1", "", "", true, 0, 10), kop(Set, "2", "", "", true, 1, 10), kop(Get, "", "", "2", true, 2, 3), kop(Get, "", "", "1", true, 4, 5))
 	if got := h.ends(h.windows[0]); !reflect.DeepEqual(got, []kstate{{v: "1"}, {v: "2"}}) {
@@ -113,6 +114,24 @@ func TestWitnessEnds(t *testing.T) {
 	next, _ := throughBoth(t, "two sets, reads of the second and then the first", h, []kstate{{}}, false, DefaultBudget)
 	if !reflect.DeepEqual(next, []kstate{{v: "1"}}) {
 		t.Errorf("through ends in %v, want 1 only (it was read after 2)", next)
+	}
+	// A read of 2 called after the set of 1 returned: the window cannot
+	// end holding 1, and cannotEnd says so without a search; called at
+	// the instant it returned, the two are concurrent, and it can.
+	for _, c := range []struct {
+		call int
+		want []kstate
+	}{{6, []kstate{{v: "2"}}}, {5, []kstate{{v: "1"}, {v: "2"}}}} {
+		h := window(kop(Set, "1", "", "", true, 0, 5), kop(Set, "2", "", "", true, 1, 10), kop(Get, "", "", "2", true, c.call, 11))
+		if got := h.cannotEnd(h.windows[0], kstate{v: "1"}, DefaultBudget); got != (c.call == 6) {
+			t.Errorf("read of 2 called at %d: cannotEnd(1) = %v", c.call, got)
+		}
+		if h.cannotEnd(h.windows[0], kstate{v: "2"}, DefaultBudget) {
+			t.Errorf("read of 2 called at %d: cannotEnd(2), want false", c.call)
+		}
+		if next, _ := throughBoth(t, "a read of 2 after the set of 1", h, []kstate{{}}, false, DefaultBudget); !reflect.DeepEqual(next, c.want) {
+			t.Errorf("read of 2 called at %d: through ends in %v, want %v", c.call, next, c.want)
+		}
 	}
 	h = window(kop(Set, "1", "", "", true, 0, 10), kop(Set, "2", "", "", true, 1, 10), kop(Get, "", "", "2", true, 2, 3))
 	if got, called := h.inCallOrder(h.windows[0], kstate{}); !called || got != (kstate{v: "2"}) {
@@ -137,7 +156,7 @@ func TestThroughIsPorcupinesSearch(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(11, 12))
 	vals := []string{"", "1", "2", "3"}
 	starts := []kstate{{}, {v: "1"}, {v: "2"}, {wild: true}}
-	var witnessed, tight, withEnds, smallWitnessed, smallEnds, none, some, exhausted int
+	var witnessed, tight, withEnds, smallWitnessed, smallEnds, refuted, none, some, exhausted int
 	for trial := range 10000 {
 		n := 2 + rnd.IntN(12)
 		distinct := rnd.IntN(3) > 0
@@ -226,6 +245,12 @@ func TestThroughIsPorcupinesSearch(t *testing.T) {
 					if v, _ := search(e, s, smallBound(n+1), false); v == Unknown {
 						t.Fatalf("trial %d: porcupine cannot settle %d operations from %v within %d steps; window %+v", trial, n+1, s, smallBound(n+1), e)
 					}
+					if h.cannotEnd(h.windows[0], c, DefaultBudget) {
+						refuted++
+						if v, _ := search(e, s, DefaultBudget.Steps, false); v != Violation {
+							t.Fatalf("trial %d: cannotEnd says the window cannot end in %v, porcupine from %v says %v; window %+v", trial, c, s, v, ops)
+						}
+					}
 					if h.inAnOrder(h.windows[0], s, &c) {
 						smallEnds++
 						if v, _ := search(e, s, DefaultBudget.Steps, false); v != OK {
@@ -253,9 +278,9 @@ func TestThroughIsPorcupinesSearch(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("windows ending somewhere %d, nowhere %d, undecided %d; call order witnesses %d (%d within a tight budget, %d with an end read); small window witnesses %d, %d with an end read",
-		some, none, exhausted, witnessed, tight, withEnds, smallWitnessed, smallEnds)
-	if some < 1500 || none < 1500 || exhausted < 500 || witnessed < 2000 || tight < 500 || withEnds < 1000 || smallWitnessed < 1000 || smallEnds < 1000 {
+	t.Logf("windows ending somewhere %d, nowhere %d, undecided %d; call order witnesses %d (%d within a tight budget, %d with an end read); small window witnesses %d, %d with an end read; ends refuted %d",
+		some, none, exhausted, witnessed, tight, withEnds, smallWitnessed, smallEnds, refuted)
+	if some < 1500 || none < 1500 || exhausted < 500 || witnessed < 2000 || tight < 500 || withEnds < 1000 || smallWitnessed < 1000 || smallEnds < 1000 || refuted < 300 {
 		t.Fatalf("the random windows are too one-sided to test anything")
 	}
 }
