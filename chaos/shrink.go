@@ -69,7 +69,7 @@ func Shrink(cfg Config, seed uint64, sc Script, out Outcome) (Script, Outcome) {
 		cur := base
 		// Each start may spend its share of what is left, so that one
 		// that cannot shrink the failure leaves room for the next.
-		cur.tries, cur.limit = tries, tries+(maxTries-tries)/(len(starts)-i)
+		cur.tries, cur.limit = tries, tries+(maxTries-tries)*2/(len(starts)-i+1)
 		if start(&cur) {
 			cur.reduce()
 			if best == nil || len(cur.best.Lines) < len(best.best.Lines) {
