@@ -409,8 +409,9 @@ func chaosCmd(args []string, g *globals) int {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(chaos.MemoryLimit)
 	}
-	// Nothing reads a memory profile, and sampling one walks the stack of
-	// every 512th KB allocated: about 1% of a seed's instructions.
+	// Nothing reads a memory profile, and sampling one walks the
+	// allocating stack about once per 512 KB allocated: 2-4% of a seed's
+	// instructions.
 	runtime.MemProfileRate = 0
 	bar := newProgress(os.Stderr, "seeds", cfg.Seeds)
 	cfg.Progress = bar.update
