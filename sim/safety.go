@@ -74,6 +74,46 @@ type checker struct {
 	violations  []Violation
 	reported    map[string]bool
 	onViolation func(*Violation)
+
+	// hashes remembers the latest entries hashed (hashOf).
+	hashes *[hashSlots]hashSlot
+}
+
+// hashSlots is how many entries hashOf remembers: the latest, one per
+// index modulo hashSlots, far more than a follower lags behind in the
+// steady state.
+const hashSlots = 1024
+
+// hashSlot is an entry hashOf hashed: what its hash covers, and the hash.
+type hashSlot struct {
+	index, term uint64
+	time        time.Duration
+	cmd         *raft.Command
+	kind        raft.EntryKind
+	h           uint64
+}
+
+// hashOf returns entryHash(e). The same entry reaches every server's log
+// (a follower appends the leader's entries, which point to the leader's
+// command), so the hash is kept for the next server instead of computed
+// once per server: an entry of the same index, term, kind and time
+// pointing to the same command is the same entry, since a command is
+// never modified once sent. An entry of a configuration is hashed each
+// time (it is rare, and its membership is not held to that).
+func (c *checker) hashOf(e *raft.Entry) uint64 {
+	if e.Config != nil {
+		return entryHash(e)
+	}
+	if c.hashes == nil {
+		c.hashes = new([hashSlots]hashSlot)
+	}
+	sl := &c.hashes[e.Index%hashSlots]
+	if sl.index == e.Index && sl.term == e.Term && sl.cmd == e.Cmd && sl.kind == e.Kind && sl.time == e.Time && sl.index != 0 {
+		return sl.h
+	}
+	h := entryHash(e)
+	*sl = hashSlot{index: e.Index, term: e.Term, time: e.Time, cmd: e.Cmd, kind: e.Kind, h: h}
+	return h
 }
 
 type srvCheck struct {
@@ -192,7 +232,7 @@ func (c *checker) logChanged(id raft.NodeID, from uint64, ents []raft.Entry, sti
 			})
 			return
 		}
-		p := mix(st.ph.h[len(st.ph.h)-1], entryHash(e))
+		p := mix(st.ph.h[len(st.ph.h)-1], c.hashOf(e))
 		st.ph.h = push(st.ph.h, p)
 		c.matchLog(id, e, p)
 	}

@@ -402,3 +402,25 @@ func TestLateVoteForEarlierTermIsSafe(t *testing.T) {
 	t.Logf("late leaders in %d seeds", late)
 	require.Positive(t, late, "no seed made a leader of an earlier term after a later commit")
 }
+
+// The checks hash an entry once for every server whose log it reaches;
+// an entry that differs in anything the hash covers (here only its
+// command, at the same index and term) is hashed anew, and so two
+// servers holding different entries under one name break Log Matching.
+func TestCheckerHashesADifferentEntryAnew(t *testing.T) {
+	c := newChecker()
+	a := ent(1, 1, "a")
+	same := a
+	b := a
+	b.Cmd = &raft.Command{Op: raft.OpSet, Key: "a", Value: "2"}
+	assert.Equal(t, entryHash(&a), c.hashOf(&a))
+	assert.Equal(t, entryHash(&same), c.hashOf(&same))
+	assert.Equal(t, entryHash(&b), c.hashOf(&b))
+	assert.NotEqual(t, c.hashOf(&a), c.hashOf(&b))
+
+	c.logChanged(0, 1, ents(a), false)
+	c.logChanged(1, 1, ents(same), false)
+	assert.Empty(t, c.violations)
+	c.logChanged(2, 1, ents(b), false)
+	onlyViolation(t, c, PropLogMatching)
+}
