@@ -252,9 +252,10 @@ func search(ops []porcupine.Operation, start kstate, steps int, verbose bool) (V
 // without running it. Ties of calls, whose order porcupine's sort leaves
 // open, always go to porcupine.
 
-// witnesses turns the call order witness off, for the tests that compare
-// through with porcupine alone.
-var witnesses = true
+// witnesses turns the call order witness off, and quick porcupine's
+// search in place of quickSearch, for the tests that compare through
+// with porcupine alone.
+var witnesses, quick = true, true
 
 // inCallOrder says whether window w, from state start, was called at
 // strictly increasing times and the model accepts each of its operations
@@ -491,6 +492,11 @@ func (h *keyHistory) through(w [2]int, states []kstate, last bool, b Budget) (ne
 	n := w[1] - w[0]
 	var ops []porcupine.Operation // converted for the first search
 	decide := func(s kstate, end *kstate) Verdict {
+		if quick {
+			if v, ok := h.quickSearch(w, end, s, b.Steps); ok {
+				return v
+			}
+		}
 		if ops == nil {
 			ops = h.conv(w)
 		}
