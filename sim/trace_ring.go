@@ -25,7 +25,7 @@ const DefaultTraceCap = 200_000
 
 // traceRec is one recorded event. What the fields hold depends on flags:
 //
-//	recMsg:          a, b the message's From and To; n its non-zero numbers (msgNums), in order, mask saying which
+//	recMsg:          a, b the message's From and To; n some of its numbers (msgNums), in order, mask saying which: every non-zero one is among them
 //	recMsg|recCmd:   a client request: n[0..3] term, ClientID, Seq, Server; op its Op; extra the strings
 //	recMsg|recResp:  a client reply: n[0..3] term, ClientID, Seq, LeaderHint; extra the strings
 //	recRaft:         a node's step: a Node, b Peer, typ its kind, op its role, n Term, Index, Index2, EntryTerm, EntryTerm2
@@ -39,7 +39,7 @@ type traceRec struct {
 	typ    uint8 // raft.MsgType, or raft.EventKind
 	op     uint8 // raft.Op of a request, or raft.Role of a step
 	flags  uint8
-	mask   uint16 // which of msgNums are non-zero
+	mask   uint16 // which of msgNums n holds (the others are zero)
 	reason uint8  // 1 + index in traceRing.reasons; 0: none
 	extra  int32  // 1 + index in traceRing.extras; 0: none
 	n      [5]uint64
@@ -100,7 +100,7 @@ type blockRing[T any] struct {
 // the ring is full) and its index.
 func (r *blockRing[T]) put() (*T, int) {
 	i := r.next
-	b := i / traceBlock
+	b := int(uint(i) / traceBlock)
 	if b == len(r.blocks) {
 		r.blocks = append(r.blocks, make([]T, min(traceBlock, r.cap-b*traceBlock)))
 	}
@@ -108,14 +108,14 @@ func (r *blockRing[T]) put() (*T, int) {
 		r.next = 0
 	}
 	r.n++
-	return &r.blocks[b][i%traceBlock], i
+	return &r.blocks[b][uint(i)%traceBlock], i
 }
 
 // kept is how many values the ring holds.
 func (r *blockRing[T]) kept() int { return int(min(r.n, uint64(r.cap))) }
 
 // at returns the value at index i.
-func (r *blockRing[T]) at(i int) *T { return &r.blocks[i/traceBlock][i%traceBlock] }
+func (r *blockRing[T]) at(i int) *T { return &r.blocks[uint(i)/traceBlock][uint(i)%traceBlock] }
 
 // oldest returns the index of the oldest value.
 func (r *blockRing[T]) oldest() int {
@@ -209,6 +209,10 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 	}
 	noCmd, noResp := m.Cmd == nil, m.Resp == nil
 	switch {
+	case noCmd && noResp && packUsual(p, m):
+		if len(m.Entries) > 0 {
+			p.extra = r.addExtra(traceExtra{ents: m.Entries})
+		}
 	case noCmd && noResp:
 		// Pack the non-zero numbers to the front without a branch on
 		// each (which of them are zero changes from one message to the
@@ -300,6 +304,36 @@ func (r *traceRing) addOther(e *TraceEvent) {
 	}
 	ev := *e
 	r.addFull(r.slot(), &ev)
+}
+
+// packUsual packs m's numbers into p by the layout of its type, when the
+// numbers it leaves out are zero: the fields that raft fills in a message
+// of that type, zero or not. It is the common case, and cheaper than
+// numPacker's pass over every field.
+func packUsual(p *traceRec, m *raft.Message) bool {
+	switch m.Type {
+	case raft.MsgApp, raft.MsgHeartbeat:
+		if m.LastIndex|m.LastTerm|m.Match|m.ConflictTerm|m.ConflictIndex != 0 {
+			return false
+		}
+		p.n = [5]uint64{m.Term, m.PrevIndex, m.PrevTerm, m.Commit, m.ReadSeq}
+		p.mask = 1<<0 | 1<<3 | 1<<4 | 1<<5 | 1<<6
+	case raft.MsgAppResp, raft.MsgHeartbeatResp:
+		if m.LastIndex|m.LastTerm|m.PrevTerm|m.Commit|m.ConflictTerm != 0 {
+			return false
+		}
+		p.n = [5]uint64{m.Term, m.PrevIndex, m.ReadSeq, m.Match, m.ConflictIndex}
+		p.mask = 1<<0 | 1<<3 | 1<<6 | 1<<7 | 1<<9
+	case raft.MsgVote, raft.MsgVoteResp, raft.MsgPreVote, raft.MsgPreVoteResp, raft.MsgTimeoutNow:
+		if m.PrevIndex|m.PrevTerm|m.Commit|m.ReadSeq|m.Match|m.ConflictTerm|m.ConflictIndex != 0 {
+			return false
+		}
+		p.n = [5]uint64{m.Term, m.LastIndex, m.LastTerm}
+		p.mask = 1<<0 | 1<<1 | 1<<2
+	default:
+		return false
+	}
+	return true
 }
 
 // numPacker packs a message's non-zero numbers (msgNums) to the front of

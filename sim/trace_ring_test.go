@@ -94,6 +94,28 @@ func TestTraceKeepsEveryField(t *testing.T) {
 }
 
 // TestTraceKeepsTheNewest: past its bound the trace drops the oldest.
+// TestTraceKeepsEveryNumberOfEveryType guards the layouts by message
+// type (packUsual): a message of any type, with any of its numbers set
+// besides its term, or all of them, comes back from the trace as it was.
+func TestTraceKeepsEveryNumberOfEveryType(t *testing.T) {
+	for typ := raft.MsgVote; typ <= raft.MsgSnapResp; typ++ {
+		var all [10]uint64
+		for i := range all {
+			m := raft.Message{Type: typ, From: 1, To: 2, Term: 5}
+			n := msgNums(&m)
+			n[i] = uint64(10 + i)
+			all[i] = uint64(10 + i)
+			setNums(&m, &n)
+			require.Equal(t, m, roundTrip(m), "the trace loses number %d of a message of type %v", i, typ)
+			m.Entries = []raft.Entry{{Index: 1, Term: 5}}
+			require.Equal(t, m, roundTrip(m), "the trace loses number %d of a message of type %v with entries", i, typ)
+		}
+		m := raft.Message{Type: typ, From: 1, To: 2}
+		setNums(&m, &all)
+		require.Equal(t, m, roundTrip(m), "the trace loses the numbers of a message of type %v", typ)
+	}
+}
+
 func TestTraceKeepsTheNewest(t *testing.T) {
 	s := New(Options{TraceCap: 3})
 	for i := range 5 {
