@@ -90,6 +90,22 @@ func (l *raftLog) sliceAll(lo, hi uint64) []Entry {
 	return out
 }
 
+// handOut returns entries lo..hi inclusive for a Ready, as sliceAll does,
+// except that a stretch of one chunk keeps the capacity of the chunk's
+// array beyond it: slots the log has not filled yet, which it fills in
+// order. So the caller can tell that one Ready's entries continue the
+// last's in one array (the simulator's disk keeps such stretches as one
+// segment, not one per Ready), and the capacity never reaches over an
+// entry that was handed out (truncate cuts it).
+func (l *raftLog) handOut(lo, hi uint64) []Entry {
+	k := lo - l.base - 1
+	c, from := k/chunkSize, k%chunkSize
+	if to := from + (hi - lo) + 1; to <= uint64(len(l.chunks[c])) {
+		return l.chunks[c][from:to]
+	}
+	return l.sliceAll(lo, hi)
+}
+
 // append adds e at lastIndex+1 and marks it for persisting. The caller has
 // checked that e.Index is lastIndex+1 (see Node.violation).
 func (l *raftLog) append(e Entry) {

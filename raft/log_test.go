@@ -167,6 +167,15 @@ func TestHandedOutEntriesAreNeverWrittenAgain(t *testing.T) {
 		require.GreaterOrEqual(t, truncated, 6, "seed %d: too few logs truncated to prove anything", seed)
 		for _, h := range all {
 			require.Equal(t, h.was, deepCopy(Message{Entries: h.es}).Entries, "seed %d: %s was written to after it was handed out", seed, h.what)
+			// What a Ready's capacity runs over holds, if anything, the
+			// entries that follow, in order: a caller that joins two
+			// stretches of one array (the simulator's disk) joins
+			// consecutive entries.
+			for i, e := range h.es[:cap(h.es)] {
+				if e.Index != 0 {
+					require.Equal(t, h.es[0].Index+uint64(i), e.Index, "seed %d: %s: slot %d of its array", seed, h.what, i)
+				}
+			}
 		}
 	}
 }

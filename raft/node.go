@@ -277,7 +277,7 @@ func (n *Node) Ready() Ready {
 	if u := n.log.unstable; u != 0 {
 		rd.TruncateFrom = u
 		if u <= n.log.lastIndex() {
-			rd.Entries = n.log.sliceAll(u, n.log.lastIndex())
+			rd.Entries = n.log.handOut(u, n.log.lastIndex())
 		}
 	}
 	if n.snapDirty {

@@ -456,7 +456,11 @@ type Storage struct {
 // (and the entries a message carries) is never written again: it shares
 // the log's array, which the node never writes into once it has handed
 // it out, so the caller may keep it instead of copying it, as the
-// simulator's disk does (TestHandedOutEntriesAreNeverWrittenAgain).
+// simulator's disk does (TestHandedOutEntriesAreNeverWrittenAgain). Its
+// capacity may run on over slots of that array that the node has not
+// filled yet and will fill with the entries that follow: the caller must
+// not append to it, and may tell from it that one Ready's Entries continue
+// the last's in the same array (the simulator's disk keeps them as one).
 //
 // Committed entries are applied by the node to Config.StateMachine, which
 // the caller supplies, so the caller has nothing to apply.

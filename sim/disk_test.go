@@ -92,3 +92,41 @@ func TestDiskLogMatchesASlice(t *testing.T) {
 		require.Equal(t, copies[i], handed[i], "the disk wrote into what it was handed")
 	}
 }
+
+// Stretches of one array handed over one after another, as a node hands
+// over its log a Ready at a time, are kept as one segment; a stretch of
+// another array, or one that follows entries truncated away, starts a new
+// one. The log reads back the same either way.
+func TestDiskJoinsConsecutiveStretches(t *testing.T) {
+	segs := func(d *disk) int {
+		n := 0
+		for _, blk := range d.blocks {
+			n += len(blk)
+		}
+		return n
+	}
+	arr := make([]raft.Entry, 100)
+	for i := range arr {
+		arr[i] = raft.Entry{Index: uint64(i + 1), Term: 1}
+	}
+	d := newDisk(raft.Storage{})
+	for i := 0; i < 50; i += 5 {
+		d.append(arr[i : i+5]) // with the array's capacity after them, as a node's Ready
+	}
+	assert.Equal(t, 1, segs(d))
+	assert.Equal(t, arr[:50], d.log())
+
+	other := []raft.Entry{{Index: 51, Term: 2}}
+	d.append(other)
+	assert.Equal(t, 2, segs(d))
+
+	require.True(t, d.truncate(31))
+	d.append(arr[30:40])
+	assert.Equal(t, 2, segs(d), "a stretch after a truncation starts a segment of its own")
+	assert.Equal(t, arr[:40], d.log())
+
+	d.installSnapshot(&raft.Snapshot{SnapshotMeta: raft.SnapshotMeta{Index: 10}}, 0)
+	d.append(arr[40:45])
+	assert.Equal(t, 2, segs(d))
+	assert.Equal(t, arr[10:45], d.log())
+}
