@@ -94,21 +94,38 @@ type blockRing[T any] struct {
 	blocks [][]T
 	next   int    // where the next value goes
 	n      uint64 // values ever put
+	// cur is the block that next is in, and next is at cur[off] (cur is
+	// nil when next is at a block not reached yet): put takes its slot
+	// without dividing, and finds the next block once per block. (An
+	// offset and not a moving slice: a slice is a pointer, and each
+	// store of one costs a write barrier's test.)
+	cur []T
+	off int
 }
 
 // put returns the slot for the next value (overwriting the oldest when
 // the ring is full) and its index.
 func (r *blockRing[T]) put() (*T, int) {
-	i := r.next
-	b := int(uint(i) / traceBlock)
+	if r.off >= len(r.cur) {
+		r.nextBlock()
+	}
+	p, i := &r.cur[r.off], r.next
+	r.off++
+	if r.next++; r.next == r.cap {
+		r.next, r.cur, r.off = 0, nil, 0
+	}
+	r.n++
+	return p, i
+}
+
+// nextBlock points cur at the block next is in, allocating it when the
+// ring first reaches it.
+func (r *blockRing[T]) nextBlock() {
+	b := r.next / traceBlock
 	if b == len(r.blocks) {
 		r.blocks = append(r.blocks, make([]T, min(traceBlock, r.cap-b*traceBlock)))
 	}
-	if r.next++; r.next == r.cap {
-		r.next = 0
-	}
-	r.n++
-	return &r.blocks[b][uint(i)%traceBlock], i
+	r.cur, r.off = r.blocks[b], r.next%traceBlock
 }
 
 // kept is how many values the ring holds.
@@ -182,11 +199,13 @@ func (r *traceRing) addRaft(at time.Duration, id raft.NodeID, e *raft.Event) {
 		r.addFull(p, &TraceEvent{Time: at, Kind: EvRaft, Node: id, Peer: e.Peer, Raft: *e})
 		return
 	}
-	*p = traceRec{at: at, a: int32(id), b: int32(e.Peer), kind: EvRaft, typ: uint8(e.Kind), op: uint8(e.Role), flags: recRaft,
-		reason: why, n: [5]uint64{e.Term, e.Index, e.Index2, e.EntryTerm, e.EntryTerm2}}
+	// Field by field: a composite literal is built aside and then copied.
+	flags := recRaft
 	if e.Pre {
-		p.flags |= recPre
+		flags |= recPre
 	}
+	p.at, p.a, p.b, p.kind, p.typ, p.op, p.flags, p.mask, p.reason, p.extra = at, int32(id), int32(e.Peer), EvRaft, uint8(e.Kind), uint8(e.Role), flags, 0, why, 0
+	p.n[0], p.n[1], p.n[2], p.n[3], p.n[4] = e.Term, e.Index, e.Index2, e.EntryTerm, e.EntryTerm2
 }
 
 func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.NodeID, m *raft.Message, reason string) {
@@ -200,13 +219,16 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 		r.addFullMsg(p, at, kind, node, peer, m, reason)
 		return
 	}
-	*p = traceRec{at: at, a: int32(m.From), b: int32(m.To), kind: kind, typ: uint8(m.Type), flags: recMsg, reason: why}
+	flags := recMsg
 	if m.Reject {
-		p.flags |= recReject
+		flags |= recReject
 	}
 	if m.Probe {
-		p.flags |= recProbe
+		flags |= recProbe
 	}
+	// Field by field (a composite literal is built aside and copied); n
+	// is set below.
+	p.at, p.a, p.b, p.kind, p.typ, p.op, p.flags, p.mask, p.reason, p.extra = at, int32(m.From), int32(m.To), kind, uint8(m.Type), 0, flags, 0, why, 0
 	noCmd, noResp := m.Cmd == nil, m.Resp == nil
 	switch {
 	case noCmd && noResp && packUsual(p, m):
@@ -316,19 +338,19 @@ func packUsual(p *traceRec, m *raft.Message) bool {
 		if m.LastIndex|m.LastTerm|m.Match|m.ConflictTerm|m.ConflictIndex != 0 {
 			return false
 		}
-		p.n = [5]uint64{m.Term, m.PrevIndex, m.PrevTerm, m.Commit, m.ReadSeq}
+		p.n[0], p.n[1], p.n[2], p.n[3], p.n[4] = m.Term, m.PrevIndex, m.PrevTerm, m.Commit, m.ReadSeq
 		p.mask = 1<<0 | 1<<3 | 1<<4 | 1<<5 | 1<<6
 	case raft.MsgAppResp, raft.MsgHeartbeatResp:
 		if m.LastIndex|m.LastTerm|m.PrevTerm|m.Commit|m.ConflictTerm != 0 {
 			return false
 		}
-		p.n = [5]uint64{m.Term, m.PrevIndex, m.ReadSeq, m.Match, m.ConflictIndex}
+		p.n[0], p.n[1], p.n[2], p.n[3], p.n[4] = m.Term, m.PrevIndex, m.ReadSeq, m.Match, m.ConflictIndex
 		p.mask = 1<<0 | 1<<3 | 1<<6 | 1<<7 | 1<<9
 	case raft.MsgVote, raft.MsgVoteResp, raft.MsgPreVote, raft.MsgPreVoteResp, raft.MsgTimeoutNow:
 		if m.PrevIndex|m.PrevTerm|m.Commit|m.ReadSeq|m.Match|m.ConflictTerm|m.ConflictIndex != 0 {
 			return false
 		}
-		p.n = [5]uint64{m.Term, m.LastIndex, m.LastTerm}
+		p.n[0], p.n[1], p.n[2], p.n[3], p.n[4] = m.Term, m.LastIndex, m.LastTerm, 0, 0
 		p.mask = 1<<0 | 1<<1 | 1<<2
 	default:
 		return false
