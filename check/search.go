@@ -53,18 +53,89 @@ type qNode struct {
 	next, prev int
 }
 
-// qKey is an entry of the search's cache: a set of linearized
-// operations and the state they leave.
-type qKey struct {
-	linearized uint64
-	state      kstate
-}
-
 // qCall is a linearized call on the search's stack, and the state before
 // it.
 type qCall struct {
 	node  int
 	state kstate
+}
+
+// qScratch is quickSearch's memory, kept from one search to the next:
+// chaos checks thousands of windows a second.
+type qScratch struct {
+	ins     []input
+	outs    []output
+	entries []qEntry
+	nodes   []qNode
+	retNode []int
+	calls   []qCall
+	states  []kstate // the states met, by number (a window meets a few)
+	cache   []qSlot  // open addressing, len a power of two
+	used    int      // slots of cache in use
+}
+
+// qSlot is an entry of the search's cache: a set of linearized operations
+// and the number of the state they leave, plus one (0: an empty slot).
+type qSlot struct {
+	linearized uint64
+	state      int
+}
+
+// stateID numbers st among the states met in this search.
+func (q *qScratch) stateID(st kstate) int {
+	for i, s := range q.states {
+		if s == st {
+			return i
+		}
+	}
+	q.states = append(q.states, st)
+	return len(q.states) - 1
+}
+
+// add puts (linearized, state) in the cache and says whether it was not
+// there yet.
+func (q *qScratch) add(linearized uint64, state int) bool {
+	if 2*(q.used+1) > len(q.cache) {
+		old := q.cache
+		q.cache = make([]qSlot, max(64, 2*len(old)))
+		q.used = 0
+		for _, e := range old {
+			if e.state > 0 {
+				q.add(e.linearized, e.state-1)
+			}
+		}
+	}
+	mask := uint64(len(q.cache) - 1)
+	h := (linearized ^ uint64(state)*0x9e3779b97f4a7c15) * 0xff51afd7ed558ccd
+	for i := (h >> 32) & mask; ; i = (i + 1) & mask {
+		e := &q.cache[i]
+		if e.state == 0 {
+			*e = qSlot{linearized, state + 1}
+			q.used++
+			return true
+		}
+		if e.linearized == linearized && e.state == state+1 {
+			return false
+		}
+	}
+}
+
+// reset empties q for a search of n operations.
+func (q *qScratch) reset(n int) {
+	q.ins, q.outs = grow(q.ins, n), grow(q.outs, n)
+	q.retNode = grow(q.retNode, n)
+	q.nodes = grow(q.nodes, 2*n+1)
+	q.entries, q.calls, q.states = q.entries[:0], q.calls[:0], q.states[:0]
+	clear(q.cache)
+	q.used = 0
+}
+
+// grow returns s with length n, reusing its array if it is large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // quickSearch is search of window w of the key (with withEnd's read of
@@ -79,9 +150,12 @@ func (h *keyHistory) quickSearch(w [2]int, end *kstate, start kstate, steps int)
 	if n > quickOps {
 		return OK, false
 	}
-	ins := make([]input, n)
-	outs := make([]output, n)
-	entries := make([]qEntry, 0, 2*n)
+	if h.scratch == nil {
+		h.scratch = &qScratch{}
+	}
+	q := h.scratch
+	q.reset(n)
+	ins, outs, entries, nodes, retNode := q.ins, q.outs, q.entries, q.nodes, q.retNode
 	last := int64(math.MinInt64)
 	for k := range w[1] - w[0] {
 		op := h.op(w[0] + k)
@@ -96,11 +170,10 @@ func (h *keyHistory) quickSearch(w [2]int, end *kstate, start kstate, steps int)
 		ins[k], outs[k] = input{kind: Get, key: h.key}, output{known: true, value: end.v}
 		entries = append(entries, qEntry{id: k, time: last + 1}, qEntry{ret: true, id: k, time: last + 2})
 	}
+	q.entries = entries
 	sort.Sort(qByTime(entries))
 
 	// The list, linked as porcupine's makeLinkedEntries links it.
-	nodes := make([]qNode, 2*n+1)
-	retNode := make([]int, n)
 	for i, e := range entries {
 		nodes[i+1] = qNode{id: e.id, match: -1, next: i + 2, prev: i}
 		if e.ret {
@@ -133,8 +206,8 @@ func (h *keyHistory) quickSearch(w [2]int, end *kstate, start kstate, steps int)
 		nodes[nodes[e].next].prev = e
 	}
 
-	cache := map[qKey]struct{}{}
-	var calls []qCall
+	calls := q.calls
+	defer func() { q.calls = calls[:0] }()
 	var linearized uint64
 	state := start
 	taken := 0
@@ -146,11 +219,10 @@ func (h *keyHistory) quickSearch(w [2]int, end *kstate, start kstate, steps int)
 			}
 			id := nodes[e].id
 			if ok, next := stepState(state, ins[id], outs[id]); ok {
-				key := qKey{linearized | 1<<id, next}
-				if _, seen := cache[key]; !seen {
-					cache[key] = struct{}{}
+				lin := linearized | 1<<id
+				if q.add(lin, q.stateID(next)) {
 					calls = append(calls, qCall{e, state})
-					state, linearized = next, key.linearized
+					state, linearized = next, lin
 					lift(e)
 					e = nodes[0].next
 					continue

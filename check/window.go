@@ -84,7 +84,8 @@ type keyHistory struct {
 	key     string
 	all     []Operation
 	idx     []int32
-	windows [][2]int // [start, end) of each window in idx
+	windows [][2]int  // [start, end) of each window in idx
+	scratch *qScratch // quickSearch's, shared by the keys of a history
 }
 
 // byKey splits a history by key, in key order (a fixed order keeps the
@@ -109,7 +110,9 @@ func byKey(ops []Operation) []*keyHistory {
 		h.idx = append(h.idx, int32(i))
 	}
 	slices.SortFunc(keys, func(a, b *keyHistory) int { return cmp.Compare(a.key, b.key) })
+	scratch := &qScratch{}
 	for _, h := range keys {
+		h.scratch = scratch
 		h.idx = slices.Clip(h.idx)
 		slices.SortStableFunc(h.idx, func(a, b int32) int { return cmp.Compare(ops[a].Call, ops[b].Call) })
 		h.windows = h.cut()

@@ -6,6 +6,7 @@
 package kv
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -49,6 +50,20 @@ type Store struct {
 	// by the time its next entry comes).
 	lastID      uint64
 	lastSession *session
+	// snap is Snapshot's memory, kept from one snapshot to the next: a
+	// server with a small snapshot threshold snapshots every few entries.
+	snap snapScratch
+}
+
+// snapScratch holds the sorted keys and the sessions of the last
+// snapshot, whose arrays the next one reuses, and its length, which sizes
+// the next one's buffer.
+type snapScratch struct {
+	keys     []string
+	clients  []uint64
+	expired  []uint64
+	sessions []sessionState
+	size     int
 }
 
 type session struct {
@@ -233,12 +248,30 @@ type sessionState struct {
 // sessions (§7: a server restored from it must still apply a retried
 // command once), as JSON.
 func (s *Store) Snapshot() []byte {
-	st := snapshotState{Data: s.data, Clock: s.clock, Expired: slices.Sorted(maps.Keys(s.expired))}
-	for _, c := range slices.Sorted(maps.Keys(s.sessions)) {
+	sc := &s.snap
+	sc.expired = sortedKeys(sc.expired, s.expired)
+	sc.clients = sortedKeys(sc.clients, s.sessions)
+	sc.keys = sortedKeys(sc.keys, s.data)
+	st := snapshotState{Data: s.data, Clock: s.clock, Expired: sc.expired, Sessions: sc.sessions[:0]}
+	for _, c := range sc.clients {
 		ss := s.sessions[c]
 		st.Sessions = append(st.Sessions, sessionState{Client: c, Seq: ss.seq, Status: ss.resp.Status, Result: ss.resp.Result, Err: ss.resp.Err, Last: ss.last})
 	}
-	return appendSnapshot(nil, &st, slices.Sorted(maps.Keys(s.data)))
+	b := appendSnapshot(make([]byte, 0, sc.size+sc.size/8+64), &st, sc.keys)
+	sc.sessions, sc.size = st.Sessions, len(b)
+	clear(sc.keys) // the keys and the sessions' strings are the store's to free
+	clear(sc.sessions)
+	return b
+}
+
+// sortedKeys returns m's keys in order, in buf's array.
+func sortedKeys[K cmp.Ordered, V any](buf []K, m map[K]V) []K {
+	buf = buf[:0]
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
 }
 
 // Restore replaces the state by that of a snapshot Snapshot made.

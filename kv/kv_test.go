@@ -1,6 +1,10 @@
 package kv
 
 import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -133,4 +137,31 @@ func TestLastSessionFollowsTheMap(t *testing.T) {
 	_, ok = e.Applied(1, 1)
 	assert.False(t, ok, "client 1's session expired")
 	assert.Equal(t, raft.StatusSessionExpired, e.Apply(at(3*time.Second, raft.Command{Op: raft.OpSet, Key: "a", Value: "2", ClientID: 1, Seq: 2})).Status)
+}
+
+// TestSnapshotsAreTheirOwn checks that Snapshot, which reuses its sorting
+// memory from one snapshot to the next, returns bytes of their own: an
+// earlier snapshot is unchanged by later ones, and each encodes its state
+// as json.Marshal does.
+func TestSnapshotsAreTheirOwn(t *testing.T) {
+	s := New(0)
+	var snaps [][]byte
+	var wants []string
+	for i := range 40 {
+		apply(s, raft.Command{ClientID: uint64(1 + i%7), Seq: uint64(1 + i), Op: raft.OpSet, Key: fmt.Sprintf("k%d", i%5), Value: raft.Value(fmt.Sprint(i))})
+		if i%3 == 0 {
+			apply(s, raft.Command{Op: raft.OpDel, Key: fmt.Sprintf("k%d", i%4)})
+		}
+		st := snapshotState{Data: s.data, Clock: s.clock, Expired: slices.Sorted(maps.Keys(s.expired))}
+		for _, c := range slices.Sorted(maps.Keys(s.sessions)) {
+			ss := s.sessions[c]
+			st.Sessions = append(st.Sessions, sessionState{Client: c, Seq: ss.seq, Status: ss.resp.Status, Result: ss.resp.Result, Err: ss.resp.Err, Last: ss.last})
+		}
+		want, err := json.Marshal(st)
+		require.NoError(t, err)
+		snaps, wants = append(snaps, s.Snapshot()), append(wants, string(want))
+	}
+	for i := range snaps {
+		require.Equal(t, wants[i], string(snaps[i]), "snapshot %d", i)
+	}
 }

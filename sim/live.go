@@ -91,14 +91,22 @@ func (m *liveMemo) fresh(s *Sim) bool {
 }
 
 // note keeps what the answer just computed depends on. The configurations
-// are copied: a node may change its own in place.
+// are copied: a node may change its own in place. The copies go into the
+// arrays of the last note's, which nothing else holds.
 func (m *liveMemo) note(s *Sim) {
-	m.valid, m.net, m.servers = true, s.net.version, m.servers[:0]
-	for _, id := range s.ids {
+	m.valid, m.net = true, s.net.version
+	for i, id := range s.ids {
 		in := s.liveInputOf(s.servers[id])
+		if i < len(m.servers) {
+			k := &m.servers[i]
+			in.voters, in.outgo = append(k.voters[:0], in.voters...), append(k.outgo[:0], in.outgo...)
+			*k = in
+			continue
+		}
 		in.voters, in.outgo = slices.Clone(in.voters), slices.Clone(in.outgo)
 		m.servers = append(m.servers, in)
 	}
+	m.servers = m.servers[:len(s.ids)]
 }
 
 // liveGroups computes LiveGroups.
