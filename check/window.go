@@ -84,8 +84,7 @@ type keyHistory struct {
 	key     string
 	all     []Operation
 	idx     []int32
-	windows [][2]int  // [start, end) of each window in idx
-	scratch *qScratch // quickSearch's, shared by the keys of a history
+	windows [][2]int // [start, end) of each window in idx
 }
 
 // byKey splits a history by key, in key order (a fixed order keeps the
@@ -110,9 +109,7 @@ func byKey(ops []Operation) []*keyHistory {
 		h.idx = append(h.idx, int32(i))
 	}
 	slices.SortFunc(keys, func(a, b *keyHistory) int { return cmp.Compare(a.key, b.key) })
-	scratch := &qScratch{}
 	for _, h := range keys {
-		h.scratch = scratch
 		h.idx = slices.Clip(h.idx)
 		slices.SortStableFunc(h.idx, func(a, b int32) int { return cmp.Compare(ops[a].Call, ops[b].Call) })
 		h.windows = h.cut()
@@ -255,10 +252,9 @@ func search(ops []porcupine.Operation, start kstate, steps int, verbose bool) (V
 // without running it. Ties of calls, whose order porcupine's sort leaves
 // open, always go to porcupine.
 
-// witnesses turns the call order witness off, and quick porcupine's
-// search in place of quickSearch, for the tests that compare through
-// with porcupine alone.
-var witnesses, quick = true, true
+// witnesses turns the call order witness off, for the tests that compare
+// through with porcupine alone.
+var witnesses = true
 
 // inCallOrder says whether window w, from state start, was called at
 // strictly increasing times and the model accepts each of its operations
@@ -495,11 +491,6 @@ func (h *keyHistory) through(w [2]int, states []kstate, last bool, b Budget) (ne
 	n := w[1] - w[0]
 	var ops []porcupine.Operation // converted for the first search
 	decide := func(s kstate, end *kstate) Verdict {
-		if quick {
-			if v, ok := h.quickSearch(w, end, s, b.Steps); ok {
-				return v
-			}
-		}
 		if ops == nil {
 			ops = h.conv(w)
 		}
