@@ -136,10 +136,17 @@ func (s *Sim) drop(m *raft.Message, why string) {
 	}
 }
 
-// deliver hands the message of a delivery event to its receiver.
+// deliver hands the message of a delivery event to its receiver, and then
+// frees its slot. (Not by defer, which costs a tenth of a delivery: a
+// panic on the way, which the shell turns into an error, leaves one slot
+// unused.)
 func (s *Sim) deliver(slot uint64) {
 	m := s.pool.get(slot)
-	defer s.pool.free(slot)
+	s.deliverMsg(m, slot)
+	s.pool.free(slot)
+}
+
+func (s *Sim) deliverMsg(m *raft.Message, slot uint64) {
 	if why := s.blocked(m.From, m.To); why != "" {
 		// The network changed while the message was in flight.
 		s.drop(m, why)
