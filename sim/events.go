@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"cmp"
 	"math/bits"
+	"slices"
 	"time"
 
 	"raftsim/raft"
@@ -45,29 +47,54 @@ func (e *event) before(o *event) bool {
 	return e.seq < o.seq
 }
 
-// eventQueue holds the events to come, ordered by (at, seq). It is a
-// radix heap, not a binary or 4-ary one: the simulation's clock never goes
-// back, so every event pushed is at or after the last one taken out, and
-// an event can sit in the bucket of the highest bit in which its time
-// differs from that last time. Pushing is an append; taking the earliest
-// out is a scan of bucket 0 (the events at the last time, usually one),
-// and when that is empty, the smallest non-empty bucket is spread over
-// the buckets below it. Each event moves down a few times in its life
-// instead of being sifted past log(n) others at each push and pop
-// (BenchmarkEventQueue). Events are small values (32 bytes, no pointers)
-// so that nothing is allocated once the buckets have grown and the garbage
-// collector never scans them. An event at a time before the last one taken
-// out (the clock was moved by hand, or peek looked past the end of a Run)
-// is rare: the buckets are then spread again from it.
+// eventQueue holds the events to come, ordered by (at, seq). It has two
+// forms, for the two sizes it lives at.
+//
+// Small (up to sortedMax events: a 5-server cluster idle holds 5-16, under
+// load some 15-45), it is a slice sorted latest first. Taking the earliest
+// out shortens it by one; pushing slides the new event down past those due
+// before it. Most events pushed are messages, due in a few milliseconds,
+// ahead of the timers of the next heartbeat and election: they slide past
+// the few other messages in flight, and an event costs a handful of
+// comparisons and moves of 32 bytes, where a heap sifts past log(n)
+// others at each push and pop and a radix heap spreads its buckets
+// (BenchmarkEventQueue, BenchmarkClock).
+//
+// Large (a cluster of a thousand servers keeps a timer for each), it is a
+// radix heap: the simulation's clock never goes back, so every event
+// pushed is at or after the last one taken out, and an event can sit in
+// the bucket of the highest bit in which its time differs from that last
+// time. Pushing is an append; taking the earliest out is a scan of bucket
+// 0 (the events at the last time, usually one), and when that is empty,
+// the smallest non-empty bucket is spread over the buckets below it. Each
+// event moves down a few times in its life instead of being sifted past
+// log(n) others at each push and pop. An event at a time before the last
+// one taken out (the clock was moved by hand, or peek looked past the end
+// of a Run) is rare: the buckets are then spread again from it.
+//
+// The queue turns large when a push would pass sortedMax and small again
+// when it falls to sortedMin, far enough apart that a queue hovering near
+// one bound does not turn back and forth. Events
+// are small values (32 bytes, no pointers) so that nothing is allocated
+// once the slices have grown and the garbage collector never scans them.
 type eventQueue struct {
+	// sorted holds the events, latest first, while big is false.
+	sorted []event
+	big    bool
 	// buckets[b] holds the events whose time first differs from last in
-	// bit b-1; buckets[0] those at last itself.
+	// bit b-1; buckets[0] those at last itself (while big).
 	buckets [65][]event
 	used    uint64 // bit b set: buckets[b] is not empty (b < 64)
 	last    uint64 // no event is earlier; times are taken as unsigned
 	n       int
 	seq     uint64
 }
+
+// The sizes at which the queue changes form (see eventQueue).
+const (
+	sortedMax = 64
+	sortedMin = 16
+)
 
 // Len returns the number of queued events.
 func (q *eventQueue) Len() int { return q.n }
@@ -88,11 +115,57 @@ func (q *eventQueue) put(e event) {
 func (q *eventQueue) push(e event) {
 	q.seq++
 	e.seq = q.seq
+	q.n++
+	if !q.big {
+		if len(q.sorted) < sortedMax {
+			q.insert(e)
+			return
+		}
+		q.grow()
+	}
 	if uint64(e.at) < q.last {
 		q.rebase(uint64(e.at))
 	}
 	q.put(e)
-	q.n++
+}
+
+// insert adds e to the sorted slice. Its sequence number is the highest
+// queued, so it goes after every event at its time or before: it slides
+// down past those alone.
+func (q *eventQueue) insert(e event) {
+	h := append(q.sorted, e)
+	j := len(h) - 1
+	for j > 0 && h[j-1].at <= e.at {
+		h[j] = h[j-1]
+		j--
+	}
+	h[j] = e
+	q.sorted = h
+}
+
+// grow turns the queue large: the sorted events go into the buckets,
+// from the earliest.
+func (q *eventQueue) grow() {
+	q.big = true
+	q.used = 0
+	if k := len(q.sorted); k > 0 {
+		q.last = uint64(q.sorted[k-1].at)
+	}
+	for _, e := range q.sorted {
+		q.put(e)
+	}
+	q.sorted = q.sorted[:0]
+}
+
+// shrink turns the queue small: every event goes into the sorted slice.
+func (q *eventQueue) shrink() {
+	h := q.sorted[:0]
+	for b := range q.buckets {
+		h = append(h, q.buckets[b]...)
+		q.buckets[b] = q.buckets[b][:0]
+	}
+	slices.SortFunc(h, func(a, b event) int { return cmp.Or(cmp.Compare(b.at, a.at), cmp.Compare(b.seq, a.seq)) })
+	q.sorted, q.used, q.big = h, 0, false
 }
 
 // rebase spreads every event over the buckets again, from last.
@@ -110,8 +183,8 @@ func (q *eventQueue) rebase(last uint64) {
 
 // settle makes bucket 0 hold the earliest events: if it is empty, last
 // moves to the earliest time of the smallest non-empty bucket, whose
-// events then spread over the buckets below it. The queue must not be
-// empty.
+// events then spread over the buckets below it. The queue must be large
+// and not empty.
 func (q *eventQueue) settle() {
 	if q.used&1 != 0 {
 		return
@@ -151,14 +224,31 @@ func (q *eventQueue) first() int {
 // peek returns the earliest event without removing it. The queue must not
 // be empty. The pointer is valid until the next push or pop.
 func (q *eventQueue) peek() *event {
+	if !q.big {
+		return &q.sorted[len(q.sorted)-1]
+	}
 	q.settle()
 	return &q.buckets[0][q.first()]
 }
 
 // pop removes and returns the earliest event. The queue must not be empty.
 func (q *eventQueue) pop() event {
+	if !q.big {
+		return q.popSorted()
+	}
 	q.settle()
-	return q.take(0, q.first())
+	e := q.take(0, q.first())
+	q.taken()
+	return e
+}
+
+// popSorted removes and returns the earliest event of a small queue.
+func (q *eventQueue) popSorted() event {
+	k := len(q.sorted) - 1
+	e := q.sorted[k]
+	q.sorted = q.sorted[:k]
+	q.n--
+	return e
 }
 
 // popUntil removes and returns the earliest event if there is one at or
@@ -168,15 +258,23 @@ func (q *eventQueue) popUntil(end time.Duration) (event, bool) {
 	if q.n == 0 {
 		return event{}, false
 	}
+	if !q.big {
+		if q.sorted[len(q.sorted)-1].at > end {
+			return event{}, false
+		}
+		return q.popSorted(), true
+	}
 	q.settle()
 	k := q.first()
 	if q.buckets[0][k].at > end {
 		return event{}, false
 	}
-	return q.take(0, k), true
+	e := q.take(0, k)
+	q.taken()
+	return e, true
 }
 
-// take removes event k of bucket b and returns it.
+// take removes event k of bucket b of a large queue and returns it.
 func (q *eventQueue) take(b, k int) event {
 	src := q.buckets[b]
 	e := src[k]
@@ -190,9 +288,21 @@ func (q *eventQueue) take(b, k int) event {
 	return e
 }
 
+// taken turns a large queue small if it has fallen to sortedMin events.
+func (q *eventQueue) taken() {
+	if q.n <= sortedMin {
+		q.shrink()
+	}
+}
+
 // all yields every queued event, in no particular order; the loop must not
 // push or pop.
 func (q *eventQueue) all(yield func(*event) bool) {
+	for k := range q.sorted {
+		if !yield(&q.sorted[k]) {
+			return
+		}
+	}
 	for b := range q.buckets {
 		for k := range q.buckets[b] {
 			if !yield(&q.buckets[b][k]) {
@@ -205,10 +315,19 @@ func (q *eventQueue) all(yield func(*event) bool) {
 // removeSeq takes the event with sequence number seq out of the queue
 // and returns it, if it is there.
 func (q *eventQueue) removeSeq(seq uint64) (event, bool) {
+	for k := range q.sorted {
+		if e := q.sorted[k]; e.seq == seq {
+			q.sorted = slices.Delete(q.sorted, k, k+1)
+			q.n--
+			return e, true
+		}
+	}
 	for b := range q.buckets {
 		for k := range q.buckets[b] {
 			if q.buckets[b][k].seq == seq {
-				return q.take(b, k), true
+				e := q.take(b, k)
+				q.taken()
+				return e, true
 			}
 		}
 	}

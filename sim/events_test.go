@@ -56,16 +56,24 @@ func TestEventQueueEqualTimesPopInPushOrder(t *testing.T) {
 // TestEventQueueMatchesASortedList plays random pushes, peeks, pops and
 // removals, with times now and then before the last one taken out (the
 // queue spreads its buckets again), against a list kept sorted by (at,
-// seq): every event must come out exactly as from the list.
+// seq): every event must come out exactly as from the list. The queue
+// fills up to 300 events and drains again and again, so that it changes
+// form (sortedMax, sortedMin) both ways many times.
 func TestEventQueueMatchesASortedList(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	var q eventQueue
 	var ref []event
 	seq := uint64(0)
 	now := time.Duration(1 << 40)
+	forms := 0
 	for step := range 100000 {
+		pushes := 5 // of 10: the queue fills
+		if step/2000%2 == 1 {
+			pushes = 2 // it drains
+		}
+		big := q.big
 		switch k := r.IntN(10); {
-		case (k < 5 || len(ref) == 0) && len(ref) < 300:
+		case (k < pushes || len(ref) == 0) && len(ref) < 300:
 			at := now + time.Duration(r.Int64N(1<<uint(r.IntN(40))))
 			if r.IntN(50) == 0 {
 				at = now - time.Duration(r.Int64N(1<<30)) // behind the clock
@@ -104,7 +112,11 @@ func TestEventQueueMatchesASortedList(t *testing.T) {
 			now = e.at
 		}
 		require.Equal(t, len(ref), q.Len())
+		if q.big != big {
+			forms++
+		}
 	}
+	assert.Greater(t, forms, 40, "changes of form")
 }
 
 func TestEventQueueInterleavedPushPop(t *testing.T) {
