@@ -47,16 +47,91 @@ type FaultEvent struct {
 // workload is the state of this file and load.go, hung off Sim: the
 // client history, the faults seen, and the running load.
 type workload struct {
-	history []HistoryOp
+	history opLog
 	// dropped counts the operations dropped from the front of history to
 	// keep it under Options.HistoryLimit (oldest first, answered ones only):
-	// history[i] is operation dropped+i of the run.
+	// history.at(i) is operation dropped+i of the run.
 	dropped int
 	open    int // operations not Done
 	faults  []FaultEvent
 	load    *loadRun
 	rnd     *rand.Rand // the "load" stream, made on first use
 	loadGen uint64     // the generation of the latest open-loop load
+}
+
+// opBlock is how many operations one block of the history holds (150 kB).
+const opBlock = 1024
+
+// opLog is the history: operations in blocks of opBlock, filled in turn,
+// so that it grows without copying what it holds (as a slice doubling
+// would: an hour of a 50/s load, 180,000 operations, 27 MB, then
+// allocated, copied and paged in 80 MB on the way, a few per cent of the
+// run) and drops its front by releasing blocks. The first block grows
+// by doubling, so that a short run's history stays small.
+type opLog struct {
+	blocks [][]HistoryOp // each holds up to opBlock operations; those past the last one in use are spares, empty
+	off    int           // blocks[0][off] is the oldest operation held
+	n      int           // operations held
+}
+
+// len returns how many operations the log holds.
+func (l *opLog) len() int { return l.n }
+
+// at returns operation i of those held (0: the oldest).
+func (l *opLog) at(i int) *HistoryOp {
+	i += l.off
+	return &l.blocks[i/opBlock][i%opBlock]
+}
+
+// add appends op.
+func (l *opLog) add(op HistoryOp) {
+	b := (l.off + l.n) / opBlock
+	if b == len(l.blocks) {
+		size := opBlock
+		if b == 0 {
+			size = 64
+		}
+		l.blocks = append(l.blocks, make([]HistoryOp, 0, size))
+	}
+	blk := l.blocks[b]
+	if len(blk) == cap(blk) {
+		blk = slices.Grow(blk, min(max(len(blk), 64), opBlock-len(blk)))
+	}
+	l.blocks[b] = append(blk, op)
+	l.n++
+}
+
+// drop removes the oldest k operations held.
+func (l *opLog) drop(k int) {
+	for i := range k {
+		*l.at(i) = HistoryOp{} // let go of its strings
+	}
+	l.off += k
+	l.n -= k
+	if b := l.off / opBlock; b > 0 {
+		// Move the blocks down, and keep the emptied ones at the end
+		// as spares.
+		freed := make([][]HistoryOp, b)
+		for j, blk := range l.blocks[:b] {
+			freed[j] = blk[:0]
+		}
+		copy(l.blocks, l.blocks[b:])
+		copy(l.blocks[len(l.blocks)-b:], freed)
+		l.off -= b * opBlock
+	}
+}
+
+// appendTo appends the operations held from i on to dst.
+func (l *opLog) appendTo(dst []HistoryOp, i int) []HistoryOp {
+	dst = slices.Grow(dst, l.n-i)
+	for i < l.n {
+		j := i + l.off
+		blk := l.blocks[j/opBlock][j%opBlock:]
+		blk = blk[:min(len(blk), l.n-i)]
+		dst = append(dst, blk...)
+		i += len(blk)
+	}
+	return dst
 }
 
 // recordCall opens c's history entry for the request it is starting. It
@@ -67,29 +142,15 @@ func (s *Sim) recordCall(c *client) {
 		return
 	}
 	w := &s.work
-	lim := s.opts.HistoryLimit
-	if lim > 0 && len(w.history) >= lim+lim/4 {
+	if lim := s.opts.HistoryLimit; lim > 0 && w.history.len() >= lim+lim/4 {
 		w.trim(lim)
 	}
-	if len(w.history) == cap(w.history) {
-		// Double it (up to the size trim keeps it at), not by append,
-		// which grows a slice this long by a quarter at a time: an hour
-		// of a 50/s load (180,000 operations, 30 MB) then allocated and
-		// copied 150 MB on the way.
-		n := max(256, len(w.history))
-		if lim > 0 {
-			n = min(n, lim+lim/4-len(w.history))
-		}
-		if n > 0 {
-			w.history = slices.Grow(w.history, n)
-		}
-	}
-	w.history = append(w.history, HistoryOp{
+	w.history.add(HistoryOp{
 		Client: c.id, Seq: c.cmd.Seq, Op: c.cmd.Op, Key: c.cmd.Key, Value: c.cmd.Value, Old: c.cmd.Old,
 		ReadOnly: c.cmd.ReadOnly, Call: s.now, Shell: c == s.shell, Server: raft.None,
 	})
 	w.open++
-	c.hist = w.dropped + len(w.history)
+	c.hist = w.dropped + w.history.len()
 }
 
 // DefaultHistoryLimit is the Options.HistoryLimit of a simulation that
@@ -100,29 +161,26 @@ func (s *Sim) recordCall(c *client) {
 const DefaultHistoryLimit = 750_000
 
 // trim drops the oldest answered operations until at most lim are left
-// (an operation still open, and those after it, stay). It moves the kept
-// ones down in place: the array, a quarter larger than lim, is never
-// copied or grown again, so the history's memory stays put.
+// (an operation still open, and those after it, stay). The blocks it
+// empties are reused: the history's memory stays put.
 func (w *workload) trim(lim int) {
 	k := 0
-	for k < len(w.history)-lim && w.history[k].Done {
+	for k < w.history.len()-lim && w.history.at(k).Done {
 		k++
 	}
 	if k == 0 {
 		return
 	}
-	n := copy(w.history, w.history[k:])
-	clear(w.history[n:])
-	w.history = w.history[:n]
+	w.history.drop(k)
 	w.dropped += k
 }
 
 // op returns operation i of the run (0-based), or nil if it was dropped.
 func (w *workload) op(i int) *HistoryOp {
-	if i < w.dropped || i-w.dropped >= len(w.history) {
+	if i < w.dropped || i-w.dropped >= w.history.len() {
 		return nil
 	}
-	return &w.history[i-w.dropped]
+	return w.history.at(i - w.dropped)
 }
 
 // HistoryDropped returns how many of the oldest operations the history
@@ -163,17 +221,17 @@ func (s *Sim) noteFault(kind EventKind, id raft.NodeID, desc string) {
 // History returns the recorded client operations, oldest call first. The
 // slice is a copy.
 func (s *Sim) History() []HistoryOp {
-	return append([]HistoryOp(nil), s.work.history...)
+	return s.work.history.appendTo(nil, 0)
 }
 
 // HistoryTail returns the last n recorded operations (all if n <= 0) and
 // how many there are in all.
 func (s *Sim) HistoryTail(n int) ([]HistoryOp, int) {
-	h := s.work.history
-	if n > 0 && n < len(h) {
-		h = h[len(h)-n:]
+	h, from := &s.work.history, 0
+	if n > 0 && n < h.len() {
+		from = h.len() - n
 	}
-	return append([]HistoryOp(nil), h...), s.work.dropped + len(s.work.history)
+	return h.appendTo(nil, from), s.work.dropped + h.len()
 }
 
 // Faults returns the crashes, restarts and network changes so far.
@@ -195,8 +253,8 @@ func (s *Sim) WaitQuiet(bound time.Duration) (ok bool, why string) {
 		return false, "no servers"
 	}
 	var open []int // operations of the run (work.op), not positions: the history may drop its front meanwhile
-	for i := range s.work.history {
-		if !s.work.history[i].Done {
+	for i := range s.work.history.len() {
+		if !s.work.history.at(i).Done {
 			open = append(open, s.work.dropped+i)
 		}
 	}

@@ -51,5 +51,5 @@ func (s *Sim) Linearizable() (check.Result, error) {
 	if d := s.work.dropped; d > 0 {
 		return check.Result{}, fmt.Errorf("the history no longer holds its oldest %d operations (it keeps the newest %d, to bound memory): linearizability of what is left cannot be decided", d, s.opts.HistoryLimit)
 	}
-	return check.Linearizable(CheckOperations(s.work.history), check.DefaultBudget)
+	return check.Linearizable(CheckOperations(s.History()), check.DefaultBudget)
 }

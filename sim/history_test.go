@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -108,4 +109,30 @@ func TestFaultsAreRecorded(t *testing.T) {
 	assert.Equal(t, FaultEvent{Time: faults[0].Time, Kind: EvCrash, Node: f}, faults[0])
 	assert.Equal(t, EvPartition, faults[2].Kind)
 	assert.Equal(t, "heal", faults[4].Desc)
+}
+
+// The history's blocks hold what a plain slice would: operations added
+// and dropped from the front in any order, across blocks and their reuse.
+func TestOpLogIsASlice(t *testing.T) {
+	var l opLog
+	var want []HistoryOp
+	rnd := rand.New(rand.NewPCG(1, 2))
+	seq := uint64(0)
+	for range 20000 {
+		if k := min(rnd.IntN(20), len(want)); rnd.IntN(20) == 0 {
+			l.drop(k)
+			want = want[k:]
+		} else {
+			seq++
+			l.add(HistoryOp{Seq: seq, Key: "k"})
+			want = append(want, HistoryOp{Seq: seq, Key: "k"})
+		}
+		require.Equal(t, len(want), l.len())
+		if len(want) > 0 {
+			i := rnd.IntN(len(want))
+			require.Equal(t, want[i], *l.at(i))
+		}
+	}
+	require.Equal(t, want, l.appendTo(nil, 0))
+	require.Equal(t, want[len(want)/3:], l.appendTo(nil, len(want)/3))
 }
