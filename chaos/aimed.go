@@ -38,7 +38,7 @@ func (g *gen) bounce() {
 	stop := min(g.now()+300*time.Millisecond, g.end)
 	var settled time.Duration // when a leader was first seen, or 0
 	for g.now() < stop && g.healthy() {
-		g.line(KindRun, "run 1ms")
+		g.x.runFor(time.Millisecond)
 		if v, ok := w.voterToBounce(); ok {
 			g.crashFor(v, 0)
 			return
@@ -157,7 +157,7 @@ func (g *gen) infant() {
 	g.crashFor(l, g.duration(100*time.Millisecond, 1500*time.Millisecond))
 	stop := min(g.now()+600*time.Millisecond, g.end)
 	for g.now() < stop && g.healthy() {
-		g.line(KindRun, "run 1ms")
+		g.x.runFor(time.Millisecond)
 		nl, ok := g.leader()
 		if !ok {
 			continue

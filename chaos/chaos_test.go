@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -272,5 +273,42 @@ func TestRunDurationReadsWhatTimeDoes(t *testing.T) {
 		if wantOK {
 			assert.Equal(t, want, got, text)
 		}
+	}
+}
+
+// TestRunForIsARunLine checks that runFor, which leaves the text of the
+// run it records to be written later, records and runs what exec of the
+// same run line does: folded into the run before it, cut short where the
+// generator stops at a violation, and written when another line follows.
+func TestRunForIsARunLine(t *testing.T) {
+	steps := []struct {
+		text string
+		run  time.Duration // > 0: a run of that long
+	}{
+		{"seed 7", 0}, {"startServers 3", 0}, {"", 500 * time.Millisecond}, {"", time.Millisecond}, {"", 7 * time.Millisecond},
+		{"crash 1", 0}, {"", 3 * time.Second}, {"restart 1", 0}, {"", 10 * time.Millisecond}, {"", 10 * time.Millisecond},
+		{"partition 1 | 2,3", 0}, {"", 5 * time.Second}, {"", time.Millisecond}, {"heal", 0}, {"", time.Second},
+	}
+	var scripts []Script
+	for _, lazy := range []bool{false, true} {
+		x := newExecutor(7)
+		x.inject = true
+		for _, st := range steps {
+			switch {
+			case st.run == 0:
+				x.exec(Line{Text: st.text, Kind: KindFault})
+			case lazy:
+				x.runFor(st.run)
+			default:
+				x.exec(Line{Text: runLine(st.run), Kind: KindRun})
+			}
+		}
+		scripts = append(scripts, x.script())
+	}
+	if !reflect.DeepEqual(scripts[0], scripts[1]) {
+		t.Fatalf("exec of run lines gives\n%s\nrunFor gives\n%s", scripts[0].Text(), scripts[1].Text())
+	}
+	if n := len(scripts[1].Lines); n < 6 || scripts[1].Lines[n-1].Text == "" {
+		t.Fatalf("script too short, or its last run unwritten: %q", scripts[1].Text())
 	}
 }

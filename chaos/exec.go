@@ -43,8 +43,14 @@ type executor struct {
 	inject bool
 	note   string // the last KindNote line, for the detail of its check
 	// lastRun is the duration of the script's last line while it is a
-	// run (0 otherwise): record folds the next run into it.
+	// run (0 otherwise): record folds the next run into it. stale says
+	// that line's text is not written yet: it is runLine(lastRun), written
+	// when another line follows or the script is read (script). The
+	// generator steps the clock hundreds of times a seed (runFor, often
+	// by 1ms), most of them folded, and writing and parsing the text of
+	// each step cost two formats, a parse and two allocations.
 	lastRun time.Duration
+	stale   bool
 }
 
 func newExecutor(seed uint64) *executor {
@@ -56,6 +62,20 @@ func newExecutor(seed uint64) *executor {
 // failed says whether a line has failed yet.
 func (x *executor) failed() bool { return x.out.Line >= 0 }
 
+// script returns the script as run so far.
+func (x *executor) script() Script {
+	x.flush()
+	return x.sc
+}
+
+// flush writes the text of the last line if it is stale.
+func (x *executor) flush() {
+	if x.stale {
+		x.sc.Lines[len(x.sc.Lines)-1].Text = runLine(x.lastRun)
+		x.stale = false
+	}
+}
+
 // exec records l (giving it an ID if it has none), runs it and judges it.
 func (x *executor) exec(l Line) render.Result {
 	if l.ID == 0 {
@@ -65,7 +85,20 @@ func (x *executor) exec(l Line) render.Result {
 		x.nextID = l.ID
 	}
 	d, isRun := runDuration(l.Text)
-	isRun = isRun && l.Kind == KindRun
+	return x.execParsed(l, d, isRun && l.Kind == KindRun)
+}
+
+// runFor is exec of the line runLine(d) (d > 0), which it leaves to be
+// written when it is read (stale).
+func (x *executor) runFor(d time.Duration) {
+	x.nextID++
+	x.execParsed(Line{Kind: KindRun, ID: x.nextID}, d, true)
+}
+
+// execParsed is exec of l, which has its ID, with what runDuration found
+// in its text (isRun: l is a KindRun line of d; its text may be empty,
+// for runLine(d)).
+func (x *executor) execParsed(l Line, d time.Duration, isRun bool) render.Result {
 	if !x.record(l, d, isRun) || (x.stopAtFailure && x.failed()) {
 		if l.Kind == KindNote {
 			x.note = strings.TrimPrefix(l.Text, "# ")
@@ -146,11 +179,10 @@ func (x *executor) run(d time.Duration) render.Result {
 		// The run is the last line (record wrote it, or folded it in).
 		n := len(x.sc.Lines)
 		if left := x.lastRun - (d - ran); left > 0 {
-			x.sc.Lines[n-1].Text = runLine(left)
-			x.lastRun = left
+			x.lastRun, x.stale = left, true
 		} else {
 			x.sc.Lines = x.sc.Lines[:n-1]
-			x.lastRun = 0 // the line before a run is never one: it would have been folded
+			x.lastRun, x.stale = 0, false // the line before a run is never one: it would have been folded
 		}
 	}
 	// No Value: nobody reads what exec returns for a run, and boxing one
@@ -164,17 +196,20 @@ func (x *executor) run(d time.Duration) render.Result {
 // short steps would otherwise bloat the replay.
 //
 // d and isRun are what runDuration found in l, for a KindRun line; the
-// last line's duration is kept (lastRun), not read back from its text.
+// last line's duration is kept (lastRun), not read back from its text,
+// and a fold leaves the text to be written (stale), as does a run line
+// without text (runFor).
 func (x *executor) record(l Line, d time.Duration, isRun bool) bool {
 	if n := len(x.sc.Lines); n > 0 && isRun && x.lastRun > 0 {
 		x.lastRun += d
-		x.sc.Lines[n-1].Text = runLine(x.lastRun)
+		x.stale = true
 		return true
 	}
+	x.flush()
 	x.sc.Lines = append(x.sc.Lines, l)
 	x.lastRun = 0
 	if isRun {
-		x.lastRun = d
+		x.lastRun, x.stale = d, l.Text == ""
 	}
 	return l.Kind != KindHeader && l.Kind != KindNote
 }
@@ -223,5 +258,5 @@ func replay(sc Script) (Script, Outcome) {
 	for _, l := range sc.Lines {
 		x.exec(l)
 	}
-	return x.sc, x.out
+	return x.script(), x.out
 }

@@ -127,7 +127,7 @@ func generateTuned(cfg Config, seed uint64, skip map[int]bool, tune func(*weight
 	if g.driftBeyond {
 		g.x.out = expectedAfterDrift(g.x.out, g.bound)
 	}
-	return g.x.sc, g.x.out, k
+	return g.x.script(), g.x.out, k
 }
 
 func (g *gen) now() time.Duration { return g.x.s.Sim().Now() }
@@ -243,6 +243,7 @@ func (g *gen) setup(seed uint64) {
 func (g *gen) line(k LineKind, text string) Line {
 	l := Line{Text: text, Kind: k}
 	g.x.exec(l)
+	g.x.flush()
 	return g.x.sc.Lines[len(g.x.sc.Lines)-1]
 }
 
@@ -263,7 +264,7 @@ func (g *gen) later(at time.Duration, l Line) {
 // ahead).
 func (g *gen) runTo(t time.Duration) {
 	if d := (t - g.now()).Truncate(time.Millisecond); d > 0 {
-		g.line(KindRun, runLine(d))
+		g.x.runFor(d)
 	}
 }
 

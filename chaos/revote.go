@@ -63,7 +63,7 @@ func (g *gen) revote() {
 	g.crashFor(l, 0)
 	win, term := raft.None, uint64(0)
 	for deadline := g.now() + time.Second; g.now() < deadline && g.healthy(); {
-		g.line(KindRun, "run 1ms")
+		g.x.runFor(time.Millisecond)
 		if nl, ok := g.leader(); ok {
 			win, term = nl, w.term[nl]
 			break

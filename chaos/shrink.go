@@ -196,7 +196,7 @@ func (sh *shrinker) timed(sc Script) (Script, Outcome, []time.Duration, *sim.Sim
 		ends = ends[:len(x.sc.Lines)]
 		ends[len(ends)-1] = x.s.Sim().Now()
 	}
-	return x.sc, x.out, ends, x.s.Sim()
+	return x.script(), x.out, ends, x.s.Sim()
 }
 
 // cutAt is the cut of run: sc as executed, with the time at the end of
