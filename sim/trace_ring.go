@@ -92,7 +92,7 @@ const traceBlock = 4096
 type blockRing[T any] struct {
 	cap    int
 	blocks [][]T
-	next   int    // where the next value goes
+	next   int    // where the next value goes (cap: at 0, once put wraps it)
 	n      uint64 // values ever put
 	// cur is the block that next is in, and next is at cur[off] (cur is
 	// nil when next is at a block not reached yet): put takes its slot
@@ -111,16 +111,19 @@ func (r *blockRing[T]) put() (*T, int) {
 	}
 	p, i := &r.cur[r.off], r.next
 	r.off++
-	if r.next++; r.next == r.cap {
-		r.next, r.cur, r.off = 0, nil, 0
-	}
+	r.next++
 	r.n++
 	return p, i
 }
 
 // nextBlock points cur at the block next is in, allocating it when the
-// ring first reaches it.
+// ring first reaches it. It also wraps next round when it reaches cap
+// (the last value of the last block): put stays small enough to be
+// inlined.
 func (r *blockRing[T]) nextBlock() {
+	if r.next == r.cap {
+		r.next = 0
+	}
 	b := r.next / traceBlock
 	if b == len(r.blocks) {
 		r.blocks = append(r.blocks, make([]T, min(traceBlock, r.cap-b*traceBlock)))
@@ -136,7 +139,7 @@ func (r *blockRing[T]) at(i int) *T { return &r.blocks[uint(i)/traceBlock][uint(
 
 // oldest returns the index of the oldest value.
 func (r *blockRing[T]) oldest() int {
-	if r.n < uint64(r.cap) {
+	if r.n < uint64(r.cap) || r.next == r.cap {
 		return 0
 	}
 	return r.next

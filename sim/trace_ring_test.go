@@ -131,6 +131,28 @@ func TestTraceKeepsTheNewest(t *testing.T) {
 	require.Equal(t, TraceStats{Kept: 3, Dropped: 2, Cap: 3}, s.TraceStats())
 }
 
+// The ring is read right at every count of values put, across its
+// blocks and around its end (where put leaves next at cap until the
+// next value).
+func TestTraceRingAtEveryCount(t *testing.T) {
+	for _, capacity := range []int{1, 3, traceBlock, traceBlock + 5} {
+		s := New(Options{TraceCap: capacity})
+		for i := range 2*capacity + 3 {
+			s.now = time.Duration(i) * time.Millisecond
+			s.emitNet("heal")
+			require.Equal(t, s.ring.recs.n, s.sentRecord().num)
+			require.Equal(t, s.now, s.ring.event(s.ring.recs.at(int(s.sentRecord().idx))).Time)
+			if n := i + 1; n > 5 && n%capacity > 1 && n%traceBlock > 1 {
+				continue // the whole trace at the edges only
+			}
+			got := s.Trace()
+			require.Len(t, got, min(i+1, capacity))
+			require.Equal(t, s.now, got[len(got)-1].Time, "cap %d, %d values", capacity, i+1)
+			require.Equal(t, time.Duration(i+1-len(got))*time.Millisecond, got[0].Time, "cap %d, %d values", capacity, i+1)
+		}
+	}
+}
+
 // TestTraceIsWhatTheListenerSaw: the trace is recorded without anyone
 // asking, and it holds exactly the events a listener sees (disk events
 // through elections, client traffic, a crash, lost messages and a slow disk.
