@@ -135,7 +135,7 @@ func (n *Node) startReadRound() {
 	n.newRound()
 	n.serveReads()
 	if len(n.reads) > 0 {
-		n.heartbeat()
+		n.heartbeat(true)
 	}
 }
 

@@ -263,7 +263,7 @@ func (n *Node) becomeLeader() {
 	if !n.cfg.Rules.NoNoop {
 		n.appendEntry(Entry{Kind: EntryNoop})
 	}
-	n.heartbeat()
+	n.heartbeat(true)
 }
 
 // abandonLeadership answers every client still waiting on this former

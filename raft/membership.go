@@ -301,7 +301,7 @@ func (n *Node) configCommitted(e Entry) {
 	if !n.selfVoter {
 		// Tell the remaining members the new commit index before leaving,
 		// so that whoever wins next need not learn it from an election.
-		n.heartbeat()
+		n.heartbeat(true)
 		n.becomeFollower(n.term, None)
 	}
 }

@@ -55,9 +55,10 @@ type Node struct {
 	chunk         *SnapshotChunk
 	incoming      *incomingSnap
 
-	electionDeadline  time.Duration
+	electionDeadline time.Duration
+	// heartbeatDeadline is an interval after the leader's last heartbeat
+	// (beatDeadline).
 	heartbeatDeadline time.Duration
-	beatAll           bool // this heartbeat goes to every follower (Expire)
 	// lastLeaderContact is when a leader (of any term) was last heard
 	// from; at boot, an election timeout before it: not recently.
 	lastLeaderContact time.Duration
@@ -241,7 +242,7 @@ func (n *Node) Progress() (next, match map[NodeID]uint64) {
 func (n *Node) Deadline() time.Duration {
 	switch {
 	case n.role == Leader:
-		d := n.heartbeatDeadline
+		d := n.beatDeadline()
 		if c := n.catchup; c != nil && !c.ready && c.deadline < d {
 			d = c.deadline
 		}
@@ -296,15 +297,18 @@ func (n *Node) Ready() Ready {
 
 // Tick tells the node that virtual time is now; it acts on any deadline that
 // has passed.
-func (n *Node) Tick(now time.Duration) {
+func (n *Node) Tick(now time.Duration) { n.tick(now, false) }
+
+// tick is Tick; all makes a leader heartbeat every follower now (Expire).
+func (n *Node) tick(now time.Duration, all bool) {
 	n.now = now
 	switch n.role {
 	case Leader:
-		if now >= n.heartbeatDeadline {
+		if all || now >= n.beatDeadline() {
 			if n.checkQuorum() {
 				return
 			}
-			n.heartbeat()
+			n.heartbeat(all)
 		}
 		n.checkCatchup()
 		n.checkTransfer()
@@ -327,14 +331,10 @@ func (n *Node) Tick(now time.Duration) {
 // timer and does nothing, unless it is a voter that has not yet seen its
 // removal commit (mayCampaign).
 func (n *Node) Expire(now time.Duration) {
-	if n.role == Leader {
-		n.heartbeatDeadline = now
-		n.beatAll = true // every follower, none skipped (heartbeatDue)
-		defer func() { n.beatAll = false }()
-	} else {
+	if n.role != Leader {
 		n.electionDeadline = now
 	}
-	n.Tick(now)
+	n.tick(now, true)
 }
 
 // mayCampaign reports whether the node keeps an election timer: a voter

@@ -66,15 +66,16 @@ type progress struct {
 	// heartbeat interval has lost some.
 	lastProgress time.Duration
 	lastAck      time.Duration // last answer of any kind, for check-quorum
-	// lastApp is when the last AppendEntries left for the follower, and
-	// appCommit the commit index the follower may take from it: the
-	// leader's commit then, as far as the message's entries reach. A
-	// heartbeat skips a follower that got one lately carrying the
-	// current commit (heartbeatDue).
-	lastApp   time.Duration
-	appCommit uint64
-	readAck   uint64 // highest ReadSeq this peer echoed in the current term
-	voter     bool
+	// lastSent is when the leader last sent the follower anything that
+	// resets its election timer (AppendEntries, a snapshot chunk, a
+	// Heartbeat): its next heartbeat is due an interval later (§5.2).
+	// sentPrev and sentNext link the followers in the order of lastSent,
+	// least recent first (progressTable.sent).
+	lastSent           time.Duration
+	sentPrev, sentNext *progress
+	id                 NodeID
+	readAck            uint64 // highest ReadSeq this peer echoed in the current term
+	voter              bool
 
 	// In stateSnapshot: the snapshot being sent (the leader's when the
 	// transfer began: a newer one waits for the next transfer), the offset
@@ -145,10 +146,17 @@ func (pr *progress) busy(commit uint64) bool {
 // configuration's sorted ids, so that a pass over every voter (the commit
 // index, recountAbove) reads memory in order. Ids from denseIDs up, if
 // any, are kept in a map.
+//
+// The followers (every progress but the leader's own) are also linked in
+// the order the leader last sent them a message, least recent first, so
+// that the next heartbeat due is the head's, found without a pass over
+// them, and a send moves its follower to the tail in constant time.
 type progressTable struct {
 	dense []*progress // by id; nil where none
 	far   map[NodeID]*progress
 	n     int
+	// head and tail of the send order (sentPrev, sentNext).
+	head, tail *progress
 	// slab is where new progresses come from: a block of them, handed out
 	// in order and never moved.
 	slab []progress
@@ -196,9 +204,11 @@ func (t *progressTable) add(id NodeID, pr progress, hint int) *progress {
 
 // remove drops id's progress.
 func (t *progressTable) remove(id NodeID) {
-	if t.get(id) == nil {
+	pr := t.get(id)
+	if pr == nil {
 		return
 	}
+	t.unlink(pr)
 	t.n--
 	if uint(id) < uint(len(t.dense)) {
 		t.dense[id] = nil
@@ -212,3 +222,45 @@ func (t *progressTable) len() int { return t.n }
 
 // reset drops every progress (the node is no longer leader).
 func (t *progressTable) reset() { *t = progressTable{} }
+
+// sent records that a message left for pr's follower at now, and moves it
+// to the tail of the send order (linking it if it was not).
+func (t *progressTable) sent(pr *progress, now time.Duration) {
+	pr.lastSent = now
+	if t.tail == pr {
+		return
+	}
+	t.unlink(pr)
+	pr.sentPrev = t.tail
+	if t.tail != nil {
+		t.tail.sentNext = pr
+	} else {
+		t.head = pr
+	}
+	t.tail = pr
+}
+
+// unlink takes pr out of the send order, if it is in it.
+func (t *progressTable) unlink(pr *progress) {
+	if pr.sentPrev == nil && t.head != pr {
+		return // not linked
+	}
+	if pr.sentPrev != nil {
+		pr.sentPrev.sentNext = pr.sentNext
+	} else {
+		t.head = pr.sentNext
+	}
+	if pr.sentNext != nil {
+		pr.sentNext.sentPrev = pr.sentPrev
+	} else {
+		t.tail = pr.sentPrev
+	}
+	pr.sentPrev, pr.sentNext = nil, nil
+}
+
+// leastRecent returns the follower sent a message least recently, or nil
+// when there is none.
+func (t *progressTable) leastRecent() *progress { return t.head }
+
+// mostRecent returns the follower sent a message most recently, or nil.
+func (t *progressTable) mostRecent() *progress { return t.tail }

@@ -10,8 +10,12 @@ func (n *Node) addProgress(id NodeID, voter bool) {
 		pr.voter = pr.voter || voter
 		return
 	}
-	n.prs.add(id, progress{next: n.log.lastIndex() + 1, voter: voter, lastAck: n.now, lastProgress: n.now}, len(n.members)+len(n.learners)-n.prs.len())
+	pr := n.prs.add(id, progress{id: id, next: n.log.lastIndex() + 1, voter: voter, lastAck: n.now, lastProgress: n.now}, len(n.members)+len(n.learners)-n.prs.len())
 	if id != n.id {
+		// A follower joins the send order as if just sent to: it gets its
+		// first message now (a leader's first round, the entry that adds
+		// it) or an interval from now at the latest.
+		n.prs.sent(pr, n.now)
 		n.peers = append(n.peers, id)
 		slices.Sort(n.peers)
 	}
@@ -61,105 +65,139 @@ func (n *Node) StableTo(now time.Duration, index, term uint64) {
 	}
 }
 
-// heartbeat is the leader's periodic round (§5.2): a Heartbeat to every
-// peer, which confirms leadership for ReadIndex and carries the commit
-// index, but never the log. It also keeps replication going where answers
-// stopped: a probed follower gets its probe again, and a pipeline that made
-// no progress for a whole interval (lost messages or answers, a crash, a
-// cut) falls back to probing from matchIndex.
+// heartbeat sends heartbeats (§5.2), to every follower when all is set,
+// else to those due: Figure 2's leader repeats its heartbeat "during idle
+// periods to prevent election timeouts", so a follower is due when nothing
+// has left for it for a whole interval. Any message resets a follower's
+// election timer, so an AppendEntries or a snapshot chunk puts its next
+// heartbeat off by an interval (as RaftScope's heartbeatDue and LogCabin
+// do), and under load a follower that gets entries more often than once an
+// interval gets no heartbeat at all. However long or short its election
+// timeout, no follower hears nothing from a leader that can reach it for
+// longer than an interval plus the network's delay.
 //
-// A follower that an AppendEntries carrying the current commit index left
-// for lately gets no heartbeat (heartbeatDue), as in Ongaro's LogCabin,
-// where every AppendEntries pushes a peer's next heartbeat back: it has
-// just heard all a heartbeat would tell it.
-func (n *Node) heartbeat() {
-	n.heartbeatDeadline = n.now + n.cfg.HeartbeatInterval
-	if k := len(n.reads); n.cfg.LeaseRead || (k > 0 && n.reads[k-1].seq > n.readSeq) {
+// A follower due gets its heartbeat with every other follower due within
+// half an interval: the heartbeats of an idle cluster go out together, one
+// round every interval, and followers that entries spread apart fall back
+// into one round at their first heartbeat. The round is every follower:
+// after a leader takes office, for a ReadIndex round (dissertation §6.4: it
+// needs a majority's answer, and its heartbeat goes to every follower),
+// with lease reads (§6.4.1: every heartbeat is a round, whose answers renew
+// the lease from when it was sent, so it keeps its interval whatever
+// entries go out) and on the shell's timeout (Expire).
+//
+// The heartbeat also keeps replication going where answers stopped: a
+// probed follower gets its probe again, and a snapshot chunk unanswered for
+// an interval goes again (a pipeline that made no progress for an interval
+// falls back to probing on its next send, see stalled).
+func (n *Node) heartbeat(all bool) {
+	hb := n.cfg.HeartbeatInterval
+	n.heartbeatDeadline = n.now + hb
+	k := len(n.reads)
+	if n.cfg.LeaseRead || (k > 0 && n.reads[k-1].seq > n.readSeq) {
 		// Reads wait for a round not yet sent: this heartbeat is it. With
 		// lease reads every heartbeat is a round: each one a majority
 		// answers renews the lease from the time it was sent.
 		n.trimLeaseRounds()
 		n.newRound()
 	}
-	hb := n.cfg.HeartbeatInterval
-	for _, id := range n.peers {
-		pr := n.prs.get(id)
-		switch pr.state {
-		case stateProbe:
-			// A probe still unanswered a whole interval later: the next
-			// one goes without entries. A leader's first probes (nothing
-			// sent yet) carry its no-op at once.
-			pr.reprobe = pr.probeSent
-			pr.probeSent = false
-		case stateReplicate:
-			// Entries unacknowledged for a whole interval: a message or
-			// its answer was lost (or the follower is gone). Probe from
-			// match, whose answer says where the follower stands.
-			if len(pr.inflight) > 0 && n.now-pr.lastProgress >= hb {
-				pr.becomeProbe(pr.match + 1)
-				pr.reprobe = true
-			}
-		case stateSnapshot:
-			// A chunk unanswered for a whole interval was lost, or its
-			// answer was: send it again, or start over with a newer
-			// snapshot if there is one (the follower may have been down
-			// all along: no use sending it an old one first).
-			if pr.snapSent && n.now-pr.lastProgress >= hb {
-				pr.snapSent = false
-				if n.snap.Index > pr.snap.Index {
-					pr.becomeSnapshot(n.snap, n.now)
-				}
-			}
+	if all || k > 0 || n.cfg.LeaseRead {
+		for _, id := range n.peers {
+			n.beat(id, n.prs.get(id))
 		}
-		if !n.sendAppend(id, pr) && n.heartbeatDue(pr) {
-			n.sendHeartbeat(id, pr)
+		return
+	}
+	head := n.prs.leastRecent()
+	if head == nil || n.now-head.lastSent < hb {
+		return // nobody is due: this tick was check-quorum's (beatDeadline)
+	}
+	soon := n.now - hb/2
+	if n.prs.mostRecent().lastSent <= soon {
+		// Everyone is due within half an interval: one round, in the
+		// order of ids, as every round goes.
+		for _, id := range n.peers {
+			n.beat(id, n.prs.get(id))
 		}
+		return
+	}
+	// Each beat moves its follower to the tail, sent at now.
+	for pr := head; pr != nil && pr.lastSent <= soon; pr = n.prs.leastRecent() {
+		n.beat(pr.id, pr)
 	}
 }
 
-// heartbeatDue reports whether a follower the heartbeat sends nothing
-// else needs a Heartbeat (§5.2). It does not when all of these hold, for
-// then the heartbeat would tell it nothing new:
-//
-//   - it is replicating (probed followers and snapshot transfers got
-//     their message above);
-//   - an AppendEntries left for it less than heartbeatSkip ago: it
-//     resets the follower's election timer as a heartbeat does;
-//   - that message carried the leader's current commit index (and
-//     entries reaching it), so the follower learns the commit as fast as
-//     it would from the heartbeat: a write is visible on every server one
-//     message after it commits, as before;
-//   - no read waits for a round (dissertation §6.4: a ReadIndex round
-//     needs an answer from a majority, and its heartbeat goes to every
-//     follower; with lease reads every heartbeat is a round, §6.4.1, so
-//     none is skipped). A round heartbeat starts is for a read waiting.
-//
-// Check-quorum is unaffected: the answer to an AppendEntries counts as
-// the follower's acknowledgement as a heartbeat's does (ackRead). The
-// shell's timeout on a leader (Expire) heartbeats everyone.
-func (n *Node) heartbeatDue(pr *progress) bool {
-	return n.beatAll || pr.state != stateReplicate || len(n.reads) > 0 || n.cfg.LeaseRead ||
-		n.now-pr.lastApp >= n.heartbeatSkip() || pr.appCommit != n.commit
+// beatDeadline is when the leader's next heartbeat is due: an interval
+// after the follower least recently sent a message (heartbeat). Every
+// interval after the last heartbeat, the leader also checks that a quorum
+// still answers (check-quorum, §6.2), whether or not a follower is due;
+// with lease reads every interval is a round to everyone; a leader with
+// no followers ticks every interval too.
+func (n *Node) beatDeadline() time.Duration {
+	head := n.prs.leastRecent()
+	if head == nil || n.cfg.LeaseRead {
+		return n.heartbeatDeadline
+	}
+	d := head.lastSent + n.cfg.HeartbeatInterval
+	if n.cfg.CheckQuorum {
+		d = min(d, n.heartbeatDeadline)
+	}
+	return d
 }
 
-// heartbeatSkip bounds how lately an AppendEntries must have left for a
-// follower to be spared a heartbeat: half a heartbeat interval, and never
-// more than half the margin between the interval and the election
-// timeout. A skipped follower then hears from the leader at least every
-// interval plus that bound: at most 1.5 intervals, and never later than
-// halfway from the interval to the shortest election timeout, whatever
-// the two are set to (Config requires the interval shorter than the
-// timeout), so followers keep the larger part of today's margin against
-// message delay before they start an election.
-//
-// The bound is the leader's own election timeout, standing for its
-// followers': a follower given a shorter one than its leader's (the
-// shell's addServer ID electionTimeout=70ms under a leader at 300ms, with
-// 50ms heartbeats) may hear nothing for longer than its timeout, as it did
-// not before the skip, and campaign (pre-vote keeps the leader; classic
-// Raft loses it once, to the follower, whose own skip is then shorter).
-func (n *Node) heartbeatSkip() time.Duration {
-	return min(n.cfg.HeartbeatInterval, n.cfg.ElectionTimeout-n.cfg.HeartbeatInterval) / 2
+// beat is the heartbeat of one follower: what its replication state needs
+// after an interval without an answer, and a Heartbeat if that sends
+// nothing.
+func (n *Node) beat(id NodeID, pr *progress) {
+	switch pr.state {
+	case stateReplicate:
+		if n.stalled(pr) {
+			// The follower is probed from match, but hears the
+			// heartbeat first: it carries the commit index, which a
+			// follower whose answers are slow (its disk, say) may take
+			// from it (sendHeartbeat), and its answer sends the probe
+			// (handleHeartbeatResp); unanswered, the next heartbeat is
+			// the probe.
+			n.sendHeartbeat(id, pr)
+			return
+		}
+	case stateProbe:
+		// A probe still unanswered at the heartbeat: the next one goes
+		// without entries, as does one a stall asked for (stalled) and
+		// not yet sent. A leader's first probes (nothing sent yet) carry
+		// its no-op at once.
+		pr.reprobe = pr.reprobe || pr.probeSent
+		pr.probeSent = false
+	case stateSnapshot:
+		// A chunk unanswered for a whole interval was lost, or its answer
+		// was: send it again, or start over with a newer snapshot if
+		// there is one (the follower may have been down all along: no use
+		// sending it an old one first).
+		if pr.snapSent && n.now-pr.lastProgress >= n.cfg.HeartbeatInterval {
+			pr.snapSent = false
+			if n.snap.Index > pr.snap.Index {
+				pr.becomeSnapshot(n.snap, n.now)
+			}
+		}
+	}
+	if !n.sendAppend(id, pr) {
+		n.sendHeartbeat(id, pr)
+	}
+}
+
+// stalled reports whether a replicating follower's pipeline made no
+// progress for a whole heartbeat interval (a message or its answer was
+// lost, or the follower is gone), and if so makes it probe from match,
+// whose answer says where the follower stands. It is asked before every
+// send: under load a follower is sent entries more often than it is due
+// a heartbeat, and the entries would otherwise go on filling a window
+// whose answers are not coming.
+func (n *Node) stalled(pr *progress) bool {
+	if pr.state != stateReplicate || len(pr.inflight) == 0 || n.now-pr.lastProgress < n.cfg.HeartbeatInterval {
+		return false
+	}
+	pr.becomeProbe(pr.match + 1)
+	pr.reprobe = true
+	return true
 }
 
 // sendHeartbeat sends a Heartbeat: the commit index as far as this
@@ -171,6 +209,7 @@ func (n *Node) heartbeatSkip() time.Duration {
 // leader's log up to it (Log Matching, §5.3), so it may commit that far
 // even before the leader has heard that it has the entry.
 func (n *Node) sendHeartbeat(id NodeID, pr *progress) {
+	n.prs.sent(pr, n.now)
 	n.send(Message{Type: MsgHeartbeat, To: id, Commit: min(pr.match, n.commit),
 		PrevIndex: n.commit, PrevTerm: n.log.term(n.commit), ReadSeq: n.readSeq})
 }
@@ -236,6 +275,7 @@ func (n *Node) sendAppend(id NodeID, pr *progress) bool {
 // batch waits while a commit round is in flight, progress.busy).
 func (n *Node) sendAppends(id NodeID, pr *progress, flush bool) bool {
 	sent := false
+	n.stalled(pr)
 	for {
 		if !flush && pr.state == stateReplicate && pr.busy(n.commit) &&
 			n.log.lastIndex()+1-pr.next < uint64(n.cfg.MaxBatch) {
@@ -282,7 +322,7 @@ func (n *Node) sendOneAppend(id NodeID, pr *progress) bool {
 		ents = n.log.slice(pr.next, min(last, pr.next+uint64(n.cfg.MaxBatch)-1))
 	}
 	prev := pr.next - 1
-	pr.lastApp, pr.appCommit = n.now, min(n.commit, prev+uint64(len(ents)))
+	n.prs.sent(pr, n.now)
 	n.send(Message{
 		Type: MsgApp, To: id,
 		PrevIndex: prev, PrevTerm: n.log.term(prev),

@@ -314,9 +314,9 @@ func TestInflightWindowIsABound(t *testing.T) {
 		tn.request(0, Command{ClientID: 9, Seq: uint64(i + 1), Op: OpSet, Key: "k", Value: "1"})
 	}
 	assert.Equal(t, DefaultMaxInflight, msgsTo1, "a full window, no more")
-	tn.advance(45 * time.Millisecond) // a heartbeat round, answered
-	assert.Equal(t, DefaultMaxInflight, msgsTo1, "heartbeat answers free no slot")
-	tn.advance(60 * time.Millisecond) // no progress for a whole interval: probe
+	tn.advance(45 * time.Millisecond) // the followers were sent entries under an interval ago: no heartbeat (§5.2)
+	assert.Equal(t, DefaultMaxInflight, msgsTo1, "no more entries")
+	tn.advance(10 * time.Millisecond) // an interval since the entries, no progress: probe
 	assert.Equal(t, stateProbe, tn.nodes[0].prs.get(1).state)
 	assert.Equal(t, DefaultMaxInflight+1, msgsTo1, "then one probe at a time")
 	tn.advance(50 * time.Millisecond) // unanswered: the next heartbeat probes again

@@ -93,6 +93,7 @@ func (n *Node) sendSnapshotChunk(id NodeID, pr *progress) bool {
 	end := min(off+uint64(n.cfg.SnapshotChunk), uint64(len(data)))
 	done := end == uint64(len(data))
 	sn := &pr.snap.SnapshotMeta
+	n.prs.sent(pr, n.now)
 	n.send(Message{Type: MsgSnap, To: id, LastIndex: sn.Index, LastTerm: sn.Term, Offset: off,
 		Snap: &SnapPart{Config: snapConfig(sn), Data: data[off:end:end]}, Done: done, ReadSeq: n.readSeq})
 	why := ""
