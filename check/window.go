@@ -342,22 +342,26 @@ func (h *keyHistory) cannotEnd(w [2]int, c kstate, b Budget) bool {
 // leaves the key holding *end (withEnd's read of it comes after every
 // operation). Each order places every operation at its call or at its
 // return, all at their calls but one, or all at their returns, and sorts
-// them by those times (ties by position, which is call order): an
-// operation that returned before another was called is then before it.
+// them by those times, an operation placed at its call before one placed
+// at its return at the same time (as porcupine sorts a call before a
+// return at the same time), and otherwise by position, which is call
+// order: an operation that returned before another was called is then
+// before it.
 func (h *keyHistory) inAnOrder(w [2]int, start kstate, end *kstate) bool {
 	n := w[1] - w[0]
 	for late := -2; late < n; late++ { // -2: all at their calls; -1: all at their returns
 		var order [smallOps]int
 		var at [smallOps]time.Duration
+		var atRet [smallOps]bool
 		for k := range n {
 			op := h.op(w[0] + k)
 			at[k] = op.Call
 			if late == -1 || late == k {
-				at[k] = returns(op)
+				at[k], atRet[k] = returns(op), true
 			}
-			// Insert k in order of (at, k).
+			// Insert k in order of (at, placed at its return, k).
 			j := k
-			for ; j > 0 && at[order[j-1]] > at[k]; j-- {
+			for ; j > 0 && (at[order[j-1]] > at[k] || at[order[j-1]] == at[k] && atRet[order[j-1]] && !atRet[k]); j-- {
 				order[j] = order[j-1]
 			}
 			order[j] = k
@@ -367,6 +371,24 @@ func (h *keyHistory) inAnOrder(w [2]int, start kstate, end *kstate) bool {
 		}
 	}
 	return false
+}
+
+// everyOrder says whether window w (with withEnd's read, if end) has two
+// operations, and so every order of it that respects real time is one of
+// inAnOrder's, and is small enough for porcupine to settle within budget
+// b (see smallBound). Of two operations a and b, a called first, a can
+// always go first (the call order), and b first when it was called no
+// later than a returned, porcupine's real time; the order with a at its
+// return and b at its call then has b first. withEnd's read comes after
+// both in every order. When inAnOrder finds no order the model accepts,
+// there is none, and porcupine finds none either.
+func (h *keyHistory) everyOrder(w [2]int, end *kstate, b Budget) bool {
+	n := w[1] - w[0]
+	m := n
+	if end != nil {
+		m++
+	}
+	return witnesses && n == 2 && b.Steps >= smallBound(m)
 }
 
 // accepts says whether the model accepts the operations from+order[i],
@@ -507,7 +529,10 @@ func (h *keyHistory) through(w [2]int, states []kstate, last bool, b Budget) (ne
 		if last || len(cands) <= 1 {
 			v := OK
 			if (!called || b.Steps < n) && !h.small(w, s, nil, b) {
-				v = decide(s, nil)
+				v = Violation
+				if !h.everyOrder(w, nil, b) {
+					v = decide(s, nil)
+				}
 			}
 			switch v {
 			case OK:
@@ -532,7 +557,7 @@ func (h *keyHistory) through(w [2]int, states []kstate, last bool, b Budget) (ne
 			switch {
 			case called && sees && b.Steps >= n+1, h.small(w, s, &c, b):
 				v = OK
-			case h.cannotEnd(w, c, b):
+			case h.cannotEnd(w, c, b), h.everyOrder(w, &c, b):
 				v = Violation
 			default:
 				v = decide(s, &c)
