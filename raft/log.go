@@ -16,12 +16,22 @@ const firstChunkCap = 8
 // from the front (compacted into a snapshot, §7), with its term: entries
 // offset+1..lastIndex are held. Compaction drops whole chunks only, so a
 // chunk's array is never written again once a message may share it.
+//
+// A chunk is either the log's own array or borrowed: the entries of the
+// AppendEntries that brought them, which are a stretch of the leader's log
+// (see appendAll). Borrowing makes a follower's log the leader's entries
+// themselves rather than a copy: in a cluster of five, one array of
+// entries for the collector to scan instead of five, and no copying.
 type raftLog struct {
 	base       uint64
 	offset     uint64
 	offsetTerm uint64
 	chunks     [][]Entry // every chunk but the last holds chunkSize entries
 	n          uint64    // slots used in chunks, from base
+	// borrowed says the last chunk's array is not the log's own: its
+	// capacity after the entries is the owner's to fill, so an append
+	// here copies the chunk into an array of the log's own first.
+	borrowed bool
 	// unstable is the lowest index changed since the last Ready; 0 when the
 	// log and the disk agree.
 	unstable uint64
@@ -63,7 +73,10 @@ func (l *raftLog) entry(i uint64) (Entry, bool) {
 
 // slice returns entries lo..hi inclusive, or a prefix of them that ends at a
 // chunk boundary. It shares the chunk's array: entries are immutable and
-// truncate never lets an append write into a shared array.
+// truncate never lets an append write into a shared array. Its capacity
+// runs on over the array's slots after hi, which hold, once written, the
+// entries that follow hi: a follower that gets the next entries in the
+// same array extends its chunk over them instead of copying (appendAll).
 func (l *raftLog) slice(lo, hi uint64) []Entry {
 	if lo > hi {
 		return nil
@@ -71,7 +84,7 @@ func (l *raftLog) slice(lo, hi uint64) []Entry {
 	k := lo - l.base - 1
 	c, from := k/chunkSize, k%chunkSize
 	to := min(from+(hi-lo)+1, uint64(len(l.chunks[c])))
-	return l.chunks[c][from:to:to]
+	return l.chunks[c][from:to]
 }
 
 // sliceAll returns entries lo..hi inclusive as one slice, copying only when
@@ -92,11 +105,10 @@ func (l *raftLog) sliceAll(lo, hi uint64) []Entry {
 
 // handOut returns entries lo..hi inclusive for a Ready, as sliceAll does,
 // except that a stretch of one chunk keeps the capacity of the chunk's
-// array beyond it: slots the log has not filled yet, which it fills in
-// order. So the caller can tell that one Ready's entries continue the
-// last's in one array (the simulator's disk keeps such stretches as one
-// segment, not one per Ready), and the capacity never reaches over an
-// entry that was handed out (truncate cuts it).
+// array beyond it (as slice does): slots that hold, once written, the
+// entries that follow. So the caller can tell that one Ready's entries
+// continue the last's in one array (the simulator's disk keeps such
+// stretches as one segment, not one per Ready).
 func (l *raftLog) handOut(lo, hi uint64) []Entry {
 	k := lo - l.base - 1
 	c, from := k/chunkSize, k%chunkSize
@@ -115,20 +127,60 @@ func (l *raftLog) append(e Entry) {
 			c = firstChunkCap
 		}
 		l.chunks = append(l.chunks, make([]Entry, 0, c))
+		l.borrowed = false
 	}
 	last := &l.chunks[len(l.chunks)-1]
-	if len(*last) == cap(*last) {
+	if len(*last) == cap(*last) || l.borrowed {
 		// The first chunk (or one cut by truncate) is full: double it,
 		// not by append, which grows a slice this long by a quarter
 		// at a time and so copies the chunk's entries about twice as
-		// often on its way to chunkSize.
-		grown := make([]Entry, len(*last), min(chunkSize, max(firstChunkCap, 2*cap(*last))))
+		// often on its way to chunkSize. A borrowed chunk is copied
+		// into an array of the log's own: its capacity is another's.
+		grown := make([]Entry, len(*last), min(chunkSize, max(firstChunkCap, 2*len(*last), cap(*last))))
 		copy(grown, *last)
-		*last = grown
+		*last, l.borrowed = grown, false
 	}
 	*last = append(*last, e)
 	l.n++
 	l.markUnstable(e.Index)
+}
+
+// appendAll adds es, the entries of an AppendEntries, at lastIndex+1 (the
+// caller has checked that they follow it) and marks them for persisting.
+// It borrows them where it can: es is a stretch of the leader's log, never
+// written again, so a chunk may be es itself, and a borrowed chunk that es
+// continues in the same array grows over it. Anything else is copied, as
+// append does. Either way the log holds the same entries at the same
+// chunks, so what it sends and hands out is the same.
+func (l *raftLog) appendAll(es []Entry) {
+	if len(es) > 0 {
+		l.markUnstable(es[0].Index)
+	}
+	for len(es) > 0 {
+		if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == chunkSize {
+			k := min(chunkSize, len(es))
+			l.chunks = append(l.chunks, es[:k])
+			l.borrowed = true
+			l.n += uint64(k)
+			es = es[k:]
+			continue
+		}
+		last := &l.chunks[len(l.chunks)-1]
+		if k := min(chunkSize-len(*last), len(es)); l.borrowed && continues(*last, es[:k]) {
+			*last = (*last)[:len(*last)+k]
+			l.n += uint64(k)
+			es = es[k:]
+			continue
+		}
+		l.append(es[0])
+		es = es[1:]
+	}
+}
+
+// continues reports whether b lies in the array of a right after a's
+// entries, so that a[:len(a)+len(b)] holds exactly a's entries and b's.
+func continues(a, b []Entry) bool {
+	return len(b) <= cap(a)-len(a) && &a[:len(a)+1][len(a)] == &b[0]
 }
 
 // truncate drops every entry from index i on (§5.3: a conflicting entry and

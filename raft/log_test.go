@@ -82,6 +82,52 @@ func TestLogFirstChunkGrows(t *testing.T) {
 	}
 }
 
+// A follower fed a leader's log in AppendEntries of any size holds the
+// leader's entries themselves, not copies, wherever the leader's arrays
+// allow (every chunk after the first, which the leader grew by copying);
+// an entry of its own, after it truncates or when it leads, goes to an
+// array of its own, and neither log's later appends show in the other.
+func TestLogBorrowsALeadersEntries(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	last := uint64(3*chunkSize + 5)
+	leader := filledLog(last)
+	follower := &raftLog{}
+	for lo := uint64(1); lo <= last; {
+		hi := min(last, lo+uint64(r.IntN(40)))
+		es := leader.slice(lo, hi)
+		if r.IntN(10) == 0 {
+			es = leader.sliceAll(lo, hi) // a copy: nothing to borrow from
+		}
+		follower.appendAll(es)
+		lo += uint64(len(es))
+	}
+	require.Equal(t, leader.all(), follower.all())
+	require.Len(t, follower.chunks, len(leader.chunks))
+	for c := 1; c < len(leader.chunks); c++ {
+		assert.Same(t, &leader.chunks[c][0], &follower.chunks[c][0], "chunk %d is the leader's array", c)
+		assert.Len(t, follower.chunks[c], len(leader.chunks[c]))
+	}
+
+	// The follower leads, and appends into the chunk it borrowed; the
+	// old leader appends into its own array after the same entries.
+	follower.append(Entry{Index: last + 1, Term: 9})
+	leader.append(Entry{Index: last + 1, Term: 1})
+	fe, _ := follower.entry(last + 1)
+	le, _ := leader.entry(last + 1)
+	assert.Equal(t, uint64(9), fe.Term)
+	assert.Equal(t, uint64(1), le.Term)
+	assert.Equal(t, leader.all()[:last], follower.all()[:last])
+
+	// A follower that truncates a borrowed chunk and gets the entries
+	// after the cut again copies them: its chunk's capacity was cut.
+	f2 := &raftLog{base: chunkSize, offset: chunkSize, offsetTerm: 11} // as after a snapshot
+	f2.appendAll(leader.slice(chunkSize+1, chunkSize+20))
+	f2.truncate(chunkSize + 11)
+	f2.appendAll(leader.slice(chunkSize+11, chunkSize+20))
+	assert.Equal(t, leader.sliceAll(chunkSize+1, chunkSize+20), f2.all())
+	assert.NotSame(t, &leader.chunks[1][0], &f2.chunks[0][0], "the chunk was copied after the cut")
+}
+
 // What a node hands out in Ready.Entries and in its AppendEntries is never
 // written again, however its log changes afterwards: the simulator's disk
 // keeps the Ready's segments instead of copying them, and the messages in

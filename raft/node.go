@@ -362,7 +362,9 @@ func (n *Node) SetTrace(on bool) { n.cfg.Trace = on }
 // message is a few hundred bytes and a delivery would otherwise copy it at
 // every call on its way to the handler. Step neither modifies *m nor keeps
 // m; it may keep the entries and the command m carries, which are never
-// modified.
+// modified: a follower's log takes an AppendEntries' entries as they are,
+// their array included, rather than copying them (a stretch of the
+// leader's log, which the leader never writes again).
 func (n *Node) Step(now time.Duration, m *Message) {
 	n.now = now
 	switch m.Type {

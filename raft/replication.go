@@ -423,9 +423,9 @@ func (n *Node) handleApp(m *Message) {
 			n.log.truncate(e.Index)
 			n.stable = min(n.stable, e.Index-1)
 		}
-		for _, ne := range m.Entries[i:] {
-			n.log.append(ne)
-			if ne.Kind == EntryConfig {
+		n.log.appendAll(m.Entries[i:])
+		for j := range m.Entries[i:] {
+			if m.Entries[i+j].Kind == EntryConfig {
 				configChanged = true
 			}
 		}

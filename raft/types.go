@@ -77,8 +77,9 @@ func (k EntryKind) String() string {
 	return "unknown"
 }
 
-// Entry is one log entry. Entries are immutable once created: the log of one
-// server and the messages carrying them may share them.
+// Entry is one log entry. Entries are immutable once created: the logs of
+// the servers, their disks and the messages carrying them share them (a
+// follower's log holds the leader's arrays of entries where it can).
 //
 // An entry is small (48 bytes) because the logs, the disks and the messages
 // of a run copy entries all the time: what only some kinds carry, the
