@@ -19,15 +19,16 @@ const DefaultTraceCap = 200_000
 // garbage collector never scans the ring), in a ring that grows as it
 // fills and is then reused. Only what cannot be packed into a record —
 // the entries a message carries (shared with the log: entries are
-// immutable), the strings of client traffic, rare events — goes to a
+// immutable), the commands and answers of client traffic (by pointer:
+// never modified either), rare events — goes to a
 // second ring of extras. Recording allocates nothing once the rings are
 // grown; Trace unpacks the records on export.
 
 // traceRec is one recorded event. What the fields hold depends on flags:
 //
 //	recMsg:          a, b the message's From and To; n some of its numbers (msgNums), in order, mask saying which: every non-zero one is among them
-//	recMsg|recCmd:   a client request: n[0..3] term, ClientID, Seq, Server; op its Op; extra the strings
-//	recMsg|recResp:  a client reply: n[0..3] term, ClientID, Seq, LeaderHint; extra the strings
+//	recMsg|recCmd:   a client request: n[0..3] term, ClientID, Seq, Server; op its Op; extra the command (its strings)
+//	recMsg|recResp:  a client reply: n[0..3] term, ClientID, Seq, LeaderHint; extra the response (its strings)
 //	recRaft:         a node's step: a Node, b Peer, typ its kind, op its role, n Term, Index, Index2, EntryTerm, EntryTerm2
 //	recFull:         extra holds the event as it was (crashes, network changes, shapes that do not pack)
 //
@@ -45,10 +46,13 @@ type traceRec struct {
 	n      [5]uint64
 }
 
-// traceExtra is what a record cannot hold.
+// traceExtra is what a record cannot hold. A client message's command
+// or response is kept by pointer (for its strings): neither is modified
+// once sent.
 type traceExtra struct {
 	ents []raft.Entry
-	s    [3]string
+	cmd  *raft.Command
+	resp *raft.Response
 	full *TraceEvent
 }
 
@@ -272,12 +276,12 @@ func (r *traceRing) addMsg(at time.Duration, kind EventKind, node, peer raft.Nod
 		}
 		p.op = uint8(c.Op)
 		p.n = [5]uint64{m.Term, c.ClientID, c.Seq, uint64(int64(c.Server))}
-		p.extra = r.addExtra(traceExtra{s: [3]string{c.Key, string(c.Value), string(c.Old)}})
+		p.extra = r.addExtra(traceExtra{cmd: c})
 	case noCmd && onlyTerm(m):
 		rs := m.Resp
 		p.flags |= recResp
 		p.n = [5]uint64{m.Term, rs.ClientID, rs.Seq, uint64(int64(rs.LeaderHint))}
-		p.extra = r.addExtra(traceExtra{s: [3]string{string(rs.Status), string(rs.Result), rs.Err}})
+		p.extra = r.addExtra(traceExtra{resp: rs})
 	default:
 		r.addFullMsg(p, at, kind, node, peer, m, reason)
 	}
@@ -434,11 +438,11 @@ func (r *traceRing) event(p *traceRec) TraceEvent {
 	case p.flags&recCmd != 0:
 		m.Term = p.n[0]
 		m.Cmd = &raft.Command{ClientID: p.n[1], Seq: p.n[2], Server: raft.NodeID(int64(p.n[3])), Op: raft.Op(p.op),
-			Key: x.s[0], Value: raft.Value(x.s[1]), Old: raft.Value(x.s[2]), ReadOnly: p.flags&recReadOnly != 0}
+			Key: x.cmd.Key, Value: x.cmd.Value, Old: x.cmd.Old, ReadOnly: p.flags&recReadOnly != 0}
 	case p.flags&recResp != 0:
 		m.Term = p.n[0]
 		m.Resp = &raft.Response{ClientID: p.n[1], Seq: p.n[2], LeaderHint: raft.NodeID(int64(p.n[3])),
-			Status: raft.Status(x.s[0]), Result: raft.Value(x.s[1]), Err: x.s[2]}
+			Status: x.resp.Status, Result: x.resp.Result, Err: x.resp.Err}
 	default:
 		var nums [10]uint64
 		k := 0
