@@ -116,11 +116,16 @@ func (q *eventQueue) push(e event) {
 	q.seq++
 	e.seq = q.seq
 	q.n++
+	if !q.big && len(q.sorted) < sortedMax {
+		q.insert(e)
+		return
+	}
+	q.pushBig(e)
+}
+
+// pushBig is push into a large queue, or one that turns large.
+func (q *eventQueue) pushBig(e event) {
 	if !q.big {
-		if len(q.sorted) < sortedMax {
-			q.insert(e)
-			return
-		}
 		q.grow()
 	}
 	if uint64(e.at) < q.last {
@@ -253,17 +258,20 @@ func (q *eventQueue) popSorted() event {
 
 // popUntil removes and returns the earliest event if there is one at or
 // before end: peek and pop in one, settling the buckets and looking for
-// the earliest once instead of twice (Run's loop, once per event).
+// the earliest once instead of twice (Run's loop, once per event). It is
+// inlined for a small queue.
 func (q *eventQueue) popUntil(end time.Duration) (event, bool) {
-	if q.n == 0 {
-		return event{}, false
+	if q.big {
+		return q.popUntilBig(end)
 	}
-	if !q.big {
-		if q.sorted[len(q.sorted)-1].at > end {
-			return event{}, false
-		}
+	if k := len(q.sorted) - 1; k >= 0 && q.sorted[k].at <= end {
 		return q.popSorted(), true
 	}
+	return event{}, false
+}
+
+// popUntilBig is popUntil on a large queue.
+func (q *eventQueue) popUntilBig(end time.Duration) (event, bool) {
 	q.settle()
 	k := q.first()
 	if q.buckets[0][k].at > end {

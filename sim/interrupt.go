@@ -37,13 +37,23 @@ func (s *Sim) ClearInterrupt() { s.halted = false }
 func (s *Sim) Events() uint64 { return s.events }
 
 // pollNow counts one event and calls the poll function every PollEvery
-// events; it reports whether the simulation may go on.
+// events; it reports whether the simulation may go on. It is inlined into
+// the loop, the call of the poll function kept out of line.
 func (s *Sim) pollNow() bool {
 	s.events++
-	if s.events&s.pollMask == 0 && s.poll != nil && !s.poll(Progress{Now: s.now, Events: s.events}) {
-		s.halted = true
+	if s.events&s.pollMask == 0 && s.poll != nil {
+		s.callPoll()
 	}
 	return !s.halted
+}
+
+// callPoll calls the poll function and halts if it says so.
+//
+//go:noinline
+func (s *Sim) callPoll() {
+	if !s.poll(Progress{Now: s.now, Events: s.events}) {
+		s.halted = true
+	}
 }
 
 // stopped reports whether the loops that process events must stop: the
