@@ -199,6 +199,13 @@ func (r *traceRing) addFullMsg(p *traceRec, at time.Duration, kind EventKind, no
 	r.addFull(p, &TraceEvent{Time: at, Kind: kind, Node: node, Peer: peer, Msg: mc, Reason: reason})
 }
 
+// addRafts records the steps evs of node id at time at.
+func (r *traceRing) addRafts(at time.Duration, id raft.NodeID, evs []raft.Event) {
+	for i := range evs {
+		r.addRaft(at, id, &evs[i])
+	}
+}
+
 func (r *traceRing) addRaft(at time.Duration, id raft.NodeID, e *raft.Event) {
 	p := r.slot()
 	why, ok := r.intern(e.Reason)
