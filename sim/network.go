@@ -19,6 +19,9 @@ type network struct {
 	partitioned bool
 	desc        string // the partition as the user gave it, for the trace
 	cuts        map[[2]raft.NodeID]bool
+	// blocking says a partition or a cut is in force: one load for the
+	// question asked at every send and delivery (blocked).
+	blocking bool
 
 	model netModel
 	// version counts the changes of partitions, cuts and the fault model,
@@ -49,7 +52,7 @@ func (s *Sim) blocked(from, to raft.NodeID) string {
 	// Small enough to be inlined: on a network with no partition and no
 	// cut (nearly always) it costs no call, and it is asked at every send
 	// and every delivery.
-	if !s.net.partitioned && len(s.net.cuts) == 0 {
+	if !s.net.blocking {
 		return ""
 	}
 	return s.blockedBy(from, to)
@@ -207,7 +210,7 @@ func (s *Sim) Partition(groups [][]raft.NodeID) error {
 			b.WriteString(strconv.Itoa(int(id)))
 		}
 	}
-	s.net.partitioned = true
+	s.net.partitioned, s.net.blocking = true, true
 	s.net.desc = b.String()
 	s.net.version++
 	s.emitNet("partition " + s.net.desc)
@@ -229,6 +232,7 @@ func (s *Sim) Cut(from, to raft.NodeID, bothWays bool) error {
 		s.net.cuts = map[[2]raft.NodeID]bool{}
 	}
 	s.net.cuts[[2]raft.NodeID{from, to}] = true
+	s.net.blocking = true
 	s.net.version++
 	arrow := "->"
 	if bothWays {
@@ -245,7 +249,7 @@ func (s *Sim) Heal() {
 	for _, id := range s.ids {
 		s.servers[id].group = 0
 	}
-	s.net.partitioned, s.net.desc, s.net.cuts = false, "", nil
+	s.net.partitioned, s.net.desc, s.net.cuts, s.net.blocking = false, "", nil, false
 	s.net.version++
 	s.emitNet("heal")
 }
