@@ -96,10 +96,10 @@ const traceBlock = 4096
 type blockRing[T any] struct {
 	cap    int
 	blocks [][]T
-	next   int    // where the next value goes (cap: at 0, once put wraps it)
+	next   int    // where the next value goes (cap: at 0, once nextBlock wraps it)
 	n      uint64 // values ever put
 	// cur is the block that next is in, and next is at cur[off] (cur is
-	// nil when next is at a block not reached yet): put takes its slot
+	// nil when next is at a block not reached yet): slot takes its slot
 	// without dividing, and finds the next block once per block. (An
 	// offset and not a moving slice: a slice is a pointer, and each
 	// store of one costs a write barrier's test.)
@@ -107,23 +107,13 @@ type blockRing[T any] struct {
 	off int
 }
 
-// put returns the slot for the next value (overwriting the oldest when
-// the ring is full) and its index.
-func (r *blockRing[T]) put() (*T, int) {
-	if r.off >= len(r.cur) {
-		r.nextBlock()
-	}
-	p, i := &r.cur[r.off], r.next
-	r.off++
-	r.next++
-	r.n++
-	return p, i
-}
-
 // nextBlock points cur at the block next is in, allocating it when the
 // ring first reaches it. It also wraps next round when it reaches cap
-// (the last value of the last block): put stays small enough to be
-// inlined.
+// (the last value of the last block), so that taking a slot (slot,
+// addExtra) is a test and three increments. It is kept out of line, so
+// that they can be inlined.
+//
+//go:noinline
 func (r *blockRing[T]) nextBlock() {
 	if r.next == r.cap {
 		r.next = 0
@@ -157,15 +147,32 @@ type recRef struct {
 	idx uint32
 }
 
+// slot returns the slot for the next record, overwriting the oldest when
+// the ring is full. (Not a method of blockRing: a generic method is
+// compiled for its type's shape, with a dictionary, and is then too
+// large to be inlined.)
 func (r *traceRing) slot() *traceRec {
-	p, _ := r.recs.put()
-	return p
+	q := &r.recs
+	if q.off == len(q.cur) {
+		q.nextBlock()
+	}
+	q.next++
+	q.n++
+	q.off++
+	return &q.cur[q.off-1]
 }
 
 // addExtra stores x and returns its reference for traceRec.extra.
 func (r *traceRing) addExtra(x traceExtra) int32 {
-	p, i := r.extras.put()
-	*p = x
+	q := &r.extras
+	if q.off == len(q.cur) {
+		q.nextBlock()
+	}
+	i := q.next
+	q.next++
+	q.n++
+	q.off++
+	q.cur[q.off-1] = x
 	return int32(i + 1)
 }
 
@@ -311,7 +318,7 @@ func (r *traceRing) addDeliver(sent recRef, at time.Duration) bool {
 	}
 	// When the send is the oldest record held, p is its slot: the copy
 	// then overwrites it with itself before the changes.
-	p, _ := r.recs.put()
+	p := r.slot()
 	*p = *src
 	p.at, p.kind, p.reason = at, EvDeliver, 0
 	return true

@@ -132,7 +132,7 @@ func TestTraceKeepsTheNewest(t *testing.T) {
 }
 
 // The ring is read right at every count of values put, across its
-// blocks and around its end (where put leaves next at cap until the
+// blocks and around its end (where next stays at cap until the
 // next value).
 func TestTraceRingAtEveryCount(t *testing.T) {
 	for _, capacity := range []int{1, 3, traceBlock, traceBlock + 5} {
