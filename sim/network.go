@@ -42,7 +42,7 @@ func (s *Sim) latency() time.Duration {
 	if hi <= lo {
 		return lo
 	}
-	return lo + time.Duration(s.netRnd.Int64N(int64(hi-lo)))
+	return lo + time.Duration(uint64n(s.netRnd, s.netSrc, uint64(hi-lo))) // as netRnd.Int64N
 }
 
 // blocked says why a message from one endpoint to another cannot cross the

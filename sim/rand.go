@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"strconv"
 )
@@ -42,8 +43,45 @@ func streamSeed(seed uint64, name string) (uint64, uint64) {
 
 // newStream returns the random stream called name under seed.
 func newStream(seed uint64, name string) *rand.Rand {
+	r, _ := newStreamPCG(seed, name)
+	return r
+}
+
+// newStreamPCG is newStream, with the generator under the stream: a draw
+// from either advances both.
+func newStreamPCG(seed uint64, name string) (*rand.Rand, *rand.PCG) {
 	a, b := streamSeed(seed, name)
-	return rand.New(rand.NewPCG(a, b))
+	src := rand.NewPCG(a, b)
+	return rand.New(src), src
+}
+
+// is32bit says ints are 32 bits wide: math/rand/v2 then draws a bound
+// that fits in 32 bits otherwise (uint64n).
+const is32bit = ^uint(0)>>32 == 0
+
+// uint64n returns a draw in [0, n) from src (n > 0): the number
+// rand.New(src).Uint64N(n) would return, by the same algorithm (Lemire's
+// multiply, rejecting the few products that would bias it), with the
+// same draws from src, but without the call through the Source interface
+// and the function that rand.Rand does not inline: the network draws one
+// for every message it carries. TestUint64nMatchesRand holds it to
+// math/rand/v2's. A 32-bit platform goes through r, the rand.Rand over
+// src, whose algorithm differs there.
+func uint64n(r *rand.Rand, src *rand.PCG, n uint64) uint64 {
+	if is32bit && uint64(uint32(n)) == n {
+		return r.Uint64N(n)
+	}
+	if n&(n-1) == 0 {
+		return src.Uint64() & (n - 1)
+	}
+	hi, lo := bits.Mul64(src.Uint64(), n)
+	if lo < n {
+		thresh := -n % n
+		for lo < thresh {
+			hi, lo = bits.Mul64(src.Uint64(), n)
+		}
+	}
+	return hi
 }
 
 // Stream names.

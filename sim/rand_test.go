@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func draws(n int, f func() uint64) []uint64 {
@@ -50,4 +52,29 @@ func TestServerStreamIndependentOfClusterSize(t *testing.T) {
 		s5.newServer(intID(i), diskOf(5), ServerOptions{})
 	}
 	assert.Equal(t, draws(20, s3.servers[0].rnd.Uint64), draws(20, s5.servers[0].rnd.Uint64))
+}
+
+// uint64n draws what math/rand/v2 draws, and leaves the generator where
+// it would: bounds of every size, powers of two, and bounds just above a
+// power of two (where half the products are rejected).
+func TestUint64nMatchesRand(t *testing.T) {
+	_, src := newStreamPCG(7, "test")
+	ours := rand.New(src)
+	ref := rand.New(rand.NewPCG(streamSeed(7, "test")))
+	pick := rand.New(rand.NewPCG(1, 2))
+	for i := range 200000 {
+		var n uint64
+		switch i % 4 {
+		case 0:
+			n = 1 + pick.Uint64N(1<<uint(pick.IntN(64)))
+		case 1:
+			n = 1 << uint(pick.IntN(64))
+		case 2:
+			n = 1<<uint(pick.IntN(63)) + 1
+		default:
+			n = 1 + pick.Uint64N(10_000_000) // a latency span
+		}
+		require.Equal(t, ref.Uint64N(n), uint64n(ours, src, n), "draw %d, n=%d", i, n)
+	}
+	assert.Equal(t, ref.Uint64(), src.Uint64(), "the generators end in step")
 }

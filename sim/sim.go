@@ -72,6 +72,7 @@ type Sim struct {
 	// cmds is the rest of a block of client commands (newCommand).
 	cmds   []raft.Command
 	netRnd *rand.Rand
+	netSrc *rand.PCG // netRnd's generator (latency)
 	cliRnd *rand.Rand
 
 	// servers is indexed by id; nil where no server was created.
@@ -125,12 +126,12 @@ func New(o Options) *Sim {
 	o = o.withDefaults()
 	s := &Sim{
 		opts:   o,
-		netRnd: newStream(o.Seed, streamNetwork),
 		cliRnd: newStream(o.Seed, streamClients),
 		check:  newChecker(),
 
 		horizon: NoHorizon,
 	}
+	s.netRnd, s.netSrc = newStreamPCG(o.Seed, streamNetwork)
 	s.check.entryOf = s.checkedEntry
 	if o.TraceCap > 0 {
 		s.ring = newTraceRing(o.TraceCap)
