@@ -271,16 +271,20 @@ func (s *Sim) arrival(gen uint64) bool {
 func (s *Sim) loadIssue(c *client) {
 	lc, r, rnd := c.load, c.load.run, s.loadRand()
 	key := r.keys[rnd.IntN(len(r.keys))]
-	val := raft.Value(strconv.FormatUint(uint64(ShownID(c.id))*1_000_000+c.seq+1, 10))
+	// The value is made only for the writes that need it (a string
+	// allocated per operation).
+	val := func() raft.Value {
+		return raft.Value(strconv.FormatUint(uint64(ShownID(c.id))*1_000_000+c.seq+1, 10))
+	}
 	cmd := raft.Command{Key: key}
 	m := r.opts.Mix
 	switch x := rnd.IntN(m[0] + m[1] + m[2]); {
 	case x < m[0]:
-		cmd.Op, cmd.Value = raft.OpSet, val
+		cmd.Op, cmd.Value = raft.OpSet, val()
 	case x < m[0]+m[1]:
 		cmd.Op, cmd.ReadOnly = raft.OpGet, rnd.IntN(2) == 0
 	default:
-		cmd.Op, cmd.Old, cmd.Value = raft.OpCAS, lc.seen[key], val
+		cmd.Op, cmd.Old, cmd.Value = raft.OpCAS, lc.seen[key], val()
 	}
 	target := c.leaderGuess
 	if s.server(target) == nil {
