@@ -54,9 +54,11 @@ type checker struct {
 	lmExtra []lmRec
 
 	// commitPH[i-1-base] is the prefix hash at i of the committed log, as
-	// first committed by commitBy[i-1-base].
+	// first committed by commitBy[i-1-base]. (Servers are held as int32,
+	// here and in appliedBy and lmRec: there are at most MaxServers, and
+	// these arrays grow by an index at a time over the whole run.)
 	commitPH []uint64
-	commitBy []raft.NodeID
+	commitBy []int32
 	// base is how many indexes lm, commitPH and appliedPH have dropped
 	// from their front (trim): every server's log begins with a snapshot
 	// past them, so no check can ask about them again.
@@ -69,7 +71,7 @@ type checker struct {
 
 	// appliedPH[i-1-base] is the prefix hash at i of the first server to apply i.
 	appliedPH []uint64
-	appliedBy []raft.NodeID
+	appliedBy []int32
 
 	violations  []Violation
 	reported    map[string]bool
@@ -167,7 +169,7 @@ type termIndex struct{ term, index uint64 }
 type lmRec struct {
 	term   uint64
 	ph     uint64
-	server raft.NodeID
+	server int32 // a raft.NodeID
 	next   int32 // 1 + index into lmExtra of the next term at this index; 0: none
 }
 
@@ -304,9 +306,9 @@ func (c *checker) trim() {
 	k := min(floor-1-c.base, uint64(len(c.lm)), uint64(len(c.commitPH)), uint64(len(c.appliedPH)))
 	c.lm = append([]lmRec(nil), c.lm[k:]...)
 	c.commitPH = append([]uint64(nil), c.commitPH[k:]...)
-	c.commitBy = append([]raft.NodeID(nil), c.commitBy[k:]...)
+	c.commitBy = append([]int32(nil), c.commitBy[k:]...)
 	c.appliedPH = append([]uint64(nil), c.appliedPH[k:]...)
-	c.appliedBy = append([]raft.NodeID(nil), c.appliedBy[k:]...)
+	c.appliedBy = append([]int32(nil), c.appliedBy[k:]...)
 	c.base += k
 }
 
@@ -337,7 +339,7 @@ func (c *checker) commitAt(i uint64) (uint64, raft.NodeID, bool) {
 	if i <= c.base || i > c.commitLen() {
 		return 0, raft.None, false
 	}
-	return c.commitPH[i-1-c.base], c.commitBy[i-1-c.base], true
+	return c.commitPH[i-1-c.base], raft.NodeID(c.commitBy[i-1-c.base]), true
 }
 
 // matchLog checks Log Matching for entry e of server id, whose log prefix
@@ -353,12 +355,12 @@ func (c *checker) matchLog(id raft.NodeID, e *raft.Entry, p uint64) {
 	}
 	r := &c.lm[i-1-c.base]
 	if r.term == 0 {
-		*r = lmRec{term: e.Term, ph: p, server: id}
+		*r = lmRec{term: e.Term, ph: p, server: int32(id)}
 		return
 	}
 	for r.term != e.Term {
 		if r.next == 0 {
-			c.lmExtra = append(c.lmExtra, lmRec{term: e.Term, ph: p, server: id})
+			c.lmExtra = append(c.lmExtra, lmRec{term: e.Term, ph: p, server: int32(id)})
 			r.next = int32(len(c.lmExtra))
 			return
 		}
@@ -367,7 +369,8 @@ func (c *checker) matchLog(id raft.NodeID, e *raft.Entry, p uint64) {
 	if r.ph == p {
 		return
 	}
-	if r.server == id {
+	other := raft.NodeID(r.server)
+	if other == id {
 		// The rule holds across time too: an (index, term) is created once,
 		// by the leader of that term, so one server holding two different
 		// logs up to it has held two different entries under one name.
@@ -378,11 +381,11 @@ func (c *checker) matchLog(id raft.NodeID, e *raft.Entry, p uint64) {
 		})
 		return
 	}
-	a, b := min(r.server, id), max(r.server, id)
+	a, b := min(other, id), max(other, id)
 	c.report("LM "+itoa(int(a))+" "+itoa(int(b)), Violation{
-		Property: PropLogMatching, Servers: []raft.NodeID{r.server, id}, Index: i,
+		Property: PropLogMatching, Servers: []raft.NodeID{other, id}, Index: i,
 		Detail: fmt.Sprintf("servers %d and %d both have an entry at index %d in term %d, but their logs differ up to it%s",
-			r.server, id, i, e.Term, c.firstDifference(r.server, id, i)),
+			other, id, i, e.Term, c.firstDifference(other, id, i)),
 	})
 }
 
@@ -553,7 +556,7 @@ func (c *checker) committed(id raft.NodeID, term uint64, ci uint64) {
 			break // inside a snapshot that went past what was seen committed (reported)
 		}
 		c.commitPH = push(c.commitPH, h)
-		c.commitBy = push(c.commitBy, id)
+		c.commitBy = push(c.commitBy, int32(id))
 	}
 	here, ok := st.ph.at(ci)
 	if !ok {
@@ -603,7 +606,7 @@ func (c *checker) applied(id raft.NodeID, la uint64) {
 		p, _ := st.ph.at(i)
 		if i > c.base+uint64(len(c.appliedPH)) {
 			c.appliedPH = push(c.appliedPH, p)
-			c.appliedBy = push(c.appliedBy, id)
+			c.appliedBy = push(c.appliedBy, int32(id))
 			continue
 		}
 		if c.appliedPH[i-1-c.base] == p {
@@ -611,7 +614,7 @@ func (c *checker) applied(id raft.NodeID, la uint64) {
 		}
 		// Servers that agreed up to i-1 and differ at i applied different
 		// entries at i; report each pair of servers once.
-		other := c.appliedBy[i-1-c.base]
+		other := raft.NodeID(c.appliedBy[i-1-c.base])
 		a, b := min(other, id), max(other, id)
 		c.report("SMS "+itoa(int(a))+" "+itoa(int(b)), Violation{
 			Property: PropStateMachineSafety, Servers: []raft.NodeID{other, id}, Index: i,
