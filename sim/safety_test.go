@@ -424,3 +424,59 @@ func TestCheckerHashesADifferentEntryAnew(t *testing.T) {
 	c.logChanged(2, 1, ents(b), false)
 	onlyViolation(t, c, PropLogMatching)
 }
+
+// The checks hash an entry once for every server it reaches (hashOf keeps
+// it by index, term, kind, time and command pointer), as the simulation
+// shares one command among the logs. Entries that point to the same
+// command but differ in term alone, and entries of the same index, term
+// and time whose commands differ in content alone, are different entries
+// all the same: the cache must not hand one the other's hash.
+func TestCheckerHashCacheTellsEntriesApart(t *testing.T) {
+	a := &raft.Command{Op: raft.OpSet, Key: "a", Value: "1"}
+	b := &raft.Command{Op: raft.OpSet, Key: "b", Value: "2"}
+	at := func(index, term uint64, cmd *raft.Command) raft.Entry {
+		return raft.Entry{Index: index, Term: term, Kind: raft.EntryCommand, Time: time.Second, Cmd: cmd}
+	}
+	t.Run("same entries", func(t *testing.T) {
+		c := newChecker()
+		for id := range raft.NodeID(3) {
+			c.logChanged(id, 1, ents(at(1, 1, a), at(2, 1, b)), false)
+			c.applied(id, 2)
+		}
+		require.Empty(t, c.violations)
+	})
+	t.Run("term alone", func(t *testing.T) {
+		// The same command re-proposed at another term (a retry that
+		// reached a later leader), followed by one same entry.
+		c := newChecker()
+		c.logChanged(0, 1, ents(at(1, 1, a), at(2, 2, b)), false)
+		c.logChanged(1, 1, ents(at(1, 3, a), at(2, 2, b)), false)
+		v := onlyViolation(t, c, PropLogMatching)
+		assert.Equal(t, uint64(2), v.Index)
+	})
+	t.Run("term alone, applied", func(t *testing.T) {
+		c := newChecker()
+		c.logChanged(0, 1, ents(at(1, 1, a), at(2, 1, b)), false)
+		c.logChanged(1, 1, ents(at(1, 1, a), at(2, 2, b)), false)
+		c.applied(0, 2)
+		c.applied(1, 2)
+		v := onlyViolation(t, c, PropStateMachineSafety)
+		assert.Equal(t, uint64(2), v.Index)
+	})
+	t.Run("content alone", func(t *testing.T) {
+		c := newChecker()
+		other := *b
+		other.Value = "3" // a copy that differs in its value only
+		c.logChanged(0, 1, ents(at(1, 1, a), at(2, 1, b)), false)
+		c.logChanged(1, 1, ents(at(1, 1, a), at(2, 1, &other)), false)
+		v := onlyViolation(t, c, PropLogMatching)
+		assert.Equal(t, uint64(2), v.Index)
+	})
+	t.Run("content alone, the same content", func(t *testing.T) {
+		c := newChecker()
+		same := *b // another pointer, the same command: the same entry
+		c.logChanged(0, 1, ents(at(1, 1, a), at(2, 1, b)), false)
+		c.logChanged(1, 1, ents(at(1, 1, a), at(2, 1, &same)), false)
+		require.Empty(t, c.violations)
+	})
+}
