@@ -80,10 +80,22 @@ func (m *liveMemo) fresh(s *Sim) bool {
 	if !m.valid || m.net != s.net.version || len(m.servers) != len(s.ids) {
 		return false
 	}
+	// liveInputOf's fields, compared as they are read: most asks find
+	// the first server the same as before, and the next, and so on.
 	for i, id := range s.ids {
-		in, k := s.liveInputOf(s.servers[id]), &m.servers[i]
-		if in.srv != k.srv || in.up != k.up || in.fastDisk != k.fastDisk || in.guards != k.guards || in.group != k.group ||
-			!slices.Equal(in.voters, k.voters) || !slices.Equal(in.outgo, k.outgo) {
+		srv, k := s.servers[id], &m.servers[i]
+		if srv != k.srv || srv.up != k.up || srv.group != k.group || (srv.fsync == 0 && len(srv.writes) == 0) != k.fastDisk {
+			return false
+		}
+		if pv, cq := s.preVoteCheckQuorum(srv); (pv && cq) != k.guards {
+			return false
+		}
+		var voters, outgo []raft.NodeID
+		if srv.up {
+			mv := srv.node.MembershipView()
+			voters, outgo = mv.Voters, mv.Outgoing
+		}
+		if !slices.Equal(voters, k.voters) || !slices.Equal(outgo, k.outgo) {
 			return false
 		}
 	}
