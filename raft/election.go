@@ -43,7 +43,7 @@ func (n *Node) campaign(transfer bool) {
 // once a Ready's HardState is on the disk. A candidate counts its own vote
 // from then on, which may make it leader.
 func (n *Node) HardStateStable(now time.Duration, hs HardState) {
-	n.now = now
+	n.setNow(now)
 	if hs.Term < n.durable.Term {
 		return // an older write finishing late
 	}

@@ -301,7 +301,7 @@ func (n *Node) Tick(now time.Duration) { n.tick(now, false) }
 
 // tick is Tick; all makes a leader heartbeat every follower now (Expire).
 func (n *Node) tick(now time.Duration, all bool) {
-	n.now = now
+	n.setNow(now)
 	switch n.role {
 	case Leader:
 		if all || now >= n.beatDeadline() {
@@ -366,7 +366,7 @@ func (n *Node) SetTrace(on bool) { n.cfg.Trace = on }
 // their array included, rather than copying them (a stretch of the
 // leader's log, which the leader never writes again).
 func (n *Node) Step(now time.Duration, m *Message) {
-	n.now = now
+	n.setNow(now)
 	switch m.Type {
 	case MsgClient:
 		n.handleClient(m)
@@ -465,6 +465,19 @@ func (n *Node) send(m Message) {
 }
 
 // violation records a broken invariant for the next Ready.
+// setNow moves the node's clock to now, the time of the input it is
+// handed. Its deadlines, leases and the times it keeps (when a follower
+// was last sent a message, when a read round began) are on that clock, so
+// it must never go back: a caller that dates an input before the last one
+// (a server's local clock and true time mixed up) is caught as a broken
+// invariant, "clock went back", with the two times in nanoseconds.
+func (n *Node) setNow(now time.Duration) {
+	if now < n.now {
+		n.violation("clock went back", uint64(n.now), uint64(now))
+	}
+	n.now = now
+}
+
 func (n *Node) violation(what string, index, other uint64) {
 	n.broken = append(n.broken, Invariant{What: what, Index: index, Other: other})
 }

@@ -52,7 +52,7 @@ func (n *Node) appendEntry(e Entry) uint64 {
 // an entry that a crash could still lose would let a minority of durable
 // copies commit it (§5.4.2 assumes every counted copy survives).
 func (n *Node) StableTo(now time.Duration, index, term uint64) {
-	n.now = now
+	n.setNow(now)
 	if n.log.term(index) != term {
 		return // that entry has been overwritten since
 	}

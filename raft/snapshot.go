@@ -42,7 +42,7 @@ func (n *Node) maybeSnapshot() {
 // the node does not know the configuration at its last applied entry yet
 // (a server that joined, until it applies a configuration entry).
 func (n *Node) Compact(now time.Duration) bool {
-	n.now = now
+	n.setNow(now)
 	return n.takeSnapshot("asked to")
 }
 

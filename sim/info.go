@@ -187,7 +187,7 @@ func (s *Sim) Snapshot(id raft.NodeID) (bool, error) {
 		return false, fmt.Errorf("snapshot %d: %w", id, ErrServerDown)
 	}
 	p := prior{role: srv.node.Role(), term: srv.node.Term()}
-	took := srv.node.Compact(s.now)
+	took := srv.node.Compact(s.localNow(srv))
 	s.afterInput(srv, p, false)
 	return took, nil
 }
