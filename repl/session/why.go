@@ -863,7 +863,7 @@ func (x *explainer) commit(n string) {
 	if c == 0 {
 		text := "commit index 0: " + n + " knows of no committed entry yet"
 		if in.Role == raft.Leader && own != nil && !x.partial {
-			text += fmt.Sprintf(": its entry %s is not yet on a majority (%s)", logPos(own.Index, own.Term), x.holders(own.Index))
+			text += x.pending(own, ": its entry")
 			text += x.earlier(c)
 		}
 		x.parts = append(x.parts, text)
@@ -896,7 +896,7 @@ func (x *explainer) commit(n string) {
 		}
 		text := fmt.Sprintf("commit index %d since %s%s: entry %s%s is on %s", c, when, via, logPos(c, term), mine, x.holders(c))
 		if own != nil && own.Index > c {
-			text += fmt.Sprintf("; %s is not yet on a majority (%s)", logPos(own.Index, own.Term), x.holders(own.Index))
+			text += x.pending(own, ";")
 			text += x.earlier(c)
 		}
 		x.parts = append(x.parts, text)
@@ -911,6 +911,24 @@ func (x *explainer) commit(n string) {
 		}
 	}
 	x.say("commit index %d since %s%s%s", c, when, via, from)
+}
+
+// pending says, after lead, why a leader's last entry own is past its
+// commit index. Either it is not yet on a majority, or it is, and the
+// leader has not yet heard so from enough of them: it commits an entry
+// when the answers saying a majority store it arrive (§5.3), not when the
+// entry reaches their logs. An entry of an earlier term on a majority is
+// left to earlier, which says why that is not enough (§5.4.2).
+func (x *explainer) pending(own *raft.Entry, lead string) string {
+	pos := logPos(own.Index, own.Term)
+	if !x.onMajority(own.Index) {
+		return fmt.Sprintf("%s %s is not yet on a majority (%s)", lead, pos, x.holders(own.Index))
+	}
+	if own.Term != x.info.Term {
+		return ""
+	}
+	return fmt.Sprintf("%s %s is on %s, but S%d has not yet heard so from enough of them to commit it (their answers are on the way)",
+		lead, pos, x.holders(own.Index), x.id)
 }
 
 // earlier says which entry after the commit index is on a majority but
