@@ -21,6 +21,18 @@ func (s *Sim) Entry(id raft.NodeID, index uint64) (raft.Entry, bool) {
 	return srv.node.Entry(index)
 }
 
+// DiskEntry returns entry index of server id's disk: what a crash now
+// would leave it. The log in memory runs ahead of it while writes wait
+// for their fsync (disk ID fsync=D); entries the disk's snapshot covers are
+// not held.
+func (s *Sim) DiskEntry(id raft.NodeID, index uint64) (raft.Entry, bool) {
+	srv := s.server(id)
+	if srv == nil || index < srv.disk.first() || index > srv.disk.len() {
+		return raft.Entry{}, false
+	}
+	return *srv.disk.entry(index), true
+}
+
 // LogEntry returns entry index of the log Info shows for server id: the
 // node's when it is up, its disk's when it is down; false when that log
 // does not hold index (compacted, past its end, or no such server).

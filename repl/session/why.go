@@ -927,6 +927,26 @@ func (x *explainer) pending(own *raft.Entry, lead string) string {
 	if own.Term != x.info.Term {
 		return ""
 	}
+	if l, ok := x.logs.(nowLogs); ok {
+		// A copy counts once it is durable (a follower answers only
+		// then, the leader counts its own from then on, §5.4.2's
+		// premise): with slow disks no answer may be on the way yet.
+		var on []string
+		var ids []raft.NodeID
+		for _, id := range x.storing(own.Index) {
+			if e, ok := l.sim.DiskEntry(id, own.Index); ok && e.Term == own.Term {
+				on, ids = append(on, fmt.Sprintf("S%d", id)), append(ids, id)
+			}
+		}
+		if !x.info.Membership.HasQuorum(ids) {
+			disks := "on no disk yet"
+			if len(on) > 0 {
+				disks = "on the disk of " + joinNames(on) + " only"
+			}
+			return fmt.Sprintf("%s %s is on %s, but %s: a copy counts toward a commit once it is durable (S%d's own too), and a follower answers only then",
+				lead, pos, x.holders(own.Index), disks, x.id)
+		}
+	}
 	return fmt.Sprintf("%s %s is on %s, but S%d has not yet heard so from enough of them to commit it (their answers are on the way)",
 		lead, pos, x.holders(own.Index), x.id)
 }

@@ -264,3 +264,26 @@ func TestWhyNeverCallsAMajorityShort(t *testing.T) {
 		assert.False(t, short.Match(text), "%s: %s", f, short.Find(text))
 	}
 }
+
+// An entry in the logs of a majority but not yet on their disks is not
+// waiting for answers on the way: none is sent before the write is
+// durable, and the leader counts its own copy only then. why says so
+// (every disk slow: the followers' answers wait for their fsync).
+func TestWhyPendingEntryWaitsForTheDisks(t *testing.T) {
+	s := New(Options{Seed: 1})
+	for _, l := range []string{"startServers 3", "clientRequest set x 1", "disk 0 fsync=100ms", "disk 1 fsync=100ms", "disk 2 fsync=100ms",
+		"load clients=1 rate=20/s keys=1 for=1s"} {
+		execOK(t, s, l)
+	}
+	seen := false
+	for range 40 {
+		execOK(t, s, "run 5ms")
+		w := execOK(t, s, "why 0").Value.(render.Why)
+		if strings.Contains(w.Text, "is on S0, S1 and S2: a majority of 3, but") {
+			assert.NotContains(t, w.Text, "their answers are on the way", "no answer leaves before the write is durable: %s", w.Text)
+			assert.Contains(t, w.Text, "a copy counts toward a commit once it is durable", "%s", w.Text)
+			seen = true
+		}
+	}
+	require.True(t, seen, "the run never had an entry on a majority of logs and uncommitted")
+}
