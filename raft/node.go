@@ -470,10 +470,10 @@ func (n *Node) send(m Message) {
 // was last sent a message, when a read round began) are on that clock, so
 // it must never go back: a caller that dates an input before the last one
 // (a server's local clock and true time mixed up) is caught as a broken
-// invariant, "clock went back", with the two times in nanoseconds.
+// invariant, ClockWentBack, with the two times in nanoseconds.
 func (n *Node) setNow(now time.Duration) {
 	if now < n.now {
-		n.violation("clock went back", uint64(n.now), uint64(now))
+		n.violation(ClockWentBack, uint64(n.now), uint64(now))
 	}
 	n.now = now
 }

@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -23,4 +24,6 @@ func TestClockGoingBackIsCaught(t *testing.T) {
 	assert.Equal(t, "clock went back", iv[0].What)
 	assert.Equal(t, uint64(tn.now+10*time.Millisecond), iv[0].Index)
 	assert.Equal(t, uint64(tn.now+5*time.Millisecond), iv[0].Other)
+	assert.Equal(t, fmt.Sprintf("clock went back from %v to %v", tn.now+10*time.Millisecond, tn.now+5*time.Millisecond), iv[0].String())
+	assert.Equal(t, "commit index went back at index 7 (against 9)", Invariant{What: "commit index went back", Index: 7, Other: 9}.String())
 }

@@ -11,6 +11,7 @@
 package raft
 
 import (
+	"fmt"
 	"time"
 
 	"raftsim/raft/quorum"
@@ -489,10 +490,25 @@ type Ready struct {
 }
 
 // Invariant is one broken invariant: What broke, at Index, against Other
-// (what the index had to stay at or below, or to equal).
+// (what the index had to stay at or below, or to equal). For
+// ClockWentBack, Index and Other are the node's time and the earlier time
+// it was handed, in nanoseconds.
 type Invariant struct {
 	What         string
 	Index, Other uint64
+}
+
+// ClockWentBack is the What of the invariant a node reports when an input
+// is dated before the one it had last (see Node's setNow).
+const ClockWentBack = "clock went back"
+
+// String says what broke, in words a report can show: the two times of a
+// clock that went back, the index and its bound otherwise.
+func (iv Invariant) String() string {
+	if iv.What == ClockWentBack {
+		return fmt.Sprintf("%s from %v to %v", iv.What, time.Duration(iv.Index), time.Duration(iv.Other))
+	}
+	return fmt.Sprintf("%s at index %d (against %d)", iv.What, iv.Index, iv.Other)
 }
 
 // Rules are the seams through which a package outside this one (bugs)

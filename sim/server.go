@@ -276,9 +276,13 @@ func (s *Sim) checkServer(srv *server, p prior, rd *raft.Ready) {
 		}
 	}
 	for _, iv := range rd.Invariants {
+		index := iv.Index
+		if iv.What == raft.ClockWentBack {
+			index = 0 // two times, not an index of the log
+		}
 		c.report(fmt.Sprintf("core %d %s %d", srv.id, iv.What, iv.Index), Violation{
-			Property: "Core Invariant", Servers: []raft.NodeID{srv.id}, Index: iv.Index,
-			Detail: fmt.Sprintf("server %d caught itself %s at index %d (against %d)", srv.id, iv.What, iv.Index, iv.Other),
+			Property: "Core Invariant", Servers: []raft.NodeID{srv.id}, Index: index,
+			Detail: fmt.Sprintf("server %d caught itself: %s", srv.id, iv),
 		})
 	}
 	role, term := n.Role(), n.Term()
