@@ -282,7 +282,7 @@ func (s *Sim) checkServer(srv *server, p prior, rd *raft.Ready) {
 		}
 		c.report(fmt.Sprintf("core %d %s %d", srv.id, iv.What, iv.Index), Violation{
 			Property: "Core Invariant", Servers: []raft.NodeID{srv.id}, Index: index,
-			Detail: fmt.Sprintf("server %d caught itself: %s", srv.id, iv),
+			Detail: fmt.Sprintf("server %d caught itself %s", srv.id, iv),
 		})
 	}
 	role, term := n.Role(), n.Term()
