@@ -166,6 +166,7 @@ func (s *Sim) quorumCliques(cand []raft.NodeID, m raft.Membership) [][]raft.Node
 	if len(cand) > maxCliqueCandidates {
 		cand = cand[:maxCliqueCandidates]
 	}
+	adj := s.cleanPairs(cand)
 	var out [][]raft.NodeID
 	var pick []raft.NodeID
 	minimal := func() bool {
@@ -176,8 +177,9 @@ func (s *Sim) quorumCliques(cand []raft.NodeID, m raft.Membership) [][]raft.Node
 		}
 		return true
 	}
-	var walk func(i int)
-	walk = func(i int) {
+	// ok has the bits of the candidates clean with every one picked.
+	var walk func(i int, ok uint32)
+	walk = func(i int, ok uint32) {
 		if m.HasQuorum(pick) {
 			if minimal() {
 				out = append(out, slices.Clone(pick))
@@ -185,14 +187,14 @@ func (s *Sim) quorumCliques(cand []raft.NodeID, m raft.Membership) [][]raft.Node
 			return
 		}
 		for j := i; j < len(cand); j++ {
-			if s.cleanWith(pick, cand[j]) {
+			if ok&(1<<j) != 0 {
 				pick = append(pick, cand[j])
-				walk(j + 1)
+				walk(j+1, ok&adj[j])
 				pick = pick[:len(pick)-1]
 			}
 		}
 	}
-	walk(0)
+	walk(0, ^uint32(0))
 	return out
 }
 
@@ -283,24 +285,43 @@ func (s *Sim) cliques(cand []raft.NodeID, q int) [][]raft.NodeID {
 	if len(cand) > maxCliqueCandidates {
 		cand = cand[:maxCliqueCandidates]
 	}
+	adj := s.cleanPairs(cand)
 	var out [][]raft.NodeID
 	var pick []raft.NodeID
-	var walk func(i int)
-	walk = func(i int) {
+	// ok has the bits of the candidates clean with every one picked.
+	var walk func(i int, ok uint32)
+	walk = func(i int, ok uint32) {
 		if len(pick) == q {
 			out = append(out, slices.Clone(pick))
 			return
 		}
 		for j := i; j <= len(cand)-(q-len(pick)); j++ {
-			if s.cleanWith(pick, cand[j]) {
+			if ok&(1<<j) != 0 {
 				pick = append(pick, cand[j])
-				walk(j + 1)
+				walk(j+1, ok&adj[j])
 				pick = pick[:len(pick)-1]
 			}
 		}
 	}
-	walk(0)
+	walk(0, ^uint32(0))
 	return out
+}
+
+// cleanPairs returns, for each server of cand (at most
+// maxCliqueCandidates), the bits of the others it reaches both ways over
+// the default network (cleanWith of the two). The searches of cliques and
+// quorumCliques ask about the same pairs again and again; asked once
+// each, they cost a fraction.
+func (s *Sim) cleanPairs(cand []raft.NodeID) (adj [maxCliqueCandidates]uint32) {
+	for i := range cand {
+		for j := i + 1; j < len(cand); j++ {
+			if s.cleanWith(cand[i:i+1], cand[j]) {
+				adj[i] |= 1 << j
+				adj[j] |= 1 << i
+			}
+		}
+	}
+	return adj
 }
 
 // clean reports whether every two servers of ids reach each other both
