@@ -1,10 +1,13 @@
 package chaos
 
 import (
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"raftsim/raft"
+	"raftsim/repl/lang"
 	"raftsim/repl/render"
 	"raftsim/repl/session"
 )
@@ -116,7 +119,7 @@ func (x *executor) execParsed(l Line, d time.Duration, isRun bool) render.Result
 	if isRun {
 		r = x.run(d)
 	} else {
-		r = x.s.Exec(l.Text)
+		r = x.execText(l.Text)
 		x.live.sample(x.s.Sim())
 	}
 	x.out.SimTime = x.s.Sim().Now()
@@ -149,6 +152,53 @@ func (x *executor) execParsed(l Line, d time.Duration, isRun bool) render.Result
 		}
 	}
 	return r
+}
+
+// parsed holds the commands of the lines the executors have run, by text,
+// for every worker and seed: the generator writes the same few hundred
+// lines (heal, crash 2, expect leader, clientRequest get k0 ro, ...) over
+// and over, and parsing them was 3% of a seed's instructions. It keeps
+// the first maxParsed texts only: the common ones come early, and a table
+// of thousands (every value written, every drift) cost the garbage
+// collector's marking more than it saved.
+var parsed struct {
+	sync.Mutex
+	m map[string]lang.Command
+}
+
+const maxParsed = 1 << 8
+
+// execText is x.s.Exec(text), parsing each text once for all seeds: the
+// same as Exec does for a line of one statement that parses, which are
+// the only ones kept (any other goes to Exec).
+func (x *executor) execText(text string) render.Result {
+	parsed.Lock()
+	c, ok := parsed.m[text]
+	parsed.Unlock()
+	if ok {
+		c.Args = slices.Clone(c.Args) // a handler may change its own
+		return x.s.ExecCommand(c)
+	}
+	if len(lang.Statements(text)) > 1 {
+		return x.s.Exec(text)
+	}
+	c, err := lang.Parse(text)
+	if err != nil {
+		return x.s.Exec(text)
+	}
+	if c.Line == "" {
+		c.Line = text
+	}
+	parsed.Lock()
+	if parsed.m == nil {
+		parsed.m = make(map[string]lang.Command)
+	}
+	if len(parsed.m) < maxParsed {
+		parsed.m[text] = c
+		c.Args = slices.Clone(c.Args)
+	}
+	parsed.Unlock()
+	return x.s.ExecCommand(c)
 }
 
 // run advances the clock by d as the shell's `run` does, sampling the live
