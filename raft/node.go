@@ -278,7 +278,7 @@ func (n *Node) Ready() Ready {
 	if u := n.log.unstable; u != 0 {
 		rd.TruncateFrom = u
 		if u <= n.log.lastIndex() {
-			rd.Entries = n.log.handOut(u, n.log.lastIndex())
+			rd.Entries = n.log.sliceAll(u, n.log.lastIndex())
 		}
 	}
 	if n.snapDirty {
@@ -464,7 +464,6 @@ func (n *Node) send(m Message) {
 	n.msgs = append(n.msgs, m)
 }
 
-// violation records a broken invariant for the next Ready.
 // setNow moves the node's clock to now, the time of the input it is
 // handed. Its deadlines, leases and the times it keeps (when a follower
 // was last sent a message, when a read round began) are on that clock, so
@@ -478,6 +477,7 @@ func (n *Node) setNow(now time.Duration) {
 	n.now = now
 }
 
+// violation records a broken invariant for the next Ready.
 func (n *Node) violation(what string, index, other uint64) {
 	n.broken = append(n.broken, Invariant{What: what, Index: index, Other: other})
 }
