@@ -88,7 +88,11 @@ func (l *raftLog) slice(lo, hi uint64) []Entry {
 }
 
 // sliceAll returns entries lo..hi inclusive as one slice, copying only when
-// they span chunks.
+// they span chunks. A stretch of one chunk is slice's, capacity included:
+// the slots after it hold, once written, the entries that follow, so a
+// Ready's caller can tell that one Ready's entries continue the last's in
+// one array (the simulator's disk keeps such stretches as one segment, not
+// one per Ready).
 func (l *raftLog) sliceAll(lo, hi uint64) []Entry {
 	s := l.slice(lo, hi)
 	if uint64(len(s)) == hi-lo+1 || lo > hi {
@@ -101,21 +105,6 @@ func (l *raftLog) sliceAll(lo, hi uint64) []Entry {
 		lo += uint64(len(s))
 	}
 	return out
-}
-
-// handOut returns entries lo..hi inclusive for a Ready, as sliceAll does,
-// except that a stretch of one chunk keeps the capacity of the chunk's
-// array beyond it (as slice does): slots that hold, once written, the
-// entries that follow. So the caller can tell that one Ready's entries
-// continue the last's in one array (the simulator's disk keeps such
-// stretches as one segment, not one per Ready).
-func (l *raftLog) handOut(lo, hi uint64) []Entry {
-	k := lo - l.base - 1
-	c, from := k/chunkSize, k%chunkSize
-	if to := from + (hi - lo) + 1; to <= uint64(len(l.chunks[c])) {
-		return l.chunks[c][from:to]
-	}
-	return l.sliceAll(lo, hi)
 }
 
 // append adds e at lastIndex+1 and marks it for persisting. The caller has

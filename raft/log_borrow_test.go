@@ -102,7 +102,7 @@ func borrowedLogsRun(t *testing.T, seed uint64) {
 		case x < 88: // a Ready hands out the log's tail
 			if l.lastIndex() > l.offset {
 				lo := l.offset + 1 + uint64(r.IntN(int(l.lastIndex()-l.offset)))
-				keep(l.handOut(lo, l.lastIndex()))
+				keep(l.sliceAll(lo, l.lastIndex()))
 			}
 		case x < 93: // another server leads in a later term
 			term++
