@@ -101,28 +101,25 @@ func (n *Node) heartbeat(all bool) {
 		n.trimLeaseRounds()
 		n.newRound()
 	}
-	if all || k > 0 || n.cfg.LeaseRead {
-		for _, id := range n.peers {
-			n.beat(id, n.prs.get(id))
+	if !all && k == 0 && !n.cfg.LeaseRead {
+		head := n.prs.leastRecent()
+		if head == nil || n.now-head.lastSent < hb {
+			return // nobody is due: this tick was check-quorum's (beatDeadline)
 		}
-		return
-	}
-	head := n.prs.leastRecent()
-	if head == nil || n.now-head.lastSent < hb {
-		return // nobody is due: this tick was check-quorum's (beatDeadline)
-	}
-	soon := n.now - hb/2
-	if n.prs.mostRecent().lastSent <= soon {
-		// Everyone is due within half an interval: one round, in the
-		// order of ids, as every round goes.
-		for _, id := range n.peers {
-			n.beat(id, n.prs.get(id))
+		if soon := n.now - hb/2; n.prs.mostRecent().lastSent > soon {
+			// Only some are due within half an interval: those, least
+			// recent first. Each beat moves its follower to the tail,
+			// sent at now.
+			for pr := head; pr != nil && pr.lastSent <= soon; pr = n.prs.leastRecent() {
+				n.beat(pr.id, pr)
+			}
+			return
 		}
-		return
+		// Everyone is due within half an interval: one round.
 	}
-	// Each beat moves its follower to the tail, sent at now.
-	for pr := head; pr != nil && pr.lastSent <= soon; pr = n.prs.leastRecent() {
-		n.beat(pr.id, pr)
+	// A round goes to every follower in the order of ids.
+	for _, id := range n.peers {
+		n.beat(id, n.prs.get(id))
 	}
 }
 
