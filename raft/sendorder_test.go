@@ -105,18 +105,15 @@ func TestSendOrderFollowsMembership(t *testing.T) {
 				tn.isolate(id, true)
 				tn.advance(time.Duration(r.IntN(400)) * time.Millisecond)
 				tn.isolate(id, false)
-			case k < 12:
-				what = fmt.Sprintf("add %d", next)
-				if l := leader(); l != None && len(ids) < 7 {
-					tn.joining(next)
-					tn.request(l, addServer(next))
-					next++
-				}
 			case k < 13:
-				what = fmt.Sprintf("add learner %d", next)
+				add, kind := addServer, "add"
+				if k == 12 {
+					add, kind = addLearner, "add learner"
+				}
+				what = fmt.Sprintf("%s %d", kind, next)
 				if l := leader(); l != None && len(ids) < 7 {
 					tn.joining(next)
-					tn.request(l, addLearner(next))
+					tn.request(l, add(next))
 					next++
 				}
 			case k < 14:
