@@ -931,17 +931,16 @@ func (x *explainer) pending(own *raft.Entry, lead string) string {
 		// A copy counts once it is durable (a follower answers only
 		// then, the leader counts its own from then on, §5.4.2's
 		// premise): with slow disks no answer may be on the way yet.
-		var on []string
 		var ids []raft.NodeID
 		for _, id := range x.storing(own.Index) {
 			if e, ok := l.sim.DiskEntry(id, own.Index); ok && e.Term == own.Term {
-				on, ids = append(on, fmt.Sprintf("S%d", id)), append(ids, id)
+				ids = append(ids, id)
 			}
 		}
 		if !x.info.Membership.HasQuorum(ids) {
 			disks := "on no disk yet"
-			if len(on) > 0 {
-				disks = "on the disk of " + joinNames(on) + " only"
+			if len(ids) > 0 {
+				disks = "on the disk of " + serverNames(ids) + " only"
 			}
 			return fmt.Sprintf("%s %s is on %s, but %s: a copy counts toward a commit once it is durable (S%d's own too), and a follower answers only then",
 				lead, pos, x.holders(own.Index), disks, x.id)
@@ -999,9 +998,5 @@ func (x *explainer) holders(index uint64) string {
 	if !x.info.Membership.HasQuorum(have) {
 		maj = "not a majority"
 	}
-	names := make([]string, len(have))
-	for i, id := range have {
-		names[i] = fmt.Sprintf("S%d", id)
-	}
-	return fmt.Sprintf("%s: %s of %d", joinNames(names), maj, len(x.info.Config))
+	return fmt.Sprintf("%s: %s of %d", serverNames(have), maj, len(x.info.Config))
 }
