@@ -527,12 +527,14 @@ func (h *keyHistory) through(w [2]int, states []kstate, last bool, b Budget) (ne
 	for _, s := range states {
 		got, called := h.inCallOrder(w, s)
 		if last || len(cands) <= 1 {
-			v := OK
-			if (!called || b.Steps < n) && !h.small(w, s, nil, b) {
+			var v Verdict
+			switch {
+			case called && b.Steps >= n, h.small(w, s, nil, b):
+				v = OK
+			case h.everyOrder(w, nil, b):
 				v = Violation
-				if !h.everyOrder(w, nil, b) {
-					v = decide(s, nil)
-				}
+			default:
+				v = decide(s, nil)
 			}
 			switch v {
 			case OK:
