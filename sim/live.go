@@ -67,7 +67,7 @@ type liveInput struct {
 
 func (s *Sim) liveInputOf(srv *server) liveInput {
 	pv, cq := s.preVoteCheckQuorum(srv)
-	in := liveInput{srv: srv, up: srv.up, fastDisk: srv.fsync == 0 && len(srv.writes) == 0, guards: pv && cq, group: srv.group}
+	in := liveInput{srv: srv, up: srv.up, fastDisk: srv.fastDisk(), guards: pv && cq, group: srv.group}
 	if srv.up {
 		m := srv.node.MembershipView()
 		in.voters, in.outgo = m.Voters, m.Outgoing
@@ -84,7 +84,7 @@ func (m *liveMemo) fresh(s *Sim) bool {
 	// the first server the same as before, and the next, and so on.
 	for i, id := range s.ids {
 		srv, k := s.servers[id], &m.servers[i]
-		if srv != k.srv || srv.up != k.up || srv.group != k.group || (srv.fsync == 0 && len(srv.writes) == 0) != k.fastDisk {
+		if srv != k.srv || srv.up != k.up || srv.group != k.group || srv.fastDisk() != k.fastDisk {
 			return false
 		}
 		if pv, cq := s.preVoteCheckQuorum(srv); (pv && cq) != k.guards {
@@ -129,7 +129,7 @@ func (s *Sim) liveGroups() [][]raft.NodeID {
 		var cand []raft.NodeID
 		for _, id := range m.AllVoters() {
 			srv := s.server(id)
-			if srv != nil && srv.up && srv.fsync == 0 && len(srv.writes) == 0 && sameVoters(srv.node.MembershipView(), m) {
+			if srv != nil && srv.up && srv.fastDisk() && sameVoters(srv.node.MembershipView(), m) {
 				cand = append(cand, id)
 			}
 		}

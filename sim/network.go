@@ -149,6 +149,8 @@ func (s *Sim) deliver(slot uint64) {
 	s.pool.free(slot)
 }
 
+// deliverMsg is deliver's work: m, in pool slot slot, to its receiver,
+// or dropped if the network now blocks it.
 func (s *Sim) deliverMsg(m *raft.Message, slot uint64) {
 	if why := s.blocked(m.From, m.To); why != "" {
 		// The network changed while the message was in flight.

@@ -44,6 +44,10 @@ type server struct {
 	writeSeq uint64
 }
 
+// fastDisk reports whether srv's writes are durable at once: no fsync
+// delay, and none of its writes still queued.
+func (srv *server) fastDisk() bool { return srv.fsync == 0 && len(srv.writes) == 0 }
+
 // prior is what the safety checks need to remember from before an input.
 type prior struct {
 	role raft.Role
@@ -147,7 +151,7 @@ func (s *Sim) stepServer(srv *server, m *raft.Message) {
 // messages go through the disk queue instead (faults_disk.go).
 func (s *Sim) afterInput(srv *server, p prior, ticked bool) {
 	s.noteRole(srv)
-	if !srv.node.HasReady() && srv.fsync == 0 && len(srv.writes) == 0 {
+	if !srv.node.HasReady() && srv.fastDisk() {
 		// Nothing to write, send or trace (most answers a leader counts,
 		// a tick that only moves a deadline): what is left of the steps
 		// below is the checks and the timer. Ready would be empty but for
@@ -261,7 +265,12 @@ func (c *checker) unchanged(id raft.NodeID, n *raft.Node, now time.Duration) boo
 	if int(id) >= len(c.srv) {
 		return false
 	}
-	st := &c.srv[id]
+	return c.srv[id].sees(n)
+}
+
+// sees reports whether the checks last saw n in its role and term and at
+// its commit and apply indexes.
+func (st *srvCheck) sees(n *raft.Node) bool {
 	return st.role == n.Role() && st.term == n.Term() && st.commit == n.CommitIndex() && st.applied == n.LastApplied()
 }
 
@@ -271,7 +280,7 @@ func (s *Sim) checkServer(srv *server, p prior, rd *raft.Ready) {
 	if len(rd.Invariants) == 0 && rd.Snapshot == nil && rd.TruncateFrom == 0 && len(rd.Entries) == 0 {
 		// Most inputs change nothing the checks follow (an answer a
 		// leader counts, a heartbeat): then there is nothing to check.
-		if st := c.ensure(srv.id); st.role == n.Role() && st.term == n.Term() && st.commit == n.CommitIndex() && st.applied == n.LastApplied() {
+		if c.ensure(srv.id).sees(n) {
 			return
 		}
 	}
